@@ -1,0 +1,1 @@
+//! parity.toml (stub, being written).

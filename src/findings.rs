@@ -1,0 +1,157 @@
+//! Findings: what the rule engine concludes about one difference.
+//!
+//! A check builds `Finding` values; rendering them is the report's job.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// How much a finding matters. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "info" => Ok(Severity::Info),
+            "warning" => Ok(Severity::Warning),
+            "error" => Ok(Severity::Error),
+            other => Err(format!(
+                "unknown severity `{other}` (expected error, warning or info)"
+            )),
+        }
+    }
+}
+
+/// The four categories of the mission, plus `config` for differences no
+/// domain rule covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Engine,
+    Iam,
+    Topology,
+    Dependency,
+    Config,
+}
+
+impl Category {
+    pub const ALL: [Category; 5] = [
+        Category::Engine,
+        Category::Iam,
+        Category::Topology,
+        Category::Dependency,
+        Category::Config,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Engine => "engine",
+            Category::Iam => "iam",
+            Category::Topology => "topology",
+            Category::Dependency => "dependency",
+            Category::Config => "config",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Category {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Category::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown category `{s}` (expected engine, iam, topology, dependency or config)")
+            })
+    }
+}
+
+/// A waiver that applied to a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedWaiver {
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// `parity.toml:42` or `envs/staging/main.tf:12` for inline ignores.
+    pub location: String,
+}
+
+/// One judged difference between two environments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule: String,
+    pub category: Category,
+    pub severity: Severity,
+    /// Normalized resource address (the pairing key).
+    pub resource: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
+    /// Left environment's value, rendered; `None` when absent.
+    pub left: Option<String>,
+    pub right: Option<String>,
+    /// `file:line` per environment name.
+    pub locations: BTreeMap<String, String>,
+    pub message: String,
+    /// A unified diff (policies), when the values are documents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    /// An expected difference (the `ignore` comparator): info, shown with --verbose.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expected: bool,
+    /// Baseline status: new / existing / resolved. `None` without a baseline.
+    pub status: Option<String>,
+    pub waiver: Option<AppliedWaiver>,
+}
+
+impl Finding {
+    /// Whether this finding counts against `--fail-on`.
+    pub fn is_violation(&self) -> bool {
+        !self.expected && self.waiver.is_none() && self.status.as_deref() != Some("resolved")
+    }
+
+    /// Sort key: category, resource, attribute, rule. Output order never
+    /// depends on hash order or file system order.
+    pub fn sort_key(&self) -> (Category, &str, &str, &str) {
+        (
+            self.category,
+            &self.resource,
+            self.attribute.as_deref().unwrap_or(""),
+            &self.rule,
+        )
+    }
+}

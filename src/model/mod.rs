@@ -1,0 +1,166 @@
+//! The normalized model of one environment: a [`Snapshot`] of [`Resource`]s.
+//!
+//! Every source (Terraform code, state, live AWS) produces this model, with
+//! Terraform resource type and attribute names, so one rule judges them all.
+
+pub mod value;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use value::Value;
+
+/// Where a value came from: `file:line` for code, the state file and address
+/// for state, the ARN and region for live resources.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+pub struct Location {
+    pub file: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+impl Location {
+    pub fn new(file: impl Into<String>, line: Option<u32>) -> Self {
+        Location {
+            file: file.into(),
+            line,
+        }
+    }
+
+    pub fn with_line(&self, line: u32) -> Self {
+        Location {
+            file: self.file.clone(),
+            line: Some(line),
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}", self.file, line),
+            None => f.write_str(&self.file),
+        }
+    }
+}
+
+/// Which kind of input a snapshot was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Code,
+    State,
+    Plan,
+    Live,
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SourceKind::Code => "code",
+            SourceKind::State => "state",
+            SourceKind::Plan => "plan",
+            SourceKind::Live => "live",
+        })
+    }
+}
+
+/// One resource, data source or dependency record.
+///
+/// Dependencies (`required_version`, providers, module calls) are modelled as
+/// resources of pseudo types (`terraform`, `terraform_provider`,
+/// `module_call`) so the same matching and rules apply to them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    /// Address as written: `module.db.aws_db_instance.main[0]`.
+    pub address: String,
+    /// Address after normalization; what matching pairs on.
+    pub key: String,
+    /// Terraform type (`aws_db_instance`), `data.<type>` is not used: see `data`.
+    pub rtype: String,
+    /// True for data sources.
+    pub data: bool,
+    /// Attributes by Terraform name. Nested blocks are lists of maps, as in state.
+    pub attributes: BTreeMap<String, Value>,
+    /// Where the resource is declared.
+    pub location: Location,
+    /// Where each top-level attribute is declared, when known.
+    pub attribute_lines: BTreeMap<String, u32>,
+    /// `# parity:ignore <rule> <reason>` comments that apply to this resource:
+    /// (rule id, attribute or "" for the whole resource, reason).
+    pub ignores: Vec<InlineIgnore>,
+}
+
+/// An inline waiver written in the code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineIgnore {
+    pub rule: String,
+    pub attribute: Option<String>,
+    pub reason: String,
+    pub location: Location,
+}
+
+impl Resource {
+    pub fn new(address: impl Into<String>, rtype: impl Into<String>, location: Location) -> Self {
+        let address = address.into();
+        Resource {
+            key: address.clone(),
+            address,
+            rtype: rtype.into(),
+            data: false,
+            attributes: BTreeMap::new(),
+            location,
+            attribute_lines: BTreeMap::new(),
+            ignores: Vec::new(),
+        }
+    }
+
+    /// The location of one attribute, falling back to the resource's own.
+    pub fn attribute_location(&self, path: &str) -> Location {
+        let top = path.split('.').next().unwrap_or(path);
+        match self.attribute_lines.get(top) {
+            Some(line) => self.location.with_line(*line),
+            None => self.location.clone(),
+        }
+    }
+}
+
+/// Something a source could not read. Missing data is never silence: a
+/// snapshot with gaps makes the run "incomplete" (exit 3) unless violations
+/// were found.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CoverageGap {
+    /// What was not read (a file, a module, an API call).
+    pub what: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The normalized model of one environment read from one source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub environment: String,
+    pub source: SourceKind,
+    pub resources: Vec<Resource>,
+    pub dependencies: Vec<Resource>,
+    pub coverage: Vec<CoverageGap>,
+}
+
+impl Snapshot {
+    pub fn new(environment: impl Into<String>, source: SourceKind) -> Self {
+        Snapshot {
+            environment: environment.into(),
+            source,
+            resources: Vec::new(),
+            dependencies: Vec::new(),
+            coverage: Vec::new(),
+        }
+    }
+
+    /// Resources and dependency records together, in a stable order.
+    pub fn all(&self) -> impl Iterator<Item = &Resource> {
+        self.dependencies.iter().chain(self.resources.iter())
+    }
+}

@@ -1,0 +1,281 @@
+//! The value type every source produces and every comparator consumes.
+//!
+//! Terraform values are JSON-like, plus one thing JSON lacks: a value that is
+//! only known after apply (`aws_vpc.main.id`). Such a value stays symbolic as
+//! [`Value::Unknown`] holding the expression text, so two environments that
+//! wire a database to "the same kind of subnet" still compare equal.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A normalized value. Maps are ordered (`BTreeMap`) so that every rendering
+/// is deterministic; sets are represented as sorted, de-duplicated lists.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    #[default]
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    List(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+    /// Known only after apply: the (normalized) expression text.
+    Unknown(String),
+}
+
+impl Value {
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::String(s.into())
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown(_))
+    }
+
+    /// True when this value or anything inside it is unknown.
+    pub fn contains_unknown(&self) -> bool {
+        match self {
+            Value::Unknown(_) => true,
+            Value::List(items) => items.iter().any(Value::contains_unknown),
+            Value::Map(map) => map.values().any(Value::contains_unknown),
+            _ => false,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+        match self {
+            Value::Map(map) => Some(map),
+            _ => None,
+        }
+    }
+
+    /// Terraform's name for the kind of value, used in error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Map(_) => "object",
+            Value::Unknown(_) => "unknown",
+        }
+    }
+
+    /// Look up a dotted path (`tags.Name`, `ingress.0.from_port`).
+    pub fn get_path(&self, path: &str) -> Option<&Value> {
+        let mut cur = self;
+        for seg in path.split('.') {
+            cur = match cur {
+                Value::Map(m) => m.get(seg)?,
+                Value::List(l) => l.get(seg.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(cur)
+    }
+
+    /// Apply `f` to every string (and unknown expression text) inside.
+    pub fn map_strings(&self, f: &dyn Fn(&str) -> String) -> Value {
+        match self {
+            Value::String(s) => Value::String(f(s)),
+            Value::Unknown(s) => Value::Unknown(f(s)),
+            Value::List(items) => Value::List(items.iter().map(|v| v.map_strings(f)).collect()),
+            Value::Map(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| (f(k), v.map_strings(f)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// Convert from JSON (tfvars.json, jsondecode, state files).
+    pub fn from_json(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(a) => Value::List(a.iter().map(Value::from_json).collect()),
+            serde_json::Value::Object(o) => Value::Map(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Convert to JSON. Unknown values become `"${expr}"` strings, the form
+    /// Terraform itself uses for interpolations; use [`Value::to_tagged_json`]
+    /// where the distinction must survive a round trip.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => number_to_json(*n),
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+            Value::Map(map) => serde_json::Value::Object(
+                map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
+            ),
+            Value::Unknown(expr) => serde_json::Value::String(format!("${{{expr}}}")),
+        }
+    }
+
+    /// JSON that keeps unknowns distinct: `{"$unknown": "expr"}`. Used by
+    /// snapshot files so `parity diff a.json b.json` sees what `parity diff`
+    /// on the code would.
+    pub fn to_tagged_json(&self) -> serde_json::Value {
+        match self {
+            Value::Unknown(expr) => {
+                let mut m = serde_json::Map::new();
+                m.insert("$unknown".into(), serde_json::Value::String(expr.clone()));
+                serde_json::Value::Object(m)
+            }
+            Value::List(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_tagged_json).collect())
+            }
+            Value::Map(map) => serde_json::Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), v.to_tagged_json()))
+                    .collect(),
+            ),
+            other => other.to_json(),
+        }
+    }
+
+    /// Inverse of [`Value::to_tagged_json`].
+    pub fn from_tagged_json(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Object(o) if o.len() == 1 && o.contains_key("$unknown") => {
+                Value::Unknown(o["$unknown"].as_str().unwrap_or_default().to_string())
+            }
+            serde_json::Value::Array(a) => {
+                Value::List(a.iter().map(Value::from_tagged_json).collect())
+            }
+            serde_json::Value::Object(o) => Value::Map(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_tagged_json(v)))
+                    .collect(),
+            ),
+            other => Value::from_json(other),
+        }
+    }
+
+    /// A one-line rendering for reports: strings bare, everything else as
+    /// compact JSON.
+    pub fn display(&self) -> String {
+        match self {
+            Value::String(s) => s.clone(),
+            Value::Null => "null".into(),
+            Value::Unknown(expr) => format!("${{{expr}}}"),
+            other => other.to_json().to_string(),
+        }
+    }
+}
+
+fn number_to_json(n: f64) -> serde_json::Value {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        serde_json::Value::Number(serde_json::Number::from(n as i64))
+    } else {
+        serde_json::Number::from_f64(n)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Format a number the way Terraform prints it: integers without a fraction.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::String(s.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::String(s)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(n: f64) -> Value {
+        Value::Number(n)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(n: i64) -> Value {
+        Value::Number(n as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tagged_json_round_trips_unknowns() {
+        let v = Value::List(vec![Value::Unknown("aws_vpc.main.id".into()), Value::from(3i64)]);
+        assert_eq!(Value::from_tagged_json(&v.to_tagged_json()), v);
+        assert_eq!(v.to_json().to_string(), r#"["${aws_vpc.main.id}",3]"#);
+    }
+
+    #[test]
+    fn numbers_print_like_terraform() {
+        assert_eq!(format_number(3.0), "3");
+        assert_eq!(format_number(2.5), "2.5");
+    }
+}

@@ -1,0 +1,1 @@
+//! Comparators (stub, being written).

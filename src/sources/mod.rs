@@ -1,0 +1,3 @@
+//! Sources: each reads one environment into a [`crate::model::Snapshot`].
+
+pub mod terraform;

@@ -1,0 +1,1 @@
+//! Terraform built-in functions (stub, being written).

@@ -1,0 +1,1 @@
+//! Terraform type constraints (stub, being written).
