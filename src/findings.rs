@@ -92,7 +92,9 @@ impl FromStr for Category {
             .into_iter()
             .find(|c| c.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown category `{s}` (expected engine, iam, topology, dependency or config)")
+                format!(
+                    "unknown category `{s}` (expected engine, iam, topology, dependency or config)"
+                )
             })
     }
 }

@@ -2,10 +2,20 @@
 //!
 //! Data flow: [`config`] → one source per environment ([`sources`]) →
 //! [`model::Snapshot`] → [`normalize`] → [`matching`] → [`rules`] engine →
-//! [`findings`] → [`report`] → exit code.
+//! [`findings`] (+ [`waivers`]) → [`report`] → exit code. [`run`] wires the
+//! stages together; `main.rs` only parses arguments and prints.
 
+pub mod cli;
 pub mod config;
+pub mod error;
 pub mod findings;
+pub mod matching;
 pub mod model;
+pub mod normalize;
+pub mod report;
 pub mod rules;
+pub mod run;
 pub mod sources;
+pub mod waivers;
+
+pub use error::Error;

@@ -1,1 +1,158 @@
-fn main(){}
+//! The `parity` binary: parse arguments, run, print, map the outcome to an
+//! exit code. Errors are printed as one clear chain (`anyhow` `{:#}`), never
+//! as a debug dump.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context as _};
+use clap::Parser;
+
+use parity::cli::{CategoryArg, Cli, Command, FailOnArg, RulesAction, SourceArg};
+use parity::findings::{Category, Severity};
+use parity::model::SourceKind;
+use parity::report::{exit_status, ExitStatus, Format, RenderOptions};
+use parity::run::{DiffOptions, Session};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(status) => ExitCode::from(status.code() as u8),
+        Err(e) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {e:#}");
+            }
+            ExitCode::from(ExitStatus::Failure.code() as u8)
+        }
+    }
+}
+
+fn source_kind(s: SourceArg) -> SourceKind {
+    match s {
+        SourceArg::Code => SourceKind::Code,
+        SourceArg::State => SourceKind::State,
+        SourceArg::Plan => SourceKind::Plan,
+        SourceArg::Live => SourceKind::Live,
+    }
+}
+
+fn category(c: CategoryArg) -> Category {
+    match c {
+        CategoryArg::Engine => Category::Engine,
+        CategoryArg::Iam => Category::Iam,
+        CategoryArg::Topology => Category::Topology,
+        CategoryArg::Dependency => Category::Dependency,
+        CategoryArg::Config => Category::Config,
+    }
+}
+
+/// Write to a file, or stdout.
+fn emit(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .context("cannot write to stdout")?;
+            out.flush().ok();
+            Ok(())
+        }
+    }
+}
+
+fn color_wanted(output: Option<&Path>, format: Format) -> bool {
+    format == Format::Table
+        && output.is_none()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    match cli.command {
+        Command::Diff {
+            env_a,
+            env_b,
+            source,
+            format,
+            output,
+            fail_on,
+            category: categories,
+            baseline,
+        } => {
+            if baseline.is_some() {
+                return Err(anyhow!(
+                    "--baseline is not available yet (it lands with `parity check`)"
+                ));
+            }
+            let session = Session::open(cli.config.as_deref(), &cwd)?;
+            let opts = DiffOptions {
+                source: source_kind(source),
+                categories: categories.into_iter().map(category).collect(),
+            };
+            let report = session.diff(&env_a, &env_b, &opts)?;
+            let threshold = match fail_on {
+                Some(FailOnArg::Error) => Some(Severity::Error),
+                Some(FailOnArg::Warning) => Some(Severity::Warning),
+                Some(FailOnArg::Info) => Some(Severity::Info),
+                Some(FailOnArg::Never) => None,
+                None => match session.config.as_ref().and_then(|c| c.fail_on) {
+                    Some(f) => f.threshold(),
+                    None => Some(Severity::Error),
+                },
+            };
+            let render = RenderOptions {
+                verbose: cli.verbose,
+                color: color_wanted(output.as_deref(), format),
+            };
+            emit(&report.render(format, &render), output.as_deref())?;
+            Ok(exit_status(&report, threshold))
+        }
+        Command::Snapshot {
+            env,
+            source,
+            output,
+        } => {
+            let session = Session::open(cli.config.as_deref(), &cwd)?;
+            let spec = session.env(&env)?;
+            let (snap, identity) = session.snapshot(&spec, source_kind(source))?;
+            let text = parity::sources::snapshot::to_json(&snap, &identity);
+            emit(&text, output.as_deref())?;
+            Ok(if snap.coverage.is_empty() {
+                ExitStatus::Success
+            } else {
+                ExitStatus::Incomplete
+            })
+        }
+        Command::Rules { action } => {
+            let session = Session::open(cli.config.as_deref(), &cwd)?;
+            let text = match action.unwrap_or(RulesAction::List) {
+                RulesAction::List => parity::rules::describe::list(&session.rules),
+                RulesAction::Show { id } => match session.rules.iter().find(|r| r.id == id) {
+                    Some(rule) => parity::rules::describe::show(rule),
+                    None => {
+                        return Err(anyhow!(
+                            "unknown rule `{id}`: `parity rules list` shows every rule id"
+                        ))
+                    }
+                },
+                RulesAction::Docs => parity::rules::packs::render_markdown(&session.rules),
+            };
+            emit(&text, None)?;
+            Ok(ExitStatus::Success)
+        }
+        Command::Check => Err(anyhow!(
+            "`parity check` is not available yet; use `parity diff ENV_A ENV_B`"
+        )),
+        Command::Drift { .. } => Err(anyhow!(
+            "`parity drift` is not available yet: it needs the state source"
+        )),
+        Command::Init => Err(anyhow!(
+            "`parity init` is not available yet; see docs/configuration.md to write a parity.toml"
+        )),
+    }
+}

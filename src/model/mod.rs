@@ -86,8 +86,10 @@ pub struct Resource {
     pub attributes: BTreeMap<String, Value>,
     /// Where the resource is declared.
     pub location: Location,
-    /// Where each top-level attribute is declared, when known.
-    pub attribute_lines: BTreeMap<String, u32>,
+    /// Where each top-level attribute is declared, when known (a locked
+    /// provider version lives in the lock file, not where the provider is
+    /// required).
+    pub attribute_locations: BTreeMap<String, Location>,
     /// `# parity:ignore <rule> <reason>` comments that apply to this resource:
     /// (rule id, attribute or "" for the whole resource, reason).
     pub ignores: Vec<InlineIgnore>,
@@ -112,7 +114,7 @@ impl Resource {
             data: false,
             attributes: BTreeMap::new(),
             location,
-            attribute_lines: BTreeMap::new(),
+            attribute_locations: BTreeMap::new(),
             ignores: Vec::new(),
         }
     }
@@ -120,10 +122,10 @@ impl Resource {
     /// The location of one attribute, falling back to the resource's own.
     pub fn attribute_location(&self, path: &str) -> Location {
         let top = path.split('.').next().unwrap_or(path);
-        match self.attribute_lines.get(top) {
-            Some(line) => self.location.with_line(*line),
-            None => self.location.clone(),
-        }
+        self.attribute_locations
+            .get(top)
+            .cloned()
+            .unwrap_or_else(|| self.location.clone())
     }
 }
 

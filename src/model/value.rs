@@ -23,7 +23,16 @@ pub enum Value {
     Unknown(String),
 }
 
+/// Prefix of a redacted value: the rest is a salted hash, so equality is
+/// still decidable but the value never reaches any output.
+pub const SENSITIVE_PREFIX: &str = "\u{1}sensitive:";
+
 impl Value {
+    /// True for a value redacted by [`crate::normalize::redact`].
+    pub fn is_sensitive(&self) -> bool {
+        matches!(self, Value::String(s) if s.starts_with(SENSITIVE_PREFIX))
+    }
+
     pub fn str(s: impl Into<String>) -> Value {
         Value::String(s.into())
     }
@@ -113,11 +122,9 @@ impl Value {
             Value::String(s) => Value::String(f(s)),
             Value::Unknown(s) => Value::Unknown(f(s)),
             Value::List(items) => Value::List(items.iter().map(|v| v.map_strings(f)).collect()),
-            Value::Map(map) => Value::Map(
-                map.iter()
-                    .map(|(k, v)| (f(k), v.map_strings(f)))
-                    .collect(),
-            ),
+            Value::Map(map) => {
+                Value::Map(map.iter().map(|(k, v)| (f(k), v.map_strings(f))).collect())
+            }
             other => other.clone(),
         }
     }
@@ -146,8 +153,13 @@ impl Value {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Number(n) => number_to_json(*n),
+            Value::String(s) if s.starts_with(SENSITIVE_PREFIX) => {
+                serde_json::Value::String("(sensitive)".into())
+            }
             Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+            Value::List(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
+            }
             Value::Map(map) => serde_json::Value::Object(
                 map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
             ),
@@ -199,6 +211,7 @@ impl Value {
     /// compact JSON.
     pub fn display(&self) -> String {
         match self {
+            Value::String(s) if s.starts_with(SENSITIVE_PREFIX) => "(sensitive)".into(),
             Value::String(s) => s.clone(),
             Value::Null => "null".into(),
             Value::Unknown(expr) => format!("${{{expr}}}"),
@@ -268,7 +281,10 @@ mod tests {
 
     #[test]
     fn tagged_json_round_trips_unknowns() {
-        let v = Value::List(vec![Value::Unknown("aws_vpc.main.id".into()), Value::from(3i64)]);
+        let v = Value::List(vec![
+            Value::Unknown("aws_vpc.main.id".into()),
+            Value::from(3i64),
+        ]);
         assert_eq!(Value::from_tagged_json(&v.to_tagged_json()), v);
         assert_eq!(v.to_json().to_string(), r#"["${aws_vpc.main.id}",3]"#);
     }

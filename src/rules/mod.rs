@@ -5,6 +5,9 @@
 //! are generated from the same text.
 
 pub mod compare;
+pub mod describe;
+pub mod engine;
+pub mod packs;
 
 use serde::{Deserialize, Serialize};
 

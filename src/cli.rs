@@ -1,0 +1,111 @@
+//! Command-line arguments (clap derive types only).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "parity",
+    version,
+    about = "Tells a team where its staging environment stops looking like production",
+    long_about = "Reads Terraform code for each environment, normalizes it into one model, \
+pairs resources across environments and judges every difference with rules.\n\n\
+Exit codes: 0 parity holds at --fail-on; 1 parity could not do its job; \
+2 violations at or above --fail-on; 3 no violations but some input could not be read."
+)]
+pub struct Cli {
+    /// parity.toml to use (a directory means DIR/parity.toml). Default: ./parity.toml when present.
+    #[arg(short = 'C', long = "config", global = true, value_name = "CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Show expected differences too (and more detail).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceArg {
+    Code,
+    State,
+    Plan,
+    Live,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CategoryArg {
+    Engine,
+    Iam,
+    Topology,
+    Dependency,
+    Config,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compare two environments (names from parity.toml, directories, or snapshot files).
+    Diff {
+        env_a: String,
+        env_b: String,
+        /// What to read for each environment.
+        #[arg(long, value_enum, default_value_t = SourceArg::Code)]
+        source: SourceArg,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Lowest severity that fails the run (exit 2). Default: parity.toml's fail-on, else error.
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOnArg>,
+        /// Only report these categories (repeatable).
+        #[arg(long, value_enum)]
+        category: Vec<CategoryArg>,
+        /// A previous JSON report: judge only new findings (not yet available).
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+    },
+    /// Run every [[check]] of parity.toml (not yet available).
+    Check,
+    /// Code vs state vs live for one environment (not yet available).
+    Drift { env: String },
+    /// Write one environment's normalized model as JSON.
+    Snapshot {
+        env: String,
+        #[arg(long, value_enum, default_value_t = SourceArg::Code)]
+        source: SourceArg,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// List or explain the rules in force.
+    Rules {
+        #[command(subcommand)]
+        action: Option<RulesAction>,
+    },
+    /// Write a parity.toml from the layout found here (not yet available).
+    Init,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// One line per rule.
+    List,
+    /// A rule's summary, why, category, severity and comparator.
+    Show { id: String },
+    /// The rules reference as Markdown (docs/rules.md is generated from this).
+    Docs,
+}

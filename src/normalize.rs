@@ -1,0 +1,264 @@
+//! Normalization: make two environments' values comparable.
+//!
+//! The environment's name and aliases become `${env}`, its account id
+//! `${account}`, its region `${region}`; secrets are replaced by salted
+//! hashes before anything else can see them.
+
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::sync::OnceLock;
+
+use sha2::{Digest, Sha256};
+
+use crate::model::value::SENSITIVE_PREFIX;
+use crate::model::{Resource, Snapshot, Value};
+
+/// Per-environment substitutions.
+#[derive(Debug, Clone, Default)]
+pub struct Normalizer {
+    /// Name and aliases, longest first, lower-cased.
+    tokens: Vec<String>,
+    account: Option<String>,
+    region: Option<String>,
+}
+
+impl Normalizer {
+    pub fn new(
+        name: &str,
+        aliases: &[String],
+        account_id: Option<&str>,
+        region: Option<&str>,
+    ) -> Self {
+        let mut tokens: Vec<String> = std::iter::once(name.to_string())
+            .chain(aliases.iter().cloned())
+            .filter(|t| !t.is_empty())
+            .map(|t| t.to_lowercase())
+            .collect();
+        tokens.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        tokens.dedup();
+        Normalizer {
+            tokens,
+            account: account_id.filter(|a| !a.is_empty()).map(str::to_string),
+            region: region.filter(|r| !r.is_empty()).map(str::to_string),
+        }
+    }
+
+    /// Normalize one string.
+    pub fn string(&self, s: &str) -> String {
+        let mut out = replace_tokens(s, &self.tokens);
+        if let Some(account) = &self.account {
+            if out.contains(account.as_str()) {
+                out = out.replace(account.as_str(), "${account}");
+            }
+        }
+        if let Some(region) = &self.region {
+            if out.contains(region.as_str()) {
+                out = out.replace(region.as_str(), "${region}");
+            }
+        }
+        out
+    }
+
+    pub fn value(&self, v: &Value) -> Value {
+        if v.is_sensitive() {
+            return v.clone();
+        }
+        v.map_strings(&|s| {
+            if s.starts_with(SENSITIVE_PREFIX) {
+                s.to_string()
+            } else {
+                self.string(s)
+            }
+        })
+    }
+
+    /// Normalize keys and values of every resource of a snapshot.
+    pub fn apply(&self, snapshot: &mut Snapshot) {
+        for r in snapshot
+            .resources
+            .iter_mut()
+            .chain(snapshot.dependencies.iter_mut())
+        {
+            self.resource(r);
+        }
+    }
+
+    pub fn resource(&self, r: &mut Resource) {
+        r.key = self.string(&r.address);
+        for v in r.attributes.values_mut() {
+            *v = self.value(v);
+        }
+    }
+}
+
+/// Replace each token standing as a segment (not inside a longer word:
+/// the characters around it are not letters or digits), case-insensitively.
+fn replace_tokens(s: &str, tokens: &[String]) -> String {
+    if tokens.is_empty() || s.is_empty() {
+        return s.to_string();
+    }
+    let lower = s.to_lowercase();
+    // Lower-casing can change byte lengths outside ASCII; only then give up
+    // on exact offsets and leave the string as it is.
+    if lower.len() != s.len() {
+        return s.to_string();
+    }
+    let bytes = lower.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    'outer: while i < s.len() {
+        let boundary_before = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        if boundary_before {
+            for t in tokens {
+                let end = i + t.len();
+                if end <= s.len()
+                    && lower.is_char_boundary(end)
+                    && &lower[i..end] == t.as_str()
+                    && (end == s.len() || !bytes[end].is_ascii_alphanumeric())
+                {
+                    out.push_str("${env}");
+                    i = end;
+                    continue 'outer;
+                }
+            }
+        }
+        let ch_len = s[i..].chars().next().map(char::len_utf8).unwrap_or(1);
+        out.push_str(&s[i..i + ch_len]);
+        i += ch_len;
+    }
+    out
+}
+
+/// Attribute names whose values are secrets whatever their source says.
+pub const SECRET_ATTRIBUTES: &[&str] = &[
+    "password",
+    "master_password",
+    "secret",
+    "secret_string",
+    "secret_binary",
+    "private_key",
+    "private_key_pem",
+    "token",
+    "auth_token",
+    "access_key",
+    "secret_key",
+    "secret_access_key",
+    "client_secret",
+    "api_key",
+    "master_user_password",
+    "admin_password",
+    "db_password",
+    "sensitive_content",
+    "ses_smtp_password_v4",
+];
+
+fn salt() -> &'static str {
+    static SALT: OnceLock<String> = OnceLock::new();
+    SALT.get_or_init(|| format!("{:016x}", RandomState::new().hash_one("parity-salt")))
+}
+
+/// The redacted form of a secret: a salted hash, shown as `(sensitive)`.
+pub fn sensitive(raw: &str) -> Value {
+    let mut h = Sha256::new();
+    h.update(salt().as_bytes());
+    h.update(raw.as_bytes());
+    let digest = h.finalize();
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    Value::String(format!("{SENSITIVE_PREFIX}{hex}"))
+}
+
+fn redact_value(v: &Value, secrets: &[String], by_name: bool) -> Value {
+    if by_name {
+        return match v {
+            Value::Null | Value::Unknown(_) => v.clone(),
+            Value::String(s) if s.starts_with(SENSITIVE_PREFIX) => v.clone(),
+            other => sensitive(&other.to_json().to_string()),
+        };
+    }
+    match v {
+        Value::String(s) if s.starts_with(SENSITIVE_PREFIX) => v.clone(),
+        Value::String(s) => {
+            if secrets.iter().any(|secret| s.contains(secret.as_str())) {
+                sensitive(s)
+            } else {
+                v.clone()
+            }
+        }
+        Value::List(items) => Value::List(
+            items
+                .iter()
+                .map(|i| redact_value(i, secrets, false))
+                .collect(),
+        ),
+        Value::Map(m) => Value::Map(
+            m.iter()
+                .map(|(k, i)| {
+                    let secret_name = SECRET_ATTRIBUTES.contains(&k.as_str());
+                    (k.clone(), redact_value(i, secrets, secret_name))
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Replace secrets in a snapshot: values of secret-named attributes, and
+/// any string that contains a value known to be sensitive.
+pub fn redact(snapshot: &mut Snapshot, secrets: &[String]) {
+    // Short values ("1", "true") would redact half the snapshot and protect
+    // nothing.
+    let secrets: Vec<String> = secrets.iter().filter(|s| s.len() >= 6).cloned().collect();
+    for r in snapshot
+        .resources
+        .iter_mut()
+        .chain(snapshot.dependencies.iter_mut())
+    {
+        for (k, v) in r.attributes.iter_mut() {
+            let by_name = SECRET_ATTRIBUTES.contains(&k.as_str());
+            *v = redact_value(v, &secrets, by_name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_tokens_are_segments() {
+        let n = Normalizer::new(
+            "prod",
+            &["production".into()],
+            Some("222222222222"),
+            Some("eu-west-1"),
+        );
+        assert_eq!(n.string("shop-prod-db"), "shop-${env}-db");
+        assert_eq!(n.string("production_router"), "${env}_router");
+        assert_eq!(n.string("product-catalog"), "product-catalog");
+        assert_eq!(
+            n.string("arn:aws:iam::222222222222:role/shop-prod-api"),
+            "arn:aws:iam::${account}:role/shop-${env}-api"
+        );
+        assert_eq!(n.string("eu-west-1b"), "${region}b");
+        assert_eq!(n.string("Prod"), "${env}");
+    }
+
+    #[test]
+    fn staging_and_prod_arns_compare_equal() {
+        let s = Normalizer::new("staging", &["stg".into()], Some("111111111111"), None);
+        let p = Normalizer::new("prod", &[], Some("222222222222"), None);
+        assert_eq!(
+            s.string("arn:aws:iam::111111111111:role/shop-staging-api"),
+            p.string("arn:aws:iam::222222222222:role/shop-prod-api")
+        );
+    }
+
+    #[test]
+    fn secrets_become_hashes() {
+        let a = sensitive("hunter22");
+        assert!(a.is_sensitive());
+        assert_eq!(a.display(), "(sensitive)");
+        assert_eq!(a, sensitive("hunter22"));
+        assert_ne!(a, sensitive("hunter23"));
+    }
+}

@@ -1,0 +1,194 @@
+//! `--format table`: findings grouped by category, both environments'
+//! values side by side with the file:line of each, then a summary line.
+//!
+//! Colour only when asked (a terminal without `NO_COLOR`); the layout never
+//! depends on the terminal, so the same input gives the same bytes.
+
+use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
+
+use super::{RenderOptions, Report};
+use crate::findings::{Category, Finding, Severity};
+
+const MAX_VALUE: usize = 48;
+
+fn short(s: &str) -> String {
+    let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > MAX_VALUE {
+        let cut: String = one_line.chars().take(MAX_VALUE - 1).collect();
+        format!("{cut}…")
+    } else {
+        one_line
+    }
+}
+
+fn severity_cell(f: &Finding, color: bool) -> Cell {
+    let text = if f.waiver.is_some() {
+        format!("{} (waived)", f.severity)
+    } else if f.expected {
+        "expected".to_string()
+    } else {
+        f.severity.to_string()
+    };
+    let cell = Cell::new(text);
+    if !color {
+        return cell;
+    }
+    match (f.waiver.is_some() || f.expected, f.severity) {
+        (true, _) => cell.fg(Color::DarkGrey),
+        (false, Severity::Error) => cell.fg(Color::Red).add_attribute(Attribute::Bold),
+        (false, Severity::Warning) => cell.fg(Color::Yellow),
+        (false, Severity::Info) => cell.fg(Color::Cyan),
+    }
+}
+
+pub fn render(report: &Report, opts: &RenderOptions) -> String {
+    let (left_env, right_env) = match report.environments.as_slice() {
+        [a, b, ..] => (a.as_str(), b.as_str()),
+        _ => ("left", "right"),
+    };
+    let mut out = String::new();
+    let shown: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| opts.verbose || !f.expected)
+        .collect();
+    for category in Category::ALL {
+        let group: Vec<&&Finding> = shown.iter().filter(|f| f.category == category).collect();
+        if group.is_empty() {
+            continue;
+        }
+        let errors = group
+            .iter()
+            .filter(|f| f.is_violation() && f.severity == Severity::Error)
+            .count();
+        let warnings = group
+            .iter()
+            .filter(|f| f.is_violation() && f.severity == Severity::Warning)
+            .count();
+        out.push_str(&format!(
+            "{} — {} finding{} ({} error{}, {} warning{})\n",
+            category.as_str().to_uppercase(),
+            group.len(),
+            plural(group.len()),
+            errors,
+            plural(errors),
+            warnings,
+            plural(warnings),
+        ));
+        let mut table = Table::new();
+        table
+            .load_preset(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled);
+        if opts.color {
+            table.enforce_styling();
+        } else {
+            table.force_no_tty();
+        }
+        table.set_header(vec![
+            "severity",
+            "resource / attribute",
+            left_env,
+            right_env,
+            "rule",
+        ]);
+        let mut diffs = Vec::new();
+        for f in &group {
+            let mut what = f.resource.clone();
+            if let Some(a) = &f.attribute {
+                what.push_str(&format!("\n  {a}"));
+            }
+            what.push_str(&format!("\n{}", short_message(&f.message)));
+            if let Some(w) = &f.waiver {
+                what.push_str(&format!("\nwaived: {} ({})", w.reason, w.location));
+            }
+            let side = |v: &Option<String>, env: &str| {
+                let value = v.as_deref().map(short).unwrap_or_else(|| "(absent)".into());
+                match f.locations.get(env) {
+                    Some(loc) => format!("{value}\n{loc}"),
+                    None => value,
+                }
+            };
+            table.add_row(vec![
+                severity_cell(f, opts.color),
+                Cell::new(what),
+                Cell::new(side(&f.left, left_env)),
+                Cell::new(side(&f.right, right_env)),
+                Cell::new(&f.rule),
+            ]);
+            if let Some(d) = &f.diff {
+                diffs.push((f, d));
+            }
+        }
+        out.push_str(&table.to_string());
+        out.push('\n');
+        for (f, d) in diffs {
+            out.push_str(&format!(
+                "\n{} {}: {left_env} (-) vs {right_env} (+)\n",
+                f.resource,
+                f.attribute.as_deref().unwrap_or("")
+            ));
+            for line in d.lines() {
+                out.push_str("  ");
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out.push('\n');
+    }
+    let s = &report.summary;
+    let hidden = report.findings.len() - shown.len();
+    if shown.is_empty() {
+        out.push_str(&format!(
+            "No differences between {left_env} and {right_env} ({}).\n",
+            report.source
+        ));
+    }
+    out.push_str(&format!(
+        "parity {left_env} vs {right_env} ({}): {} error{}, {} warning{}, {} info, {} waived · score {:.2} · {} resources, {} attributes compared\n",
+        report.source,
+        s.errors,
+        plural(s.errors),
+        s.warnings,
+        plural(s.warnings),
+        s.info,
+        s.waived,
+        s.parity_score,
+        s.compared_resources,
+        s.compared_attributes,
+    ));
+    if hidden > 0 {
+        out.push_str(&format!(
+            "{hidden} expected difference{} hidden (sizes, counts, names): --verbose shows them\n",
+            plural(hidden)
+        ));
+    }
+    if !s.incomplete.is_empty() {
+        out.push_str(&format!(
+            "incomplete: {} input{} could not be fully read, so parity is not proven:\n",
+            s.incomplete.len(),
+            plural(s.incomplete.len())
+        ));
+        for gap in &s.incomplete {
+            out.push_str(&format!("  - {gap}\n"));
+        }
+    }
+    out
+}
+
+fn short_message(m: &str) -> String {
+    let one: String = m.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > 100 {
+        let cut: String = one.chars().take(99).collect();
+        format!("{cut}…")
+    } else {
+        one
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -1,0 +1,484 @@
+//! The rule engine: for every pair of resources, every attribute that
+//! differs is judged by the most specific rule that covers it.
+//!
+//! Specificity: a rule naming the resource type beats `"*"`; an attribute
+//! pattern with more literal segments beats one with fewer. When a rule
+//! targets a path deeper than the one being compared (`tags.Environment`
+//! under `tags`) and both values are objects, the engine descends, so the
+//! `expected` pack and the domain packs coexist with the catch-all.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::compare::{self, Outcome};
+use super::{Comparator, Rule};
+use crate::findings::{Category, Finding, Severity};
+use crate::matching::Pair;
+use crate::model::{Resource, Value};
+
+/// The fallback when no pack defines `config-difference`.
+fn fallback_rule() -> Rule {
+    Rule {
+        id: "config-difference".into(),
+        category: Category::Config,
+        severity: Severity::Warning,
+        resources: vec!["*".into()],
+        attributes: vec!["*".into()],
+        compare: Comparator::Equal,
+        level: None,
+        summary: "A difference no domain rule covers".into(),
+        why: "Every difference is reported; none is silently dropped.".into(),
+    }
+}
+
+/// What a comparison of two environments found.
+#[derive(Debug, Default)]
+pub struct Outcomes {
+    pub findings: Vec<Finding>,
+    pub compared_resources: usize,
+    pub compared_attributes: usize,
+}
+
+pub struct Engine<'r> {
+    rules: &'r [Rule],
+    fallback: Rule,
+    by_type: HashMap<&'r str, Vec<usize>>,
+    any_type: Vec<usize>,
+    cache: RefCell<HashMap<(String, String), Option<usize>>>,
+    deeper: RefCell<HashMap<(String, String), bool>>,
+}
+
+fn pattern_matches(pattern: &str, path: &str) -> bool {
+    let mut p = pattern.split('.');
+    let mut a = path.split('.');
+    loop {
+        match (p.next(), a.next()) {
+            (None, None) => return true,
+            (Some(ps), Some(as_)) if ps == "*" || ps == as_ => {}
+            _ => return false,
+        }
+    }
+}
+
+/// `pattern` names something strictly below `path`.
+fn pattern_below(pattern: &str, path: &str) -> bool {
+    let depth = path.split('.').count();
+    let segs: Vec<&str> = pattern.split('.').collect();
+    segs.len() > depth && pattern_matches(&segs[..depth].join("."), path)
+}
+
+fn specificity(pattern: &str) -> (usize, usize) {
+    let literal = pattern.split('.').filter(|s| *s != "*").count();
+    (literal, pattern.split('.').count())
+}
+
+impl<'r> Engine<'r> {
+    pub fn new(rules: &'r [Rule]) -> Self {
+        let mut by_type: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut any_type = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            for t in &rule.resources {
+                if t == "*" {
+                    any_type.push(i);
+                } else {
+                    by_type.entry(t.as_str()).or_default().push(i);
+                }
+            }
+        }
+        let fallback = rules
+            .iter()
+            .find(|r| r.id == "config-difference")
+            .cloned()
+            .unwrap_or_else(fallback_rule);
+        Engine {
+            rules,
+            fallback,
+            by_type,
+            any_type,
+            cache: RefCell::default(),
+            deeper: RefCell::default(),
+        }
+    }
+
+    fn candidates<'a>(&'a self, rtype: &str) -> impl Iterator<Item = (bool, usize)> + 'a {
+        let typed: Vec<usize> = self.by_type.get(rtype).cloned().unwrap_or_default();
+        typed
+            .into_iter()
+            .map(|i| (true, i))
+            .chain(self.any_type.iter().map(|i| (false, *i)))
+    }
+
+    /// The most specific rule for a type and attribute path.
+    pub fn resolve(&self, rtype: &str, path: &str) -> Option<&Rule> {
+        let key = (rtype.to_string(), path.to_string());
+        if let Some(hit) = self.cache.borrow().get(&key) {
+            return hit.map(|i| &self.rules[i]);
+        }
+        let mut best: Option<((bool, usize, usize), usize)> = None;
+        for (typed, i) in self.candidates(rtype) {
+            for pat in &self.rules[i].attributes {
+                if pattern_matches(pat, path) {
+                    let (lit, len) = specificity(pat);
+                    let score = (typed, lit, len);
+                    if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                        best = Some((score, i));
+                    }
+                }
+            }
+        }
+        let hit = best.map(|(_, i)| i);
+        self.cache.borrow_mut().insert(key, hit);
+        hit.map(|i| &self.rules[i])
+    }
+
+    fn has_deeper(&self, rtype: &str, path: &str) -> bool {
+        let key = (rtype.to_string(), path.to_string());
+        if let Some(hit) = self.deeper.borrow().get(&key) {
+            return *hit;
+        }
+        let hit = self.candidates(rtype).any(|(_, i)| {
+            self.rules[i]
+                .attributes
+                .iter()
+                .any(|p| pattern_below(p, path))
+        });
+        self.deeper.borrow_mut().insert(key, hit);
+        hit
+    }
+
+    /// Judge every pair.
+    pub fn run(&self, pairs: &[Pair], left_env: &str, right_env: &str) -> Outcomes {
+        let mut out = Outcomes::default();
+        let counts = instance_counts(pairs);
+        let mut folded: BTreeSet<String> = BTreeSet::new();
+        for ((base, rtype), (l, r)) in &counts {
+            if l.is_empty() || r.is_empty() || l.len() == r.len() {
+                continue;
+            }
+            let Some(rule) = self.resolve(rtype, "@count") else {
+                continue;
+            };
+            let only_left: Vec<&String> = l.iter().filter(|k| !r.contains(*k)).collect();
+            let only_right: Vec<&String> = r.iter().filter(|k| !l.contains(*k)).collect();
+            let lv = Value::Number(l.len() as f64);
+            let rv = Value::Number(r.len() as f64);
+            if let Outcome::Differ(d) = compare::compare(rule, &lv, &rv) {
+                let mut msg = format!(
+                    "{} instances in {left_env}, {} in {right_env}",
+                    l.len(),
+                    r.len()
+                );
+                if !only_left.is_empty() {
+                    msg.push_str(&format!("; only in {left_env}: {}", join(&only_left)));
+                }
+                if !only_right.is_empty() {
+                    msg.push_str(&format!("; only in {right_env}: {}", join(&only_right)));
+                }
+                if !d.detail.is_empty() && rule.compare != Comparator::Equal {
+                    msg.push_str(&format!(" ({})", d.detail));
+                }
+                let sample = pairs.iter().find(|p| base_of(p.key()) == base.as_str());
+                let mut f = self.finding(
+                    rule,
+                    d.severity,
+                    base,
+                    rtype,
+                    Some("@count"),
+                    Some(lv.display()),
+                    Some(rv.display()),
+                    msg,
+                    None,
+                );
+                if let Some(p) = sample {
+                    f.locations = locations(p, None, left_env, right_env);
+                }
+                out.findings.push(f);
+                folded.insert(base.clone());
+            }
+        }
+
+        for pair in pairs {
+            match (pair.left, pair.right) {
+                (Some(l), Some(r)) => {
+                    out.compared_resources += 1;
+                    let names: BTreeSet<&String> =
+                        l.attributes.keys().chain(r.attributes.keys()).collect();
+                    for name in names {
+                        let lv = l.attributes.get(name).unwrap_or(&Value::Null);
+                        let rv = r.attributes.get(name).unwrap_or(&Value::Null);
+                        self.walk(&mut out, pair, name, lv, rv, left_env, right_env);
+                    }
+                }
+                (l, r) => {
+                    let key = pair.key();
+                    if folded.contains(base_of(key)) {
+                        continue;
+                    }
+                    let Some(rule) = self.resolve(pair.rtype(), "@present") else {
+                        continue;
+                    };
+                    let lv = if l.is_some() {
+                        Value::str("present")
+                    } else {
+                        Value::Null
+                    };
+                    let rv = if r.is_some() {
+                        Value::str("present")
+                    } else {
+                        Value::Null
+                    };
+                    if let Outcome::Differ(d) = compare::compare(rule, &lv, &rv) {
+                        let env = if l.is_some() { left_env } else { right_env };
+                        let msg = format!("only in {env}");
+                        let _ = d.detail;
+                        let mut f = self.finding(
+                            rule,
+                            d.severity,
+                            key,
+                            pair.rtype(),
+                            None,
+                            l.map(|_| "present".into()),
+                            r.map(|_| "present".into()),
+                            msg,
+                            None,
+                        );
+                        f.locations = locations(pair, None, left_env, right_env);
+                        out.findings.push(f);
+                    }
+                }
+            }
+        }
+        out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn walk(
+        &self,
+        out: &mut Outcomes,
+        pair: &Pair,
+        path: &str,
+        l: &Value,
+        r: &Value,
+        left_env: &str,
+        right_env: &str,
+    ) {
+        let rtype = pair.rtype();
+        if compare::loose_eq(l, r) {
+            out.compared_attributes += 1;
+            return;
+        }
+        if let (Value::Map(lm), Value::Map(rm)) = (l, r) {
+            let rule = self.resolve(rtype, path);
+            if self.has_deeper(rtype, path) || rule.is_none() {
+                let keys: BTreeSet<&String> = lm.keys().chain(rm.keys()).collect();
+                for k in keys {
+                    let sub = format!("{path}.{k}");
+                    self.walk(
+                        out,
+                        pair,
+                        &sub,
+                        lm.get(k).unwrap_or(&Value::Null),
+                        rm.get(k).unwrap_or(&Value::Null),
+                        left_env,
+                        right_env,
+                    );
+                }
+                return;
+            }
+        }
+        out.compared_attributes += 1;
+        let rule = self.resolve(rtype, path).unwrap_or(&self.fallback);
+        if let Outcome::Differ(d) = compare::compare(rule, l, r) {
+            let message = if d.detail.is_empty() {
+                format!("{path} differs")
+            } else {
+                d.detail.clone()
+            };
+            let mut f = self.finding(
+                rule,
+                d.severity,
+                pair.key(),
+                rtype,
+                Some(path),
+                Some(l.display()),
+                Some(r.display()),
+                message,
+                d.diff,
+            );
+            if l.is_null() {
+                f.left = None;
+            }
+            if r.is_null() {
+                f.right = None;
+            }
+            f.locations = locations(pair, Some(path), left_env, right_env);
+            out.findings.push(f);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finding(
+        &self,
+        rule: &Rule,
+        severity: Option<Severity>,
+        resource: &str,
+        rtype: &str,
+        attribute: Option<&str>,
+        left: Option<String>,
+        right: Option<String>,
+        message: String,
+        diff: Option<String>,
+    ) -> Finding {
+        let expected = rule.compare == Comparator::Ignore;
+        Finding {
+            rule: rule.id.clone(),
+            category: rule.category,
+            severity: if expected {
+                Severity::Info
+            } else {
+                severity.unwrap_or(rule.severity)
+            },
+            resource: resource.to_string(),
+            rtype: rtype.to_string(),
+            attribute: attribute.map(str::to_string),
+            left,
+            right,
+            locations: BTreeMap::new(),
+            message,
+            diff,
+            expected,
+            status: None,
+            waiver: None,
+        }
+    }
+}
+
+fn join(items: &[&String]) -> String {
+    items
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn locations(
+    pair: &Pair,
+    path: Option<&str>,
+    left_env: &str,
+    right_env: &str,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let loc = |r: &Resource| match path {
+        Some(p) => r.attribute_location(p).to_string(),
+        None => r.location.to_string(),
+    };
+    if let Some(l) = pair.left {
+        out.insert(left_env.to_string(), loc(l));
+    }
+    if let Some(r) = pair.right {
+        out.insert(right_env.to_string(), loc(r));
+    }
+    out
+}
+
+/// `aws_subnet.private["a"]` → `aws_subnet.private`; only a trailing index.
+pub fn base_of(key: &str) -> &str {
+    if key.ends_with(']') {
+        if let Some(i) = key.rfind('[') {
+            return &key[..i];
+        }
+    }
+    key
+}
+
+fn index_of(key: &str) -> String {
+    key[base_of(key).len()..].to_string()
+}
+
+type Counts = BTreeMap<(String, String), (Vec<String>, Vec<String>)>;
+
+/// Instances per counted address, per side.
+fn instance_counts(pairs: &[Pair]) -> Counts {
+    let mut counts: Counts = BTreeMap::new();
+    for p in pairs {
+        let key = p.key();
+        let base = base_of(key);
+        if base.len() == key.len() {
+            continue;
+        }
+        let entry = counts
+            .entry((base.to_string(), p.rtype().to_string()))
+            .or_default();
+        if p.left.is_some() {
+            entry.0.push(index_of(key));
+        }
+        if p.right.is_some() {
+            entry.1.push(index_of(key));
+        }
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(id: &str, types: &[&str], attrs: &[&str], cmp: Comparator) -> Rule {
+        Rule {
+            id: id.into(),
+            category: Category::Config,
+            severity: Severity::Warning,
+            resources: types.iter().map(|s| s.to_string()).collect(),
+            attributes: attrs.iter().map(|s| s.to_string()).collect(),
+            compare: cmp,
+            level: None,
+            summary: "s".into(),
+            why: "w".into(),
+        }
+    }
+
+    #[test]
+    fn most_specific_rule_wins() {
+        let rules = vec![
+            rule("catch-all", &["*"], &["*"], Comparator::Equal),
+            rule(
+                "tags-env",
+                &["*"],
+                &["tags.Environment"],
+                Comparator::Ignore,
+            ),
+            rule(
+                "db-version",
+                &["aws_db_instance"],
+                &["engine_version"],
+                Comparator::Version,
+            ),
+        ];
+        let e = Engine::new(&rules);
+        assert_eq!(
+            e.resolve("aws_db_instance", "engine_version").unwrap().id,
+            "db-version"
+        );
+        assert_eq!(
+            e.resolve("aws_vpc", "engine_version").unwrap().id,
+            "catch-all"
+        );
+        assert_eq!(
+            e.resolve("aws_vpc", "tags.Environment").unwrap().id,
+            "tags-env"
+        );
+        assert!(e.resolve("aws_vpc", "tags.Owner").is_none());
+        assert!(e.has_deeper("aws_vpc", "tags"));
+    }
+
+    #[test]
+    fn base_addresses() {
+        assert_eq!(
+            base_of("module.n.aws_subnet.private[\"a\"]"),
+            "module.n.aws_subnet.private"
+        );
+        assert_eq!(base_of("aws_vpc.main"), "aws_vpc.main");
+        assert_eq!(index_of("aws_subnet.x[2]"), "[2]");
+    }
+}

@@ -1,0 +1,612 @@
+//! Rule packs: the built-in TOML packs under `rules/` (embedded in the
+//! binary), the user's own pack files, and docs/rules.md.
+//!
+//! A pack is a list of `[[rule]]` tables. Loading is strict: unknown fields,
+//! ids that are not kebab-case, empty lists and an id defined twice are
+//! errors that name the file and line, because a rule that silently fails to
+//! load is a check that silently stops running.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{Comparator, Rule, VersionLevel};
+use crate::findings::Category;
+
+/// The built-in packs: (file name, contents), in load order.
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    ("rules/engine.toml", include_str!("../../rules/engine.toml")),
+    ("rules/iam.toml", include_str!("../../rules/iam.toml")),
+    (
+        "rules/topology.toml",
+        include_str!("../../rules/topology.toml"),
+    ),
+    (
+        "rules/dependency.toml",
+        include_str!("../../rules/dependency.toml"),
+    ),
+    (
+        "rules/expected.toml",
+        include_str!("../../rules/expected.toml"),
+    ),
+    ("rules/config.toml", include_str!("../../rules/config.toml")),
+];
+
+/// Why a pack could not be loaded. Each message names the file and line.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    #[error("{file}:{line}: {message}")]
+    Syntax {
+        file: String,
+        line: usize,
+        message: String,
+    },
+    #[error("rule id `{id}` defined twice: {first} and {second}")]
+    DuplicateId {
+        id: String,
+        first: String,
+        second: String,
+    },
+    #[error("cannot read rule pack {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{location}: rule id `{id}` is not kebab-case (lower-case letters, digits and single `-` between them)")]
+    InvalidId { location: String, id: String },
+    #[error("{location}: rule `{id}` has an empty `{field}`")]
+    Empty {
+        location: String,
+        id: String,
+        field: &'static str,
+    },
+    #[error("{location}: rule `{id}` sets `level`, which only `compare = \"version\"` takes (this rule uses `{compare}`)")]
+    LevelWithoutVersion {
+        location: String,
+        id: String,
+        compare: &'static str,
+    },
+}
+
+/// The shape of a pack file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackFile {
+    #[serde(default)]
+    rule: Vec<Spanned<Rule>>,
+}
+
+/// A rule and where it is declared (`rules/engine.toml:12`).
+struct Located {
+    rule: Rule,
+    location: String,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+fn is_kebab_case(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+fn validate(rule: &Rule, location: &str) -> Result<(), RuleError> {
+    if !is_kebab_case(&rule.id) {
+        return Err(RuleError::InvalidId {
+            location: location.to_string(),
+            id: rule.id.clone(),
+        });
+    }
+    let empty = |field: &'static str| RuleError::Empty {
+        location: location.to_string(),
+        id: rule.id.clone(),
+        field,
+    };
+    let blank = |items: &[String]| items.is_empty() || items.iter().any(|i| i.trim().is_empty());
+    if blank(&rule.resources) {
+        return Err(empty("resources"));
+    }
+    if blank(&rule.attributes) {
+        return Err(empty("attributes"));
+    }
+    if rule.summary.trim().is_empty() {
+        return Err(empty("summary"));
+    }
+    if rule.why.trim().is_empty() {
+        return Err(empty("why"));
+    }
+    if rule.level.is_some() && rule.compare != Comparator::Version {
+        return Err(RuleError::LevelWithoutVersion {
+            location: location.to_string(),
+            id: rule.id.clone(),
+            compare: rule.compare.as_str(),
+        });
+    }
+    Ok(())
+}
+
+/// Parse and validate one pack; `file` names it in messages.
+fn parse_pack(file: &str, text: &str) -> Result<Vec<Located>, RuleError> {
+    let pack: PackFile = toml::from_str(text).map_err(|e| RuleError::Syntax {
+        file: file.to_string(),
+        line: e.span().map_or(1, |span| line_of(text, span.start)),
+        message: e.message().trim().to_string(),
+    })?;
+    pack.rule
+        .into_iter()
+        .map(|spanned| {
+            let location = format!("{file}:{}", line_of(text, spanned.span().start));
+            let rule = spanned.into_inner();
+            validate(&rule, &location)?;
+            Ok(Located { rule, location })
+        })
+        .collect()
+}
+
+fn check_unique(rules: &[Located]) -> Result<(), RuleError> {
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for r in rules {
+        if let Some(first) = seen.insert(&r.rule.id, &r.location) {
+            return Err(RuleError::DuplicateId {
+                id: r.rule.id.clone(),
+                first: first.to_string(),
+                second: r.location.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn into_rules(rules: Vec<Located>) -> Vec<Rule> {
+    rules.into_iter().map(|r| r.rule).collect()
+}
+
+fn builtin_located() -> Result<Vec<Located>, RuleError> {
+    let mut all = Vec::new();
+    for (file, text) in BUILTIN_PACKS {
+        all.extend(parse_pack(file, text)?);
+    }
+    check_unique(&all)?;
+    Ok(all)
+}
+
+/// The built-in rules, in pack order.
+pub fn builtin() -> Result<Vec<Rule>, RuleError> {
+    builtin_located().map(into_rules)
+}
+
+fn read(path: &Path) -> Result<String, RuleError> {
+    std::fs::read_to_string(path).map_err(|source| RuleError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn load_located(path: &Path) -> Result<Vec<Located>, RuleError> {
+    let io = |source| RuleError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if !path.is_dir() {
+        return parse_pack(&path.display().to_string(), &read(path)?);
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(io)? {
+        let file = entry.map_err(io)?.path();
+        if file.is_file() && file.extension().is_some_and(|e| e == "toml") {
+            files.push(file);
+        }
+    }
+    files.sort();
+    let mut all = Vec::new();
+    for file in files {
+        all.extend(parse_pack(&file.display().to_string(), &read(&file)?)?);
+    }
+    Ok(all)
+}
+
+/// Load a user pack file, or every `*.toml` in a folder (sorted by name).
+/// An id defined twice among them is an error.
+pub fn load_file(path: &Path) -> Result<Vec<Rule>, RuleError> {
+    let rules = load_located(path)?;
+    check_unique(&rules)?;
+    Ok(into_rules(rules))
+}
+
+/// Load several pack files or folders (the `rules = [...]` of parity.toml);
+/// an id defined twice anywhere among them is an error.
+pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Rule>, RuleError> {
+    let mut all = Vec::new();
+    for path in paths {
+        all.extend(load_located(path)?);
+    }
+    check_unique(&all)?;
+    Ok(into_rules(all))
+}
+
+/// User rules replace built-in rules with the same id (in place, so the
+/// order stays stable); new ids are appended.
+pub fn merge(builtin: Vec<Rule>, user: Vec<Rule>) -> Vec<Rule> {
+    let mut rules = builtin;
+    for rule in user {
+        match rules.iter_mut().find(|r| r.id == rule.id) {
+            Some(slot) => *slot = rule,
+            None => rules.push(rule),
+        }
+    }
+    rules
+}
+
+/// Which built-in pack file defines a rule id.
+pub fn pack_of(rule_id: &str) -> Option<&'static str> {
+    static INDEX: OnceLock<BTreeMap<String, &'static str>> = OnceLock::new();
+    INDEX
+        .get_or_init(|| {
+            let mut index = BTreeMap::new();
+            for (file, text) in BUILTIN_PACKS {
+                // A broken built-in pack fails `builtin()` and its tests; here
+                // it only means the ids of that file are not indexed.
+                for located in parse_pack(file, text).unwrap_or_default() {
+                    index.entry(located.rule.id).or_insert(*file);
+                }
+            }
+            index
+        })
+        .get(rule_id)
+        .copied()
+}
+
+fn category_intro(category: Category) -> &'static str {
+    match category {
+        Category::Engine => {
+            "Database, cache, search, streaming, Kubernetes and runtime engines and their versions."
+        }
+        Category::Iam => {
+            "Who may do what: role trust, identity and resource policies, compared as canonical policy documents."
+        }
+        Category::Topology => {
+            "What exists and how it is wired: networks, redundancy, exposure to the internet."
+        }
+        Category::Dependency => {
+            "Terraform itself, providers, modules and the images resources are built from."
+        }
+        Category::Config => {
+            "Differences that are expected between environments, and the catch-all for differences no other rule covers."
+        }
+    }
+}
+
+fn heading(category: Category) -> &'static str {
+    match category {
+        Category::Engine => "Engine",
+        Category::Iam => "IAM",
+        Category::Topology => "Topology",
+        Category::Dependency => "Dependency",
+        Category::Config => "Config",
+    }
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}
+
+fn code_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{}`", cell(i)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn level_text(rule: &Rule) -> &'static str {
+    match (rule.compare, rule.level) {
+        (_, Some(VersionLevel::Major)) => "major",
+        (_, Some(VersionLevel::Minor)) => "minor",
+        (_, Some(VersionLevel::Patch)) => "patch",
+        (Comparator::Version, None) => "minor (default)",
+        _ => "—",
+    }
+}
+
+const HOW_RULES_WORK: &str = "\
+A rule says which attributes of which resource types to compare between two \
+environments, how to compare them, and how much a difference matters. Rules \
+live in TOML packs: the built-in packs under `rules/` are embedded in the \
+binary, and files listed in `rules = [...]` of parity.toml add rules or \
+replace a built-in rule with the same id.
+
+For each resource type and attribute path the engine uses the most specific \
+matching rule: an explicit type beats `*`, and an attribute pattern with more \
+literal segments beats one with fewer. `config-difference` catches whatever \
+no other rule covers, so no difference is silently dropped.
+
+Pseudo attributes: `@present` (the resource exists in one environment only) \
+and `@count` (the number of instances of one `count`/`for_each` address). \
+Pseudo types: `terraform` (`required_version`), `terraform_provider` \
+(`source`, `version_constraint`, `locked_version`) and `module_call` \
+(`source`, `version`, `ref`, `source_kind`).
+
+Comparators: `equal` (after normalization), `version` (up to `level`: major, \
+minor or patch), `set` (order-free lists), `policy` (canonical IAM policy \
+documents), `shape` (same structure; CIDRs compare by prefix length), \
+`family` (instance classes: same family and architecture, size may differ), \
+`present` (exists in both) and `ignore` (an expected difference, listed at \
+`info` with `--verbose`).
+";
+
+/// docs/rules.md: how rules work, then one section per category with each
+/// rule's summary, settings and why it matters. Rules are sorted by id within
+/// a category, so the output depends only on the rules.
+pub fn render_markdown(rules: &[Rule]) -> String {
+    let mut out = String::new();
+    out.push_str("# Rules reference\n\n");
+    out.push_str(
+        "<!-- Generated from rules/*.toml by `cargo run -- rules docs > docs/rules.md`. Do not edit by hand. -->\n\n",
+    );
+    out.push_str("## How rules work\n\n");
+    out.push_str(HOW_RULES_WORK);
+    for category in Category::ALL {
+        let mut in_category: Vec<&Rule> = rules.iter().filter(|r| r.category == category).collect();
+        if in_category.is_empty() {
+            continue;
+        }
+        in_category.sort_by(|a, b| a.id.cmp(&b.id));
+        // `write!` to a String cannot fail.
+        let _ = write!(
+            out,
+            "\n## {}\n\n{}\n\n| Rule | Severity | Summary |\n|---|---|---|\n",
+            heading(category),
+            category_intro(category)
+        );
+        for rule in &in_category {
+            let _ = writeln!(
+                out,
+                "| [{id}](#{id}) | {} | {} |",
+                rule.severity,
+                cell(&rule.summary),
+                id = rule.id
+            );
+        }
+        for rule in in_category {
+            let _ = write!(
+                out,
+                "\n### {id}\n\n{summary}\n\n| | |\n|---|---|\n\
+                 | Category | {category} |\n| Severity | {severity} |\n| Comparator | `{compare}` |\n\
+                 | Level | {level} |\n| Resources | {resources} |\n| Attributes | {attributes} |\n\n\
+                 **Why it matters.** {why}\n",
+                id = rule.id,
+                summary = rule.summary.trim(),
+                category = rule.category,
+                severity = rule.severity,
+                compare = rule.compare.as_str(),
+                level = level_text(rule),
+                resources = code_list(&rule.resources),
+                attributes = code_list(&rule.attributes),
+                why = rule.why.trim(),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Severity;
+
+    const ONE: &str = r#"
+[[rule]]
+id = "my-rule"
+category = "config"
+severity = "warning"
+resources = ["aws_s3_bucket"]
+attributes = ["versioning"]
+compare = "equal"
+summary = "Bucket versioning matches"
+why = "Restores depend on it."
+"#;
+
+    fn err(text: &str) -> String {
+        match parse_pack("rules/x.toml", text) {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn builtin_packs_load() {
+        let rules = builtin().unwrap();
+        assert!(rules.len() > 50, "{} rules", rules.len());
+        for category in Category::ALL {
+            assert!(rules.iter().any(|r| r.category == category), "{category}");
+        }
+        assert!(rules.iter().any(|r| r.id == "config-difference"));
+    }
+
+    #[test]
+    fn rule_ids_are_unique_across_packs() {
+        let rules = builtin_located().unwrap();
+        let mut seen = BTreeMap::new();
+        for r in &rules {
+            if let Some(first) = seen.insert(r.rule.id.clone(), r.location.clone()) {
+                panic!(
+                    "rule id `{}` defined twice: {first} and {}",
+                    r.rule.id, r.location
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_rule_explains_itself() {
+        for r in builtin().unwrap() {
+            assert!(!r.summary.trim().is_empty(), "{}: empty summary", r.id);
+            assert!(
+                r.why.trim().ends_with('.'),
+                "{}: `why` should be sentences",
+                r.id
+            );
+            assert!(
+                !r.summary.ends_with('.'),
+                "{}: summary is a title, no full stop",
+                r.id
+            );
+            assert!(
+                r.compare != Comparator::Version || r.level.is_some(),
+                "{}: version rules state their level",
+                r.id
+            );
+        }
+    }
+
+    #[test]
+    fn builtin_rules_name_known_types() {
+        let pseudo = ["*", "terraform", "terraform_provider", "module_call"];
+        for r in builtin().unwrap() {
+            for t in &r.resources {
+                assert!(
+                    t.starts_with("aws_") || pseudo.contains(&t.as_str()),
+                    "{}: type `{t}`",
+                    r.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn docs_are_fresh() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
+        let expected = render_markdown(&builtin().unwrap());
+        if std::env::var_os("PARITY_BLESS").is_some_and(|v| v == "1") {
+            std::fs::write(&path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "docs/rules.md is stale: run `cargo run -- rules docs > docs/rules.md` (or the tests with PARITY_BLESS=1)"
+        );
+    }
+
+    #[test]
+    fn render_is_deterministic_and_sorted() {
+        let rules = builtin().unwrap();
+        let mut reversed = rules.clone();
+        reversed.reverse();
+        assert_eq!(render_markdown(&rules), render_markdown(&reversed));
+        let md = render_markdown(&rules);
+        assert!(md.contains("\n### engine-version\n"));
+        assert!(md.contains("| Level | minor |"));
+    }
+
+    #[test]
+    fn parses_a_pack_with_locations() {
+        let rules = parse_pack("rules/x.toml", ONE).unwrap();
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].location, "rules/x.toml:2");
+        assert_eq!(rules[0].rule.severity, Severity::Warning);
+    }
+
+    #[test]
+    fn malformed_pack_names_the_line() {
+        let text = ONE.replace("compare = \"equal\"", "compare = equal");
+        assert!(err(&text).starts_with("rules/x.toml:8: "), "{}", err(&text));
+        let text = ONE.replace("summary =", "sumary =");
+        let e = err(&text);
+        assert!(
+            e.starts_with("rules/x.toml:9: unknown field `sumary`"),
+            "{e}"
+        );
+        let e = err("[[rules]]\nid = \"x\"\n");
+        assert!(
+            e.starts_with("rules/x.toml:1: unknown field `rules`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn invalid_rules_are_rejected() {
+        let e = err(&ONE.replace("my-rule", "My_Rule"));
+        assert_eq!(e, "rules/x.toml:2: rule id `My_Rule` is not kebab-case (lower-case letters, digits and single `-` between them)");
+        let e = err(&ONE.replace("[\"aws_s3_bucket\"]", "[]"));
+        assert_eq!(e, "rules/x.toml:2: rule `my-rule` has an empty `resources`");
+        let e = err(&ONE.replace(
+            "compare = \"equal\"",
+            "compare = \"equal\"\nlevel = \"minor\"",
+        ));
+        assert_eq!(e, "rules/x.toml:2: rule `my-rule` sets `level`, which only `compare = \"version\"` takes (this rule uses `equal`)");
+        assert!(is_kebab_case("engine-version-2"));
+        assert!(!is_kebab_case("-x") && !is_kebab_case("a--b") && !is_kebab_case(""));
+    }
+
+    #[test]
+    fn duplicate_ids_name_both_places() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("b.toml"), ONE).unwrap();
+        std::fs::write(dir.path().join("a.toml"), format!("# first\n{ONE}")).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not a pack").unwrap();
+        let e = load_file(dir.path()).unwrap_err().to_string();
+        let (a, b) = (dir.path().join("a.toml"), dir.path().join("b.toml"));
+        assert_eq!(
+            e,
+            format!(
+                "rule id `my-rule` defined twice: {}:3 and {}:2",
+                a.display(),
+                b.display()
+            )
+        );
+        let e = load_paths(&[a.clone(), b]).unwrap_err().to_string();
+        assert!(e.starts_with("rule id `my-rule` defined twice"), "{e}");
+        assert_eq!(load_file(&a).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn missing_file_names_the_path() {
+        let e = load_file(Path::new("/nonexistent/rules.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("cannot read rule pack /nonexistent/rules.toml: "),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn user_rules_override_by_id() {
+        let builtin = builtin().unwrap();
+        let count = builtin.len();
+        let position = builtin
+            .iter()
+            .position(|r| r.id == "engine-version")
+            .unwrap();
+        let mut changed = builtin[position].clone();
+        changed.severity = Severity::Warning;
+        let extra = parse_pack("x", ONE).unwrap().remove(0).rule;
+        let merged = merge(builtin, vec![changed.clone(), extra]);
+        assert_eq!(merged.len(), count + 1);
+        assert_eq!(merged[position], changed);
+        assert_eq!(merged.last().unwrap().id, "my-rule");
+    }
+
+    #[test]
+    fn pack_of_finds_the_file() {
+        assert_eq!(pack_of("engine-version"), Some("rules/engine.toml"));
+        assert_eq!(pack_of("config-difference"), Some("rules/config.toml"));
+        assert_eq!(pack_of("no-such-rule"), None);
+    }
+}

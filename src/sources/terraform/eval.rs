@@ -1,0 +1,912 @@
+//! Expression evaluation with Terraform's semantics, over the hcl-rs AST.
+//!
+//! We walk the AST ourselves instead of using `hcl::eval` because Terraform
+//! code is full of values that are only known after apply
+//! (`aws_vpc.main.id`): they must stay symbolic ([`Value::Unknown`]) and flow
+//! through operators, functions and templates without failing evaluation,
+//! and names (`var`, `local`, `module`) must be resolved lazily, in
+//! dependency order, by the module being evaluated.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use hcl::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl::template::{Directive, Element, Strip, Template};
+
+use super::functions::{self, FnError};
+use crate::model::Value;
+
+/// Why an expression could not be evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EvalErr {
+    /// The expression is wrong for these inputs (a missing key, a type
+    /// error). The caller records it in coverage and keeps going.
+    Soft(String),
+    /// A function Terraform does not have: the code cannot be right.
+    UnknownFunction(String),
+    /// Something that stops the whole load (a cycle, a broken module),
+    /// already rendered with its location.
+    Fatal(String),
+}
+
+impl std::fmt::Display for EvalErr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EvalErr::Soft(m) | EvalErr::Fatal(m) => f.write_str(m),
+            EvalErr::UnknownFunction(name) => write!(f, "unknown function `{name}`"),
+        }
+    }
+}
+
+type R<T> = Result<T, EvalErr>;
+
+fn soft<T>(msg: impl Into<String>) -> R<T> {
+    Err(EvalErr::Soft(msg.into()))
+}
+
+/// Resolves the names an expression refers to: `var`, `local`, `module`,
+/// `data`, `path`, `terraform`, resource types.
+pub trait Resolver {
+    /// Resolve `root` followed by `ops`. Returns the value and how many of
+    /// the operators it consumed, or `None` when the name refers to
+    /// something only known after apply (a resource attribute).
+    fn resolve(&self, root: &str, ops: &[TraversalOperator]) -> R<Option<(Value, usize)>>;
+
+    /// The directory relative paths in `file()` are resolved against
+    /// (Terraform's working directory: the root module).
+    fn base_dir(&self) -> &Path;
+}
+
+/// An evaluation scope: a resolver plus local bindings (`each`, `count`,
+/// `self`, for-expression variables, template variables).
+pub struct Scope<'a> {
+    pub resolver: &'a dyn Resolver,
+    bindings: Vec<(String, Value)>,
+    /// In `templatefile`, only the given variables are visible.
+    isolated: bool,
+}
+
+impl<'a> Scope<'a> {
+    pub fn new(resolver: &'a dyn Resolver) -> Self {
+        Scope {
+            resolver,
+            bindings: Vec::new(),
+            isolated: false,
+        }
+    }
+
+    pub fn bind(mut self, name: &str, value: Value) -> Self {
+        self.bindings.push((name.to_string(), value));
+        self
+    }
+
+    /// The current depth of local bindings, for [`Scope::reset`].
+    pub fn mark(&self) -> usize {
+        self.bindings.len()
+    }
+
+    pub fn push(&mut self, name: &str, value: Value) {
+        self.bindings.push((name.to_string(), value));
+    }
+
+    pub fn reset(&mut self, mark: usize) {
+        self.bindings.truncate(mark);
+    }
+
+    fn lookup_binding(&self, name: &str) -> Option<&Value> {
+        self.bindings
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+
+    pub fn eval(&mut self, expr: &Expression) -> R<Value> {
+        match expr {
+            Expression::Null => Ok(Value::Null),
+            Expression::Bool(b) => Ok(Value::Bool(*b)),
+            Expression::Number(n) => Ok(Value::Number(n.as_f64().unwrap_or(f64::NAN))),
+            Expression::String(s) => Ok(Value::String(s.clone())),
+            Expression::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(self.eval(item)?);
+                }
+                Ok(Value::List(out))
+            }
+            Expression::Object(object) => {
+                let mut out = BTreeMap::new();
+                for (key, value) in object {
+                    let key = match key {
+                        ObjectKey::Identifier(id) => id.to_string(),
+                        ObjectKey::Expression(e) => match self.eval(e)? {
+                            Value::String(s) => s,
+                            Value::Number(n) => crate::model::value::format_number(n),
+                            Value::Bool(b) => b.to_string(),
+                            Value::Unknown(_) => return Ok(unknown(expr)),
+                            other => {
+                                return soft(format!(
+                                    "object key must be a string, found {}",
+                                    other.type_name()
+                                ))
+                            }
+                        },
+                        _ => return soft("unsupported object key"),
+                    };
+                    // Terraform keeps the last of repeated keys.
+                    out.insert(key, self.eval(value)?);
+                }
+                Ok(Value::Map(out))
+            }
+            Expression::TemplateExpr(t) => {
+                let template = Template::from_expr(t)
+                    .map_err(|e| EvalErr::Soft(format!("invalid template: {e}")))?;
+                self.eval_template_value(&template)
+            }
+            Expression::Variable(v) => self.eval_traversal(expr, v.as_str(), &[]),
+            Expression::Traversal(t) => match &t.expr {
+                Expression::Variable(v) => self.eval_traversal(expr, v.as_str(), &t.operators),
+                inner => {
+                    let base = self.eval(inner)?;
+                    self.apply_ops(expr, base, &t.operators)
+                }
+            },
+            Expression::FuncCall(call) => self.eval_call(expr, call),
+            Expression::Parenthesis(inner) => self.eval(inner),
+            Expression::Conditional(c) => match self.eval(&c.cond_expr)? {
+                Value::Bool(true) => self.eval(&c.true_expr),
+                Value::Bool(false) => self.eval(&c.false_expr),
+                Value::String(s) if s == "true" => self.eval(&c.true_expr),
+                Value::String(s) if s == "false" => self.eval(&c.false_expr),
+                Value::Unknown(_) => {
+                    // Both branches equal means the condition does not matter.
+                    let t = self.eval(&c.true_expr)?;
+                    let f = self.eval(&c.false_expr)?;
+                    if t == f {
+                        Ok(t)
+                    } else {
+                        Ok(unknown(expr))
+                    }
+                }
+                other => soft(format!(
+                    "condition must be a bool, found {}",
+                    other.type_name()
+                )),
+            },
+            Expression::Operation(op) => match op.as_ref() {
+                hcl::expr::Operation::Unary(u) => {
+                    let v = self.eval(&u.expr)?;
+                    match (u.operator, v) {
+                        (_, Value::Unknown(_)) => Ok(unknown(expr)),
+                        (UnaryOperator::Neg, v) => Ok(Value::Number(-to_number(&v)?)),
+                        (UnaryOperator::Not, v) => Ok(Value::Bool(!to_bool(&v)?)),
+                    }
+                }
+                hcl::expr::Operation::Binary(b) => {
+                    let l = self.eval(&b.lhs_expr)?;
+                    // Short-circuit like Terraform does for known operands.
+                    match (b.operator, &l) {
+                        (BinaryOperator::And, Value::Bool(false)) => return Ok(Value::Bool(false)),
+                        (BinaryOperator::Or, Value::Bool(true)) => return Ok(Value::Bool(true)),
+                        _ => {}
+                    }
+                    let r = self.eval(&b.rhs_expr)?;
+                    binary(expr, b.operator, l, r)
+                }
+            },
+            Expression::ForExpr(f) => self.eval_for(expr, f),
+            _ => soft("unsupported expression"),
+        }
+    }
+
+    fn eval_traversal(
+        &mut self,
+        whole: &Expression,
+        root: &str,
+        ops: &[TraversalOperator],
+    ) -> R<Value> {
+        if let Some(v) = self.lookup_binding(root) {
+            let v = v.clone();
+            return self.apply_ops(whole, v, ops);
+        }
+        if self.isolated {
+            return soft(format!("unknown variable `{root}` in template"));
+        }
+        match self.resolver.resolve(root, ops)? {
+            Some((value, consumed)) => {
+                let rest = ops.get(consumed..).unwrap_or(&[]);
+                self.apply_ops(whole, value, rest)
+            }
+            None => Ok(unknown(whole)),
+        }
+    }
+
+    /// Apply attribute access, indexing and splats.
+    fn apply_ops(
+        &mut self,
+        whole: &Expression,
+        base: Value,
+        ops: &[TraversalOperator],
+    ) -> R<Value> {
+        let mut cur = base;
+        for (i, op) in ops.iter().enumerate() {
+            if cur.is_unknown() {
+                return Ok(unknown(whole));
+            }
+            cur = match op {
+                TraversalOperator::GetAttr(name) => match cur {
+                    Value::Map(mut m) => match m.remove(name.as_str()) {
+                        Some(v) => v,
+                        None => return soft(format!("object has no attribute `{name}`")),
+                    },
+                    Value::Null => {
+                        return soft(format!("attempt to get attribute `{name}` from null"))
+                    }
+                    other => {
+                        return soft(format!(
+                            "cannot get attribute `{name}` from a {}",
+                            other.type_name()
+                        ))
+                    }
+                },
+                TraversalOperator::Index(idx) => {
+                    let key = self.eval(idx)?;
+                    index(whole, cur, &key)?
+                }
+                TraversalOperator::LegacyIndex(n) => index(whole, cur, &Value::Number(*n as f64))?,
+                TraversalOperator::AttrSplat | TraversalOperator::FullSplat => {
+                    let items = match cur {
+                        Value::List(items) => items,
+                        Value::Null => Vec::new(),
+                        other => vec![other],
+                    };
+                    let rest = &ops[i + 1..];
+                    let mut out = Vec::with_capacity(items.len());
+                    for item in items {
+                        out.push(self.apply_ops(whole, item, rest)?);
+                    }
+                    return Ok(Value::List(out));
+                }
+            };
+        }
+        Ok(cur)
+    }
+
+    fn eval_call(&mut self, whole: &Expression, call: &hcl::expr::FuncCall) -> R<Value> {
+        let name = call.name.name.as_str();
+        match name {
+            "try" => {
+                let mut last = None;
+                for arg in &call.args {
+                    match self.eval(arg) {
+                        Ok(v) => return Ok(v),
+                        Err(e @ EvalErr::Soft(_)) => last = Some(e),
+                        Err(e) => return Err(e),
+                    }
+                }
+                return Err(last
+                    .unwrap_or_else(|| EvalErr::Soft("try: no expression succeeded".to_string())));
+            }
+            "can" => {
+                let Some(arg) = call.args.first() else {
+                    return soft("can: expects 1 argument");
+                };
+                return match self.eval(arg) {
+                    Ok(Value::Unknown(_)) => Ok(unknown(whole)),
+                    Ok(_) => Ok(Value::Bool(true)),
+                    Err(EvalErr::Soft(_)) => Ok(Value::Bool(false)),
+                    Err(e) => Err(e),
+                };
+            }
+            _ => {}
+        }
+        let mut args = Vec::with_capacity(call.args.len());
+        for arg in &call.args {
+            args.push(self.eval(arg)?);
+        }
+        if call.expand_final {
+            match args.pop() {
+                Some(Value::List(items)) => args.extend(items),
+                Some(Value::Unknown(_)) => return Ok(unknown(whole)),
+                Some(other) => {
+                    return soft(format!(
+                        "{name}: the final argument expanded with `...` must be a list, found {}",
+                        other.type_name()
+                    ))
+                }
+                None => {}
+            }
+        }
+        if !call.name.namespace.is_empty() {
+            // provider::aws::arn_parse and friends: provider functions are
+            // not known to us, but they are valid Terraform.
+            return Ok(unknown(whole));
+        }
+        // Encoders render nested unknowns as "${expr}" so a policy built
+        // with jsonencode around a resource ARN stays comparable.
+        if matches!(name, "jsonencode" | "yamlencode") {
+            args = args.iter().map(symbolic_strings).collect();
+        }
+        if args.iter().any(Value::is_unknown) {
+            return Ok(unknown(whole));
+        }
+        match name {
+            "file" | "fileexists" | "templatefile" | "abspath" | "dirname" | "basename"
+            | "pathexpand" | "filebase64" | "filesha256" | "filemd5" | "fileset" => {
+                return self.file_function(whole, name, args)
+            }
+            _ => {}
+        }
+        match functions::call(name, args) {
+            Ok(v) => Ok(v),
+            Err(FnError::Unknown) => Ok(unknown(whole)),
+            Err(FnError::UnknownFunction(n)) => Err(EvalErr::UnknownFunction(n)),
+            Err(e @ FnError::Invalid { .. }) => Err(EvalErr::Soft(e.to_string())),
+        }
+    }
+
+    fn file_function(&mut self, whole: &Expression, name: &str, args: Vec<Value>) -> R<Value> {
+        let path_arg = match args.first() {
+            Some(Value::String(s)) => s.clone(),
+            _ => return soft(format!("{name}: expects a path string as first argument")),
+        };
+        let base = self.resolver.base_dir();
+        let path = base.join(&path_arg);
+        match name {
+            "fileexists" => Ok(Value::Bool(path.is_file())),
+            "abspath" => Ok(Value::String(path.to_string_lossy().into_owned())),
+            "pathexpand" => Ok(Value::String(path_arg)),
+            "dirname" => Ok(Value::String(
+                Path::new(&path_arg)
+                    .parent()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or_else(|| ".".into()),
+            )),
+            "basename" => Ok(Value::String(
+                Path::new(&path_arg)
+                    .file_name()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            )),
+            "fileset" => Ok(unknown(whole)),
+            _ => {
+                let text = match std::fs::read_to_string(&path) {
+                    Ok(t) => t,
+                    Err(e) => return soft(format!("{name}: cannot read {path_arg}: {e}")),
+                };
+                match name {
+                    "file" => Ok(Value::String(text)),
+                    "filebase64" => functions::call("base64encode", vec![Value::String(text)])
+                        .map_err(|e| EvalErr::Soft(e.to_string())),
+                    "filesha256" => functions::call("sha256", vec![Value::String(text)])
+                        .map_err(|e| EvalErr::Soft(e.to_string())),
+                    "filemd5" => functions::call("md5", vec![Value::String(text)])
+                        .map_err(|e| EvalErr::Soft(e.to_string())),
+                    _ => {
+                        // templatefile(path, vars): only `vars` are visible.
+                        let vars = match args.get(1) {
+                            Some(Value::Map(m)) => m.clone(),
+                            None | Some(Value::Null) => BTreeMap::new(),
+                            Some(_) => return soft("templatefile: vars must be an object"),
+                        };
+                        let template: Template = text.parse().map_err(|e| {
+                            EvalErr::Soft(format!("templatefile: invalid template {path_arg}: {e}"))
+                        })?;
+                        let mut scope = Scope {
+                            resolver: self.resolver,
+                            bindings: vars.into_iter().collect(),
+                            isolated: true,
+                        };
+                        scope.eval_template_value(&template)
+                    }
+                }
+            }
+        }
+    }
+
+    fn eval_for(&mut self, whole: &Expression, f: &hcl::expr::ForExpr) -> R<Value> {
+        let collection = self.eval(&f.collection_expr)?;
+        let items: Vec<(Value, Value)> = match collection {
+            Value::List(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Value::Number(i as f64), v))
+                .collect(),
+            Value::Map(m) => m.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
+            Value::Unknown(_) => return Ok(unknown(whole)),
+            Value::Null => return soft("cannot iterate over null"),
+            other => return soft(format!("cannot iterate over a {}", other.type_name())),
+        };
+        let mut list = Vec::new();
+        let mut object: BTreeMap<String, Value> = BTreeMap::new();
+        let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for (k, v) in items {
+            let mark = self.bindings.len();
+            if let Some(key_var) = &f.key_var {
+                self.bindings.push((key_var.to_string(), k));
+            }
+            self.bindings.push((f.value_var.to_string(), v));
+            let result = self.for_item(whole, f, &mut list, &mut object, &mut groups);
+            self.bindings.truncate(mark);
+            if let Some(done) = result? {
+                return Ok(done);
+            }
+        }
+        if f.key_expr.is_none() {
+            Ok(Value::List(list))
+        } else if f.grouping {
+            Ok(Value::Map(
+                groups
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::List(v)))
+                    .collect(),
+            ))
+        } else {
+            Ok(Value::Map(object))
+        }
+    }
+
+    /// One iteration of a for expression; `Some` ends the loop early with
+    /// an unknown result.
+    fn for_item(
+        &mut self,
+        whole: &Expression,
+        f: &hcl::expr::ForExpr,
+        list: &mut Vec<Value>,
+        object: &mut BTreeMap<String, Value>,
+        groups: &mut BTreeMap<String, Vec<Value>>,
+    ) -> R<Option<Value>> {
+        if let Some(cond) = &f.cond_expr {
+            match self.eval(cond)? {
+                Value::Bool(true) => {}
+                Value::Bool(false) => return Ok(None),
+                Value::Unknown(_) => return Ok(Some(unknown(whole))),
+                other => {
+                    return soft(format!(
+                        "for condition must be a bool, found {}",
+                        other.type_name()
+                    ))
+                }
+            }
+        }
+        let value = self.eval(&f.value_expr)?;
+        match &f.key_expr {
+            None => list.push(value),
+            Some(key_expr) => {
+                let key = match self.eval(key_expr)? {
+                    Value::String(s) => s,
+                    Value::Number(n) => crate::model::value::format_number(n),
+                    Value::Bool(b) => b.to_string(),
+                    Value::Unknown(_) => return Ok(Some(unknown(whole))),
+                    other => {
+                        return soft(format!(
+                            "for key must be a string, found {}",
+                            other.type_name()
+                        ))
+                    }
+                };
+                if f.grouping {
+                    groups.entry(key).or_default().push(value);
+                } else {
+                    match object.entry(key) {
+                        std::collections::btree_map::Entry::Occupied(e) => {
+                            return soft(format!(
+                                "duplicate key `{}` in for expression (use `...` to group)",
+                                e.key()
+                            ));
+                        }
+                        std::collections::btree_map::Entry::Vacant(e) => {
+                            e.insert(value);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Evaluate a template. A template that is a single interpolation
+    /// yields the value itself (`"${var.list}"` is a list in Terraform).
+    /// Unknown interpolations are kept as `${expr}` text in the string.
+    pub fn eval_template_value(&mut self, template: &Template) -> R<Value> {
+        if let [Element::Interpolation(i)] = template.elements() {
+            return self.eval(&i.expr);
+        }
+        let mut out = String::new();
+        self.eval_template(&mut out, template, Strip::None, Strip::None)?;
+        Ok(Value::String(out))
+    }
+
+    fn eval_template(
+        &mut self,
+        out: &mut String,
+        template: &Template,
+        prev_strip: Strip,
+        next_strip: Strip,
+    ) -> R<()> {
+        let elems = template.elements();
+        let len = elems.len();
+        for (i, elem) in elems.iter().enumerate() {
+            let prev = if i == 0 {
+                prev_strip
+            } else {
+                element_strip(&elems[i - 1])
+            };
+            let next = if i + 1 == len {
+                next_strip
+            } else {
+                element_strip(&elems[i + 1])
+            };
+            match elem {
+                Element::Literal(lit) => out.push_str(strip_literal(lit, prev, next)),
+                Element::Interpolation(interp) => {
+                    let v = self.eval(&interp.expr)?;
+                    out.push_str(&template_string(&v)?);
+                }
+                Element::Directive(d) => match d.as_ref() {
+                    Directive::If(dir) => {
+                        let cond = self.eval(&dir.cond_expr)?;
+                        let cond = match cond {
+                            Value::Unknown(text) => {
+                                out.push_str(&format!("${{{text}}}"));
+                                continue;
+                            }
+                            other => to_bool(&other)?,
+                        };
+                        if cond {
+                            let ns = if dir.false_template.is_some() {
+                                dir.else_strip
+                            } else {
+                                dir.endif_strip
+                            };
+                            self.eval_template(out, &dir.true_template, dir.if_strip, ns)?;
+                        } else if let Some(ft) = &dir.false_template {
+                            self.eval_template(out, ft, dir.else_strip, dir.endif_strip)?;
+                        }
+                    }
+                    Directive::For(dir) => {
+                        let coll = self.eval(&dir.collection_expr)?;
+                        let items: Vec<(Value, Value)> = match coll {
+                            Value::List(items) => items
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, v)| (Value::Number(i as f64), v))
+                                .collect(),
+                            Value::Map(m) => {
+                                m.into_iter().map(|(k, v)| (Value::String(k), v)).collect()
+                            }
+                            Value::Unknown(text) => {
+                                out.push_str(&format!("${{{text}}}"));
+                                continue;
+                            }
+                            other => {
+                                return soft(format!(
+                                    "cannot iterate over a {} in a template",
+                                    other.type_name()
+                                ))
+                            }
+                        };
+                        for (k, v) in items {
+                            let mark = self.bindings.len();
+                            if let Some(kv) = &dir.key_var {
+                                self.bindings.push((kv.to_string(), k));
+                            }
+                            self.bindings.push((dir.value_var.to_string(), v));
+                            let r = self.eval_template(
+                                out,
+                                &dir.template,
+                                dir.for_strip,
+                                dir.endfor_strip,
+                            );
+                            self.bindings.truncate(mark);
+                            r?;
+                        }
+                    }
+                },
+            }
+        }
+        Ok(())
+    }
+}
+
+fn element_strip(elem: &Element) -> Strip {
+    let (start, end) = match elem {
+        Element::Literal(_) => (false, false),
+        Element::Interpolation(i) => (i.strip.strip_start(), i.strip.strip_end()),
+        Element::Directive(d) => match d.as_ref() {
+            Directive::If(d) => (d.if_strip.strip_start(), d.endif_strip.strip_end()),
+            Directive::For(d) => (d.for_strip.strip_start(), d.endfor_strip.strip_end()),
+        },
+    };
+    match (start, end) {
+        (false, false) => Strip::None,
+        (true, false) => Strip::Start,
+        (false, true) => Strip::End,
+        (true, true) => Strip::Both,
+    }
+}
+
+/// `~` strip markers remove the whitespace (and one line break) next to them.
+fn strip_literal(mut lit: &str, prev: Strip, next: Strip) -> &str {
+    let is_space = |c: char| c.is_whitespace() && c != '\r' && c != '\n';
+    if prev.strip_end() {
+        lit = lit.trim_start_matches(is_space);
+        lit = lit
+            .strip_prefix("\r\n")
+            .or_else(|| lit.strip_prefix('\n'))
+            .unwrap_or(lit);
+    }
+    if next.strip_start() {
+        lit = lit.trim_end_matches(is_space);
+        lit = lit
+            .strip_suffix("\r\n")
+            .or_else(|| lit.strip_suffix('\n'))
+            .unwrap_or(lit);
+    }
+    lit
+}
+
+fn template_string(v: &Value) -> R<String> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(crate::model::value::format_number(*n)),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Unknown(text) => Ok(format!("${{{text}}}")),
+        Value::Null => soft("cannot interpolate a null value"),
+        other => soft(format!(
+            "cannot interpolate a {} into a string",
+            other.type_name()
+        )),
+    }
+}
+
+/// Replace unknowns nested in a value by `"${expr}"` strings.
+fn symbolic_strings(v: &Value) -> Value {
+    match v {
+        Value::Unknown(text) => Value::String(format!("${{{text}}}")),
+        Value::List(items) => Value::List(items.iter().map(symbolic_strings).collect()),
+        Value::Map(m) => Value::Map(
+            m.iter()
+                .map(|(k, v)| (k.clone(), symbolic_strings(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The source text of an expression, for symbolic values.
+pub fn expr_text(expr: &Expression) -> String {
+    hcl::format::to_string(expr)
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "(expression)".to_string())
+}
+
+fn unknown(expr: &Expression) -> Value {
+    Value::Unknown(expr_text(expr))
+}
+
+fn index(whole: &Expression, cur: Value, key: &Value) -> R<Value> {
+    match (cur, key) {
+        (_, Value::Unknown(_)) | (Value::Unknown(_), _) => Ok(unknown(whole)),
+        (Value::List(items), key) => {
+            let n = to_number(key)?;
+            if n < 0.0 || n.fract() != 0.0 || n as usize >= items.len() {
+                return soft(format!(
+                    "index {} out of range for a list of {} elements",
+                    crate::model::value::format_number(n),
+                    items.len()
+                ));
+            }
+            Ok(items.into_iter().nth(n as usize).unwrap_or(Value::Null))
+        }
+        (Value::Map(mut m), key) => {
+            let k = match key {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => crate::model::value::format_number(*n),
+                other => return soft(format!("cannot index a map with a {}", other.type_name())),
+            };
+            m.remove(&k)
+                .map(Ok)
+                .unwrap_or_else(|| soft(format!("key `{k}` not found in map")))
+        }
+        (Value::Null, _) => soft("cannot index a null value"),
+        (other, _) => soft(format!("cannot index a {}", other.type_name())),
+    }
+}
+
+fn to_number(v: &Value) -> R<f64> {
+    match v {
+        Value::Number(n) => Ok(*n),
+        Value::String(s) => s
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| EvalErr::Soft(format!("`{s}` is not a number"))),
+        other => soft(format!("expected a number, found {}", other.type_name())),
+    }
+}
+
+fn to_bool(v: &Value) -> R<bool> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) if s == "true" => Ok(true),
+        Value::String(s) if s == "false" => Ok(false),
+        other => soft(format!("expected a bool, found {}", other.type_name())),
+    }
+}
+
+fn binary(whole: &Expression, op: BinaryOperator, l: Value, r: Value) -> R<Value> {
+    if l.is_unknown() || r.is_unknown() {
+        return Ok(unknown(whole));
+    }
+    use BinaryOperator as B;
+    Ok(match op {
+        B::Eq => Value::Bool(loose_eq(&l, &r)),
+        B::NotEq => Value::Bool(!loose_eq(&l, &r)),
+        B::And => Value::Bool(to_bool(&l)? && to_bool(&r)?),
+        B::Or => Value::Bool(to_bool(&l)? || to_bool(&r)?),
+        B::Less => Value::Bool(to_number(&l)? < to_number(&r)?),
+        B::LessEq => Value::Bool(to_number(&l)? <= to_number(&r)?),
+        B::Greater => Value::Bool(to_number(&l)? > to_number(&r)?),
+        B::GreaterEq => Value::Bool(to_number(&l)? >= to_number(&r)?),
+        B::Plus => Value::Number(to_number(&l)? + to_number(&r)?),
+        B::Minus => Value::Number(to_number(&l)? - to_number(&r)?),
+        B::Mul => Value::Number(to_number(&l)? * to_number(&r)?),
+        B::Div => {
+            let d = to_number(&r)?;
+            if d == 0.0 {
+                return soft("division by zero");
+            }
+            Value::Number(to_number(&l)? / d)
+        }
+        B::Mod => {
+            let d = to_number(&r)?;
+            if d == 0.0 {
+                return soft("modulo by zero");
+            }
+            Value::Number(to_number(&l)? % d)
+        }
+    })
+}
+
+/// `==` in Terraform compares values of the same type; a number and its
+/// string form are different, but tuple vs list of the same elements are not.
+fn loose_eq(l: &Value, r: &Value) -> bool {
+    l == r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    struct Vars(BTreeMap<String, Value>, PathBuf);
+    impl Resolver for Vars {
+        fn resolve(&self, root: &str, ops: &[TraversalOperator]) -> R<Option<(Value, usize)>> {
+            match root {
+                "var" => match ops.first() {
+                    Some(TraversalOperator::GetAttr(n)) => Ok(Some((
+                        self.0.get(n.as_str()).cloned().unwrap_or(Value::Null),
+                        1,
+                    ))),
+                    _ => soft("bad var"),
+                },
+                _ => Ok(None),
+            }
+        }
+        fn base_dir(&self) -> &Path {
+            &self.1
+        }
+    }
+
+    fn eval_with(src: &str, vars: &[(&str, Value)]) -> R<Value> {
+        let r = Vars(
+            vars.iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            PathBuf::from("."),
+        );
+        let expr: Expression = hcl::from_str::<hcl::Body>(&format!("x = {src}"))
+            .unwrap()
+            .attributes()
+            .next()
+            .unwrap()
+            .expr()
+            .clone();
+        Scope::new(&r).eval(&expr)
+    }
+
+    #[test]
+    fn references_to_resources_stay_symbolic() {
+        let v = eval_with("aws_vpc.main.id", &[]).unwrap();
+        assert_eq!(v, Value::Unknown("aws_vpc.main.id".into()));
+        let v = eval_with("\"arn:aws:s3:::${aws_s3_bucket.b.id}/*\"", &[]).unwrap();
+        assert_eq!(v, Value::str("arn:aws:s3:::${aws_s3_bucket.b.id}/*"));
+    }
+
+    #[test]
+    fn for_expressions_and_conditionals() {
+        let v = eval_with(
+            "{ for k, v in var.m : upper(k) => v * 2 if v > 1 }",
+            &[(
+                "m",
+                Value::Map(
+                    [
+                        ("a".into(), Value::from(1i64)),
+                        ("b".into(), Value::from(2i64)),
+                    ]
+                    .into_iter()
+                    .collect(),
+                ),
+            )],
+        )
+        .unwrap();
+        assert_eq!(v.display(), r#"{"B":4}"#);
+        let v = eval_with(
+            "var.n > 2 ? \"big\" : \"small\"",
+            &[("n", Value::from(3i64))],
+        )
+        .unwrap();
+        assert_eq!(v, Value::str("big"));
+    }
+
+    #[test]
+    fn splats_and_grouping() {
+        let list = Value::List(vec![
+            Value::Map([("id".to_string(), Value::str("a"))].into_iter().collect()),
+            Value::Map([("id".to_string(), Value::str("b"))].into_iter().collect()),
+        ]);
+        let v = eval_with("var.l[*].id", &[("l", list)]).unwrap();
+        assert_eq!(v.display(), r#"["a","b"]"#);
+        let v = eval_with("{ for s in [\"a\", \"b\", \"a\"] : s => s... }", &[]).unwrap();
+        assert_eq!(v.display(), r#"{"a":["a","a"],"b":["b"]}"#);
+    }
+
+    #[test]
+    fn unknown_condition_with_equal_branches_is_known() {
+        let v = eval_with("aws_x.y.z ? 1 : 1", &[]).unwrap();
+        assert_eq!(v, Value::from(1i64));
+        let v = eval_with("aws_x.y.z ? 1 : 2", &[]).unwrap();
+        assert!(v.is_unknown());
+    }
+
+    #[test]
+    fn try_and_can() {
+        assert_eq!(
+            eval_with(
+                "try(var.m.missing, \"d\")",
+                &[("m", Value::Map(BTreeMap::new()))]
+            )
+            .unwrap(),
+            Value::str("d")
+        );
+        assert_eq!(
+            eval_with("can(var.m.missing)", &[("m", Value::Map(BTreeMap::new()))]).unwrap(),
+            Value::Bool(false)
+        );
+    }
+
+    #[test]
+    fn template_directives_and_strip() {
+        let v = eval_with(
+            "<<-EOT\n  %{ for x in [\"a\", \"b\"] ~}\n  ${x}\n  %{ endfor ~}\n  EOT",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(v, Value::str("a\nb\n"));
+    }
+
+    #[test]
+    fn repeated_object_key_keeps_last() {
+        let v = eval_with("{ a = 1, a = 2 }", &[]).unwrap();
+        assert_eq!(v.display(), r#"{"a":2}"#);
+    }
+
+    #[test]
+    fn unknown_function_is_named() {
+        assert_eq!(
+            eval_with("frobnicate(1)", &[]),
+            Err(EvalErr::UnknownFunction("frobnicate".into()))
+        );
+    }
+}

@@ -1,0 +1,205 @@
+//! Parsing: Terraform files into a small IR that keeps a line for every
+//! block and attribute.
+//!
+//! We parse with `hcl-edit` (which keeps spans) and convert each expression
+//! to the `hcl-rs` AST that the evaluator walks. `hcl::parse` does exactly the
+//! same work and then throws the spans away, so this costs no extra parse.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use hcl_edit::Span;
+
+/// A parsed `.tf` or `.tfvars` file.
+#[derive(Debug, Clone)]
+pub struct File {
+    /// The path as shown to users (relative to the project base).
+    pub display: String,
+    pub path: PathBuf,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Body {
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<Block>,
+}
+
+impl Body {
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        // Terraform rejects duplicate attributes; if a file has them anyway
+        // the last one is what a reader sees last, so prefer it.
+        self.attributes.iter().rev().find(|a| a.name == name)
+    }
+
+    pub fn blocks<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
+        self.blocks.iter().filter(move |b| b.kind == kind)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    pub name: String,
+    pub expr: hcl::Expression,
+    pub line: u32,
+    /// `# parity:ignore <rule> <reason>` on the line before.
+    pub ignore: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub kind: String,
+    pub labels: Vec<String>,
+    pub body: Body,
+    pub line: u32,
+    pub ignore: Option<(String, String)>,
+}
+
+/// A syntax error with its position.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct SyntaxError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// Byte offset → 1-based line number.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    fn line(&self, offset: usize) -> u32 {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i as u32 + 1,
+            Err(i) => i as u32,
+        }
+    }
+}
+
+/// Strip a UTF-8 byte order mark; Windows editors write one.
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// Parse HCL text into the IR.
+pub fn parse_hcl(text: &str, path: &Path, display: &str) -> Result<File, SyntaxError> {
+    let text = strip_bom(text);
+    let body = hcl_edit::parser::parse_body(text).map_err(|e| {
+        let loc = e.location();
+        SyntaxError {
+            file: display.to_string(),
+            line: loc.line(),
+            column: loc.column(),
+            message: first_line(e.message()),
+        }
+    })?;
+    let index = LineIndex::new(text);
+    let ignores = scan_ignores(text);
+    Ok(File {
+        display: display.to_string(),
+        path: path.to_path_buf(),
+        body: convert_body(body, &index, &ignores),
+    })
+}
+
+fn first_line(message: &str) -> String {
+    let msg = message.lines().next().unwrap_or(message).trim();
+    if msg.is_empty() {
+        "invalid HCL syntax".to_string()
+    } else {
+        msg.to_string()
+    }
+}
+
+/// Lines (1-based) that hold a `parity:ignore` comment, keyed by the line
+/// the comment applies to (the next one).
+fn scan_ignores(text: &str) -> BTreeMap<u32, (String, String)> {
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let comment = trimmed
+            .strip_prefix('#')
+            .or_else(|| trimmed.strip_prefix("//"))
+            .map(str::trim_start);
+        if let Some(rest) = comment.and_then(|c| c.strip_prefix("parity:ignore")) {
+            let mut parts = rest.trim().splitn(2, char::is_whitespace);
+            let rule = parts.next().unwrap_or("").trim().to_string();
+            let reason = parts.next().unwrap_or("").trim().to_string();
+            if !rule.is_empty() {
+                out.insert(i as u32 + 2, (rule, reason));
+            }
+        }
+    }
+    out
+}
+
+fn convert_body(
+    body: hcl_edit::structure::Body,
+    index: &LineIndex,
+    ignores: &BTreeMap<u32, (String, String)>,
+) -> Body {
+    let mut out = Body::default();
+    for structure in body {
+        let line = structure
+            .span()
+            .map(|s| index.line(s.start))
+            .unwrap_or_default();
+        match structure {
+            hcl_edit::structure::Structure::Attribute(attr) => out.attributes.push(Attribute {
+                name: attr.key.as_str().to_string(),
+                expr: hcl::Expression::from(attr.value),
+                line,
+                ignore: ignores.get(&line).cloned(),
+            }),
+            hcl_edit::structure::Structure::Block(block) => out.blocks.push(Block {
+                kind: block.ident.as_str().to_string(),
+                labels: block
+                    .labels
+                    .iter()
+                    .map(|l| l.as_str().to_string())
+                    .collect(),
+                line,
+                ignore: ignores.get(&line).cloned(),
+                body: convert_body(block.body, index, ignores),
+            }),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_lines_and_ignores() {
+        let text = "\u{feff}variable \"a\" {\r\n  default = 1\r\n}\r\n\r\n# parity:ignore engine-version staging tries 16\r\nresource \"aws_db_instance\" \"db\" {\r\n  engine = \"postgres\"\r\n}\r\n";
+        let file = parse_hcl(text, Path::new("main.tf"), "main.tf").unwrap();
+        assert_eq!(file.body.blocks.len(), 2);
+        assert_eq!(file.body.blocks[0].line, 1);
+        assert_eq!(file.body.blocks[0].body.attributes[0].line, 2);
+        let db = &file.body.blocks[1];
+        assert_eq!(db.line, 6);
+        assert_eq!(db.labels, vec!["aws_db_instance", "db"]);
+        assert_eq!(
+            db.ignore,
+            Some(("engine-version".to_string(), "staging tries 16".to_string()))
+        );
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let err = parse_hcl("a = {\n  b = \n}\n", Path::new("x.tf"), "x.tf").unwrap_err();
+        assert_eq!(err.file, "x.tf");
+        assert!(err.line >= 2, "{err}");
+    }
+}
