@@ -22,11 +22,25 @@ fn main() -> ExitCode {
         Err(e) => {
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", one_sentence(&e));
             }
             ExitCode::from(ExitStatus::Failure.code() as u8)
         }
     }
+}
+
+/// The error and its causes on one line, without repeating a cause the
+/// message already states (our messages name their cause themselves).
+fn one_sentence(e: &anyhow::Error) -> String {
+    let mut msg = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !msg.contains(&c) {
+            msg.push_str(": ");
+            msg.push_str(&c);
+        }
+    }
+    msg
 }
 
 fn source_kind(s: SourceArg) -> SourceKind {

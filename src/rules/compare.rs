@@ -11,10 +11,11 @@
 //! kind of difference matters less than the rule says (a patch-level version
 //! difference under a `minor` rule is `info`).
 //!
-//! One deliberate reading of `shape`: numbers and booleans must be equal,
-//! only strings may differ (CIDRs by prefix length). Security group rules are
-//! the reason: staging and prod use different address ranges, but a port
-//! (`from_port = 22` vs `443`) is never an expected difference.
+//! One deliberate reading of `shape`: numbers, booleans and protocols must be
+//! equal; only other strings may differ (CIDRs by prefix length). Security
+//! group rules are the reason: staging and prod use different address ranges,
+//! but a port (`from_port = 22` vs `443`) or a protocol (`tcp` vs `-1`, all
+//! traffic) is never an expected difference.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -412,27 +413,32 @@ fn set_items(v: &Value) -> Vec<&Value> {
 fn set(left: &Value, right: &Value) -> Outcome {
     let (l, r) = (set_items(left), set_items(right));
     let mut used = vec![false; r.len()];
-    let mut only_left = Vec::new();
+    let mut only_left: Vec<&Value> = Vec::new();
     for a in &l {
         match (0..r.len()).find(|&j| !used[j] && loose_eq(a, r[j])) {
             Some(j) => used[j] = true,
-            None => only_left.push(show(a)),
+            None => only_left.push(a),
         }
     }
-    let only_right: Vec<String> = r
+    let only_right: Vec<&Value> = r
         .iter()
         .zip(&used)
         .filter(|(_, used)| !**used)
-        .map(|(v, _)| show(v))
+        .map(|(v, _)| *v)
         .collect();
-    let detail = match (only_left.is_empty(), only_right.is_empty()) {
-        (true, true) => return Outcome::Same,
-        (false, true) => format!("only left has: {}", list_phrase(&only_left)),
-        (true, false) => format!("only right has: {}", list_phrase(&only_right)),
-        (false, false) => format!(
+    let phrase = |items: &[&Value]| list_phrase(&items.iter().map(|v| show(v)).collect::<Vec<_>>());
+    let detail = match (only_left.as_slice(), only_right.as_slice()) {
+        ([], []) => return Outcome::Same,
+        (l, []) => format!("only left has: {}", phrase(l)),
+        ([], r) => format!("only right has: {}", phrase(r)),
+        // One block changed on each side: say what changed inside it.
+        ([a @ (Value::Map(_) | Value::List(_))], [b]) if a.type_name() == b.type_name() => {
+            describe_inequality(a, b)
+        }
+        (l, r) => format!(
             "only left has: {}; only right has: {}",
-            list_phrase(&only_left),
-            list_phrase(&only_right)
+            phrase(l),
+            phrase(r)
         ),
     };
     Outcome::differ(detail)
@@ -885,6 +891,10 @@ fn cidr_shape(a: &str, b: &str, at: &str) -> Option<String> {
     }
 }
 
+/// Keys whose string values carry meaning in any shape: a protocol of
+/// `"-1"` (all traffic) is never an expected difference from `"tcp"`.
+const SHAPE_EXACT_KEYS: &[&str] = &["protocol", "ip_protocol"];
+
 /// Lists match when they have the same length and their elements can be
 /// paired one to one by shape, in any order (a maximum bipartite matching).
 fn list_shape(a: &[Value], b: &[Value], path: &str) -> Option<String> {
@@ -933,11 +943,16 @@ fn map_shape(
 ) -> Option<String> {
     let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
     keys.into_iter().find_map(|key| {
-        shape_diff(
+        let (l, r) = (
             a.get(key).unwrap_or(&Value::Null),
             b.get(key).unwrap_or(&Value::Null),
-            &join_key(path, key),
-        )
+        );
+        let sub = join_key(path, key);
+        if SHAPE_EXACT_KEYS.contains(&key.as_str()) && !l.is_null() && !r.is_null() {
+            return (!loose_eq(l, r))
+                .then(|| format!("differs at {sub}: {} vs {}", show(l), show(r)));
+        }
+        shape_diff(l, r, &sub)
     })
 }
 
@@ -1264,6 +1279,16 @@ mod tests {
     }
 
     #[test]
+    fn set_describes_one_changed_block() {
+        let l = Value::List(vec![map(&[("name", s("work_mem")), ("value", s("4MB"))])]);
+        let r = Value::List(vec![map(&[("name", s("work_mem")), ("value", s("64MB"))])]);
+        assert_eq!(
+            differ(run(Comparator::Set, &l, &r)).detail,
+            "differs at value: 4MB vs 64MB"
+        );
+    }
+
+    #[test]
     fn set_lists_each_sides_extras() {
         let d = differ(run(
             Comparator::Set,
@@ -1364,6 +1389,24 @@ mod tests {
     }
 
     #[test]
+    fn policy_deny_and_version_differences_are_named() {
+        let deny = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["s3:PutObject","s3:GetObject"],"Resource":"arn:aws:s3:::b/*"},
+            {"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}"#;
+        let d = differ(run(Comparator::Policy, &s(NARROW), &s(deny)));
+        assert_eq!(
+            d.detail,
+            "deny statements differ: only left denies none; only right denies s3:deletebucket"
+        );
+        let old = NARROW.replace("2012-10-17", "2008-10-17");
+        let d = differ(run(Comparator::Policy, &s(NARROW), &s(&old)));
+        assert_eq!(
+            d.detail,
+            "policy language version differs: 2012-10-17 vs 2008-10-17"
+        );
+    }
+
+    #[test]
     fn policy_invalid_json_compares_as_text() {
         let d = differ(run(Comparator::Policy, &s("{not json"), &s(NARROW)));
         assert!(
@@ -1447,6 +1490,20 @@ mod tests {
             &sg_rule("10.1.0.0/16", 22.0),
         ));
         assert_eq!(d.detail, "differs at from_port: 443 vs 22");
+    }
+
+    #[test]
+    fn shape_protocols_must_match() {
+        let tcp = map(&[
+            ("protocol", s("tcp")),
+            ("cidr_blocks", list(&["10.0.0.0/16"])),
+        ]);
+        let all = map(&[
+            ("protocol", s("-1")),
+            ("cidr_blocks", list(&["10.1.0.0/16"])),
+        ]);
+        let d = differ(run(Comparator::Shape, &tcp, &all));
+        assert_eq!(d.detail, "differs at protocol: tcp vs -1");
     }
 
     #[test]

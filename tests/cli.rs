@@ -1,0 +1,357 @@
+//! The CLI end to end: stdout, stderr and exit code for the happy path,
+//! each output format and each kind of bad input.
+
+mod common;
+
+use common::{parity, repo, shop, tree};
+use predicates::prelude::*;
+
+#[test]
+fn shop_diff_reports_every_category_and_exits_2() {
+    let out = parity(&shop())
+        .args(["diff", "staging", "prod"])
+        .assert()
+        .code(2);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    for heading in ["ENGINE", "IAM", "TOPOLOGY", "DEPENDENCY", "CONFIG"] {
+        assert!(stdout.contains(heading), "missing {heading} in:\n{stdout}");
+    }
+    assert!(stdout.contains("engine_version"));
+    assert!(stdout.contains("modules/database/main.tf:"));
+    assert!(stdout.contains("envs/staging/.terraform.lock.hcl:5"));
+    assert!(stdout.contains("parity staging vs prod (code):"));
+    // Nothing on stderr when the run succeeds.
+    assert!(out.get_output().stderr.is_empty());
+}
+
+#[test]
+fn config_flag_accepts_a_directory_and_a_file() {
+    parity(&repo())
+        .args(["-C", "fixtures/shop", "diff", "staging", "prod"])
+        .assert()
+        .code(2);
+    parity(&repo())
+        .args([
+            "-C",
+            "fixtures/shop/parity.toml",
+            "diff",
+            "stg",
+            "production",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains(
+            "\"environments\": [\n    \"staging\",\n    \"prod\"\n  ]",
+        ));
+}
+
+#[test]
+fn json_has_both_locations_for_every_attribute_finding() {
+    let out = parity(&shop())
+        .args(["diff", "staging", "prod", "--format", "json"])
+        .assert()
+        .code(2);
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.get_output().stdout).expect("valid JSON");
+    assert_eq!(json["schema"], 1);
+    let findings = json["findings"].as_array().expect("findings");
+    assert!(!findings.is_empty());
+    let categories: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .filter_map(|f| f["category"].as_str())
+        .collect();
+    for c in ["engine", "iam", "topology", "dependency", "config"] {
+        assert!(categories.contains(c), "no {c} finding");
+    }
+    let engine = findings
+        .iter()
+        .find(|f| f["rule"] == "engine-version")
+        .expect("engine-version finding");
+    assert_eq!(engine["left"], "15.7");
+    assert_eq!(engine["right"], "15.5");
+    let locs = engine["locations"].as_object().expect("locations");
+    for env in ["staging", "prod"] {
+        let loc = locs[env].as_str().expect("location");
+        assert!(
+            loc.rsplit_once(':')
+                .is_some_and(|(_, l)| l.parse::<u32>().is_ok()),
+            "{loc}"
+        );
+    }
+}
+
+#[test]
+fn output_is_deterministic() {
+    let run = || {
+        parity(&shop())
+            .args(["diff", "staging", "prod", "--format", "json"])
+            .output()
+            .expect("run")
+            .stdout
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn output_file_and_fail_on_never() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("report.json");
+    parity(&shop())
+        .args([
+            "diff",
+            "staging",
+            "prod",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--output",
+        ])
+        .arg(&file)
+        .assert()
+        .code(3) // the remote waf module could not be expanded: not proven
+        .stdout("");
+    let text = std::fs::read_to_string(&file).expect("report written");
+    assert!(text.contains("\"schema\": 1"));
+}
+
+#[test]
+fn category_filter_keeps_only_that_category() {
+    let out = parity(&shop())
+        .args([
+            "diff",
+            "staging",
+            "prod",
+            "--format",
+            "json",
+            "--category",
+            "engine",
+        ])
+        .assert()
+        .code(2);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    assert!(json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .all(|f| f["category"] == "engine"));
+}
+
+#[test]
+fn secrets_never_reach_any_output() {
+    for format in ["table", "json"] {
+        let out = parity(&shop())
+            .args(["-v", "diff", "staging", "prod", "--format", format])
+            .output()
+            .expect("run");
+        let all = [out.stdout, out.stderr].concat();
+        let text = String::from_utf8_lossy(&all);
+        assert!(!text.contains("CANARY"), "secret leaked in {format} output");
+    }
+    let out = parity(&shop())
+        .args(["snapshot", "staging"])
+        .output()
+        .expect("run");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("CANARY"));
+}
+
+#[test]
+fn identical_environments_pass_with_exit_0() {
+    let main = "variable \"size\" {\n  default = \"db.t3.micro\"\n}\nresource \"aws_db_instance\" \"db\" {\n  engine         = \"postgres\"\n  engine_version = \"15.5\"\n  instance_class = var.size\n}\n";
+    let dir = tree(&[("envs/staging/main.tf", main), ("envs/prod/main.tf", main)]);
+    parity(dir.path())
+        .args(["diff", "staging", "prod"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "No differences between staging and prod",
+        ));
+}
+
+#[test]
+fn snapshot_files_compare_like_the_code() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for env in ["staging", "prod"] {
+        parity(&shop())
+            .args(["snapshot", env, "-o"])
+            .arg(dir.path().join(format!("{env}.json")))
+            .assert()
+            .code(3);
+    }
+    let direct = parity(&shop())
+        .args(["diff", "staging", "prod", "--format", "json"])
+        .output()
+        .expect("run");
+    let via_files = parity(dir.path())
+        .args(["-C", "/nonexistent-config-dir-parity"])
+        .args(["diff", "staging.json", "prod.json", "--format", "json"])
+        .output()
+        .expect("run");
+    // -C pointing nowhere is an error: the files need no config at all.
+    assert_eq!(via_files.status.code(), Some(1));
+    let via_files = parity(dir.path())
+        .args(["diff", "staging.json", "prod.json", "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(via_files.status.code(), Some(2));
+    let a: serde_json::Value = serde_json::from_slice(&direct.stdout).expect("json");
+    let b: serde_json::Value = serde_json::from_slice(&via_files.stdout).expect("json");
+    let rules = |v: &serde_json::Value| -> Vec<(String, String)> {
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["attribute"] != "password")
+            .map(|f| (f["rule"].to_string(), f["resource"].to_string()))
+            .collect()
+    };
+    assert_eq!(rules(&a), rules(&b));
+}
+
+#[test]
+fn rules_list_and_show() {
+    parity(&repo())
+        .args(["rules", "list"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("engine-version"));
+    parity(&repo())
+        .args(["rules", "show", "engine-version"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Why it matters"));
+    parity(&repo())
+        .args(["rules", "show", "no-such-rule"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("unknown rule `no-such-rule`"));
+}
+
+#[test]
+fn not_yet_commands_exit_1_with_a_sentence() {
+    for args in [vec!["check"], vec!["drift", "staging"], vec!["init"]] {
+        parity(&shop())
+            .args(&args)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("not available yet"));
+    }
+    parity(&shop())
+        .args(["diff", "staging", "prod", "--source", "state"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--source state is not available yet",
+        ));
+}
+
+// ---- bad input: one clear cause, exit 1, never a panic ----
+
+fn two_envs(staging: &str, prod: &str) -> tempfile::TempDir {
+    tree(&[
+        ("envs/staging/main.tf", staging),
+        ("envs/prod/main.tf", prod),
+    ])
+}
+
+fn assert_error(dir: &std::path::Path, args: &[&str], needle: &str) {
+    let out = parity(dir).args(args).assert().code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains(needle), "expected `{needle}` in:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.get_output().stdout.is_empty());
+}
+
+#[test]
+fn malformed_hcl_names_file_line_and_column() {
+    let dir = two_envs("resource \"aws_vpc\" \"a\" {\n  cidr_block = \n}\n", "");
+    assert_error(
+        dir.path(),
+        &["diff", "staging", "prod"],
+        "envs/staging/main.tf:2:16: invalid expression",
+    );
+}
+
+#[test]
+fn missing_var_file_is_named() {
+    let dir = tree(&[
+        ("main.tf", "variable \"x\" {}\n"),
+        ("parity.toml", "[environments.staging]\nterraform = { root = \".\", var-files = [\"staging.tfvars\"] }\n[environments.prod]\nterraform = { root = \".\" }\n"),
+    ]);
+    assert_error(dir.path(), &["diff", "staging", "prod"], "staging.tfvars");
+}
+
+#[test]
+fn cyclic_locals_name_the_cycle() {
+    let dir = two_envs("locals {\n  a = local.b\n  b = local.a\n}\n", "");
+    assert_error(
+        dir.path(),
+        &["diff", "staging", "prod"],
+        "cycle: local.a -> local.b -> local.a",
+    );
+}
+
+#[test]
+fn missing_module_source_is_named() {
+    let dir = two_envs("module \"db\" {\n  source = \"../../modules/db\"\n}\n", "");
+    assert_error(
+        dir.path(),
+        &["diff", "staging", "prod"],
+        "source `../../modules/db` does not exist",
+    );
+}
+
+#[test]
+fn unknown_function_is_named_with_its_location() {
+    let dir = two_envs("locals {\n  x = frobnicate(1)\n}\n", "");
+    assert_error(
+        dir.path(),
+        &["diff", "staging", "prod"],
+        "envs/staging/main.tf:2: unknown function `frobnicate`",
+    );
+}
+
+#[test]
+fn unknown_environment_lists_the_known_ones() {
+    assert_error(
+        &shop(),
+        &["diff", "staging", "qa"],
+        "unknown environment `qa`: ",
+    );
+    let empty = tree(&[("README", "")]);
+    assert_error(
+        empty.path(),
+        &["diff", "staging", "prod"],
+        "none of staging/, envs/staging/",
+    );
+}
+
+#[test]
+fn invalid_config_reports_every_problem_with_its_line() {
+    let dir = tree(&[(
+        "parity.toml",
+        "fail-on = \"sometimes\"\n[environments.staging]\nterraform = { root = \"nowhere\" }\nbogus = 1\n",
+    )]);
+    let out = parity(dir.path())
+        .args(["diff", "staging", "prod"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("3 problems"), "{stderr}");
+    assert!(stderr.contains("parity.toml:1:"), "{stderr}");
+    assert!(stderr.contains("parity.toml:3:"), "{stderr}");
+    assert!(stderr.contains("parity.toml:4:"), "{stderr}");
+}
+
+#[test]
+fn empty_root_module_is_an_error() {
+    let dir = tree(&[("envs/staging/README.md", "x"), ("envs/prod/main.tf", "")]);
+    assert_error(
+        dir.path(),
+        &["diff", "staging", "prod"],
+        "no Terraform files",
+    );
+}
