@@ -22,7 +22,9 @@ use crate::waivers;
 /// Where one environment's input is.
 #[derive(Debug, Clone)]
 pub enum EnvInput {
-    Terraform(terraform::Options),
+    /// Terraform code; `module` scopes the environment to one module call
+    /// of the root (environments as module instances in one root).
+    Terraform(terraform::Options, Option<String>),
     SnapshotFile(PathBuf),
 }
 
@@ -126,7 +128,7 @@ impl Session {
                     var_files: tf.var_files.clone(),
                     vars: tf.vars.clone(),
                     workspace: tf.workspace.clone(),
-                }),
+                }, tf.module.clone()),
             });
         }
         self.env_by_convention(name)
@@ -143,7 +145,7 @@ impl Session {
                 var_files,
                 vars: BTreeMap::new(),
                 workspace: "default".into(),
-            }),
+            }, None),
         };
         let direct = self.cwd.join(name);
         if direct.is_dir() {
@@ -198,16 +200,21 @@ impl Session {
                     .map_err(|e| Error::Snapshot(format!("cannot read {shown}: {e}")))?;
                 snapshot::from_json(&text, &shown).map_err(Error::Snapshot)
             }
-            EnvInput::Terraform(opts) => {
+            EnvInput::Terraform(opts, module) => {
                 if source != SourceKind::Code {
                     return Err(Error::Unsupported(format!(
                         "--source {source} is not available yet: this build reads Terraform code (--source code) and snapshot files"
                     )));
                 }
-                let snap = terraform::load(opts).map_err(|source| Error::Terraform {
+                let mut snap = terraform::load(opts).map_err(|source| Error::Terraform {
                     env: spec.name.clone(),
                     source,
                 })?;
+                if let Some(module) = module {
+                    scope_to_module(&mut snap, module).map_err(|m| {
+                        Error::UnknownEnvironment(format!("environment `{}`: {m}", spec.name))
+                    })?;
+                }
                 Ok((snap, spec.identity.clone()))
             }
         }
@@ -297,6 +304,65 @@ impl Session {
             incomplete,
         )
     }
+}
+
+/// Keep only what lives inside one module call of the root, with the
+/// call's prefix removed, so `module.staging_config.aws_x.y` and
+/// `module.prod_config.aws_x.y` pair as `aws_x.y`.
+pub fn scope_to_module(snap: &mut Snapshot, module: &str) -> Result<(), String> {
+    let call = if module.starts_with("module.") {
+        module.to_string()
+    } else {
+        format!("module.{module}")
+    };
+    let strip = |address: &str| -> Option<String> {
+        let rest = address.strip_prefix(&call)?;
+        if let Some(inner) = rest.strip_prefix('.') {
+            return Some(inner.to_string());
+        }
+        // An instance of a counted module call: keep its key visible.
+        if rest.starts_with('[') {
+            return Some(rest.to_string());
+        }
+        None
+    };
+    let before = snap.resources.len();
+    snap.resources.retain_mut(|r| match strip(&r.address) {
+        Some(inner) => {
+            r.address = inner.clone();
+            r.key = inner;
+            true
+        }
+        None => false,
+    });
+    let has_call = snap.dependencies.iter().any(|d| d.address == call);
+    snap.dependencies.retain_mut(|d| {
+        if d.rtype != "module_call" {
+            return true;
+        }
+        match strip(&d.address) {
+            Some(inner) => {
+                d.address = inner.clone();
+                d.key = inner;
+                true
+            }
+            // The call itself: its source and version are the env's code.
+            None if d.address == call => {
+                d.address = "module".into();
+                d.key = "module".into();
+                true
+            }
+            None => false,
+        }
+    });
+    snap.coverage
+        .retain(|g| !g.what.starts_with("module.") || strip(&g.what).is_some() || g.what == call);
+    if !has_call {
+        return Err(format!(
+            "`module = \"{module}\"`: the root module has no call `{call}` ({before} resources read)"
+        ));
+    }
+    Ok(())
 }
 
 pub fn normalizer(name: &str, id: &Identity) -> Normalizer {

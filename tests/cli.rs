@@ -355,3 +355,41 @@ fn empty_root_module_is_an_error() {
         "no Terraform files",
     );
 }
+
+#[test]
+fn environments_as_module_instances_in_one_root() {
+    let dir = tree(&[
+        (
+            "main.tf",
+            "module \"staging_config\" {\n  source  = \"./modules/cfg\"\n  version_pg = \"15.7\"\n}\nmodule \"prod_config\" {\n  source  = \"./modules/cfg\"\n  version_pg = \"15.5\"\n}\n",
+        ),
+        (
+            "modules/cfg/main.tf",
+            "variable \"version_pg\" {}\nresource \"aws_db_instance\" \"db\" {\n  engine         = \"postgres\"\n  engine_version = var.version_pg\n}\n",
+        ),
+        (
+            "parity.toml",
+            "[environments.staging]\nterraform = { root = \".\", module = \"staging_config\" }\n[environments.prod]\nterraform = { root = \".\", module = \"prod_config\" }\n",
+        ),
+    ]);
+    let out = parity(dir.path())
+        .args(["diff", "staging", "prod", "--format", "json"])
+        .assert()
+        .code(2);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let findings = json["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["resource"], "aws_db_instance.db");
+    assert_eq!(findings[0]["rule"], "engine-version");
+
+    let bad = tree(&[
+        ("main.tf", "module \"a\" {\n  source = \"./m\"\n}\n"),
+        ("m/main.tf", ""),
+        ("parity.toml", "[environments.staging]\nterraform = { root = \".\", module = \"nope\" }\n[environments.prod]\nterraform = { root = \".\" }\n"),
+    ]);
+    parity(bad.path())
+        .args(["diff", "staging", "prod"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("the root module has no call `module.nope`"));
+}
