@@ -39,8 +39,18 @@ pub struct Outcomes {
     pub compared_attributes: usize,
 }
 
+/// How the two sides relate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EngineOptions {
+    /// Drift mode: the left side is the intent (code) and the right what
+    /// exists (state). An attribute the code does not set, or leaves unknown
+    /// until apply, is not a difference.
+    pub left_is_intent: bool,
+}
+
 pub struct Engine<'r> {
     rules: &'r [Rule],
+    options: EngineOptions,
     fallback: Rule,
     by_type: HashMap<&'r str, Vec<usize>>,
     any_type: Vec<usize>,
@@ -92,12 +102,18 @@ impl<'r> Engine<'r> {
             .unwrap_or_else(fallback_rule);
         Engine {
             rules,
+            options: EngineOptions::default(),
             fallback,
             by_type,
             any_type,
             cache: RefCell::default(),
             deeper: RefCell::default(),
         }
+    }
+
+    pub fn with_options(mut self, options: EngineOptions) -> Self {
+        self.options = options;
+        self
     }
 
     fn candidates<'a>(&'a self, rtype: &str) -> impl Iterator<Item = (bool, usize)> + 'a {
@@ -264,7 +280,9 @@ impl<'r> Engine<'r> {
         right_env: &str,
     ) {
         let rtype = pair.rtype();
-        if compare::loose_eq(l, r) {
+        if compare::loose_eq(l, r)
+            || (self.options.left_is_intent && (l.is_null() || l.contains_unknown()))
+        {
             out.compared_attributes += 1;
             return;
         }
@@ -500,6 +518,31 @@ mod tests {
         );
         assert!(e.resolve("aws_vpc", "tags.Owner").is_none());
         assert!(e.has_deeper("aws_vpc", "tags"));
+    }
+
+    #[test]
+    fn drift_mode_ignores_what_code_leaves_open() {
+        use crate::model::{Location, Resource};
+        let rules = vec![rule("catch-all", &["*"], &["*"], Comparator::Equal)];
+        let mut code = Resource::new("aws_vpc.a", "aws_vpc", Location::default());
+        code.attributes.insert("cidr_block".into(), Value::str("10.0.0.0/16"));
+        code.attributes.insert("tags".into(), Value::Unknown("local.tags".into()));
+        let mut state = code.clone();
+        state.attributes.insert("arn".into(), Value::str("arn:aws:ec2:...:vpc/vpc-1"));
+        state.attributes.insert("tags".into(), Value::Map(Default::default()));
+        let pair = Pair { left: Some(&code), right: Some(&state) };
+        let plain = Engine::new(&rules).run(&[pair], "code", "state");
+        assert_eq!(plain.findings.len(), 2);
+        let drift = Engine::new(&rules)
+            .with_options(EngineOptions { left_is_intent: true })
+            .run(&[pair], "code", "state");
+        assert!(drift.findings.is_empty(), "{:?}", drift.findings);
+        state.attributes.insert("cidr_block".into(), Value::str("10.9.0.0/16"));
+        let pair = Pair { left: Some(&code), right: Some(&state) };
+        let drift = Engine::new(&rules)
+            .with_options(EngineOptions { left_is_intent: true })
+            .run(&[pair], "code", "state");
+        assert_eq!(drift.findings.len(), 1);
     }
 
     #[test]

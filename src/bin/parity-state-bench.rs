@@ -1,0 +1,2 @@
+//! State parsing benchmark (being written).
+fn main() {}
