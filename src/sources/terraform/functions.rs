@@ -173,6 +173,10 @@ const FUNCTIONS: &[&str] = &[
     "yamldecode",
     "yamlencode",
     "zipmap",
+    // Removed in Terraform 0.15, still in older code: `list(a, b)` and
+    // `map(k1, v1, k2, v2)`. Evaluated so such code loads.
+    "list",
+    "map",
 ];
 
 /// True for every Terraform function this tool understands, including the
@@ -181,6 +185,25 @@ pub fn is_known_function(name: &str) -> bool {
     FUNCTIONS.contains(&name)
         || NOT_EVALUATED.contains(&name)
         || EVALUATOR_FUNCTIONS.contains(&name)
+}
+
+/// `map("a", 1, "b", 2)` of Terraform 0.11/0.12.
+fn legacy_map(name: &str, a: &[Value]) -> Result<Value, FnError> {
+    if a.len() % 2 != 0 {
+        return Err(FnError::Invalid {
+            name: name.into(),
+            message: "expects an even number of arguments (key, value, ...)".into(),
+        });
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for pair in a.chunks(2) {
+        let key = to_string_conv(&pair[0]).map_err(|message| FnError::Invalid {
+            name: name.into(),
+            message,
+        })?;
+        out.insert(key, pair[1].clone());
+    }
+    Ok(Value::Map(out))
 }
 
 /// Call the pure built-in function `name`.
@@ -291,6 +314,8 @@ pub fn call(name: &str, args: Vec<Value>) -> Result<Value, FnError> {
             ))
         }
         "zipmap" => zipmap(name, a),
+        "list" => Ok(Value::List(a.to_vec())),
+        "map" => legacy_map(name, a),
         "chunklist" => chunklist(name, a),
         "transpose" => transpose(name, a),
         "matchkeys" => matchkeys(name, a),
@@ -3378,5 +3403,16 @@ mod tests {
             make_set(vec![s("b"), n(2.0), Value::Null, s("a"), n(10.0), s("b")]),
             vec![Value::Null, n(2.0), n(10.0), s("a"), s("b")]
         );
+    }
+
+    #[test]
+    fn legacy_list_and_map() {
+        assert_eq!(
+            call("list", vec![Value::str("a"), Value::str("b")]),
+            Ok(Value::List(vec![Value::str("a"), Value::str("b")]))
+        );
+        let m = call("map", vec![Value::str("k"), Value::from(1i64)]).unwrap();
+        assert_eq!(m.display(), r#"{"k":1}"#);
+        assert!(call("map", vec![Value::str("k")]).is_err());
     }
 }
