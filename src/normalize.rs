@@ -88,6 +88,36 @@ impl Normalizer {
         for v in r.attributes.values_mut() {
             *v = self.value(v);
         }
+        structure_documents(r);
+    }
+}
+
+/// Attributes that hold a JSON document as a string, other than policies
+/// (the policy comparator reads those itself). Parsed into values so rules
+/// can name what is inside (`container_definitions.*.image`).
+const JSON_DOCUMENTS: &[(&str, &str)] = &[("aws_ecs_task_definition", "container_definitions")];
+
+fn structure_documents(r: &mut Resource) {
+    for (rtype, attr) in JSON_DOCUMENTS {
+        if r.rtype != *rtype {
+            continue;
+        }
+        let Some(Value::String(text)) = r.attributes.get(*attr) else {
+            continue;
+        };
+        let Ok(json) = serde_json::from_str::<serde_json::Value>(text) else {
+            continue;
+        };
+        let mut value = Value::from_json(&json);
+        // Containers are known by name; their order in the document is not
+        // what makes two task definitions differ.
+        if let Value::List(items) = &mut value {
+            items.sort_by(|a, b| {
+                let name = |v: &Value| v.get_path("name").map(Value::display).unwrap_or_default();
+                name(a).cmp(&name(b))
+            });
+        }
+        r.attributes.insert(attr.to_string(), value);
     }
 }
 
@@ -250,6 +280,26 @@ mod tests {
         assert_eq!(
             s.string("arn:aws:iam::111111111111:role/shop-staging-api"),
             p.string("arn:aws:iam::222222222222:role/shop-prod-api")
+        );
+    }
+
+    #[test]
+    fn container_definitions_become_structure() {
+        let mut r = Resource::new(
+            "aws_ecs_task_definition.app",
+            "aws_ecs_task_definition",
+            Default::default(),
+        );
+        r.attributes.insert(
+            "container_definitions".into(),
+            Value::str(r#"[{"name":"web","image":"repo/shop-prod-app:1.4.2"},{"name":"sidecar","image":"envoy:1.29"}]"#),
+        );
+        Normalizer::new("prod", &[], None, None).resource(&mut r);
+        let defs = &r.attributes["container_definitions"];
+        assert_eq!(defs.get_path("0.name"), Some(&Value::str("sidecar")));
+        assert_eq!(
+            defs.get_path("1.image"),
+            Some(&Value::str("repo/shop-${env}-app:1.4.2"))
         );
     }
 

@@ -16,7 +16,10 @@ fn findings(dir: &std::path::Path, args: &[&str]) -> (i32, Vec<serde_json::Value
     let code = out.status.code().unwrap_or(-1);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    (code, json["findings"].as_array().cloned().unwrap_or_default())
+    (
+        code,
+        json["findings"].as_array().cloned().unwrap_or_default(),
+    )
 }
 
 const ROUTER: &str = r#"
@@ -48,7 +51,11 @@ fn env_directories_with_env_named_module_labels_pair_by_normalization() {
     ]);
     let (code, f) = findings(dir.path(), &["diff", "staging", "prod"]);
     // Same module under two env-named labels: paired, sizes in one family.
-    assert!(f.iter().all(|x| x["rule"] != "resource-presence" && x["rule"] != "critical-resource-presence"), "{f:#?}");
+    assert!(
+        f.iter()
+            .all(|x| x["rule"] != "resource-presence" && x["rule"] != "critical-resource-presence"),
+        "{f:#?}"
+    );
     assert_eq!(code, 0, "{f:#?}");
 }
 
@@ -72,8 +79,16 @@ fn module_labels_that_names_cannot_pair_are_matched_by_config() {
     let (_, f) = findings(dir.path(), &["diff", "staging", "prod"]);
     // Paired by [[match]]: the instance family change is reported on the pair,
     // not as two one-sided resources.
-    assert!(f.iter().any(|x| x["attribute"] == "instance_type" && x["resource"] == "module.edge.aws_instance.router"), "{f:#?}");
-    assert!(!f.iter().any(|x| x["attribute"].is_null() && x["type"] == "aws_instance"), "{f:#?}");
+    assert!(
+        f.iter().any(|x| x["attribute"] == "instance_type"
+            && x["resource"] == "module.edge.aws_instance.router"),
+        "{f:#?}"
+    );
+    assert!(
+        !f.iter()
+            .any(|x| x["attribute"].is_null() && x["type"] == "aws_instance"),
+        "{f:#?}"
+    );
 }
 
 const ONE_ROOT: &str = r#"
@@ -92,9 +107,18 @@ resource "aws_db_instance" "db" {
 fn one_root_with_several_var_files_per_environment_applied_in_order() {
     let dir = tree(&[
         ("main.tf", ONE_ROOT),
-        ("variables/staging/common.tfvars", "engine_version = \"15.5\"\nmulti_az = true\n"),
-        ("variables/staging/rds.tfvars", "engine_version = \"15.7\"\n"),
-        ("variables/prod/common.tfvars", "engine_version = \"15.5\"\nmulti_az = true\n"),
+        (
+            "variables/staging/common.tfvars",
+            "engine_version = \"15.5\"\nmulti_az = true\n",
+        ),
+        (
+            "variables/staging/rds.tfvars",
+            "engine_version = \"15.7\"\n",
+        ),
+        (
+            "variables/prod/common.tfvars",
+            "engine_version = \"15.5\"\nmulti_az = true\n",
+        ),
     ]);
     // By convention: variables/ENV/*.tfvars in name order, later files win.
     let (code, f) = findings(dir.path(), &["diff", "staging", "prod"]);
@@ -118,7 +142,11 @@ fn one_root_with_var_files_from_config() {
     ]);
     let (code, f) = findings(dir.path(), &["diff", "staging", "prod"]);
     assert_eq!(code, 2);
-    let rules: Vec<&str> = f.iter().filter(|x| x["expected"] != true).filter_map(|x| x["rule"].as_str()).collect();
+    let rules: Vec<&str> = f
+        .iter()
+        .filter(|x| x["expected"] != true)
+        .filter_map(|x| x["rule"].as_str())
+        .collect();
     assert_eq!(rules, vec!["db-multi-az"], "{f:#?}");
 }
 
@@ -162,6 +190,14 @@ output "size" {
     ]);
     let (code, f) = findings(dir.path(), &["diff", "staging", "prod"]);
     assert_eq!(code, 2);
-    assert!(f.iter().any(|x| x["rule"] == "engine-version" && x["left"] == "15.7"), "{f:#?}");
-    assert!(f.iter().any(|x| x["rule"] == "network-count" && x["left"] == "2" && x["right"] == "3"), "{f:#?}");
+    assert!(
+        f.iter()
+            .any(|x| x["rule"] == "engine-version" && x["left"] == "15.7"),
+        "{f:#?}"
+    );
+    assert!(
+        f.iter()
+            .any(|x| x["rule"] == "network-count" && x["left"] == "2" && x["right"] == "3"),
+        "{f:#?}"
+    );
 }

@@ -222,7 +222,7 @@ impl<'r> Engine<'r> {
                     for name in names {
                         let lv = l.attributes.get(name).unwrap_or(&Value::Null);
                         let rv = r.attributes.get(name).unwrap_or(&Value::Null);
-                        self.walk(&mut out, pair, name, lv, rv, left_env, right_env);
+                        self.walk(&mut out, pair, name, lv, rv, left_env, right_env, None);
                     }
                 }
                 (l, r) => {
@@ -278,6 +278,7 @@ impl<'r> Engine<'r> {
         r: &Value,
         left_env: &str,
         right_env: &str,
+        inherited: Option<&Rule>,
     ) {
         let rtype = pair.rtype();
         if compare::loose_eq(l, r)
@@ -286,6 +287,9 @@ impl<'r> Engine<'r> {
             out.compared_attributes += 1;
             return;
         }
+        // A path without a rule of its own is judged by its parent's rule
+        // (`container_definitions.0.cpu` by `container_definitions`).
+        let here = self.resolve(rtype, path).or(inherited);
         if let (Value::Map(lm), Value::Map(rm)) = (l, r) {
             let rule = self.resolve(rtype, path);
             if self.has_deeper(rtype, path) || rule.is_none() {
@@ -300,6 +304,7 @@ impl<'r> Engine<'r> {
                         rm.get(k).unwrap_or(&Value::Null),
                         left_env,
                         right_env,
+                        here,
                     );
                 }
                 return;
@@ -312,13 +317,13 @@ impl<'r> Engine<'r> {
             if ll.len() == rl.len() && self.has_deeper(rtype, path) {
                 for (i, (li, ri)) in ll.iter().zip(rl).enumerate() {
                     let sub = format!("{path}.{i}");
-                    self.walk(out, pair, &sub, li, ri, left_env, right_env);
+                    self.walk(out, pair, &sub, li, ri, left_env, right_env, here);
                 }
                 return;
             }
         }
         out.compared_attributes += 1;
-        let rule = self.resolve(rtype, path).unwrap_or(&self.fallback);
+        let rule = here.unwrap_or(&self.fallback);
         if let Outcome::Differ(d) = compare::compare(rule, l, r) {
             let message = if d.detail.is_empty() {
                 format!("{path} differs")
@@ -525,22 +530,40 @@ mod tests {
         use crate::model::{Location, Resource};
         let rules = vec![rule("catch-all", &["*"], &["*"], Comparator::Equal)];
         let mut code = Resource::new("aws_vpc.a", "aws_vpc", Location::default());
-        code.attributes.insert("cidr_block".into(), Value::str("10.0.0.0/16"));
-        code.attributes.insert("tags".into(), Value::Unknown("local.tags".into()));
+        code.attributes
+            .insert("cidr_block".into(), Value::str("10.0.0.0/16"));
+        code.attributes
+            .insert("tags".into(), Value::Unknown("local.tags".into()));
         let mut state = code.clone();
-        state.attributes.insert("arn".into(), Value::str("arn:aws:ec2:...:vpc/vpc-1"));
-        state.attributes.insert("tags".into(), Value::Map(Default::default()));
-        let pair = Pair { left: Some(&code), right: Some(&state) };
+        state
+            .attributes
+            .insert("arn".into(), Value::str("arn:aws:ec2:...:vpc/vpc-1"));
+        state
+            .attributes
+            .insert("tags".into(), Value::Map(Default::default()));
+        let pair = Pair {
+            left: Some(&code),
+            right: Some(&state),
+        };
         let plain = Engine::new(&rules).run(&[pair], "code", "state");
         assert_eq!(plain.findings.len(), 2);
         let drift = Engine::new(&rules)
-            .with_options(EngineOptions { left_is_intent: true })
+            .with_options(EngineOptions {
+                left_is_intent: true,
+            })
             .run(&[pair], "code", "state");
         assert!(drift.findings.is_empty(), "{:?}", drift.findings);
-        state.attributes.insert("cidr_block".into(), Value::str("10.9.0.0/16"));
-        let pair = Pair { left: Some(&code), right: Some(&state) };
+        state
+            .attributes
+            .insert("cidr_block".into(), Value::str("10.9.0.0/16"));
+        let pair = Pair {
+            left: Some(&code),
+            right: Some(&state),
+        };
         let drift = Engine::new(&rules)
-            .with_options(EngineOptions { left_is_intent: true })
+            .with_options(EngineOptions {
+                left_is_intent: true,
+            })
             .run(&[pair], "code", "state");
         assert_eq!(drift.findings.len(), 1);
     }
