@@ -1,17 +1,27 @@
 //! Reports: the judged findings of one comparison, and their renderings.
 //!
 //! One [`Format`] enum, one file per format. Printing happens only here and
-//! in `main.rs`.
+//! in `main.rs`. Every renderer is a pure function of the report (and, for
+//! the formats that need more, a [`RenderContext`]): the same report gives
+//! the same bytes, so a CI stage can diff or cache its output.
 
+pub mod github;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::findings::{Finding, Severity};
+use crate::model::value::SENSITIVE_PREFIX;
+use crate::rules::Rule;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -20,25 +30,59 @@ pub enum Format {
     Table,
     /// The stable JSON report (`"schema": 1`).
     Json,
+    /// A pull-request comment (GitHub-flavoured Markdown).
+    Markdown,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML, for CI test report views (GitLab, Jenkins, ...).
+    Junit,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// One self-contained HTML page (no scripts, no network references).
+    Html,
+}
+
+impl Format {
+    pub const ALL: [Format; 7] = [
+        Format::Table,
+        Format::Json,
+        Format::Markdown,
+        Format::Sarif,
+        Format::Junit,
+        Format::Github,
+        Format::Html,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Github => "github",
+            Format::Html => "html",
+        }
+    }
 }
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Format::Table => "table",
-            Format::Json => "json",
-        })
+        f.write_str(self.as_str())
     }
 }
 
 impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "table" => Ok(Format::Table),
-            "json" => Ok(Format::Json),
-            other => Err(format!("unknown format `{other}` (expected table or json)")),
-        }
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown format `{s}` (expected table, json, markdown, sarif, junit, github or html)"
+                )
+            })
     }
 }
 
@@ -57,6 +101,23 @@ pub struct Summary {
     /// What could not be read: `"<env>: <what>: <reason>"`. Non-empty means
     /// parity is not proven.
     pub incomplete: Vec<String>,
+    /// Present only when a baseline was applied (`--baseline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
+}
+
+/// What a baseline made of the findings. Expected differences are not
+/// counted: they are not debt.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineSummary {
+    /// Findings absent from the baseline: what `--fail-on` judges.
+    pub new: usize,
+    /// Findings already in the baseline.
+    pub existing: usize,
+    /// Existing findings whose values are not the baseline's any more.
+    pub changed: usize,
+    /// Baseline findings that are gone.
+    pub resolved: usize,
 }
 
 /// The report of one comparison. Serialized as the JSON contract.
@@ -79,54 +140,154 @@ impl Report {
         incomplete: Vec<String>,
     ) -> Report {
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        let active = |s: Severity| {
-            findings
+        let mut report = Report {
+            schema: 1,
+            environments: environments.iter().map(|s| s.to_string()).collect(),
+            source: source.to_string(),
+            summary: Summary {
+                errors: 0,
+                warnings: 0,
+                info: 0,
+                waived: 0,
+                parity_score: 1.0,
+                compared_resources,
+                compared_attributes,
+                incomplete,
+                baseline: None,
+            },
+            findings,
+        };
+        report.recount();
+        report
+    }
+
+    /// Recompute the counts and the score from the findings (after a
+    /// baseline added resolved findings, say). Resolved findings are history:
+    /// they count nowhere but in `summary.baseline.resolved`.
+    pub fn recount(&mut self) {
+        let current = || {
+            self.findings
                 .iter()
+                .filter(|f| f.status.as_deref() != Some(STATUS_RESOLVED))
+        };
+        let active = |s: Severity| {
+            current()
                 .filter(|f| f.waiver.is_none() && f.severity == s)
                 .count()
         };
-        let violations = findings.iter().filter(|f| f.is_violation()).count();
-        let parity_score = if compared_attributes == 0 {
+        let violations = current().filter(|f| f.is_violation()).count();
+        let compared = self.summary.compared_attributes;
+        let parity_score = if compared == 0 {
             if violations == 0 {
                 1.0
             } else {
                 0.0
             }
         } else {
-            let ok = compared_attributes.saturating_sub(violations) as f64;
-            (ok / compared_attributes as f64 * 100.0).round() / 100.0
+            let ok = compared.saturating_sub(violations) as f64;
+            (ok / compared as f64 * 100.0).round() / 100.0
         };
-        Report {
-            schema: 1,
-            environments: environments.iter().map(|s| s.to_string()).collect(),
-            source: source.to_string(),
-            summary: Summary {
-                errors: active(Severity::Error),
-                warnings: active(Severity::Warning),
-                info: active(Severity::Info),
-                waived: findings.iter().filter(|f| f.waiver.is_some()).count(),
-                parity_score,
-                compared_resources,
-                compared_attributes,
-                incomplete,
-            },
-            findings,
+        let errors = active(Severity::Error);
+        let warnings = active(Severity::Warning);
+        let info = active(Severity::Info);
+        let waived = current().filter(|f| f.waiver.is_some()).count();
+        let s = &mut self.summary;
+        s.errors = errors;
+        s.warnings = warnings;
+        s.info = info;
+        s.waived = waived;
+        s.parity_score = parity_score;
+    }
+
+    /// The left and right environment names.
+    pub fn pair(&self) -> (&str, &str) {
+        match self.environments.as_slice() {
+            [a, b, ..] => (a.as_str(), b.as_str()),
+            [a] => (a.as_str(), "right"),
+            [] => ("left", "right"),
         }
     }
 
-    /// Render in a format. `verbose` shows expected differences in tables.
+    /// Whether a baseline was applied (some finding carries a status).
+    pub fn has_baseline(&self) -> bool {
+        self.summary.baseline.is_some() || self.findings.iter().any(|f| f.status.is_some())
+    }
+
+    /// Render in a format with the default [`RenderContext`] (built-in
+    /// rules, failing at `error`, paths as the report has them).
     pub fn render(&self, format: Format, opts: &RenderOptions) -> String {
+        self.render_with(format, opts, &RenderContext::default())
+    }
+
+    /// Render in a format. `opts.verbose` shows expected differences (table,
+    /// markdown, html); `ctx` carries what SARIF, JUnit and the GitHub
+    /// annotations need beyond the report.
+    pub fn render_with(&self, format: Format, opts: &RenderOptions, ctx: &RenderContext) -> String {
         match format {
             Format::Table => table::render(self, opts),
             Format::Json => json::render(self),
+            Format::Markdown => markdown::render(self, opts),
+            Format::Sarif => sarif::render(self, ctx),
+            Format::Junit => junit::render(self, ctx),
+            Format::Github => github::render(self, ctx),
+            Format::Html => html::render(self, opts),
         }
     }
 }
+
+/// Baseline statuses of a finding (`Finding::status`).
+pub const STATUS_NEW: &str = "new";
+pub const STATUS_EXISTING: &str = "existing";
+pub const STATUS_RESOLVED: &str = "resolved";
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RenderOptions {
     pub verbose: bool,
     pub color: bool,
+}
+
+/// What some formats need beyond the report itself.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderContext<'a> {
+    /// The rules in force (`Session::rules`): SARIF declares them all in
+    /// `tool.driver.rules`, so code scanning can tell "ran and found
+    /// nothing" from "does not exist". Empty: the built-in packs.
+    pub rules: &'a [Rule],
+    /// The `--fail-on` threshold (`None` for `never`): a JUnit `<failure>`
+    /// is a finding that fails the run.
+    pub fail_on: Option<Severity>,
+    /// Joined in front of every `file:line` path in SARIF and GitHub
+    /// annotations, so that they are relative to the repository root when
+    /// parity.toml is not at the root (`"infra"` for `infra/parity.toml`).
+    /// Empty: paths as in the report (relative to parity.toml's directory).
+    pub path_prefix: &'a str,
+}
+
+impl Default for RenderContext<'_> {
+    fn default() -> Self {
+        RenderContext {
+            rules: &[],
+            fail_on: Some(Severity::Error),
+            path_prefix: "",
+        }
+    }
+}
+
+impl RenderContext<'_> {
+    /// A report path (`modules/db/main.tf`) as seen from the repository root.
+    pub fn repo_path(&self, path: &str) -> String {
+        let path = path.replace('\\', "/");
+        let prefix = self.path_prefix.trim_end_matches(['/', '\\']);
+        if prefix.is_empty() || prefix == "." {
+            path
+        } else {
+            format!(
+                "{}/{}",
+                prefix.replace('\\', "/"),
+                path.trim_start_matches("./")
+            )
+        }
+    }
 }
 
 /// The process exit status. The numbers are the contract (the
@@ -149,20 +310,133 @@ impl ExitStatus {
     }
 }
 
-/// Violations win over incomplete coverage.
+/// Whether a finding fails the run at `fail_on`: a violation (not expected,
+/// not waived, not resolved) at or above the threshold that is not already
+/// in the baseline. Without a baseline no finding has a status, so every
+/// violation is judged; with one, only new findings are.
+pub fn counts_against(f: &Finding, fail_on: Option<Severity>) -> bool {
+    f.is_violation()
+        && fail_on.is_some_and(|threshold| f.severity >= threshold)
+        && f.status.as_deref() != Some(STATUS_EXISTING)
+}
+
+/// Violations win over incomplete coverage. After a baseline was applied
+/// (see [`crate::baseline::apply`]) only new findings are judged.
 pub fn exit_status(report: &Report, fail_on: Option<Severity>) -> ExitStatus {
-    let violated = fail_on.is_some_and(|threshold| {
-        report
-            .findings
-            .iter()
-            .any(|f| f.is_violation() && f.severity >= threshold)
-    });
-    if violated {
+    if report.findings.iter().any(|f| counts_against(f, fail_on)) {
         ExitStatus::Violations
     } else if !report.summary.incomplete.is_empty() {
         ExitStatus::Incomplete
     } else {
         ExitStatus::Success
+    }
+}
+
+// ---- helpers shared by the renderers ------------------------------------
+
+/// A value as every format shows it: `(absent)` for none, and never the
+/// redaction marker of a secret (defence in depth: findings already carry
+/// `(sensitive)`).
+pub(crate) fn shown_value(v: Option<&str>) -> Cow<'_, str> {
+    match v {
+        None => Cow::Borrowed("(absent)"),
+        Some(s) if s.contains(SENSITIVE_PREFIX) => Cow::Borrowed("(sensitive)"),
+        Some(s) => Cow::Borrowed(s),
+    }
+}
+
+/// Free text (messages, diffs) with any redaction marker masked.
+pub(crate) fn masked(s: &str) -> Cow<'_, str> {
+    if s.contains(SENSITIVE_PREFIX) {
+        Cow::Owned(
+            s.split(SENSITIVE_PREFIX)
+                .enumerate()
+                .map(|(i, part)| {
+                    if i == 0 {
+                        part.to_string()
+                    } else {
+                        // The marker is followed by a hex digest: drop it.
+                        let rest = part.trim_start_matches(|c: char| c.is_ascii_alphanumeric());
+                        format!("(sensitive){rest}")
+                    }
+                })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// One line, at most `max` characters (an ellipsis marks the cut).
+pub(crate) fn one_line(s: &str, max: usize) -> String {
+    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > max {
+        let cut: String = one.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    } else {
+        one
+    }
+}
+
+/// `file:line` → (`file`, `Some(line)`); anything else (a state address, an
+/// ARN) → (`loc`, `None`).
+pub(crate) fn split_location(loc: &str) -> (&str, Option<u64>) {
+    if let Some((file, line)) = loc.rsplit_once(':') {
+        if !file.is_empty() && !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) {
+            if let Ok(n) = line.parse::<u64>() {
+                if n >= 1 {
+                    return (file, Some(n));
+                }
+            }
+        }
+    }
+    (loc, None)
+}
+
+/// The location a finding is anchored at: the left environment's, else the
+/// right's, else any (waiver findings point at parity.toml). Returns the key
+/// (an environment name) and the location.
+pub(crate) fn primary_location<'f>(f: &'f Finding, report: &Report) -> Option<(&'f str, &'f str)> {
+    let (left, right) = report.pair();
+    f.locations
+        .get_key_value(left)
+        .or_else(|| f.locations.get_key_value(right))
+        .or_else(|| f.locations.iter().next())
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+/// `resource attribute` (or the resource alone).
+pub(crate) fn subject(f: &Finding) -> String {
+    match &f.attribute {
+        Some(a) => format!("{} {a}", f.resource),
+        None => f.resource.clone(),
+    }
+}
+
+/// XML/HTML text and attribute escaping. Characters XML 1.0 forbids (most
+/// C0 controls) are dropped, so the output is always well-formed.
+pub(crate) fn escape_xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub(crate) fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
 
