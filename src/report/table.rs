@@ -22,18 +22,25 @@ fn short(s: &str) -> String {
 }
 
 fn severity_cell(f: &Finding, color: bool) -> Cell {
-    let text = if f.waiver.is_some() {
+    let mut text = if f.waiver.is_some() {
         format!("{} (waived)", f.severity)
     } else if f.expected {
         "expected".to_string()
     } else {
         f.severity.to_string()
     };
+    // Against a baseline: what this change brings, what it fixed.
+    match f.status.as_deref() {
+        Some("new") => text.push_str("\nnew"),
+        Some("resolved") => text = format!("{}\nresolved", f.severity),
+        _ => {}
+    }
     let cell = Cell::new(text);
     if !color {
         return cell;
     }
-    match (f.waiver.is_some() || f.expected, f.severity) {
+    let muted = f.waiver.is_some() || f.expected || f.status.as_deref() == Some("resolved");
+    match (muted, f.severity) {
         (true, _) => cell.fg(Color::DarkGrey),
         (false, Severity::Error) => cell.fg(Color::Red).add_attribute(Attribute::Bold),
         (false, Severity::Warning) => cell.fg(Color::Yellow),
@@ -156,6 +163,12 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         s.compared_resources,
         s.compared_attributes,
     ));
+    if let Some(b) = &s.baseline {
+        out.push_str(&format!(
+            "against the baseline: {} new, {} existing ({} changed), {} resolved — --fail-on judges new findings only\n",
+            b.new, b.existing, b.changed, b.resolved
+        ));
+    }
     if hidden > 0 {
         out.push_str(&format!(
             "{hidden} expected difference{} hidden (sizes, counts, names): --verbose shows them\n",
