@@ -11,7 +11,7 @@ use super::files::{display, ModuleDef};
 use super::module::ConstResolver;
 use super::parse;
 use super::{Loader, TfError};
-use crate::model::{Location, Resource, Value};
+use crate::model::{CoverageGap, Location, Resource, Value};
 
 /// `aws` or `hashicorp/aws` → `registry.terraform.io/hashicorp/aws`.
 pub fn provider_fqn(source: &str) -> String {
@@ -32,9 +32,7 @@ pub fn collect(loader: &Loader, root: &ModuleDef) -> Result<(), TfError> {
                 "terraform",
                 Location::new(tf.file.clone(), Some(tf.item.line)),
             );
-            let v = Scope::new(&resolver)
-                .eval(&attr.expr)
-                .unwrap_or(Value::Null);
+            let v = constant(loader, &resolver, &attr.expr, &tf.file, attr.line);
             r.attributes.insert("required_version".into(), v);
             r.attribute_locations.insert(
                 "required_version".into(),
@@ -44,9 +42,7 @@ pub fn collect(loader: &Loader, root: &ModuleDef) -> Result<(), TfError> {
         }
         for rp in tf.item.body.blocks("required_providers") {
             for attr in &rp.body.attributes {
-                let v = Scope::new(&resolver)
-                    .eval(&attr.expr)
-                    .unwrap_or(Value::Null);
+                let v = constant(loader, &resolver, &attr.expr, &tf.file, attr.line);
                 let (source, constraint) = match &v {
                     Value::Map(m) => (
                         m.get("source").and_then(Value::as_str).map(str::to_string),
@@ -93,9 +89,7 @@ pub fn collect(loader: &Loader, root: &ModuleDef) -> Result<(), TfError> {
                 r
             });
             if let Some(attr) = block.body.attribute("version") {
-                let v = Scope::new(&resolver)
-                    .eval(&attr.expr)
-                    .unwrap_or(Value::Null);
+                let v = constant(loader, &resolver, &attr.expr, &shown, attr.line);
                 r.attributes.insert("locked_version".into(), v);
                 r.attribute_locations.insert(
                     "locked_version".into(),
@@ -111,6 +105,29 @@ pub fn collect(loader: &Loader, root: &ModuleDef) -> Result<(), TfError> {
         loader.add_dependency(r);
     }
     Ok(())
+}
+
+/// A constant (no references allowed, as Terraform requires here). One that
+/// cannot be evaluated used to become `null` silently, so a broken
+/// `required_version = var.x` compared equal to a missing one: now it is a
+/// coverage gap.
+fn constant(
+    loader: &Loader,
+    resolver: &ConstResolver,
+    expr: &hcl::Expression,
+    file: &str,
+    line: u32,
+) -> Value {
+    match Scope::new(resolver).eval(expr) {
+        Ok(v) => v,
+        Err(e) => {
+            loader.gap(CoverageGap {
+                what: format!("{file}:{line}"),
+                reason: format!("cannot evaluate: {e}"),
+            });
+            Value::Null
+        }
+    }
 }
 
 fn provider_record(fqn: &str, loc: Location) -> Resource {

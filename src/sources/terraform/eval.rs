@@ -158,14 +158,23 @@ impl<'a> Scope<'a> {
                 Value::Bool(false) => self.eval(&c.false_expr),
                 Value::String(s) if s == "true" => self.eval(&c.true_expr),
                 Value::String(s) if s == "false" => self.eval(&c.false_expr),
-                Value::Unknown(_) => {
+                cond @ Value::Unknown(_) => {
                     // Both branches equal means the condition does not matter.
                     let t = self.eval(&c.true_expr)?;
                     let f = self.eval(&c.false_expr)?;
                     if t == f {
                         Ok(t)
                     } else {
-                        Ok(unknown(expr))
+                        // The branches as evaluated, not as written: with the
+                        // source text, `id != "" ? var.big : var.small`
+                        // compared equal across environments whatever the
+                        // variables held.
+                        Ok(Value::Unknown(format!(
+                            "{} ? {} : {}",
+                            literal(&cond),
+                            literal(&t),
+                            literal(&f)
+                        )))
                     }
                 }
                 other => soft(format!(
@@ -177,7 +186,9 @@ impl<'a> Scope<'a> {
                 hcl::expr::Operation::Unary(u) => {
                     let v = self.eval(&u.expr)?;
                     match (u.operator, v) {
-                        (_, Value::Unknown(_)) => Ok(unknown(expr)),
+                        (op, v @ Value::Unknown(_)) => {
+                            Ok(Value::Unknown(format!("{}{}", op.as_str(), literal(&v))))
+                        }
                         (UnaryOperator::Neg, v) => Ok(Value::Number(-to_number(&v)?)),
                         (UnaryOperator::Not, v) => Ok(Value::Bool(!to_bool(&v)?)),
                     }
@@ -191,7 +202,7 @@ impl<'a> Scope<'a> {
                         _ => {}
                     }
                     let r = self.eval(&b.rhs_expr)?;
-                    binary(expr, b.operator, l, r)
+                    binary(b.operator, l, r)
                 }
             },
             Expression::ForExpr(f) => self.eval_for(expr, f),
@@ -246,8 +257,10 @@ impl<'a> Scope<'a> {
                         )),
                         _ => return Ok(unknown(whole)),
                     },
+                    // Keep going: `aws_subnet.x[*].id`, not the text of the
+                    // whole expression (which may name a local).
                     TraversalOperator::AttrSplat | TraversalOperator::FullSplat => {
-                        return Ok(unknown(whole))
+                        Value::Unknown(format!("{text}[*]"))
                     }
                 };
                 continue;
@@ -326,7 +339,10 @@ impl<'a> Scope<'a> {
         if call.expand_final {
             match args.pop() {
                 Some(Value::List(items)) => args.extend(items),
-                Some(Value::Unknown(_)) => return Ok(unknown(whole)),
+                Some(last @ Value::Unknown(_)) => {
+                    args.push(last);
+                    return Ok(call_text(call, &args, true));
+                }
                 Some(other) => {
                     return soft(format!(
                         "{name}: the final argument expanded with `...` must be a list, found {}",
@@ -339,7 +355,7 @@ impl<'a> Scope<'a> {
         if !call.name.namespace.is_empty() {
             // provider::aws::arn_parse and friends: provider functions are
             // not known to us, but they are valid Terraform.
-            return Ok(unknown(whole));
+            return Ok(call_text(call, &args, false));
         }
         // Encoders render nested unknowns as "${expr}" so a policy built
         // with jsonencode around a resource ARN stays comparable.
@@ -347,7 +363,9 @@ impl<'a> Scope<'a> {
             args = args.iter().map(symbolic_strings).collect();
         }
         if args.iter().any(Value::is_unknown) {
-            return Ok(unknown(whole));
+            // Arguments as evaluated: `merge(aws_vpc.main.tags, var.tags)`
+            // must differ when var.tags does.
+            return Ok(call_text(call, &args, false));
         }
         match name {
             "file" | "fileexists" | "templatefile" | "abspath" | "dirname" | "basename"
@@ -356,9 +374,17 @@ impl<'a> Scope<'a> {
             }
             _ => {}
         }
+        // Kept only to name a nested unknown in the result's text.
+        let nested = args
+            .iter()
+            .any(Value::contains_unknown)
+            .then(|| args.clone());
         match functions::call(name, args) {
             Ok(v) => Ok(v),
-            Err(FnError::Unknown) => Ok(unknown(whole)),
+            Err(FnError::Unknown) => Ok(match &nested {
+                Some(args) => call_text(call, args, false),
+                None => unknown(whole),
+            }),
             Err(FnError::UnknownFunction(n)) => Err(EvalErr::UnknownFunction(n)),
             Err(e @ FnError::Invalid { .. }) => Err(EvalErr::Soft(e.to_string())),
         }
@@ -566,19 +592,43 @@ impl<'a> Scope<'a> {
                 Element::Directive(d) => match d.as_ref() {
                     Directive::If(dir) => {
                         let cond = self.eval(&dir.cond_expr)?;
+                        let ns = if dir.false_template.is_some() {
+                            dir.else_strip
+                        } else {
+                            dir.endif_strip
+                        };
                         let cond = match cond {
                             Value::Unknown(text) => {
-                                out.push_str(&format!("${{{text}}}"));
+                                // Both branches as evaluated: with only the
+                                // condition, `%{ if x.id != "" }public%{ endif }`
+                                // equalled `...private...` in the other
+                                // environment.
+                                let mut t = String::new();
+                                let mut f = String::new();
+                                let branches = self
+                                    .eval_template(&mut t, &dir.true_template, dir.if_strip, ns)
+                                    .and_then(|()| match &dir.false_template {
+                                        Some(ft) => self.eval_template(
+                                            &mut f,
+                                            ft,
+                                            dir.else_strip,
+                                            dir.endif_strip,
+                                        ),
+                                        None => Ok(()),
+                                    });
+                                match branches {
+                                    Ok(()) => out.push_str(&format!(
+                                        "%{{ if {text} }}{t}%{{ else }}{f}%{{ endif }}"
+                                    )),
+                                    // A branch valid only under its condition.
+                                    Err(EvalErr::Soft(_)) => out.push_str(&format!("${{{text}}}")),
+                                    Err(e) => return Err(e),
+                                }
                                 continue;
                             }
                             other => to_bool(&other)?,
                         };
                         if cond {
-                            let ns = if dir.false_template.is_some() {
-                                dir.else_strip
-                            } else {
-                                dir.endif_strip
-                            };
                             self.eval_template(out, &dir.true_template, dir.if_strip, ns)?;
                         } else if let Some(ft) = &dir.false_template {
                             self.eval_template(out, ft, dir.else_strip, dir.endif_strip)?;
@@ -596,7 +646,36 @@ impl<'a> Scope<'a> {
                                 m.into_iter().map(|(k, v)| (Value::String(k), v)).collect()
                             }
                             Value::Unknown(text) => {
-                                out.push_str(&format!("${{{text}}}"));
+                                // The body once, its variables symbolic, so
+                                // what it writes still counts.
+                                let mark = self.bindings.len();
+                                let mut head = String::new();
+                                if let Some(kv) = &dir.key_var {
+                                    self.bindings
+                                        .push((kv.to_string(), Value::Unknown(kv.to_string())));
+                                    head.push_str(kv.as_str());
+                                    head.push_str(", ");
+                                }
+                                head.push_str(dir.value_var.as_str());
+                                self.bindings.push((
+                                    dir.value_var.to_string(),
+                                    Value::Unknown(dir.value_var.to_string()),
+                                ));
+                                let mut body = String::new();
+                                let r = self.eval_template(
+                                    &mut body,
+                                    &dir.template,
+                                    dir.for_strip,
+                                    dir.endfor_strip,
+                                );
+                                self.bindings.truncate(mark);
+                                match r {
+                                    Ok(()) => out.push_str(&format!(
+                                        "%{{ for {head} in {text} }}{body}%{{ endfor }}"
+                                    )),
+                                    Err(EvalErr::Soft(_)) => out.push_str(&format!("${{{text}}}")),
+                                    Err(e) => return Err(e),
+                                }
                                 continue;
                             }
                             other => {
@@ -705,6 +784,58 @@ fn unknown(expr: &Expression) -> Value {
     Value::Unknown(expr_text(expr))
 }
 
+/// A value written as HCL, for the text of a symbolic value built from
+/// evaluated parts: unknowns by their own text, known values literally, so
+/// two environments' symbolic values differ exactly when a known part does.
+fn literal(v: &Value) -> String {
+    match v {
+        Value::Unknown(text) => text.clone(),
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => crate::model::value::format_number(*n),
+        Value::String(s) => serde_json::Value::String(s.clone()).to_string(),
+        Value::List(items) => format!(
+            "[{}]",
+            items.iter().map(literal).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Map(m) if m.is_empty() => "{}".into(),
+        Value::Map(m) => format!(
+            "{{ {} }}",
+            m.iter()
+                .map(|(k, v)| {
+                    let ident = !k.is_empty()
+                        && !k.starts_with(|c: char| c.is_ascii_digit())
+                        && k.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    if ident {
+                        format!("{k} = {}", literal(v))
+                    } else {
+                        format!("{} = {}", serde_json::Value::String(k.clone()), literal(v))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// `name(args...)` with evaluated arguments, for a call whose result is
+/// not known before apply.
+fn call_text(call: &hcl::expr::FuncCall, args: &[Value], expand_final: bool) -> Value {
+    let mut name = String::new();
+    for ns in call.name.namespace.iter() {
+        name.push_str(ns.as_str());
+        name.push_str("::");
+    }
+    name.push_str(call.name.name.as_str());
+    let args: Vec<String> = args.iter().map(literal).collect();
+    Value::Unknown(format!(
+        "{name}({}{})",
+        args.join(", "),
+        if expand_final { "..." } else { "" }
+    ))
+}
+
 fn index(whole: &Expression, cur: Value, key: &Value) -> R<Value> {
     match (cur, key) {
         (_, Value::Unknown(_)) | (Value::Unknown(_), _) => Ok(unknown(whole)),
@@ -754,9 +885,15 @@ fn to_bool(v: &Value) -> R<bool> {
     }
 }
 
-fn binary(whole: &Expression, op: BinaryOperator, l: Value, r: Value) -> R<Value> {
+fn binary(op: BinaryOperator, l: Value, r: Value) -> R<Value> {
     if l.is_unknown() || r.is_unknown() {
-        return Ok(unknown(whole));
+        // Operands as evaluated (see `literal`).
+        return Ok(Value::Unknown(format!(
+            "{} {} {}",
+            literal(&l),
+            op.as_str(),
+            literal(&r)
+        )));
     }
     use BinaryOperator as B;
     Ok(match op {

@@ -66,6 +66,64 @@ pub fn display(base: &Path, path: &Path) -> String {
     shown.to_string_lossy().replace('\\', "/")
 }
 
+/// `to` relative to `from`, with `..` where `to` is outside `from`, as
+/// Terraform shows `path.module` (`../modules/db` for a module beside the
+/// root). Falls back to [`display`] when no relative path can be built.
+pub fn relative(from: &Path, to: &Path) -> String {
+    let f = lexical(from);
+    let t = lexical(to);
+    let fc: Vec<Component> = f.components().collect();
+    let tc: Vec<Component> = t.components().collect();
+    let common = fc.iter().zip(&tc).take_while(|(a, b)| a == b).count();
+    let ups = &fc[common..];
+    if f.is_absolute() != t.is_absolute() || ups.iter().any(|c| !matches!(c, Component::Normal(_)))
+    {
+        return display(from, to);
+    }
+    let mut out = PathBuf::new();
+    for _ in ups {
+        out.push("..");
+    }
+    for c in &tc[common..] {
+        out.push(c.as_os_str());
+    }
+    if out.as_os_str().is_empty() {
+        ".".to_string()
+    } else {
+        out.to_string_lossy().replace('\\', "/")
+    }
+}
+
+/// Where each labelled block was first declared, by kind and labels.
+type Seen = std::collections::HashMap<(String, Vec<String>), String>;
+
+/// Add a labelled block unless one with the same kind and labels exists.
+/// Terraform rejects such a configuration ("Duplicate resource ..."); two
+/// resources with one address would also confuse pairing, so the second is
+/// recorded as a coverage gap and skipped.
+fn push_unique(
+    list: &mut Vec<Located<Block>>,
+    gaps: &mut Vec<CoverageGap>,
+    seen: &mut Seen,
+    item: Located<Block>,
+) {
+    let here = format!("{}:{}", item.file, item.item.line);
+    let key = (item.item.kind.clone(), item.item.labels.clone());
+    if let Some(first) = seen.get(&key) {
+        gaps.push(CoverageGap {
+            what: here,
+            reason: format!(
+                "duplicate {} `{}` (first declared at {first}): Terraform rejects this; the first is used",
+                item.item.kind,
+                item.item.labels.join("."),
+            ),
+        });
+        return;
+    }
+    seen.insert(key, here);
+    list.push(item);
+}
+
 /// List and parse the Terraform files of one directory.
 pub fn load_module(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
     let entries = std::fs::read_dir(dir).map_err(|source| TfError::Io {
@@ -87,7 +145,15 @@ pub fn load_module(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
         if name.starts_with('.') {
             continue;
         }
-        if name.ends_with(".tf") {
+        if name == "override.tf" || name.ends_with("_override.tf") {
+            // Terraform merges these into the blocks they name, attribute
+            // by attribute. Read as ordinary files they declared every
+            // block twice; until merging is implemented, say so.
+            def.gaps.push(CoverageGap {
+                what: display(base, &path),
+                reason: "override file not merged yet: values it overrides are read from the original blocks".into(),
+            });
+        } else if name.ends_with(".tf") {
             tf_files.push(path);
         } else if name.ends_with(".tf.json") {
             def.gaps.push(CoverageGap {
@@ -131,6 +197,7 @@ pub fn load_module(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
             }),
         }
     }
+    let mut seen = Seen::new();
     for (file, bytes) in files {
         def.bytes += bytes;
         let shown = file.display.clone();
@@ -146,14 +213,28 @@ pub fn load_module(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
                 file: shown.clone(),
             };
             match block.kind.as_str() {
-                "variable" => def.variables.push(located(block)),
-                "output" => def.outputs.push(located(block)),
-                "resource" => def.resources.push(located(block)),
-                "data" => def.data.push(located(block)),
-                "module" => def.modules.push(located(block)),
+                "variable" => {
+                    push_unique(&mut def.variables, &mut def.gaps, &mut seen, located(block))
+                }
+                "output" => push_unique(&mut def.outputs, &mut def.gaps, &mut seen, located(block)),
+                "resource" => {
+                    push_unique(&mut def.resources, &mut def.gaps, &mut seen, located(block))
+                }
+                "data" => push_unique(&mut def.data, &mut def.gaps, &mut seen, located(block)),
+                "module" => push_unique(&mut def.modules, &mut def.gaps, &mut seen, located(block)),
                 "terraform" => def.terraform.push(located(block)),
                 "locals" => {
                     for attr in block.body.attributes {
+                        if let Some(first) = def.locals.get(&attr.name) {
+                            def.gaps.push(CoverageGap {
+                                what: format!("{}:{}", shown, attr.line),
+                                reason: format!(
+                                    "duplicate local value `{}` (first defined at {}:{}): Terraform rejects this; the first is used",
+                                    attr.name, first.file, first.item.line
+                                ),
+                            });
+                            continue;
+                        }
                         def.locals.insert(
                             attr.name.clone(),
                             Located {
@@ -188,6 +269,18 @@ mod tests {
         assert_eq!(
             display(Path::new("/a/b"), Path::new("/a/b/envs/x/main.tf")),
             "envs/x/main.tf"
+        );
+        assert_eq!(
+            relative(Path::new("/p/envs/s"), Path::new("/p/envs/s")),
+            "."
+        );
+        assert_eq!(
+            relative(Path::new("/p/envs/s"), Path::new("/p/envs/s/modules/a")),
+            "modules/a"
+        );
+        assert_eq!(
+            relative(Path::new("/p/envs/s"), Path::new("/p/modules/a")),
+            "../../modules/a"
         );
     }
 }

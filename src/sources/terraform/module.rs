@@ -5,7 +5,7 @@
 //! evaluated in dependency order whatever order the files declare them in,
 //! and a cycle is detected on the evaluation stack and named.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -30,6 +30,30 @@ const MODULE_META: &[&str] = &[
     "providers",
     "depends_on",
 ];
+
+/// How much stack nested evaluations may use (measured from the outermost
+/// one) before the load fails with an error instead of overflowing the
+/// stack: half of the 2 MiB a spawned thread gets by default. Each level
+/// of references costs a few frames, far more in a debug build than in a
+/// release one, so the depth this allows depends on the build and on the
+/// expressions: hundreds of levels in release, some fifty in debug.
+const EVAL_STACK_BUDGET: usize = 1 << 20;
+
+thread_local! {
+    /// Evaluations in progress on this thread, across all module instances.
+    static EVAL_DEPTH: Cell<usize> = const { Cell::new(0) };
+    /// Stack address of the outermost evaluation in progress.
+    static EVAL_STACK_BASE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// An address on the current stack frame; differences between two of them
+/// measure the stack used in between (it grows down on every platform Rust
+/// supports well, `abs_diff` does not care).
+#[inline(never)]
+fn stack_address() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
 
 pub struct Instance<'l> {
     pub loader: &'l Loader,
@@ -56,7 +80,10 @@ impl<'l> Instance<'l> {
         vars: BTreeMap<String, Value>,
         depth: usize,
     ) -> Self {
-        let path_module = display(&loader.root, &def.dir);
+        // Relative to the root even when the module sits beside it
+        // (`../modules/db`), as Terraform does: an absolute path would leak
+        // the checkout location into values and differ between machines.
+        let path_module = super::files::relative(&loader.root, &def.dir);
         Instance {
             loader,
             def,
@@ -103,10 +130,17 @@ impl<'l> Instance<'l> {
                 var.item.body.attribute("sensitive").map(|a| &a.expr),
                 Some(hcl::Expression::Bool(true))
             );
+            let nullable = !matches!(
+                var.item.body.attribute("nullable").map(|a| &a.expr),
+                Some(hcl::Expression::Bool(false))
+            );
             let value = match given.remove(name.as_str()) {
                 Some(v) if !v.is_null() => v,
-                // An explicit null takes the default, as for a nullable=false variable.
-                Some(v) if default.is_none() => v,
+                // Terraform: "Nullable variables just appear as null if they
+                // were set to null, regardless of any default value"; only
+                // `nullable = false` makes a null input take the default.
+                // (This used to take the default for every variable.)
+                Some(v) if nullable || default.is_none() => v,
                 _ => match default {
                     Some(d) => d,
                     None => {
@@ -227,7 +261,7 @@ impl<'l> Instance<'l> {
         scope: &mut Scope,
     ) -> Result<Value, TfError> {
         match scope.eval(expr) {
-            Ok(v) => Ok(v),
+            Ok(v) => Ok(self.scrub(v)),
             Err(EvalErr::Soft(message)) => {
                 self.gap(loc, message);
                 Ok(Value::Unknown(expr_text(expr)))
@@ -238,6 +272,31 @@ impl<'l> Instance<'l> {
             }),
             Err(EvalErr::Fatal(message)) => Err(TfError::Fatal(message)),
         }
+    }
+
+    /// Symbolic values are written with the known values they were built
+    /// from (`coalesce(aws_x.y.pw, "...")`), and redaction leaves symbolic
+    /// values alone: take sensitive values out of their text here.
+    fn scrub(&self, v: Value) -> Value {
+        if !v.contains_unknown() {
+            return v;
+        }
+        let secrets: Vec<String> = self
+            .loader
+            .lock()
+            .secrets
+            .iter()
+            .filter(|s| s.len() >= 6)
+            .flat_map(|s| {
+                let quoted = serde_json::Value::String(s.clone()).to_string();
+                let inner = quoted[1..quoted.len() - 1].to_string();
+                [s.clone(), inner]
+            })
+            .collect();
+        if secrets.is_empty() {
+            return v;
+        }
+        scrub_unknowns(v, &secrets)
     }
 
     /// Run `f` with `key` on the evaluation stack, failing on a cycle.
@@ -258,9 +317,25 @@ impl<'l> Instance<'l> {
                 )));
             }
         }
+        // Names are resolved by recursion, so a long enough chain of
+        // references (`local.a0 = local.a1`, ... thousands deep) used to
+        // overflow the stack and abort the process. Terraform has no such
+        // limit, but no real configuration comes near it.
+        let depth = EVAL_DEPTH.with(Cell::get);
+        let here = stack_address();
+        if depth == 0 {
+            EVAL_STACK_BASE.with(|b| b.set(here));
+        } else if EVAL_STACK_BASE.with(Cell::get).abs_diff(here) > EVAL_STACK_BUDGET {
+            return Err(EvalErr::Fatal(format!(
+                "{loc}: `{key}`: references nested too deep ({depth} levels): \
+                 a chain of locals, module outputs or resources this long cannot be evaluated"
+            )));
+        }
+        EVAL_DEPTH.with(|d| d.set(depth + 1));
         self.stack.borrow_mut().push(key);
         let result = f();
         self.stack.borrow_mut().pop();
+        EVAL_DEPTH.with(|d| d.set(depth));
         result
     }
 
@@ -378,7 +453,7 @@ impl<'l> Instance<'l> {
                 &address,
                 format!("module source `{source_str}` is not local: its inside was not expanded (only the call is compared)"),
             );
-            return Ok(Value::Unknown(format!("module.{name}")));
+            return Ok(Value::Unknown(format!("{}module.{name}", self.prefix)));
         }
         let dir = lexical(&self.def.dir.join(&source_str));
         if !dir.is_dir() {
@@ -550,7 +625,14 @@ impl<'l> Instance<'l> {
             }
             let attrs =
                 self.eval_body(&block.item.body, &block.file, &mut scope, true, &mut res)?;
-            res.attributes = attrs;
+            res.attributes = if self.prefix.is_empty() {
+                attrs
+            } else {
+                attrs
+                    .into_iter()
+                    .map(|(k, v)| (k, relative_refs(v, &self.prefix)))
+                    .collect()
+            };
             self.loader.add_resource(res);
         }
         Ok(())
@@ -743,7 +825,17 @@ impl<'l> Instance<'l> {
         }) else {
             return Ok(None);
         };
-        let base = format!("{}{rtype}.{name}", if data { "data." } else { "" });
+        // With the module prefix: `aws_subnet.this[0].id` of two calls of
+        // one module (private and public subnets) must not compare equal
+        // where the caller uses them. A resource's references into its own
+        // module are made relative again when it is stored
+        // (`relative_refs`), so modules paired by `[[match]]` under
+        // different names still compare inside.
+        let base = format!(
+            "{}{}{rtype}.{name}",
+            self.prefix,
+            if data { "data." } else { "" }
+        );
         let instances = self.resource_instances(block, data)?;
         let counted = block.item.body.attribute("count").is_some();
         let each = block.item.body.attribute("for_each").is_some();
@@ -786,17 +878,22 @@ impl<'l> Instance<'l> {
         };
         let loc = format!("{}:{}", block.file, block.item.line);
         let value = self.guarded(format!("data.aws_iam_policy_document.{name}"), &loc, || {
-            let mut scratch = Resource::new("", "", Location::default());
-            let attrs = self
-                .eval_body(
-                    &block.item.body,
-                    &block.file,
-                    &mut Scope::new(self),
-                    true,
-                    &mut scratch,
-                )
+            // One document per instance: a document with count or for_each
+            // (one policy per bucket) used to be evaluated once, without
+            // `each`, and every use of it became a coverage gap.
+            let body = &block.item.body;
+            let instances = self
+                .instances(body, &block.file, &loc)
                 .map_err(|e| EvalErr::Fatal(e.to_string()))?;
-            Ok(super::policy::document_json(&attrs))
+            let mut results = Vec::with_capacity(instances.len());
+            for inst in &instances {
+                let mut scratch = Resource::new("", "", Location::default());
+                let attrs = self
+                    .eval_body(body, &block.file, &mut inst.scope(self), true, &mut scratch)
+                    .map_err(|e| EvalErr::Fatal(e.to_string()))?;
+                results.push((inst.key.clone(), super::policy::document_json(&attrs)));
+            }
+            Ok(collect_instances(body, results))
         })?;
         self.docs
             .borrow_mut()
@@ -854,6 +951,72 @@ fn collect_instances(body: &Body, results: Vec<(Option<Value>, Value)>) -> Value
             .next()
             .map(|(_, v)| v)
             .unwrap_or(Value::Null)
+    }
+}
+
+/// Remove the module's own address prefix from the symbolic references in
+/// a value of one of its resources: `module.app.aws_iam_role.task.arn`
+/// reads `aws_iam_role.task.arn` inside `module.app`, as written there;
+/// references into other modules keep their full address.
+fn relative_refs(v: Value, prefix: &str) -> Value {
+    fn strip(text: &str, prefix: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for (i, _) in text.match_indices(prefix) {
+            out.push_str(&text[last..i]);
+            // Only where an address starts (`${`, `(`, `[`, a space...).
+            let before = text[..i].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                out.push_str(prefix);
+            }
+            last = i + prefix.len();
+        }
+        out.push_str(&text[last..]);
+        out
+    }
+    match v {
+        Value::Unknown(text) => Value::Unknown(strip(&text, prefix)),
+        // Strings hold unknowns as `${...}` (templates, jsonencode).
+        Value::String(s) if s.contains("${") && s.contains(prefix) => {
+            Value::String(strip(&s, prefix))
+        }
+        Value::List(items) => Value::List(
+            items
+                .into_iter()
+                .map(|i| relative_refs(i, prefix))
+                .collect(),
+        ),
+        Value::Map(m) => Value::Map(
+            m.into_iter()
+                .map(|(k, i)| (k, relative_refs(i, prefix)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn scrub_unknowns(v: Value, secrets: &[String]) -> Value {
+    match v {
+        Value::Unknown(mut text) => {
+            for s in secrets {
+                if text.contains(s.as_str()) {
+                    text = text.replace(s.as_str(), "(sensitive)");
+                }
+            }
+            Value::Unknown(text)
+        }
+        Value::List(items) => Value::List(
+            items
+                .into_iter()
+                .map(|i| scrub_unknowns(i, secrets))
+                .collect(),
+        ),
+        Value::Map(m) => Value::Map(
+            m.into_iter()
+                .map(|(k, i)| (k, scrub_unknowns(i, secrets)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 
