@@ -475,7 +475,7 @@ fn policy(left: &Value, right: &Value) -> Outcome {
             ));
         }
     };
-    if l == r {
+    if l == r || (atoms(&l) == atoms(&r) && version_of(&l) == version_of(&r)) {
         return Outcome::Same;
     }
     let (lt, rt) = (pretty(&l), pretty(&r));
@@ -488,6 +488,61 @@ fn policy(left: &Value, right: &Value) -> Outcome {
         detail: policy_direction(&l, &r),
         diff: Some(diff),
     })
+}
+
+fn version_of(doc: &Json) -> Option<&Json> {
+    doc.get("Version")
+}
+
+/// A policy as a set of atomic grants: one (effect, action, resource,
+/// principal, condition) per combination. `Action`, `Resource` and
+/// `Principal` lists are unions, so `Allow [a, b] on r` and two statements
+/// `Allow a on r`, `Allow b on r` grant the same; `NotAction`,
+/// `NotResource`, `NotPrincipal` and `Condition` are kept whole (their
+/// elements do not combine that way).
+fn atoms(doc: &Json) -> BTreeSet<String> {
+    fn list(v: Option<&Json>) -> Vec<String> {
+        match v {
+            None => vec![String::new()],
+            Some(Json::Array(items)) if !items.is_empty() => items.iter().map(json_text).collect(),
+            Some(other) => vec![json_text(other)],
+        }
+    }
+    fn principals(v: Option<&Json>) -> Vec<String> {
+        match v {
+            Some(Json::Object(m)) => m
+                .iter()
+                .flat_map(|(kind, ids)| {
+                    list(Some(ids))
+                        .into_iter()
+                        .map(move |id| format!("{kind}={id}"))
+                })
+                .collect(),
+            other => list(other),
+        }
+    }
+    let mut out = BTreeSet::new();
+    for st in statements(doc) {
+        let fixed = [
+            "Effect",
+            "NotAction",
+            "NotResource",
+            "NotPrincipal",
+            "Condition",
+        ]
+        .iter()
+        .map(|k| st.get(*k).map(json_text).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("|");
+        for action in list(st.get("Action")) {
+            for resource in list(st.get("Resource")) {
+                for principal in principals(st.get("Principal")) {
+                    out.insert(format!("{fixed}|{action}|{resource}|{principal}"));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The canonical JSON text of an IAM policy document (sorted keys, pretty),
@@ -1599,5 +1654,20 @@ mod tests {
         ));
         assert_eq!(d.severity, Some(Severity::Info));
         assert_eq!(d.detail, "expected difference: 2 vs 3");
+    }
+
+    #[test]
+    fn policy_statements_grouped_differently_grant_the_same() {
+        let split = Value::str(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"},{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}]}"#,
+        );
+        let grouped = Value::str(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:PutObject","s3:GetObject"],"Resource":"*"}]}"#,
+        );
+        assert!(compare(&rule(Comparator::Policy, None), &split, &grouped).is_same());
+        let wider = Value::str(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:PutObject","s3:GetObject","s3:DeleteObject"],"Resource":"*"}]}"#,
+        );
+        assert!(!compare(&rule(Comparator::Policy, None), &split, &wider).is_same());
     }
 }

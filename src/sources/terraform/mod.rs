@@ -177,6 +177,33 @@ pub fn load(opts: &Options) -> Result<Snapshot, TfError> {
 
 /// Like [`load`], also returning the bytes of HCL parsed.
 pub fn load_with_stats(opts: &Options) -> Result<(Snapshot, usize), TfError> {
+    // Evaluation recurses with the code's own nesting (locals referring to
+    // locals, modules calling modules). It runs on a thread with a large
+    // stack so real code never gets near the limit; `module.rs` still bounds
+    // the depth so hostile input ends in an error, not an overflow.
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .name("parity-terraform".into())
+            .stack_size(EVAL_THREAD_STACK)
+            .spawn_scoped(scope, || {
+                module::set_stack_budget(EVAL_THREAD_STACK);
+                load_on_this_thread(opts)
+            }) {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(TfError::Fatal(
+                    "internal error while evaluating Terraform (please report it)".into(),
+                ))
+            }),
+            // No thread to be had: evaluate here, with the smaller stack.
+            Err(_) => load_on_this_thread(opts),
+        }
+    })
+}
+
+/// Stack of the evaluation thread.
+const EVAL_THREAD_STACK: usize = 256 << 20;
+
+fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
     if !opts.root.is_dir() {
         return Err(TfError::NoRoot(files::display(&opts.base, &opts.root)));
     }

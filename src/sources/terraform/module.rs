@@ -40,6 +40,18 @@ const MODULE_META: &[&str] = &[
 const EVAL_STACK_BUDGET: usize = 1 << 20;
 
 thread_local! {
+    /// The budget in force on this thread: [`EVAL_STACK_BUDGET`] unless the
+    /// thread was started with a larger stack (see `set_stack_budget`).
+    static STACK_BUDGET: Cell<usize> = const { Cell::new(EVAL_STACK_BUDGET) };
+}
+
+/// Called by a thread that owns a stack of `stack_size` bytes: evaluation may
+/// use most of it.
+pub(super) fn set_stack_budget(stack_size: usize) {
+    STACK_BUDGET.with(|b| b.set(stack_size / 4 * 3));
+}
+
+thread_local! {
     /// Evaluations in progress on this thread, across all module instances.
     static EVAL_DEPTH: Cell<usize> = const { Cell::new(0) };
     /// Stack address of the outermost evaluation in progress.
@@ -325,7 +337,7 @@ impl<'l> Instance<'l> {
         let here = stack_address();
         if depth == 0 {
             EVAL_STACK_BASE.with(|b| b.set(here));
-        } else if EVAL_STACK_BASE.with(Cell::get).abs_diff(here) > EVAL_STACK_BUDGET {
+        } else if EVAL_STACK_BASE.with(Cell::get).abs_diff(here) > STACK_BUDGET.with(Cell::get) {
             return Err(EvalErr::Fatal(format!(
                 "{loc}: `{key}`: references nested too deep ({depth} levels): \
                  a chain of locals, module outputs or resources this long cannot be evaluated"
