@@ -1687,3 +1687,40 @@ fn a_very_long_reference_chain_evaluates_without_a_stack_overflow() {
     let s = snap(dir.path(), ".");
     assert_eq!(attr(&s, "x.y", "v"), json!("x".repeat(25)));
 }
+
+#[test]
+fn repeated_object_keys_keep_the_last_value() {
+    let dir = tree(&[(
+        "env/main.tf",
+        "locals {\n  tags = {\n    Team = \"a\"\n    \"Owner\" = \"x\"\n    Team = \"b\"\n    \"Owner\" = \"y\"\n  }\n}\nresource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.0.0.0/16\"\n  tags       = local.tags\n}\n",
+    )]);
+    let s = snap(dir.path(), "env");
+    let tags = &s.resources[0].attributes["tags"];
+    assert_eq!(tags.get_path("Team"), Some(&Value::str("b")));
+    assert_eq!(tags.get_path("Owner"), Some(&Value::str("y")));
+    assert_eq!(tags.as_map().map(|m| m.len()), Some(2));
+}
+
+#[test]
+fn modules_feeding_each_other_through_different_outputs_load() {
+    // module.a needs module.b's `name`, module.b needs module.a's `arn`:
+    // no cycle for Terraform (output by output), one for a whole-module
+    // evaluation. The closing reference stays symbolic and is reported.
+    let m = "variable \"peer\" {}\nresource \"aws_sns_topic\" \"t\" {\n  name = \"t-${var.peer}\"\n}\noutput \"name\" {\n  value = \"fixed\"\n}\noutput \"arn\" {\n  value = aws_sns_topic.t.arn\n}\n";
+    let dir = tree(&[
+        ("env/modules/m/main.tf", m),
+        (
+            "env/main.tf",
+            "module \"a\" {\n  source = \"./modules/m\"\n  peer   = module.b.name\n}\nmodule \"b\" {\n  source = \"./modules/m\"\n  peer   = module.a.arn\n}\n",
+        ),
+    ]);
+    let s = snap(dir.path(), "env");
+    assert_eq!(s.resources.len(), 2);
+    assert!(
+        s.coverage
+            .iter()
+            .any(|g| g.reason.contains("cycle through module calls")),
+        "{:?}",
+        s.coverage
+    );
+}

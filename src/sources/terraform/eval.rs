@@ -133,7 +133,12 @@ impl<'a> Scope<'a> {
                         },
                         _ => return soft("unsupported object key"),
                     };
-                    // Terraform keeps the last of repeated keys.
+                    // Terraform keeps the last of repeated keys; the parser
+                    // marked the repeats (see `parse::REPEATED_KEY_MARK`).
+                    let key = match key.strip_prefix(super::parse::REPEATED_KEY_MARK) {
+                        Some(original) => original.to_string(),
+                        None => key,
+                    };
                     out.insert(key, self.eval(value)?);
                 }
                 Ok(Value::Map(out))

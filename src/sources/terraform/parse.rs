@@ -93,16 +93,47 @@ pub fn strip_bom(text: &str) -> &str {
 /// Parse HCL text into the IR.
 pub fn parse_hcl(text: &str, path: &Path, display: &str) -> Result<File, SyntaxError> {
     let text = strip_bom(text);
-    let body = hcl_edit::parser::parse_body(text).map_err(|e| {
-        let loc = e.location();
-        SyntaxError {
+    if text.contains('\0') {
+        return Err(SyntaxError {
             file: display.to_string(),
-            line: loc.line(),
-            column: loc.column(),
-            message: first_line(e.message()),
+            line: 1,
+            column: 1,
+            message: if text.starts_with("\0GITCRYPT") {
+                "the file is encrypted (git-crypt): unlock the repository first".into()
+            } else {
+                "binary data, not Terraform text".into()
+            },
+        });
+    }
+    let mut owned: Option<String> = None;
+    let mut body = loop {
+        let current = owned.as_deref().unwrap_or(text);
+        match hcl_edit::parser::parse_body(current) {
+            Ok(body) => break body,
+            Err(e) => {
+                // hcl-edit rejects an object constructor that repeats a key;
+                // Terraform accepts it and keeps the last value. Rename the
+                // repeated key (the error points at it) to a marker the
+                // evaluator folds back onto the original key.
+                if e.message().contains("redefined object key") {
+                    if let Some(next) = mark_repeated_key(current, e.location().offset()) {
+                        owned = Some(next);
+                        continue;
+                    }
+                }
+                // Positions refer to the same lines and columns: a renamed
+                // key never adds or removes a line break.
+                let loc = e.location();
+                return Err(SyntaxError {
+                    file: display.to_string(),
+                    line: loc.line(),
+                    column: loc.column(),
+                    message: first_line(e.message()),
+                });
+            }
         }
-    })?;
-    let mut body = body;
+    };
+    let text = owned.as_deref().unwrap_or(text);
     hcl_edit::visit_mut::VisitMut::visit_body_mut(&mut HeredocFix, &mut body);
     let index = LineIndex::new(text);
     let ignores = scan_ignores(text);
@@ -111,6 +142,26 @@ pub fn parse_hcl(text: &str, path: &Path, display: &str) -> Result<File, SyntaxE
         path: path.to_path_buf(),
         body: convert_body(body, &index, &ignores),
     })
+}
+
+/// Prefix of a renamed repeated object key; see [`mark_repeated_key`].
+pub const REPEATED_KEY_MARK: &str = "__parity_repeated__";
+
+/// Rename the object key that starts at byte `offset` (an identifier or a
+/// quoted string) to `__parity_repeated__<key>`. `None` when there is no
+/// such key there (the input then stays an error).
+fn mark_repeated_key(text: &str, offset: usize) -> Option<String> {
+    let rest = text.get(offset..)?;
+    let first = rest.chars().next()?;
+    if first == '"' || first.is_alphabetic() || first == '_' {
+        let insert_at = if first == '"' { offset + 1 } else { offset };
+        let mut out = String::with_capacity(text.len() + REPEATED_KEY_MARK.len());
+        out.push_str(&text[..insert_at]);
+        out.push_str(REPEATED_KEY_MARK);
+        out.push_str(&text[insert_at..]);
+        return Some(out);
+    }
+    None
 }
 
 /// hcl-edit dedents a `<<-` heredoc's top-level text but not the text
@@ -251,6 +302,25 @@ mod tests {
             db.ignore,
             Some(("engine-version".to_string(), "staging tries 16".to_string()))
         );
+    }
+
+    #[test]
+    fn repeated_object_keys_parse_and_are_marked() {
+        let file = parse_hcl(
+            "x = {\n  a = 1\n  \"b\" = 2\n  a = 3\n  \"b\" = 4\n}\n",
+            Path::new("t.tf"),
+            "t.tf",
+        )
+        .unwrap();
+        let text = hcl::format::to_string(&file.body.attributes[0].expr).unwrap();
+        assert!(text.contains("__parity_repeated__a"), "{text}");
+        assert!(text.contains("__parity_repeated__b"), "{text}");
+    }
+
+    #[test]
+    fn encrypted_files_say_so() {
+        let err = parse_hcl("\0GITCRYPT\0xyz", Path::new("t.tfvars"), "t.tfvars").unwrap_err();
+        assert!(err.message.contains("git-crypt"), "{err}");
     }
 
     #[test]
