@@ -1,0 +1,162 @@
+//! Running calls: one bound on the calls in flight over every service and
+//! region (a semaphore permit per request or page), and failed calls turned
+//! into coverage gaps so collection goes on.
+//!
+//! A page is fetched while holding a permit and the permit is released
+//! before the page is processed, so `concurrency = 1` really means one call
+//! at a time (what the benchmark compares against).
+
+use std::error::Error as StdError;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use aws_smithy_async::future::pagination_stream::PaginationStream;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use tokio::sync::Semaphore;
+
+use super::client::ApiFailure;
+use crate::model::CoverageGap;
+
+/// Shared by every collector of one collection.
+#[derive(Clone)]
+pub(crate) struct Exec {
+    permits: Arc<Semaphore>,
+    gaps: Arc<Mutex<Vec<CoverageGap>>>,
+}
+
+impl Exec {
+    pub fn new(concurrency: usize) -> Exec {
+        Exec {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            gaps: Arc::default(),
+        }
+    }
+
+    /// A context for the collectors of one region (`global` for IAM).
+    pub fn ctx(&self, region: &str) -> Ctx {
+        Ctx {
+            exec: self.clone(),
+            region: region.to_string(),
+        }
+    }
+
+    pub fn gap(&self, what: &str, reason: &str) {
+        self.gaps
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(CoverageGap {
+                what: what.to_string(),
+                reason: reason.to_string(),
+            });
+    }
+
+    /// The gaps, sorted and de-duplicated (a denied per-resource call is
+    /// reported once per API, with how many calls it failed).
+    pub fn take_gaps(&self) -> Vec<CoverageGap> {
+        let mut gaps = std::mem::take(&mut *self.gaps.lock().unwrap_or_else(|p| p.into_inner()));
+        gaps.sort();
+        let mut out: Vec<CoverageGap> = Vec::new();
+        let mut counts: Vec<usize> = Vec::new();
+        for g in gaps {
+            match out.last() {
+                Some(last) if *last == g => {
+                    if let Some(n) = counts.last_mut() {
+                        *n += 1;
+                    }
+                }
+                _ => {
+                    out.push(g);
+                    counts.push(1);
+                }
+            }
+        }
+        for (g, n) in out.iter_mut().zip(counts) {
+            if n > 1 {
+                g.reason = format!("{} ({n} calls)", g.reason);
+            }
+        }
+        out
+    }
+}
+
+/// The context of one collector: where it runs and how it calls.
+#[derive(Clone)]
+pub(crate) struct Ctx {
+    exec: Exec,
+    pub region: String,
+}
+
+/// Why an API's data is missing, as a coverage reason.
+fn reason(failure: &ApiFailure) -> String {
+    if failure.is_denied() {
+        format!("access denied ({failure})")
+    } else if failure.is_throttled() {
+        format!("still throttled after retries ({failure})")
+    } else {
+        format!("call failed ({failure})")
+    }
+}
+
+impl Ctx {
+    /// Record that `api` (`ec2:DescribeVpcs`) could not be read.
+    fn failed<E>(&self, api: &str, err: &SdkError<E, HttpResponse>)
+    where
+        E: ProvideErrorMetadata + StdError + 'static,
+    {
+        let failure = ApiFailure::from_sdk(err);
+        self.exec
+            .gap(&format!("{api} ({})", self.region), &reason(&failure));
+    }
+
+    /// One call under a permit; `None` (and a coverage gap) when it fails.
+    pub async fn call<T, E, F, Fut>(&self, api: &str, f: F) -> Option<T>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + StdError + 'static,
+    {
+        let result = {
+            // invariant: the semaphore is never closed.
+            let _permit = self.exec.permits.acquire().await.ok();
+            f().await
+        };
+        match result {
+            Ok(out) => Some(out),
+            Err(e) => {
+                self.failed(api, &e);
+                None
+            }
+        }
+    }
+
+    /// Every page of a paginated call, each fetched under a permit. A failed
+    /// page ends the listing with a coverage gap; the pages before it are
+    /// kept.
+    pub async fn pages<T, E>(
+        &self,
+        api: &str,
+        mut stream: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
+    ) -> Vec<T>
+    where
+        E: ProvideErrorMetadata + StdError + 'static,
+    {
+        let mut out = Vec::new();
+        loop {
+            let next = {
+                let _permit = self.exec.permits.acquire().await.ok();
+                stream.next().await
+            };
+            match next {
+                None => break,
+                Some(Ok(page)) => out.push(page),
+                Some(Err(e)) => {
+                    self.failed(api, &e);
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
