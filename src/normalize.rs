@@ -86,9 +86,46 @@ impl Normalizer {
     pub fn resource(&self, r: &mut Resource) {
         r.key = self.string(&r.address);
         for v in r.attributes.values_mut() {
-            *v = self.value(v);
+            self.value_in_place(v);
         }
         structure_documents(r);
+    }
+
+    /// Like [`Normalizer::value`], changing only the strings that change
+    /// (most do not): a snapshot of thousands of resources is not rebuilt.
+    pub fn value_in_place(&self, v: &mut Value) {
+        match v {
+            Value::String(s) if s.starts_with(SENSITIVE_PREFIX) => {}
+            Value::String(s) | Value::Unknown(s) => {
+                if self.touches(s) {
+                    *s = self.string(s);
+                }
+            }
+            Value::List(items) => items.iter_mut().for_each(|i| self.value_in_place(i)),
+            Value::Map(m) => {
+                if m.keys().any(|k| self.touches(k)) {
+                    let old = std::mem::take(m);
+                    *m = old.into_iter().map(|(k, v)| (self.string(&k), v)).collect();
+                }
+                m.values_mut().for_each(|i| self.value_in_place(i));
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether [`Normalizer::string`] could change `s` (a cheap check:
+    /// case-insensitive containment of a token, the account or the region).
+    fn touches(&self, s: &str) -> bool {
+        if self.account.as_deref().is_some_and(|a| s.contains(a))
+            || self.region.as_deref().is_some_and(|r| s.contains(r))
+        {
+            return true;
+        }
+        if self.tokens.is_empty() {
+            return false;
+        }
+        let lower = s.to_ascii_lowercase();
+        self.tokens.iter().any(|t| lower.contains(t.as_str()))
     }
 }
 
@@ -232,6 +269,21 @@ fn redact_value(v: &Value, secrets: &[String], by_name: bool) -> Value {
     }
 }
 
+/// Whether anything inside `v` is a secret (by value, or by the name of a
+/// nested attribute): most values are not, and are then left untouched.
+fn needs_redaction(v: &Value, secrets: &[String]) -> bool {
+    match v {
+        Value::String(s) => {
+            !s.starts_with(SENSITIVE_PREFIX) && secrets.iter().any(|x| s.contains(x.as_str()))
+        }
+        Value::List(items) => items.iter().any(|i| needs_redaction(i, secrets)),
+        Value::Map(m) => m
+            .iter()
+            .any(|(k, i)| SECRET_ATTRIBUTES.contains(&k.as_str()) || needs_redaction(i, secrets)),
+        _ => false,
+    }
+}
+
 /// Replace secrets in a snapshot: values of secret-named attributes, and
 /// any string that contains a value known to be sensitive.
 pub fn redact(snapshot: &mut Snapshot, secrets: &[String]) {
@@ -245,7 +297,9 @@ pub fn redact(snapshot: &mut Snapshot, secrets: &[String]) {
     {
         for (k, v) in r.attributes.iter_mut() {
             let by_name = SECRET_ATTRIBUTES.contains(&k.as_str());
-            *v = redact_value(v, &secrets, by_name);
+            if by_name || needs_redaction(v, &secrets) {
+                *v = redact_value(v, &secrets, by_name);
+            }
         }
     }
 }
