@@ -80,6 +80,10 @@ pub struct Instance<'l> {
     docs: RefCell<BTreeMap<String, Value>>,
     /// Instances of each resource block, by `type.name` (`data.type.name`).
     instance_cache: RefCell<BTreeMap<String, Vec<InstanceKey>>>,
+    /// What a reference to each resource evaluates to, built once: a
+    /// counted resource referenced by `count.index` would otherwise be
+    /// rebuilt for each of its instances.
+    skeletons: RefCell<BTreeMap<(String, String, bool), Option<Value>>>,
     stack: RefCell<Vec<String>>,
     pub depth: usize,
 }
@@ -106,6 +110,7 @@ impl<'l> Instance<'l> {
             modules: RefCell::default(),
             docs: RefCell::default(),
             instance_cache: RefCell::default(),
+            skeletons: RefCell::default(),
             stack: RefCell::default(),
             depth,
         }
@@ -833,6 +838,21 @@ impl<'l> Instance<'l> {
     /// its instance keys known, so `length(aws_subnet.private)` and
     /// `for_each = aws_subnet.public` evaluate as Terraform plans them.
     fn resource_skeleton(
+        &self,
+        rtype: &str,
+        name: &str,
+        data: bool,
+    ) -> Result<Option<Value>, EvalErr> {
+        let key = (rtype.to_string(), name.to_string(), data);
+        if let Some(hit) = self.skeletons.borrow().get(&key) {
+            return Ok(hit.clone());
+        }
+        let value = self.build_skeleton(rtype, name, data)?;
+        self.skeletons.borrow_mut().insert(key, value.clone());
+        Ok(value)
+    }
+
+    fn build_skeleton(
         &self,
         rtype: &str,
         name: &str,
