@@ -11,7 +11,7 @@ use crate::report::Format;
     name = "parity",
     version,
     about = "Tells a team where its staging environment stops looking like production",
-    long_about = "Reads Terraform code for each environment, normalizes it into one model, \
+    long_about = "Reads Terraform code, state or plan JSON for each environment, normalizes it into one model, \
 pairs resources across environments and judges every difference with rules.\n\n\
 Exit codes: 0 parity holds at --fail-on; 1 parity could not do its job; \
 2 violations at or above --fail-on; 3 no violations but some input could not be read."
@@ -74,14 +74,50 @@ pub enum Command {
         /// Only report these categories (repeatable).
         #[arg(long, value_enum)]
         category: Vec<CategoryArg>,
-        /// A previous JSON report: judge only new findings (not yet available).
+        /// A previous JSON report (from the base branch): findings are marked
+        /// new / existing / resolved and --fail-on judges only new ones.
         #[arg(long, value_name = "FILE")]
         baseline: Option<PathBuf>,
+        /// Also write this run's report as a baseline to FILE.
+        #[arg(long, value_name = "FILE")]
+        write_baseline: Option<PathBuf>,
     },
-    /// Run every [[check]] of parity.toml (not yet available).
-    Check,
-    /// Code vs state vs live for one environment (not yet available).
-    Drift { env: String },
+    /// Run every [[check]] of parity.toml: one combined report, one exit code (the CI entry point).
+    Check {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Lowest severity that fails the run (exit 2). Default: parity.toml's fail-on, else error.
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOnArg>,
+        /// Only report these categories (repeatable).
+        #[arg(long, value_enum)]
+        category: Vec<CategoryArg>,
+        /// Previous report(s) of `parity check --format json`: judge only new findings.
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+        /// Also write this run's reports as a baseline to FILE.
+        #[arg(long, value_name = "FILE")]
+        write_baseline: Option<PathBuf>,
+    },
+    /// Code against state for one environment: what changed outside the
+    /// code, what was not applied, what was removed from code but not destroyed.
+    Drift {
+        env: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Lowest severity that fails the run (exit 2). Default: parity.toml's fail-on, else error.
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOnArg>,
+        /// Only report these categories (repeatable).
+        #[arg(long, value_enum)]
+        category: Vec<CategoryArg>,
+    },
     /// Write one environment's normalized model as JSON.
     Snapshot {
         env: String,

@@ -24,6 +24,10 @@ pub enum Error {
     Snapshot(String),
     #[error("{0}")]
     Unsupported(String),
+    /// Reading live AWS failed as a whole (credentials, endpoint); the
+    /// message names the environment and what was tried.
+    #[error("{0}")]
+    Live(String),
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,

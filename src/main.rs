@@ -12,7 +12,7 @@ use clap::Parser;
 use parity::cli::{CategoryArg, Cli, Command, FailOnArg, RulesAction, SourceArg};
 use parity::findings::{Category, Severity};
 use parity::model::SourceKind;
-use parity::report::{exit_status, ExitStatus, Format, RenderOptions};
+use parity::report::{exit_status, ExitStatus, Format, RenderContext, RenderOptions};
 use parity::run::{DiffOptions, Session};
 
 fn main() -> ExitCode {
@@ -78,6 +78,20 @@ fn emit(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
     }
 }
 
+/// `--fail-on`, else parity.toml's `fail-on`, else `error`.
+fn threshold(fail_on: Option<FailOnArg>, session: &Session) -> Option<Severity> {
+    match fail_on {
+        Some(FailOnArg::Error) => Some(Severity::Error),
+        Some(FailOnArg::Warning) => Some(Severity::Warning),
+        Some(FailOnArg::Info) => Some(Severity::Info),
+        Some(FailOnArg::Never) => None,
+        None => match session.config.as_ref().and_then(|c| c.fail_on) {
+            Some(f) => f.threshold(),
+            None => Some(Severity::Error),
+        },
+    }
+}
+
 fn color_wanted(output: Option<&Path>, format: Format) -> bool {
     format == Format::Table
         && output.is_none()
@@ -97,33 +111,142 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             fail_on,
             category: categories,
             baseline,
+            write_baseline,
         } => {
-            if baseline.is_some() {
-                return Err(anyhow!(
-                    "--baseline is not available yet (it lands with `parity check`)"
-                ));
-            }
             let session = Session::open(cli.config.as_deref(), &cwd)?;
             let opts = DiffOptions {
                 source: source_kind(source),
                 categories: categories.into_iter().map(category).collect(),
             };
-            let report = session.diff(&env_a, &env_b, &opts)?;
-            let threshold = match fail_on {
-                Some(FailOnArg::Error) => Some(Severity::Error),
-                Some(FailOnArg::Warning) => Some(Severity::Warning),
-                Some(FailOnArg::Info) => Some(Severity::Info),
-                Some(FailOnArg::Never) => None,
-                None => match session.config.as_ref().and_then(|c| c.fail_on) {
-                    Some(f) => f.threshold(),
-                    None => Some(Severity::Error),
-                },
-            };
+            let mut report = session.diff(&env_a, &env_b, &opts)?;
+            let threshold = threshold(fail_on, &session);
+            if let Some(path) = &write_baseline {
+                parity::baseline::write(&report, path)?;
+            }
+            if let Some(path) = &baseline {
+                let base = parity::baseline::load_all(path)?;
+                parity::baseline::apply_all(&mut report, &base);
+            }
             let render = RenderOptions {
                 verbose: cli.verbose,
                 color: color_wanted(output.as_deref(), format),
             };
-            emit(&report.render(format, &render), output.as_deref())?;
+            let ctx = RenderContext {
+                rules: &session.rules,
+                fail_on: threshold,
+                path_prefix: "",
+            };
+            emit(
+                &report.render_with(format, &render, &ctx),
+                output.as_deref(),
+            )?;
+            Ok(exit_status(&report, threshold))
+        }
+        Command::Check {
+            format,
+            output,
+            fail_on,
+            category: categories,
+            baseline,
+            write_baseline,
+        } => {
+            let session = Session::open(cli.config.as_deref(), &cwd)?;
+            let Some(config) = &session.config else {
+                return Err(anyhow!(
+                    "`parity check` runs the [[check]] tables of a parity.toml, and there is none here (-C points at one)"
+                ));
+            };
+            if config.checks.is_empty() {
+                return Err(anyhow!(
+                    "{} has no [[check]] table: add one (reference = \"prod\", compare = [\"staging\"]) or use `parity diff`",
+                    config.path.display()
+                ));
+            }
+            let categories: Vec<Category> = categories.into_iter().map(category).collect();
+            let mut reports = Vec::new();
+            for check in &config.checks {
+                for env in &check.compare {
+                    let opts = DiffOptions {
+                        source: check.source,
+                        categories: categories.clone(),
+                    };
+                    reports.push(session.diff(env, &check.reference, &opts)?);
+                }
+            }
+            let threshold = threshold(fail_on, &session);
+            if let Some(path) = &write_baseline {
+                parity::baseline::write_all(&reports, path)?;
+            }
+            if let Some(path) = &baseline {
+                let base = parity::baseline::load_all(path)?;
+                for r in &mut reports {
+                    parity::baseline::apply_all(r, &base);
+                }
+            }
+            let render = RenderOptions {
+                verbose: cli.verbose,
+                color: color_wanted(output.as_deref(), format),
+            };
+            let ctx = RenderContext {
+                rules: &session.rules,
+                fail_on: threshold,
+                path_prefix: "",
+            };
+            let text = match (format, reports.as_slice()) {
+                (_, [one]) => one.render_with(format, &render, &ctx),
+                (Format::Json, many) => {
+                    let mut t = serde_json::to_string_pretty(many)?;
+                    t.push('\n');
+                    t
+                }
+                (Format::Table | Format::Markdown | Format::Github, many) => many
+                    .iter()
+                    .map(|r| r.render_with(format, &render, &ctx))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                (other, _) => {
+                    return Err(anyhow!(
+                        "--format {other} holds one comparison and parity.toml's checks make {}: use --format json, table, markdown or github, or `parity diff`",
+                        reports.len()
+                    ))
+                }
+            };
+            emit(&text, output.as_deref())?;
+            // One exit code: violations anywhere win, then incomplete coverage.
+            let statuses: Vec<ExitStatus> =
+                reports.iter().map(|r| exit_status(r, threshold)).collect();
+            Ok(if statuses.contains(&ExitStatus::Violations) {
+                ExitStatus::Violations
+            } else if statuses.contains(&ExitStatus::Incomplete) {
+                ExitStatus::Incomplete
+            } else {
+                ExitStatus::Success
+            })
+        }
+        Command::Drift {
+            env,
+            format,
+            output,
+            fail_on,
+            category: categories,
+        } => {
+            let session = Session::open(cli.config.as_deref(), &cwd)?;
+            let categories: Vec<Category> = categories.into_iter().map(category).collect();
+            let report = session.drift(&env, &categories)?;
+            let threshold = threshold(fail_on, &session);
+            let render = RenderOptions {
+                verbose: cli.verbose,
+                color: color_wanted(output.as_deref(), format),
+            };
+            let ctx = RenderContext {
+                rules: &session.rules,
+                fail_on: threshold,
+                path_prefix: "",
+            };
+            emit(
+                &report.render_with(format, &render, &ctx),
+                output.as_deref(),
+            )?;
             Ok(exit_status(&report, threshold))
         }
         Command::Snapshot {
@@ -159,12 +282,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             emit(&text, None)?;
             Ok(ExitStatus::Success)
         }
-        Command::Check => Err(anyhow!(
-            "`parity check` is not available yet; use `parity diff ENV_A ENV_B`"
-        )),
-        Command::Drift { .. } => Err(anyhow!(
-            "`parity drift` is not available yet: it needs the state source"
-        )),
         Command::Init => Err(anyhow!(
             "`parity init` is not available yet; see docs/configuration.md to write a parity.toml"
         )),

@@ -96,11 +96,10 @@ impl Normalizer {
     pub fn value_in_place(&self, v: &mut Value) {
         match v {
             Value::String(s) if s.starts_with(SENSITIVE_PREFIX) => {}
-            Value::String(s) | Value::Unknown(s) => {
-                if self.touches(s) {
-                    *s = self.string(s);
-                }
+            Value::String(s) | Value::Unknown(s) if self.touches(s) => {
+                *s = self.string(s);
             }
+            Value::String(_) | Value::Unknown(_) => {}
             Value::List(items) => items.iter_mut().for_each(|i| self.value_in_place(i)),
             Value::Map(m) => {
                 if m.keys().any(|k| self.touches(k)) {

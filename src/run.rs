@@ -12,10 +12,11 @@ use crate::matching::{self, PrefixMatch};
 use crate::model::{InlineIgnore, Snapshot, SourceKind};
 use crate::normalize::Normalizer;
 use crate::report::Report;
-use crate::rules::engine::Engine;
+use crate::rules::engine::{Engine, EngineOptions};
 use crate::rules::packs;
 use crate::rules::Rule;
 use crate::sources::snapshot::{self, Identity};
+use crate::sources::state;
 use crate::sources::terraform;
 use crate::waivers;
 
@@ -34,6 +35,11 @@ pub struct EnvSpec {
     pub name: String,
     pub identity: Identity,
     pub input: EnvInput,
+    /// The state files and plan (`state = { ... }` in parity.toml).
+    pub state: Option<state::Options>,
+    /// Why the environment has no code source, when it has none: it is then
+    /// read from state or plan only, and `input` is a placeholder.
+    pub no_code: Option<String>,
 }
 
 /// Options of one comparison.
@@ -89,6 +95,8 @@ impl Session {
                 name: name.to_string(),
                 identity: Identity::default(),
                 input: EnvInput::SnapshotFile(as_path),
+                state: None,
+                no_code: None,
             });
         }
         if let Some(config) = &self.config {
@@ -104,12 +112,41 @@ impl Session {
                     }
                 )));
             };
-            let Some(tf) = &env.terraform else {
-                return Err(Error::UnknownEnvironment(format!(
+            let state = env.state.as_ref().map(|st| state::Options {
+                environment: env.name.clone(),
+                base: self.base.clone(),
+                paths: st.paths.clone(),
+                plan: st.plan.clone(),
+            });
+            let no_code = env.terraform.is_none().then(|| {
+                format!(
                     "environment `{}` has no `terraform` source in {}",
                     env.name,
                     config.path.display()
+                )
+            });
+            if no_code.is_some() && state.is_none() {
+                return Err(Error::UnknownEnvironment(format!(
+                    "environment `{}` has neither a `terraform` nor a `state` source in {}",
+                    env.name,
+                    config.path.display()
                 )));
+            }
+            let (root, var_files, vars, workspace, module) = match &env.terraform {
+                Some(tf) => (
+                    tf.root.clone(),
+                    tf.var_files.clone(),
+                    tf.vars.clone(),
+                    tf.workspace.clone(),
+                    tf.module.clone(),
+                ),
+                None => (
+                    self.base.clone(),
+                    Vec::new(),
+                    BTreeMap::new(),
+                    "default".to_string(),
+                    None,
+                ),
             };
             return Ok(EnvSpec {
                 name: env.name.clone(),
@@ -121,14 +158,19 @@ impl Session {
                         .clone()
                         .or_else(|| env.aws.as_ref().and_then(|a| a.region.clone())),
                 },
-                input: EnvInput::Terraform(terraform::Options {
-                    environment: env.name.clone(),
-                    root: tf.root.clone(),
-                    base: self.base.clone(),
-                    var_files: tf.var_files.clone(),
-                    vars: tf.vars.clone(),
-                    workspace: tf.workspace.clone(),
-                }, tf.module.clone()),
+                input: EnvInput::Terraform(
+                    terraform::Options {
+                        environment: env.name.clone(),
+                        root,
+                        base: self.base.clone(),
+                        var_files,
+                        vars,
+                        workspace,
+                    },
+                    module,
+                ),
+                state,
+                no_code,
             });
         }
         self.env_by_convention(name)
@@ -138,14 +180,19 @@ impl Session {
         let spec = |env: &str, root: PathBuf, var_files: Vec<PathBuf>| EnvSpec {
             name: env.to_string(),
             identity: Identity::default(),
-            input: EnvInput::Terraform(terraform::Options {
-                environment: env.to_string(),
-                root,
-                base: self.base.clone(),
-                var_files,
-                vars: BTreeMap::new(),
-                workspace: "default".into(),
-            }, None),
+            input: EnvInput::Terraform(
+                terraform::Options {
+                    environment: env.to_string(),
+                    root,
+                    base: self.base.clone(),
+                    var_files,
+                    vars: BTreeMap::new(),
+                    workspace: "default".into(),
+                },
+                None,
+            ),
+            state: None,
+            no_code: None,
         };
         let direct = self.cwd.join(name);
         if direct.is_dir() {
@@ -201,23 +248,97 @@ impl Session {
                 snapshot::from_json(&text, &shown).map_err(Error::Snapshot)
             }
             EnvInput::Terraform(opts, module) => {
-                if source != SourceKind::Code {
-                    return Err(Error::Unsupported(format!(
-                        "--source {source} is not available yet: this build reads Terraform code (--source code) and snapshot files"
-                    )));
-                }
-                let mut snap = terraform::load(opts).map_err(|source| Error::Terraform {
-                    env: spec.name.clone(),
-                    source,
-                })?;
+                let mut snap = match source {
+                    SourceKind::Code => {
+                        if let Some(why) = &spec.no_code {
+                            return Err(Error::UnknownEnvironment(format!(
+                                "{why}: use --source state or --source plan"
+                            )));
+                        }
+                        terraform::load(opts).map_err(|source| Error::Terraform {
+                            env: spec.name.clone(),
+                            source,
+                        })?
+                    }
+                    SourceKind::State | SourceKind::Plan => {
+                        let no_state = state::Options {
+                            environment: spec.name.clone(),
+                            base: self.base.clone(),
+                            paths: Vec::new(),
+                            plan: None,
+                        };
+                        let st = spec.state.as_ref().unwrap_or(&no_state);
+                        let loaded = if source == SourceKind::State {
+                            state::load_state(st)
+                        } else {
+                            state::load_plan(st)
+                        };
+                        loaded.map_err(|e| state_error(&spec.name, e))?
+                    }
+                    SourceKind::Live => return self.live(spec),
+                };
                 if let Some(module) = module {
-                    scope_to_module(&mut snap, module).map_err(|m| {
+                    let scoped = if source == SourceKind::Code {
+                        scope_to_module(&mut snap, module)
+                    } else {
+                        scope_state_to_module(&mut snap, module)
+                    };
+                    scoped.map_err(|m| {
                         Error::UnknownEnvironment(format!("environment `{}`: {m}", spec.name))
                     })?;
                 }
                 Ok((snap, spec.identity.clone()))
             }
         }
+    }
+
+    /// Read one environment from its AWS account (the `aws` table), keyed
+    /// by the addresses its state gives the same ids when it has state.
+    #[cfg(feature = "aws")]
+    fn live(&self, spec: &EnvSpec) -> Result<(Snapshot, Identity), Error> {
+        use crate::sources::aws;
+        let env = self
+            .config
+            .as_ref()
+            .and_then(|c| c.environment(&spec.name))
+            .ok_or_else(|| {
+                Error::UnknownEnvironment(format!(
+                    "environment `{}`: --source live needs an `aws` table for it in parity.toml",
+                    spec.name
+                ))
+            })?;
+        let settings = aws::AwsSettings::from_environment(env).ok_or_else(|| {
+            Error::UnknownEnvironment(format!(
+                "environment `{}` has no `aws` table in parity.toml (profile, region, role-arn, endpoint-url, tags)",
+                spec.name
+            ))
+        })?;
+        let (mut snap, stats) = aws::collect_with_stats(&spec.name, &settings)
+            .map_err(|e| Error::Live(e.to_string()))?;
+        // With state, live objects take the address state gives their id.
+        if let Some(st) = &spec.state {
+            if let Ok(state_snap) = state::load_state(st) {
+                let mut by_id = std::collections::HashMap::new();
+                for r in &state_snap.resources {
+                    if let Some(crate::model::Value::String(id)) = r.attributes.get("id") {
+                        by_id.insert((r.rtype.clone(), id.clone()), r.address.clone());
+                    }
+                }
+                aws::readdress(&mut snap, &by_id);
+            }
+        }
+        let mut identity = spec.identity.clone();
+        if identity.account_id.is_none() && !stats.account_id.is_empty() {
+            identity.account_id = Some(stats.account_id.clone());
+        }
+        Ok((snap, identity))
+    }
+
+    #[cfg(not(feature = "aws"))]
+    fn live(&self, _spec: &EnvSpec) -> Result<(Snapshot, Identity), Error> {
+        Err(Error::Unsupported(
+            "--source live needs parity built with the `aws` feature (it is on by default)".into(),
+        ))
     }
 
     /// Compare two environments.
@@ -245,6 +366,78 @@ impl Session {
         source: &str,
         opts: &DiffOptions,
     ) -> Report {
+        let names = [sa.environment.as_str(), sb.environment.as_str()];
+        self.judge(
+            sa,
+            sb,
+            source,
+            opts,
+            &self.rules,
+            EngineOptions::default(),
+            names,
+        )
+    }
+
+    /// Code against state for one environment: attributes whose recorded
+    /// value differs from the code's, resources in code but not in state (not
+    /// applied) and in state but not in code (removed from code, not yet
+    /// destroyed). The report names the sides `<env> (code)` and
+    /// `<env> (state)`; its source is `drift`.
+    pub fn drift(&self, env: &str, categories: &[Category]) -> Result<Report, Error> {
+        let spec = self.env(env)?;
+        if matches!(spec.input, EnvInput::SnapshotFile(_)) {
+            return Err(Error::Unsupported(format!(
+                "`parity drift` needs an environment of parity.toml with code and state, not the snapshot file {env}"
+            )));
+        }
+        if spec.state.as_ref().is_none_or(|s| s.paths.is_empty()) {
+            return Err(state_error(
+                &spec.name,
+                state::StateError::NoState {
+                    env: spec.name.clone(),
+                },
+            ));
+        }
+        let (mut code, identity) = self.snapshot(&spec, SourceKind::Code)?;
+        let (mut recorded, _) = self.snapshot(&spec, SourceKind::State)?;
+        let n = normalizer(&spec.name, &identity);
+        n.apply(&mut code);
+        n.apply(&mut recorded);
+        state::drift::prepare(&mut code, &mut recorded);
+        code.environment = format!("{} (code)", spec.name);
+        recorded.environment = format!("{} (state)", spec.name);
+        let opts = DiffOptions {
+            source: SourceKind::State,
+            categories: categories.to_vec(),
+        };
+        let rules = state::drift::rules(&self.rules);
+        Ok(self.judge(
+            &code,
+            &recorded,
+            "drift",
+            &opts,
+            &rules,
+            EngineOptions {
+                left_is_intent: true,
+            },
+            [spec.name.as_str(), spec.name.as_str()],
+        ))
+    }
+
+    /// Pair, judge, waive and report. `waiver_envs` are the environment
+    /// names waivers are matched against (drift reports `staging (code)`
+    /// but a waiver names `staging`).
+    #[allow(clippy::too_many_arguments)]
+    fn judge(
+        &self,
+        sa: &Snapshot,
+        sb: &Snapshot,
+        source: &str,
+        opts: &DiffOptions,
+        rules: &[Rule],
+        engine_options: EngineOptions,
+        waiver_envs: [&str; 2],
+    ) -> Report {
         let (na, nb) = (sa.environment.as_str(), sb.environment.as_str());
         let prefixes: Vec<PrefixMatch> = self
             .config
@@ -252,13 +445,14 @@ impl Session {
             .flat_map(|c| c.matches.iter())
             .filter_map(|m| {
                 Some(PrefixMatch {
-                    left: m.addresses.get(na)?.clone(),
-                    right: m.addresses.get(nb)?.clone(),
+                    left: m.addresses.get(waiver_envs[0])?.clone(),
+                    right: m.addresses.get(waiver_envs[1])?.clone(),
                 })
             })
+            .filter(|m| m.left != m.right)
             .collect();
         let pairs = matching::pair(sa, sb, &prefixes);
-        let engine = Engine::new(&self.rules);
+        let engine = Engine::new(rules).with_options(engine_options);
         let outcome = engine.run(&pairs, na, nb);
         let mut findings = outcome.findings;
 
@@ -282,7 +476,7 @@ impl Session {
             &mut findings,
             &waiver_list,
             &config_file,
-            [na, nb],
+            waiver_envs,
             &inline,
             &waivers::today(),
         );
@@ -363,6 +557,41 @@ pub fn scope_to_module(snap: &mut Snapshot, module: &str) -> Result<(), String> 
         ));
     }
     Ok(())
+}
+
+/// Keep only what lives under one module call of the root, its prefix
+/// removed (the state of a root that holds every environment as a module
+/// instance). State has no module-call records to check the call against.
+pub fn scope_state_to_module(snap: &mut Snapshot, module: &str) -> Result<(), String> {
+    let call = if module.starts_with("module.") {
+        module.to_string()
+    } else {
+        format!("module.{module}")
+    };
+    snap.resources.retain_mut(|r| {
+        let Some(rest) = r.address.strip_prefix(&call) else {
+            return false;
+        };
+        let inner = match rest.strip_prefix('.') {
+            Some(inner) => inner.to_string(),
+            None if rest.starts_with('[') => rest.to_string(),
+            None => return false,
+        };
+        r.address = inner.clone();
+        r.key = inner;
+        true
+    });
+    if snap.resources.is_empty() {
+        return Err(format!(
+            "`module = \"{module}\"`: no resource of the state is under `{call}`"
+        ));
+    }
+    Ok(())
+}
+
+/// A state or plan that could not be read, as the library's error.
+fn state_error(env: &str, e: state::StateError) -> Error {
+    Error::Snapshot(format!("environment `{env}`: {e}"))
 }
 
 pub fn normalizer(name: &str, id: &Identity) -> Normalizer {

@@ -33,6 +33,10 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
         "rules/expected.toml",
         include_str!("../../rules/expected.toml"),
     ),
+    (
+        "rules/identity.toml",
+        include_str!("../../rules/identity.toml"),
+    ),
     ("rules/config.toml", include_str!("../../rules/config.toml")),
 ];
 
