@@ -99,6 +99,42 @@ fn color_wanted(output: Option<&Path>, format: Format) -> bool {
         && std::io::stdout().is_terminal()
 }
 
+/// How a command renders its report(s): the format, terminal colour, and
+/// what the renderers need from the session (rules for SARIF, the threshold
+/// for JUnit failures).
+struct Output<'s> {
+    format: Format,
+    options: RenderOptions,
+    context: RenderContext<'s>,
+}
+
+impl<'s> Output<'s> {
+    fn new(
+        format: Format,
+        output: Option<&Path>,
+        verbose: bool,
+        threshold: Option<Severity>,
+        session: &'s Session,
+    ) -> Self {
+        Output {
+            format,
+            options: RenderOptions {
+                verbose,
+                color: color_wanted(output, format),
+            },
+            context: RenderContext {
+                rules: &session.rules,
+                fail_on: threshold,
+                path_prefix: "",
+            },
+        }
+    }
+
+    fn render(&self, report: &parity::report::Report) -> String {
+        report.render_with(self.format, &self.options, &self.context)
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     match cli.command {
@@ -127,19 +163,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 let base = parity::baseline::load_all(path)?;
                 parity::baseline::apply_all(&mut report, &base);
             }
-            let render = RenderOptions {
-                verbose: cli.verbose,
-                color: color_wanted(output.as_deref(), format),
-            };
-            let ctx = RenderContext {
-                rules: &session.rules,
-                fail_on: threshold,
-                path_prefix: "",
-            };
-            emit(
-                &report.render_with(format, &render, &ctx),
-                output.as_deref(),
-            )?;
+            let out = Output::new(format, output.as_deref(), cli.verbose, threshold, &session);
+            emit(&out.render(&report), output.as_deref())?;
             Ok(exit_status(&report, threshold))
         }
         Command::Check {
@@ -183,17 +208,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                     parity::baseline::apply_all(r, &base);
                 }
             }
-            let render = RenderOptions {
-                verbose: cli.verbose,
-                color: color_wanted(output.as_deref(), format),
-            };
-            let ctx = RenderContext {
-                rules: &session.rules,
-                fail_on: threshold,
-                path_prefix: "",
-            };
+            let out = Output::new(format, output.as_deref(), cli.verbose, threshold, &session);
             let text = match (format, reports.as_slice()) {
-                (_, [one]) => one.render_with(format, &render, &ctx),
+                (_, [one]) => out.render(one),
                 (Format::Json, many) => {
                     let mut t = serde_json::to_string_pretty(many)?;
                     t.push('\n');
@@ -201,7 +218,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 }
                 (Format::Table | Format::Markdown | Format::Github, many) => many
                     .iter()
-                    .map(|r| r.render_with(format, &render, &ctx))
+                    .map(|r| out.render(r))
                     .collect::<Vec<_>>()
                     .join("\n"),
                 (other, _) => {
@@ -234,19 +251,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             let categories: Vec<Category> = categories.into_iter().map(category).collect();
             let report = session.drift(&env, &categories)?;
             let threshold = threshold(fail_on, &session);
-            let render = RenderOptions {
-                verbose: cli.verbose,
-                color: color_wanted(output.as_deref(), format),
-            };
-            let ctx = RenderContext {
-                rules: &session.rules,
-                fail_on: threshold,
-                path_prefix: "",
-            };
-            emit(
-                &report.render_with(format, &render, &ctx),
-                output.as_deref(),
-            )?;
+            let out = Output::new(format, output.as_deref(), cli.verbose, threshold, &session);
+            emit(&out.render(&report), output.as_deref())?;
             Ok(exit_status(&report, threshold))
         }
         Command::Snapshot {
