@@ -92,17 +92,7 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         ));
     }
 
-    let current: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.status.as_deref() != Some(STATUS_RESOLVED))
-        .collect();
-    let shown: Vec<&Finding> = current
-        .iter()
-        .copied()
-        .filter(|f| opts.verbose || !f.expected)
-        .collect();
-    let hidden = current.len() - shown.len();
+    let (shown, hidden) = report.visible(opts.verbose);
     if shown.is_empty() {
         out.push_str(&format!(
             "\nNo differences between {} and {}.\n",

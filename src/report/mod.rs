@@ -219,6 +219,24 @@ impl Report {
         self.render_with(format, opts, &RenderContext::default())
     }
 
+    /// The findings a human-facing format lists: not the ones resolved
+    /// against a baseline, and expected differences only when `verbose`.
+    /// Also returns how many expected differences were left out.
+    pub fn visible(&self, verbose: bool) -> (Vec<&Finding>, usize) {
+        let current: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| f.status.as_deref() != Some(STATUS_RESOLVED))
+            .collect();
+        let total = current.len();
+        let shown: Vec<&Finding> = current
+            .into_iter()
+            .filter(|f| verbose || !f.expected)
+            .collect();
+        let hidden = total - shown.len();
+        (shown, hidden)
+    }
+
     /// Render in a format. `opts.verbose` shows expected differences (table,
     /// markdown, html); `ctx` carries what SARIF, JUnit and the GitHub
     /// annotations need beyond the report.
