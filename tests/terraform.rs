@@ -1634,6 +1634,29 @@ fn malformed_inputs_never_panic() {
         ("splat of string", vec![("main.tf", b"resource \"x\" \"y\" {\n  a = \"s\"[*].id\n}\n")]),
         ("huge range", vec![("main.tf", b"resource \"x\" \"y\" {\n  a = range(0, 1e9)\n}\n")]),
         ("cidrsubnet overflow", vec![("main.tf", b"resource \"x\" \"y\" {\n  a = cidrsubnet(\"10.0.0.0/16\", 40, 1)\n}\n")]),
+        ("tf.json truncated", vec![("main.tf.json", b"{\"resource\": {\"x\": {\"y\": {\"a\": ")]),
+        ("tf.json scalar root", vec![("main.tf.json", b"42")]),
+        ("tf.json wrong shapes", vec![("main.tf.json", b"{\"resource\": [1, \"a\", null], \"variable\": {\"v\": 3}, \"locals\": 1}")]),
+        ("tf.json bad template", vec![("main.tf.json", b"{\"locals\": {\"a\": \"${unclosed\"}, \"resource\": {\"x\": {\"y\": {\"a\": \"${local.a}\"}}}}")]),
+        ("tf.json bad type expression", vec![("main.tf.json", b"{\"variable\": {\"v\": {\"type\": \"list(\"}}}")]),
+        ("tf.json lone surrogate", vec![("main.tf.json", b"{\"locals\": {\"a\": \"\\ud800\"}}")]),
+        ("tf.json deep", vec![("main.tf.json", format!("{{\"locals\": {{\"a\": {}1{}}}}}", "[".repeat(500), "]".repeat(500)).into_bytes().leak())]),
+        ("manifest not json", vec![
+            ("main.tf", b"module \"m\" {\n  source = \"a/b/c\"\n}\n"),
+            (".terraform/modules/modules.json", b"not json"),
+        ]),
+        ("manifest wrong shape", vec![
+            ("main.tf", b"module \"m\" {\n  source = \"a/b/c\"\n}\n"),
+            (".terraform/modules/modules.json", b"{\"Modules\": {\"Key\": 1}}"),
+        ]),
+        ("manifest dir escapes", vec![
+            ("main.tf", b"module \"m\" {\n  source = \"a/b/c\"\n}\n"),
+            (".terraform/modules/modules.json", b"{\"Modules\": [{\"Key\": \"m\", \"Source\": \"a/b/c\", \"Dir\": \"/\"}, {\"Key\": \"m.m\", \"Dir\": \"..\"}]}"),
+        ]),
+        ("manifest module calling itself", vec![
+            ("main.tf", b"module \"m\" {\n  source = \"a/b/c\"\n}\n"),
+            (".terraform/modules/modules.json", b"{\"Modules\": [{\"Key\": \"m\", \"Source\": \"a/b/c\", \"Dir\": \".\"}]}"),
+        ]),
     ];
     assert!(cases.len() >= 30);
     for (name, files) in &cases {
@@ -1722,5 +1745,658 @@ fn modules_feeding_each_other_through_different_outputs_load() {
             .any(|g| g.reason.contains("cycle through module calls")),
         "{:?}",
         s.coverage
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Terraform JSON syntax (*.tf.json)
+
+/// One configuration in native syntax: the `.tf.json` twin below must load
+/// to the same resources, dependencies and values.
+const NATIVE: &str = r#"terraform {
+  required_version = ">= 1.5.0"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.0"
+    }
+  }
+}
+
+provider "aws" {
+  region = "eu-west-1"
+}
+
+variable "env" {
+  type    = string
+  default = "staging"
+}
+
+variable "sizes" {
+  type    = map(number)
+  default = { staging = "20", prod = 100 }
+}
+
+locals {
+  name = "shop-${var.env}"
+  tags = { Environment = var.env, Name = local.name }
+  note = "literal $${not.a.ref}, \"quoted\"\nsecond line %{ if var.env == "staging" }small%{ else }big%{ endif }"
+}
+
+data "aws_ami" "app" {
+  most_recent = true
+  owners      = ["amazon"]
+}
+
+resource "aws_db_instance" "main" {
+  identifier        = local.name
+  allocated_storage = var.sizes[var.env]
+  engine            = "postgres"
+  tags              = local.tags
+  note              = local.note
+  ami               = data.aws_ami.app.id
+  depends_on        = [module.net]
+
+  lifecycle {
+    ignore_changes = [tags]
+  }
+}
+
+resource "aws_security_group" "web" {
+  count = 2
+  name  = "web-${count.index}"
+
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/16"]
+  }
+  ingress {
+    from_port   = 80
+    to_port     = 80
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/16"]
+  }
+
+  dynamic "egress" {
+    for_each = ["0.0.0.0/0", "10.0.0.0/8"]
+    iterator = cidr
+    content {
+      cidr_blocks = [cidr.value]
+      description = "rule ${cidr.key}"
+    }
+  }
+}
+
+module "net" {
+  source = "./net"
+  cidr   = "10.0.0.0/16"
+}
+
+output "db" {
+  value = aws_db_instance.main.identifier
+}
+"#;
+
+const NATIVE_NET: &str = r#"variable "cidr" {
+  type = string
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = var.cidr
+}
+
+output "id" {
+  value = aws_vpc.main.id
+}
+"#;
+
+const JSON_ROOT: &str = r#"{
+  "//": "The same configuration as NATIVE, in Terraform's JSON syntax.",
+  "terraform": {
+    "required_version": ">= 1.5.0",
+    "required_providers": {
+      "aws": { "source": "hashicorp/aws", "version": "~> 5.0" }
+    }
+  },
+  "provider": { "aws": [{ "region": "eu-west-1" }] },
+  "variable": {
+    "env": { "type": "string", "default": "staging" },
+    "sizes": { "type": "map(number)", "default": { "staging": "20", "prod": 100 } }
+  },
+  "locals": [
+    { "name": "shop-${var.env}", "tags": { "Environment": "${var.env}", "Name": "${local.name}" } },
+    { "note": "literal $${not.a.ref}, \"quoted\"\nsecond line %{ if var.env == \"staging\" }small%{ else }big%{ endif }" }
+  ],
+  "data": {
+    "aws_ami": { "app": { "most_recent": true, "owners": ["amazon"] } }
+  },
+  "resource": {
+    "aws_db_instance": {
+      "main": {
+        "//": "a comment key, ignored",
+        "identifier": "${local.name}",
+        "allocated_storage": "${var.sizes[var.env]}",
+        "engine": "postgres",
+        "tags": "${local.tags}",
+        "note": "${local.note}",
+        "ami": "${data.aws_ami.app.id}",
+        "depends_on": ["module.net"],
+        "lifecycle": { "ignore_changes": ["tags"] }
+      }
+    },
+    "aws_security_group": {
+      "web": {
+        "count": 2,
+        "name": "web-${count.index}",
+        "ingress": [
+          { "from_port": 443, "to_port": 443, "protocol": "tcp", "cidr_blocks": ["10.0.0.0/16"] },
+          { "from_port": 80, "to_port": 80, "protocol": "tcp", "cidr_blocks": ["10.0.0.0/16"] }
+        ],
+        "dynamic": {
+          "egress": {
+            "for_each": ["0.0.0.0/0", "10.0.0.0/8"],
+            "iterator": "cidr",
+            "content": { "cidr_blocks": ["${cidr.value}"], "description": "rule ${cidr.key}" }
+          }
+        }
+      }
+    }
+  },
+  "module": { "net": { "source": "./net", "cidr": "10.0.0.0/16" } },
+  "output": { "db": { "value": "${aws_db_instance.main.identifier}" } }
+}
+"#;
+
+const JSON_NET: &str = r#"{
+  "variable": { "cidr": { "type": "string" } },
+  "resource": { "aws_vpc": { "main": { "cidr_block": "${var.cidr}" } } },
+  "output": { "id": { "value": "${aws_vpc.main.id}" } }
+}
+"#;
+
+fn values(s: &Snapshot) -> Vec<(String, serde_json::Value)> {
+    s.resources
+        .iter()
+        .chain(&s.dependencies)
+        .map(|r| {
+            let attrs: BTreeMap<&String, serde_json::Value> =
+                r.attributes.iter().map(|(k, v)| (k, v.to_json())).collect();
+            (r.address.clone(), json!(attrs))
+        })
+        .collect()
+}
+
+#[test]
+fn tf_json_files_load_to_the_same_values_as_native_syntax() {
+    let dir = tree(&[
+        ("native/main.tf", NATIVE),
+        ("native/net/main.tf", NATIVE_NET),
+        ("json/main.tf.json", JSON_ROOT),
+        ("json/net/main.tf.json", JSON_NET),
+    ]);
+    let native = snap(dir.path(), "native");
+    let from_json = snap(dir.path(), "json");
+    assert!(native.coverage.is_empty(), "{}", gaps(&native));
+    assert!(from_json.coverage.is_empty(), "{}", gaps(&from_json));
+    assert_eq!(values(&from_json), values(&native));
+    // Spot checks of what both evaluate to, as Terraform would.
+    assert_eq!(
+        attr(&from_json, "aws_db_instance.main", "note"),
+        json!("literal ${not.a.ref}, \"quoted\"\nsecond line small")
+    );
+    assert_eq!(
+        attr(&from_json, "aws_db_instance.main", "allocated_storage"),
+        json!(20)
+    );
+    assert_eq!(
+        attr(&from_json, "aws_security_group.web[1]", "egress"),
+        json!([
+            { "cidr_blocks": ["0.0.0.0/0"], "description": "rule 0" },
+            { "cidr_blocks": ["10.0.0.0/8"], "description": "rule 1" }
+        ])
+    );
+    assert_eq!(
+        dep(&from_json, "terraform").attributes["required_version"],
+        Value::str(">= 1.5.0")
+    );
+}
+
+#[test]
+fn tf_json_locations_point_at_the_json_lines() {
+    let dir = tree(&[
+        ("json/main.tf.json", JSON_ROOT),
+        ("json/net/main.tf.json", JSON_NET),
+    ]);
+    let s = snap(dir.path(), "json");
+    let db = res(&s, "aws_db_instance.main");
+    assert_eq!(db.location.to_string(), "json/main.tf.json:23");
+    assert_eq!(
+        db.attribute_locations["engine"].to_string(),
+        "json/main.tf.json:27"
+    );
+    assert_eq!(
+        res(&s, "aws_security_group.web[0]").attribute_locations["ingress"].to_string(),
+        "json/main.tf.json:39"
+    );
+    assert_eq!(
+        res(&s, "module.net.aws_vpc.main").location.to_string(),
+        "json/net/main.tf.json:3"
+    );
+    assert_eq!(
+        dep(&s, "module.net").attribute_locations["source"].to_string(),
+        "json/main.tf.json:53"
+    );
+}
+
+#[test]
+fn tf_json_beside_tf_in_one_module_and_override_json_is_a_gap() {
+    let dir = tree(&[
+        ("env/main.tf", "variable \"n\" {\n  default = 3\n}\n"),
+        (
+            "env/extra.tf.json",
+            "{\"resource\": {\"aws_sqs_queue\": {\"q\": {\"delay_seconds\": \"${var.n}\"}}}}",
+        ),
+        (
+            "env/queue_override.tf.json",
+            "{\"resource\": {\"aws_sqs_queue\": {\"q\": {\"delay_seconds\": 9}}}}",
+        ),
+    ]);
+    let s = snap(dir.path(), "env");
+    assert_eq!(addresses(&s), ["aws_sqs_queue.q"]);
+    assert_eq!(attr(&s, "aws_sqs_queue.q", "delay_seconds"), json!(3));
+    let g = gaps(&s);
+    assert!(
+        g.contains("env/queue_override.tf.json: override file not merged yet"),
+        "{g}"
+    );
+    assert!(!g.contains("extra.tf.json"), "{g}");
+}
+
+#[test]
+fn malformed_tf_json_is_an_error_naming_file_line_and_column() {
+    let dir = tree(&[(
+        "env/main.tf.json",
+        "{\n  \"resource\": {\n    \"aws_sqs_queue\": {\n      \"q\": { \"name\": \"a\", }\n    }\n  }\n}\n",
+    )]);
+    let out = parity(dir.path())
+        .args(["snapshot", "env"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("env/main.tf.json:4:27: expected a property name in double quotes"),
+        "{err}"
+    );
+    let dir = tree(&[(
+        "env/main.tf.json",
+        "{\n  \"resource\": {\n    \"aws_sqs_queue\": [\"q\"]\n  }\n}\n",
+    )]);
+    let out = parity(dir.path())
+        .args(["snapshot", "env"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("env/main.tf.json:3:1: `resource` needs 2 label(s)"),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Registry and git modules installed by `terraform init`
+
+#[test]
+fn installed_registry_and_git_modules_expand_from_modules_json() {
+    let fixture = common::repo().join("fixtures/modules-json");
+    let s = snap(&fixture, "envs/staging");
+    assert!(s.coverage.is_empty(), "{}", gaps(&s));
+    assert_eq!(
+        addresses(&s),
+        [
+            "aws_lb.web",
+            "aws_wafv2_web_acl_association.web",
+            "module.waf.aws_wafv2_web_acl.this",
+            "module.waf.module.logs.aws_cloudwatch_log_group.waf",
+            "module.waf.module.logs.aws_wafv2_web_acl_logging_configuration.this",
+            "module.waf.module.rules.aws_wafv2_ip_set.blocked",
+        ]
+    );
+    // Inputs go in (the registry module's variable, its nested git module's
+    // input from a resource of the registry module)...
+    let acl = res(&s, "module.waf.aws_wafv2_web_acl.this");
+    assert_eq!(
+        acl.location.to_string(),
+        "envs/staging/.terraform/modules/waf/main.tf:12"
+    );
+    assert_eq!(
+        attr(&s, "module.waf.aws_wafv2_web_acl.this", "rule")[0]["statement"][0]
+            ["rate_based_statement"][0]["limit"],
+        json!(2000)
+    );
+    assert_eq!(
+        attr(
+            &s,
+            "module.waf.module.logs.aws_wafv2_web_acl_logging_configuration.this",
+            "resource_arn"
+        ),
+        json!("${module.waf.aws_wafv2_web_acl.this.arn}")
+    );
+    // ...and outputs come back out.
+    assert_eq!(
+        attr(&s, "aws_wafv2_web_acl_association.web", "web_acl_arn"),
+        json!("${module.waf.aws_wafv2_web_acl.this.arn}")
+    );
+    let waf = dep(&s, "module.waf");
+    assert_eq!(waf.attributes["version"], Value::str("1.2.0"));
+    assert!(!waf.attributes.contains_key("unpinned_version"));
+    assert_eq!(
+        dep(&s, "module.waf.module.logs").attributes["ref"],
+        Value::str("v0.3.0")
+    );
+}
+
+#[test]
+fn installed_modules_differ_inside_between_environments() {
+    let fixture = common::repo().join("fixtures/modules-json");
+    let out = parity(&fixture)
+        .args(["diff", "staging", "prod", "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let found: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["resource"].as_str().unwrap_or_default().to_string(),
+                f["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(found[0].0, "module-version", "{found:#?}");
+    assert!(found[0].2.contains("1.2.0 vs 1.3.0"), "{found:#?}");
+    assert_eq!(
+        found[1].1, "module.waf.aws_wafv2_web_acl.this",
+        "{found:#?}"
+    );
+    assert!(found[1].2.contains("IP vs FORWARDED_IP"), "{found:#?}");
+}
+
+fn manifest(entries: &str) -> String {
+    format!("{{\"Modules\": [{{\"Key\": \"\", \"Source\": \"\", \"Dir\": \".\"}}{entries}]}}")
+}
+
+#[test]
+fn manifest_entries_missing_stale_or_without_their_directory_are_coverage_gaps() {
+    let calls = r#"
+module "gone" {
+  source  = "acme/gone/aws"
+  version = "1.0.0"
+}
+module "new" {
+  source = "git::https://example.com/new.git?ref=v1"
+}
+module "moved" {
+  source = "git::https://example.com/moved.git?ref=v2"
+}
+module "old" {
+  source  = "acme/old/aws"
+  version = "~> 2.0"
+}
+module "ok" {
+  source  = "acme/ok/aws"
+  version = "~> 1.0"
+}
+"#;
+    let entries = r#",
+{"Key": "gone", "Source": "registry.terraform.io/acme/gone/aws", "Version": "1.0.0", "Dir": ".terraform/modules/gone"},
+{"Key": "moved", "Source": "git::https://example.com/moved.git?ref=v1", "Dir": ".terraform/modules/moved"},
+{"Key": "old", "Source": "registry.terraform.io/acme/old/aws", "Version": "1.4.0", "Dir": ".terraform/modules/old"},
+{"Key": "ok", "Source": "registry.terraform.io/acme/ok/aws", "Version": "1.3.0", "Dir": ".terraform/modules/ok"}"#;
+    let dir = tree(&[
+        ("env/main.tf", calls),
+        ("env/.terraform/modules/modules.json", &manifest(entries)),
+        (
+            "env/.terraform/modules/moved/main.tf",
+            "resource \"aws_x\" \"moved\" {}\n",
+        ),
+        (
+            "env/.terraform/modules/old/main.tf",
+            "resource \"aws_x\" \"old\" {}\n",
+        ),
+        (
+            "env/.terraform/modules/ok/main.tf",
+            "resource \"aws_x\" \"ok\" {}\n",
+        ),
+    ]);
+    let s = snap(dir.path(), "env");
+    // Only the call whose installation matches the code is expanded.
+    assert_eq!(addresses(&s), ["module.ok.aws_x.ok"]);
+    let g = gaps(&s);
+    let m = "env/.terraform/modules/modules.json";
+    assert!(
+        g.contains(&format!("module.gone: {m} installs module source `acme/gone/aws` in env/.terraform/modules/gone, which does not exist (run `terraform init`)")),
+        "{g}"
+    );
+    assert!(
+        g.contains(&format!("module.new: module source `git::https://example.com/new.git?ref=v1` is not local and {m} has no entry `new`")),
+        "{g}"
+    );
+    assert!(
+        g.contains(&format!("module.moved: {m} installed `git::https://example.com/moved.git?ref=v1` but the code asks for `git::https://example.com/moved.git?ref=v2`")),
+        "{g}"
+    );
+    assert!(
+        g.contains(&format!(
+            "module.old: {m} installed version 1.4.0, outside the code's constraint `~> 2.0`"
+        )),
+        "{g}"
+    );
+    assert_eq!(s.coverage.len(), 4, "{g}");
+}
+
+#[test]
+fn a_malformed_module_manifest_is_an_error_naming_the_file() {
+    let dir = tree(&[
+        (
+            "env/main.tf",
+            "module \"m\" {\n  source  = \"acme/m/aws\"\n  version = \"1.0.0\"\n}\n",
+        ),
+        (
+            "env/.terraform/modules/modules.json",
+            "{\"Modules\": [\n  {\"Key\": \"m\",}\n]}",
+        ),
+    ]);
+    let out = parity(dir.path())
+        .args(["snapshot", "env"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("env/.terraform/modules/modules.json:2:15: cannot read the module manifest written by `terraform init`: trailing comma (run"),
+        "{err}"
+    );
+    assert!(err.contains("run `terraform init` again"), "{err}");
+}
+
+#[test]
+fn nested_calls_of_a_counted_module_use_the_manifest_key_without_instance_keys() {
+    let dir = tree(&[
+        (
+            "env/main.tf",
+            "module \"app\" {\n  source   = \"acme/app/aws\"\n  version  = \"3.1.0\"\n  for_each = toset([\"a\", \"b\"])\n  name     = each.key\n}\n",
+        ),
+        (
+            "env/.terraform/modules/modules.json",
+            &manifest(
+                r#",
+{"Key": "app", "Source": "registry.terraform.io/acme/app/aws", "Version": "3.1.0", "Dir": ".terraform/modules/app"},
+{"Key": "app.queue", "Source": "git::https://example.com/queue.git?ref=v9", "Dir": ".terraform/modules/app.queue"}"#,
+            ),
+        ),
+        (
+            "env/.terraform/modules/app/main.tf",
+            "variable \"name\" {}\nmodule \"queue\" {\n  source = \"git::https://example.com/queue.git?ref=v9\"\n  name   = var.name\n}\n",
+        ),
+        (
+            "env/.terraform/modules/app.queue/main.tf",
+            "variable \"name\" {}\nresource \"aws_sqs_queue\" \"q\" {\n  name = \"q-${var.name}\"\n}\n",
+        ),
+    ]);
+    let s = snap(dir.path(), "env");
+    assert!(s.coverage.is_empty(), "{}", gaps(&s));
+    assert_eq!(
+        addresses(&s),
+        [
+            "module.app[\"a\"].module.queue.aws_sqs_queue.q",
+            "module.app[\"b\"].module.queue.aws_sqs_queue.q",
+        ]
+    );
+    assert_eq!(
+        attr(&s, "module.app[\"b\"].module.queue.aws_sqs_queue.q", "name"),
+        json!("q-b")
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Files beside the .tf files
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_tf_file_is_loaded_like_its_target() {
+    let dir = tree(&[
+        (
+            "shared/providers.tf",
+            "resource \"aws_sqs_queue\" \"shared\" {\n  name = \"from-link\"\n}\n",
+        ),
+        (
+            "env/main.tf",
+            "resource \"aws_sqs_queue\" \"own\" {\n  name = \"own\"\n}\n",
+        ),
+    ]);
+    std::os::unix::fs::symlink(
+        "../shared/providers.tf",
+        dir.path().join("env/providers.tf"),
+    )
+    .expect("symlink");
+    let s = snap(dir.path(), "env");
+    assert_eq!(addresses(&s), ["aws_sqs_queue.own", "aws_sqs_queue.shared"]);
+    assert_eq!(attr(&s, "aws_sqs_queue.shared", "name"), json!("from-link"));
+    // Shown where Terraform reads it: in the module directory.
+    assert_eq!(
+        res(&s, "aws_sqs_queue.shared").location.to_string(),
+        "env/providers.tf:1"
+    );
+    assert!(s.coverage.is_empty(), "{}", gaps(&s));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_dangling_symlink_is_skipped_and_named_in_coverage() {
+    let dir = tree(&[("env/main.tf", "resource \"aws_sqs_queue\" \"q\" {}\n")]);
+    std::os::unix::fs::symlink("../nowhere/gone.tf", dir.path().join("env/gone.tf"))
+        .expect("symlink");
+    std::os::unix::fs::symlink(
+        "../nowhere/gone.tf.json",
+        dir.path().join("env/gone.tf.json"),
+    )
+    .expect("symlink");
+    let s = snap(dir.path(), "env");
+    assert_eq!(addresses(&s), ["aws_sqs_queue.q"]);
+    let g = gaps(&s);
+    assert!(
+        g.contains("env/gone.tf: dangling symbolic link, skipped"),
+        "{g}"
+    );
+    assert!(
+        g.contains("env/gone.tf.json: dangling symbolic link, skipped"),
+        "{g}"
+    );
+    // A gap makes the run incomplete.
+    let out = parity(dir.path())
+        .args(["snapshot", "env"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
+
+#[test]
+fn directory_names_with_braces_load_and_keep_their_names() {
+    // Cookiecutter and similar templates leave `{{cookiecutter.env}}`
+    // directories behind; nothing in a path is a template.
+    let dir = tree(&[
+        (
+            "{{cookiecutter.env}}/main.tf",
+            "module \"db\" {\n  source = \"../modules/{db}\"\n}\n",
+        ),
+        (
+            "modules/{db}/main.tf",
+            "resource \"aws_db_instance\" \"x\" {\n  engine = \"postgres\"\n  note   = path.module\n}\n",
+        ),
+    ]);
+    let s = snap(dir.path(), "{{cookiecutter.env}}");
+    assert_eq!(addresses(&s), ["module.db.aws_db_instance.x"]);
+    assert_eq!(
+        attr(&s, "module.db.aws_db_instance.x", "note"),
+        json!("../modules/{db}")
+    );
+    assert_eq!(
+        res(&s, "module.db.aws_db_instance.x").location.to_string(),
+        "modules/{db}/main.tf:1"
+    );
+    // And through the CLI, with the directory given by name.
+    let out = parity(dir.path())
+        .args(["snapshot", "{{cookiecutter.env}}"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("module.db.aws_db_instance.x"));
+}
+
+#[test]
+fn packer_and_other_hcl_files_beside_tf_are_not_read_as_terraform() {
+    let dir = tree(&[
+        ("env/main.tf", "resource \"aws_sqs_queue\" \"q\" {}\n"),
+        // Valid HCL that would declare resources, or fail, if read as Terraform.
+        (
+            "env/image.pkr.hcl",
+            "source \"amazon-ebs\" \"ubuntu\" {\n  ami_name = \"x\"\n}\nbuild {\n  sources = [\"source.amazon-ebs.ubuntu\"]\n}\n",
+        ),
+        ("env/terragrunt.hcl", "include \"root\" {\n  path = find_in_parent_folders()\n}\n"),
+        ("env/variables.pkrvars.hcl", "region = \"eu-west-1\"\n"),
+        ("env/image.pkr.json", "{\"builders\": []}"),
+        ("env/notes.hcl", "this is { not HCL\n"),
+        ("env/main.tf.bak", "resource \"aws_sqs_queue\" \"old\" {}\n"),
+    ]);
+    let s = snap(dir.path(), "env");
+    assert_eq!(addresses(&s), ["aws_sqs_queue.q"]);
+    assert!(s.coverage.is_empty(), "{}", gaps(&s));
+}
+
+#[test]
+fn a_heredoc_line_that_only_starts_with_the_delimiter_stays_text() {
+    // hcl-edit ends the heredoc at `EOF"`; Terraform only at a line that
+    // is exactly `EOF` (see docs/limitations.md).
+    let dir = tree(&[(
+        "env/main.tf",
+        "resource \"aws_instance\" \"db\" {\n  user_data = <<EOF\nsu - oracle -c \"sqlplus << EOF\nshutdown abort;\nEOF\"\ndone\nEOF\n  ami = \"ami-1\"\n}\n",
+    )]);
+    let s = snap(dir.path(), "env");
+    assert_eq!(
+        attr(&s, "aws_instance.db", "user_data"),
+        json!("su - oracle -c \"sqlplus << EOF\nshutdown abort;\nEOF\"\ndone\n")
+    );
+    assert_eq!(
+        res(&s, "aws_instance.db").attribute_locations["ami"].to_string(),
+        "env/main.tf:8"
     );
 }

@@ -33,6 +33,12 @@ use rayon::prelude::*;
 
 use parity::findings::Severity;
 use parity::model::{Snapshot, SourceKind};
+
+/// mimalloc: evaluation and normalization make millions of small
+/// allocations; glibc's malloc and free were a third of a load's
+/// instructions (docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use parity::report::{exit_status, Format, RenderOptions};
 use parity::run::{normalizer, DiffOptions, EnvInput, Session};
 use parity::sources::terraform;
@@ -554,10 +560,7 @@ fn measure(dir: &Path, args: &Args, runs: usize) -> anyhow::Result<()> {
         row(
             "  split: parse::parse_hcl, par.",
             ir_par,
-            format!(
-                "hcl-edit + conversion to the IR, {}",
-                mbs(hcl_bytes, ir_par)
-            ),
+            format!("fast parser, hcl-edit fallback, {}", mbs(hcl_bytes, ir_par)),
         ),
         row(
             "  split: files::load_module, par.",

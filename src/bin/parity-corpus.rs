@@ -1,7 +1,8 @@
 //! `parity-corpus DIR...`: how much real Terraform the loader accepts.
 //!
-//! For every `.tf`, `.tfvars` and `.tfvars.json` file under the given
-//! directories: does it parse? For every directory holding `.tf` files,
+//! For every `.tf`, `.tf.json`, `.tfvars` and `.tfvars.json` file under the
+//! given directories: does it parse? For every directory holding `.tf` or
+//! `.tf.json` files,
 //! loaded as a root module (no tfvars beyond its own, workspace `default`):
 //! does the load succeed, and how long does it take compared with hcl-rs
 //! parsing the same files? Used to measure acceptance on public
@@ -13,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use parity::sources::terraform::{self, parse, Options};
+use parity::sources::terraform::{self, json, parse, Options};
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
@@ -50,6 +51,8 @@ fn main() -> anyhow::Result<()> {
             let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let kind = if name.ends_with(".tf") {
                 "tf"
+            } else if name.ends_with(".tf.json") {
+                "tf.json"
             } else if name.ends_with(".tfvars") {
                 "tfvars"
             } else if name.ends_with(".tfvars.json") {
@@ -57,7 +60,7 @@ fn main() -> anyhow::Result<()> {
             } else {
                 continue;
             };
-            if kind == "tf" {
+            if kind == "tf" || kind == "tf.json" {
                 if let Some(parent) = f.parent() {
                     module_dirs.insert(parent.to_path_buf(), ());
                 }
@@ -72,6 +75,13 @@ fn main() -> anyhow::Result<()> {
             let text = String::from_utf8_lossy(&bytes);
             let ok = match kind {
                 "tfvars.json" => serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+                "tf.json" => match json::parse_tf_json(&text, f, &f.display().to_string()) {
+                    Ok(_) => true,
+                    Err(e) => {
+                        failures.push(e.to_string());
+                        false
+                    }
+                },
                 _ => match parse::parse_hcl(&text, f, &f.display().to_string()) {
                     Ok(_) => true,
                     Err(e) => {

@@ -87,6 +87,7 @@ pub fn compare(rule: &Rule, left: &Value, right: &Value) -> Outcome {
         Comparator::Shape => shape(left, right),
         Comparator::Family => family(left, right),
         Comparator::Present => present(left, right),
+        Comparator::Absent => absent(left, right),
         Comparator::Ignore => ignore(left, right),
     }
 }
@@ -1101,6 +1102,27 @@ fn present(left: &Value, right: &Value) -> Outcome {
     }
 }
 
+// --------------------------------------------------------------- absent --
+
+/// The attribute should be unset everywhere: judged per side, so a value
+/// both sides share is still a difference from what is wanted. The detail
+/// names the sides that hold a value.
+fn absent(left: &Value, right: &Value) -> Outcome {
+    match (left.is_null(), right.is_null()) {
+        (true, true) => Outcome::Same,
+        (false, true) => Outcome::differ(format!("in left: {}", show(left))),
+        (true, false) => Outcome::differ(format!("in right: {}", show(right))),
+        (false, false) if loose_eq(left, right) => {
+            Outcome::differ(format!("in left and right: {}", show(left)))
+        }
+        (false, false) => Outcome::differ(format!(
+            "in left: {}; in right: {}",
+            show(left),
+            show(right)
+        )),
+    }
+}
+
 // --------------------------------------------------------------- ignore --
 
 fn ignore(left: &Value, right: &Value) -> Outcome {
@@ -1641,6 +1663,23 @@ mod tests {
         assert_eq!(
             differ(run(Comparator::Present, &Value::Null, &s("b"))).detail,
             "present only in right"
+        );
+    }
+
+    #[test]
+    fn absent_is_judged_per_side_even_when_equal() {
+        assert!(run(Comparator::Absent, &Value::Null, &Value::Null).is_same());
+        assert_eq!(
+            differ(run(Comparator::Absent, &s("x"), &s("x"))).detail,
+            "in left and right: x"
+        );
+        assert_eq!(
+            differ(run(Comparator::Absent, &Value::Null, &s("y"))).detail,
+            "in right: y"
+        );
+        assert_eq!(
+            differ(run(Comparator::Absent, &s("x"), &s("y"))).detail,
+            "in left: x; in right: y"
         );
     }
 

@@ -214,12 +214,16 @@ impl<'r> Engine<'r> {
         }
 
         for pair in pairs {
+            self.check_absent(&mut out, pair, left_env, right_env);
             match (pair.left, pair.right) {
                 (Some(l), Some(r)) => {
                     out.compared_resources += 1;
                     let names: BTreeSet<&String> =
                         l.attributes.keys().chain(r.attributes.keys()).collect();
                     for name in names {
+                        if self.absent_rule(pair.rtype(), name).is_some() {
+                            continue;
+                        }
                         let lv = l.attributes.get(name).unwrap_or(&Value::Null);
                         let rv = r.attributes.get(name).unwrap_or(&Value::Null);
                         self.walk(&mut out, pair, name, lv, rv, left_env, right_env, None);
@@ -266,6 +270,49 @@ impl<'r> Engine<'r> {
         }
         out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         out
+    }
+
+    /// A top-level attribute judged by an `absent` rule, if any.
+    fn absent_rule(&self, rtype: &str, name: &str) -> Option<&Rule> {
+        self.resolve(rtype, name)
+            .filter(|r| r.compare == Comparator::Absent)
+    }
+
+    /// `absent` rules judge each side on its own, so they run for every
+    /// pair, one-sided or not, and report a value both sides share (an
+    /// unpinned module in both environments is still unpinned).
+    fn check_absent(&self, out: &mut Outcomes, pair: &Pair, left_env: &str, right_env: &str) {
+        let rtype = pair.rtype();
+        let names: BTreeSet<&String> = pair
+            .left
+            .iter()
+            .chain(pair.right.iter())
+            .flat_map(|r| r.attributes.keys())
+            .collect();
+        for name in names {
+            let Some(rule) = self.absent_rule(rtype, name) else {
+                continue;
+            };
+            out.compared_attributes += 1;
+            let side = |r: Option<&Resource>| r.and_then(|r| r.attributes.get(name)).cloned();
+            let lv = side(pair.left).unwrap_or(Value::Null);
+            let rv = side(pair.right).unwrap_or(Value::Null);
+            if let Outcome::Differ(d) = compare::compare(rule, &lv, &rv) {
+                let mut f = self.finding(
+                    rule,
+                    d.severity,
+                    pair.key(),
+                    rtype,
+                    Some(name),
+                    (!lv.is_null()).then(|| lv.display()),
+                    (!rv.is_null()).then(|| rv.display()),
+                    name_sides(&d.detail, left_env, right_env),
+                    None,
+                );
+                f.locations = locations(pair, Some(name), left_env, right_env);
+                out.findings.push(f);
+            }
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -386,6 +433,8 @@ impl<'r> Engine<'r> {
             expected,
             status: None,
             waiver: None,
+            between: None,
+            label: None,
         }
     }
 }
@@ -523,6 +572,73 @@ mod tests {
         );
         assert!(e.resolve("aws_vpc", "tags.Owner").is_none());
         assert!(e.has_deeper("aws_vpc", "tags"));
+    }
+
+    #[test]
+    fn absent_rules_report_a_value_both_sides_share() {
+        use crate::model::{Location, Resource};
+        let rules = vec![
+            rule("catch-all", &["*"], &["*"], Comparator::Equal),
+            rule(
+                "unpinned",
+                &["module_call"],
+                &["unpinned"],
+                Comparator::Absent,
+            ),
+        ];
+        let mut call = Resource::new("module.waf", "module_call", Location::default());
+        call.attributes
+            .insert("unpinned".into(), Value::str("no ?ref="));
+        let pinned = Resource::new("module.waf", "module_call", Location::default());
+        let e = Engine::new(&rules);
+        let both = e.run(
+            &[Pair {
+                left: Some(&call),
+                right: Some(&call),
+            }],
+            "staging",
+            "prod",
+        );
+        assert_eq!(both.findings.len(), 1, "{:?}", both.findings);
+        assert_eq!(both.findings[0].rule, "unpinned");
+        assert_eq!(both.findings[0].message, "in staging and prod: no ?ref=");
+        let one = e.run(
+            &[Pair {
+                left: Some(&pinned),
+                right: Some(&call),
+            }],
+            "staging",
+            "prod",
+        );
+        assert_eq!(one.findings.len(), 1, "{:?}", one.findings);
+        assert_eq!(one.findings[0].left, None);
+        assert_eq!(one.findings[0].message, "in prod: no ?ref=");
+        let only_left = e.run(
+            &[Pair {
+                left: Some(&call),
+                right: None,
+            }],
+            "staging",
+            "prod",
+        );
+        // With the catch-all's `@present` finding ("only in staging").
+        assert!(
+            only_left
+                .findings
+                .iter()
+                .any(|f| f.rule == "unpinned" && f.message == "in staging: no ?ref="),
+            "{:?}",
+            only_left.findings
+        );
+        let none = e.run(
+            &[Pair {
+                left: Some(&pinned),
+                right: Some(&pinned),
+            }],
+            "staging",
+            "prod",
+        );
+        assert!(none.findings.is_empty(), "{:?}", none.findings);
     }
 
     #[test]

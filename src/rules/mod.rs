@@ -32,6 +32,9 @@ pub enum Comparator {
     Family,
     /// Present in both environments.
     Present,
+    /// Unset in every environment: a value is a finding on its own, even
+    /// when both environments hold the same one (an unpinned module).
+    Absent,
     /// An expected difference: listed at `info` with `--verbose`.
     Ignore,
 }
@@ -46,6 +49,7 @@ impl Comparator {
             Comparator::Shape => "shape",
             Comparator::Family => "family",
             Comparator::Present => "present",
+            Comparator::Absent => "absent",
             Comparator::Ignore => "ignore",
         }
     }

@@ -344,14 +344,19 @@ Pseudo attributes: `@present` (the resource exists in one environment only) \
 and `@count` (the number of instances of one `count`/`for_each` address). \
 Pseudo types: `terraform` (`required_version`), `terraform_provider` \
 (`source`, `version_constraint`, `locked_version`) and `module_call` \
-(`source`, `version`, `ref`, `source_kind`).
+(`source`, `version`, `ref`, `source_kind`; `unpinned_ref` and \
+`unpinned_version` say why a git or registry module is not pinned, \
+`source_expression` and `version_expression` hold an expression written \
+where Terraform wants a literal).
 
 Comparators: `equal` (after normalization), `version` (up to `level`: major, \
 minor or patch), `set` (order-free lists), `policy` (canonical IAM policy \
 documents), `shape` (same structure; CIDRs compare by prefix length), \
 `family` (instance classes: same family and architecture, size may differ), \
-`present` (exists in both) and `ignore` (an expected difference, listed at \
-`info` with `--verbose`).
+`present` (exists in both), `absent` (unset in every environment: a value is \
+reported for each environment that holds it, even when both hold the same \
+one) and `ignore` (an expected difference, listed at `info` with \
+`--verbose`).
 ";
 
 /// docs/rules.md: how rules work, then one section per category with each

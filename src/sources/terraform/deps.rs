@@ -133,3 +133,214 @@ fn constant(
 fn provider_record(fqn: &str, loc: Location) -> Resource {
     Resource::new(format!("provider[\"{fqn}\"]"), "terraform_provider", loc)
 }
+
+// ------------------------------------------------------------ module calls --
+
+/// Branch names that move: a `?ref=` naming one pins nothing.
+const MOVING_REFS: &[&str] = &[
+    "main",
+    "master",
+    "develop",
+    "development",
+    "dev",
+    "trunk",
+    "HEAD",
+];
+
+/// Why a module call's code can change between two `terraform init`s with
+/// the same source text, per kind of source, or `None` when it is pinned:
+/// `("unpinned_ref", why)` for git, `("unpinned_version", why)` for the
+/// registry. Local modules are part of the repository; other sources
+/// (archives, buckets) are not judged.
+pub fn module_pinning(
+    kind: &str,
+    source: &str,
+    version: Option<&Value>,
+) -> Option<(&'static str, String)> {
+    match kind {
+        "git" => match super::module::git_ref(source) {
+            None => Some((
+                "unpinned_ref",
+                "no ?ref=: each `terraform init` takes the default branch as it is that day".into(),
+            )),
+            Some(r) if MOVING_REFS.contains(&r.as_str()) => Some((
+                "unpinned_ref",
+                format!("?ref={r} names a branch, which moves"),
+            )),
+            Some(_) => None,
+        },
+        "registry" => match version {
+            None | Some(Value::Null) => Some((
+                "unpinned_version",
+                "no version: each `terraform init` installs the newest release".into(),
+            )),
+            Some(Value::String(c)) if c.trim().is_empty() => Some((
+                "unpinned_version",
+                "empty version: each `terraform init` installs the newest release".into(),
+            )),
+            Some(Value::String(c)) if has_upper_bound(c) == Some(false) => Some((
+                "unpinned_version",
+                format!("version `{c}` has no upper bound: `terraform init -upgrade` installs the newest release"),
+            )),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Op {
+    Eq,
+    Ne,
+    Gt,
+    Ge,
+    Lt,
+    Le,
+    Pessimistic,
+}
+
+/// One clause of a version constraint (`>= 1.2`, `~> 5.0`, `1.4.2`).
+#[derive(Debug, Clone)]
+struct Clause {
+    op: Op,
+    /// The parts as written (`~> 5.0` has two).
+    parts: Vec<u64>,
+    pre: String,
+}
+
+/// `1.2.3-beta` → ([1, 2, 3], "beta"); `None` when not a version.
+fn parse_version(text: &str) -> Option<(Vec<u64>, String)> {
+    let text = text.trim().trim_start_matches('v');
+    let (nums, pre) = match text.split_once(['-', '+']) {
+        Some((n, p)) => (n, p.to_string()),
+        None => (text, String::new()),
+    };
+    let parts: Option<Vec<u64>> = nums.split('.').map(|p| p.parse().ok()).collect();
+    let parts = parts?;
+    (!parts.is_empty() && parts.len() <= 4).then_some((parts, pre))
+}
+
+/// Terraform's constraint syntax: clauses separated by commas.
+fn parse_constraint(text: &str) -> Option<Vec<Clause>> {
+    let mut out = Vec::new();
+    for raw in text.split(',') {
+        let raw = raw.trim();
+        let (op, rest) = [
+            ("~>", Op::Pessimistic),
+            (">=", Op::Ge),
+            ("<=", Op::Le),
+            ("!=", Op::Ne),
+            ("=", Op::Eq),
+            (">", Op::Gt),
+            ("<", Op::Lt),
+        ]
+        .iter()
+        .find_map(|(p, op)| raw.strip_prefix(p).map(|r| (*op, r)))
+        .unwrap_or((Op::Eq, raw));
+        let (parts, pre) = parse_version(rest)?;
+        out.push(Clause { op, parts, pre });
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Whether a version constraint caps the versions it accepts (`= 1.2.0`,
+/// `~> 1.2`, `< 2.0`); `None` when it cannot be read.
+pub fn has_upper_bound(constraint: &str) -> Option<bool> {
+    let clauses = parse_constraint(constraint)?;
+    Some(
+        clauses
+            .iter()
+            .any(|c| matches!(c.op, Op::Eq | Op::Lt | Op::Le | Op::Pessimistic)),
+    )
+}
+
+fn cmp_versions(a: &[u64], a_pre: &str, b: &[u64], b_pre: &str) -> std::cmp::Ordering {
+    let n = a.len().max(b.len()).max(3);
+    let get = |v: &[u64], i: usize| v.get(i).copied().unwrap_or(0);
+    for i in 0..n {
+        match get(a, i).cmp(&get(b, i)) {
+            std::cmp::Ordering::Equal => {}
+            other => return other,
+        }
+    }
+    match (a_pre.is_empty(), b_pre.is_empty()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        // A pre-release comes before its release.
+        (false, true) => std::cmp::Ordering::Less,
+        (true, false) => std::cmp::Ordering::Greater,
+        (false, false) => a_pre.cmp(b_pre),
+    }
+}
+
+/// Whether `version` meets `constraint`; `None` when either cannot be read.
+pub fn satisfies(version: &str, constraint: &str) -> Option<bool> {
+    use std::cmp::Ordering::*;
+    let (v, v_pre) = parse_version(version)?;
+    let clauses = parse_constraint(constraint)?;
+    Some(clauses.iter().all(|c| {
+        let ord = cmp_versions(&v, &v_pre, &c.parts, &c.pre);
+        match c.op {
+            Op::Eq => ord == Equal,
+            Op::Ne => ord != Equal,
+            Op::Gt => ord == Greater,
+            Op::Ge => ord != Less,
+            Op::Lt => ord == Less,
+            Op::Le => ord != Greater,
+            Op::Pessimistic => {
+                // `~> 1.2.3`: >= 1.2.3, < 1.3; `~> 1.2`: >= 1.2, < 2.
+                let mut upper: Vec<u64> =
+                    c.parts[..c.parts.len().saturating_sub(1).max(1)].to_vec();
+                if c.parts.len() == 1 {
+                    upper = vec![c.parts[0] + 1];
+                } else if let Some(last) = upper.last_mut() {
+                    *last += 1;
+                }
+                ord != Less && cmp_versions(&v, &v_pre, &upper, "") == Less
+            }
+        }
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constraints_bounds_and_satisfaction() {
+        assert_eq!(has_upper_bound(">= 5.0"), Some(false));
+        assert_eq!(has_upper_bound("> 1, != 1.4"), Some(false));
+        assert_eq!(has_upper_bound("~> 5.0"), Some(true));
+        assert_eq!(has_upper_bound("5.1.2"), Some(true));
+        assert_eq!(has_upper_bound(">= 5.0, < 6.0"), Some(true));
+        assert_eq!(has_upper_bound("latest"), None);
+        assert_eq!(satisfies("5.1.2", "~> 5.0"), Some(true));
+        assert_eq!(satisfies("6.0.0", "~> 5.0"), Some(false));
+        assert_eq!(satisfies("5.1.9", "~> 5.1.2"), Some(true));
+        assert_eq!(satisfies("5.2.0", "~> 5.1.2"), Some(false));
+        assert_eq!(satisfies("2.0.0", "~> 1"), Some(false));
+        assert_eq!(satisfies("1.9.0", "~> 1"), Some(true));
+        assert_eq!(satisfies("1.4.0", ">= 1.2, != 1.4.0"), Some(false));
+        assert_eq!(satisfies("1.2.0", "1.2.0"), Some(true));
+        assert_eq!(satisfies("1.2.0-rc1", ">= 1.2.0"), Some(false));
+    }
+
+    #[test]
+    fn module_pinning_by_kind() {
+        let p = |k, s, v: Option<&str>| {
+            module_pinning(k, s, v.map(Value::str).as_ref()).map(|(a, _)| a)
+        };
+        assert_eq!(p("git", "git::https://x/y.git", None), Some("unpinned_ref"));
+        assert_eq!(
+            p("git", "github.com/x/y?ref=main", None),
+            Some("unpinned_ref")
+        );
+        assert_eq!(p("git", "github.com/x/y?ref=v1.2.0", None), None);
+        assert_eq!(p("registry", "a/b/aws", None), Some("unpinned_version"));
+        assert_eq!(
+            p("registry", "a/b/aws", Some(">= 5.0")),
+            Some("unpinned_version")
+        );
+        assert_eq!(p("registry", "a/b/aws", Some("~> 5.0")), None);
+        assert_eq!(p("local", "./m", None), None);
+    }
+}

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use hcl::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl::template::{Directive, Element, Strip, Template};
@@ -50,11 +51,58 @@ pub trait Resolver {
     /// Resolve `root` followed by `ops`. Returns the value and how many of
     /// the operators it consumed, or `None` when the name refers to
     /// something only known after apply (a resource attribute).
-    fn resolve(&self, root: &str, ops: &[TraversalOperator]) -> R<Option<(Value, usize)>>;
+    ///
+    /// The value is borrowed or shared where the resolver keeps it (input
+    /// variables, memoized locals and module outputs): the caller walks the
+    /// remaining operators on the borrow and copies only what it reaches.
+    /// `var.services["m07"].size` used to copy the whole map of services.
+    fn resolve<'r>(
+        &'r self,
+        root: &str,
+        ops: &[TraversalOperator],
+    ) -> R<Option<(Resolved<'r>, usize)>>;
 
     /// The directory relative paths in `file()` are resolved against
     /// (Terraform's working directory: the root module).
     fn base_dir(&self) -> &Path;
+
+    /// A template string, parsed. Resolvers that evaluate the same code
+    /// many times (a module's resources, once per instance) keep them.
+    fn template(&self, t: &hcl::expr::TemplateExpr) -> R<Arc<Template>> {
+        parse_template(t)
+    }
+}
+
+pub fn parse_template(t: &hcl::expr::TemplateExpr) -> R<Arc<Template>> {
+    Template::from_expr(t)
+        .map(Arc::new)
+        .map_err(|e| EvalErr::Soft(format!("invalid template: {e}")))
+}
+
+/// A value a [`Resolver`] found: borrowed from it, shared with its memo
+/// tables, or built for this one use.
+pub enum Resolved<'r> {
+    Borrowed(&'r Value),
+    Shared(Arc<Value>),
+    Owned(Value),
+}
+
+impl Resolved<'_> {
+    pub fn get(&self) -> &Value {
+        match self {
+            Resolved::Borrowed(v) => v,
+            Resolved::Shared(v) => v,
+            Resolved::Owned(v) => v,
+        }
+    }
+
+    pub fn into_value(self) -> Value {
+        match self {
+            Resolved::Borrowed(v) => v.clone(),
+            Resolved::Shared(v) => Arc::try_unwrap(v).unwrap_or_else(|v| (*v).clone()),
+            Resolved::Owned(v) => v,
+        }
+    }
 }
 
 /// An evaluation scope: a resolver plus local bindings (`each`, `count`,
@@ -144,8 +192,7 @@ impl<'a> Scope<'a> {
                 Ok(Value::Map(out))
             }
             Expression::TemplateExpr(t) => {
-                let template = Template::from_expr(t)
-                    .map_err(|e| EvalErr::Soft(format!("invalid template: {e}")))?;
+                let template = self.resolver.template(t)?;
                 self.eval_template_value(&template)
             }
             Expression::Variable(v) => self.eval_traversal(expr, v.as_str(), &[]),
@@ -228,13 +275,106 @@ impl<'a> Scope<'a> {
         if self.isolated {
             return soft(format!("unknown variable `{root}` in template"));
         }
-        match self.resolver.resolve(root, ops)? {
-            Some((value, consumed)) => {
+        let resolver = self.resolver;
+        match resolver.resolve(root, ops)? {
+            Some((Resolved::Owned(value), consumed)) => {
                 let rest = ops.get(consumed..).unwrap_or(&[]);
                 self.apply_ops(whole, value, rest)
             }
+            Some((value, consumed)) => {
+                let rest = ops.get(consumed..).unwrap_or(&[]);
+                self.apply_ops_ref(whole, value.get(), rest)
+            }
             None => Ok(unknown(whole)),
         }
+    }
+
+    /// The rest of a traversal applied to a symbolic value, written into
+    /// one string. Keeps the reference precise: `aws_subnet.private`
+    /// indexed by a known key reads `aws_subnet.private["a"].id`.
+    fn extend_unknown(
+        &mut self,
+        whole: &Expression,
+        text: &str,
+        ops: &[TraversalOperator],
+    ) -> R<Value> {
+        use std::fmt::Write as _;
+        let mut out = String::with_capacity(text.len() + 16 * ops.len());
+        out.push_str(text);
+        for op in ops {
+            match op {
+                TraversalOperator::GetAttr(name) => {
+                    out.push('.');
+                    out.push_str(name.as_str());
+                }
+                TraversalOperator::LegacyIndex(n) => {
+                    let _ = write!(out, "[{n}]");
+                }
+                TraversalOperator::Index(idx) => match self.eval(idx)? {
+                    Value::String(k) => {
+                        out.push('[');
+                        out.push_str(&serde_json::Value::String(k).to_string());
+                        out.push(']');
+                    }
+                    Value::Number(n) => {
+                        out.push('[');
+                        out.push_str(&crate::model::value::format_number(n));
+                        out.push(']');
+                    }
+                    _ => return Ok(unknown(whole)),
+                },
+                // Keep going: `aws_subnet.x[*].id`, not the text of the
+                // whole expression (which may name a local).
+                TraversalOperator::AttrSplat | TraversalOperator::FullSplat => out.push_str("[*]"),
+            }
+        }
+        Ok(Value::Unknown(out))
+    }
+
+    /// [`Scope::apply_ops`] on a borrowed value: attribute access and
+    /// indexing walk the borrow; only the part reached is copied. Anything
+    /// else (splats, symbolic values, errors) continues on a copy of the
+    /// current part, with the same results as the owned walk.
+    fn apply_ops_ref(
+        &mut self,
+        whole: &Expression,
+        base: &Value,
+        ops: &[TraversalOperator],
+    ) -> R<Value> {
+        let mut cur = base;
+        for (i, op) in ops.iter().enumerate() {
+            let next = match (op, cur) {
+                (_, Value::Unknown(text)) => return self.extend_unknown(whole, text, &ops[i..]),
+                (TraversalOperator::GetAttr(name), Value::Map(m)) => m.get(name.as_str()),
+                (TraversalOperator::LegacyIndex(n), Value::List(items)) => {
+                    usize::try_from(*n).ok().and_then(|n| items.get(n))
+                }
+                (TraversalOperator::Index(idx), Value::List(_) | Value::Map(_)) => {
+                    let key = self.eval(idx)?;
+                    let found = match (cur, &key) {
+                        (Value::List(items), Value::Number(n)) if *n >= 0.0 && n.fract() == 0.0 => {
+                            items.get(*n as usize)
+                        }
+                        (Value::Map(m), Value::String(k)) => m.get(k.as_str()),
+                        _ => None,
+                    };
+                    match found {
+                        Some(v) => Some(v),
+                        // Errors, conversions and unknown keys: as the owned walk.
+                        None => {
+                            let v = index(whole, cur.clone(), &key)?;
+                            return self.apply_ops(whole, v, &ops[i + 1..]);
+                        }
+                    }
+                }
+                _ => None,
+            };
+            match next {
+                Some(v) => cur = v,
+                None => return self.apply_ops(whole, cur.clone(), &ops[i..]),
+            }
+        }
+        Ok(cur.clone())
     }
 
     /// Apply attribute access, indexing and splats.
@@ -247,28 +387,7 @@ impl<'a> Scope<'a> {
         let mut cur = base;
         for (i, op) in ops.iter().enumerate() {
             if let Value::Unknown(text) = &cur {
-                // Keep the symbolic reference precise: `aws_subnet.private`
-                // indexed by a known key reads `aws_subnet.private["a"].id`.
-                cur = match op {
-                    TraversalOperator::GetAttr(name) => Value::Unknown(format!("{text}.{name}")),
-                    TraversalOperator::LegacyIndex(n) => Value::Unknown(format!("{text}[{n}]")),
-                    TraversalOperator::Index(idx) => match self.eval(idx)? {
-                        Value::String(k) => {
-                            Value::Unknown(format!("{text}[{}]", serde_json::Value::String(k)))
-                        }
-                        Value::Number(n) => Value::Unknown(format!(
-                            "{text}[{}]",
-                            crate::model::value::format_number(n)
-                        )),
-                        _ => return Ok(unknown(whole)),
-                    },
-                    // Keep going: `aws_subnet.x[*].id`, not the text of the
-                    // whole expression (which may name a local).
-                    TraversalOperator::AttrSplat | TraversalOperator::FullSplat => {
-                        Value::Unknown(format!("{text}[*]"))
-                    }
-                };
-                continue;
+                return self.extend_unknown(whole, text, &ops[i..]);
             }
             cur = match op {
                 TraversalOperator::GetAttr(name) => match cur {
@@ -943,11 +1062,15 @@ mod tests {
 
     struct Vars(BTreeMap<String, Value>, PathBuf);
     impl Resolver for Vars {
-        fn resolve(&self, root: &str, ops: &[TraversalOperator]) -> R<Option<(Value, usize)>> {
+        fn resolve<'r>(
+            &'r self,
+            root: &str,
+            ops: &[TraversalOperator],
+        ) -> R<Option<(Resolved<'r>, usize)>> {
             match root {
                 "var" => match ops.first() {
                     Some(TraversalOperator::GetAttr(n)) => Ok(Some((
-                        self.0.get(n.as_str()).cloned().unwrap_or(Value::Null),
+                        Resolved::Owned(self.0.get(n.as_str()).cloned().unwrap_or(Value::Null)),
                         1,
                     ))),
                     _ => soft("bad var"),

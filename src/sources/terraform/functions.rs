@@ -208,6 +208,11 @@ fn legacy_map(name: &str, a: &[Value]) -> Result<Value, FnError> {
 
 /// Call the pure built-in function `name`.
 pub fn call(name: &str, args: Vec<Value>) -> Result<Value, FnError> {
+    if name == "merge" {
+        // Takes its arguments by value: `merge(local.tags, {...})` on every
+        // resource used to copy every tag twice.
+        return merge(name, args);
+    }
     let a = args.as_slice();
     match name {
         // --- numbers -------------------------------------------------------
@@ -253,7 +258,6 @@ pub fn call(name: &str, args: Vec<Value>) -> Result<Value, FnError> {
             let m = map(name, one_arg(name, a)?)?;
             Ok(Value::List(m.values().cloned().collect()))
         }
-        "merge" => merge(name, a),
         "concat" => {
             let mut out = Vec::new();
             for v in a {
@@ -1132,14 +1136,22 @@ fn lookup(name: &str, a: &[Value]) -> Result<Value, FnError> {
     }
 }
 
-fn merge(name: &str, a: &[Value]) -> Result<Value, FnError> {
+fn merge(name: &str, a: Vec<Value>) -> Result<Value, FnError> {
+    // Every argument is checked first, as before: an unknown or a non-map
+    // anywhere decides the result whatever comes after it.
+    for v in &a {
+        if !v.is_null() {
+            map(name, v)?;
+        }
+    }
     let mut out = BTreeMap::new();
     for v in a {
-        if v.is_null() {
-            continue;
-        }
-        for (k, val) in map(name, v)? {
-            out.insert(k.clone(), val.clone());
+        if let Value::Map(m) = v {
+            if out.is_empty() {
+                out = m;
+            } else {
+                out.extend(m);
+            }
         }
     }
     Ok(Value::Map(out))
@@ -1528,13 +1540,23 @@ fn uuidv5(name: &str, namespace: &str, value: &str) -> Result<String, FnError> {
 // ---------------------------------------------------------------------------
 // format / formatlist: Go's fmt verbs as cty implements them.
 
-#[derive(Default)]
+#[derive(Default, PartialEq, Eq)]
 struct Flags {
     minus: bool,
     plus: bool,
     sharp: bool,
     space: bool,
     zero: bool,
+}
+
+impl Flags {
+    const PLAIN: Flags = Flags {
+        minus: false,
+        plus: false,
+        sharp: false,
+        space: false,
+        zero: false,
+    };
 }
 
 /// Widths beyond this are refused so a format string cannot make us
@@ -1619,6 +1641,14 @@ fn format_string(name: &str, spec: &str, args: &[Value]) -> Result<String, FnErr
             )
         })?;
         next_arg += 1;
+        // The common case, `%s` of a string with no width or flags: copied
+        // as it is (what format_verb and pad would give, without the copies).
+        if let (Value::String(s), 's' | 'v', None, None, true) =
+            (arg, verb, width, precision, flags == Flags::PLAIN)
+        {
+            out.push_str(s);
+            continue;
+        }
         let (sign, body, numeric) = format_verb(name, verb, &flags, precision, arg)?;
         out.push_str(&pad(&sign, &body, numeric, width.unwrap_or(0), &flags));
     }

@@ -2,15 +2,20 @@
 //! calls) with its variables, as Terraform would for one environment, into a
 //! [`Snapshot`].
 //!
-//! Layout: [`parse`] turns files into a spanned IR, [`files`] groups a
+//! Layout: [`parse`] turns files into a spanned IR ([`json`] does the same
+//! for `*.tf.json`), [`files`] groups a
 //! directory's blocks, [`module`] evaluates one module instance with
 //! [`eval`] and [`functions`], [`vars`] reads tfvars in Terraform's order,
-//! [`deps`] reads `required_version`, providers and the lock file.
+//! [`deps`] reads `required_version`, providers and the lock file,
+//! [`manifest`] finds registry and git modules `terraform init` installed.
 
 pub mod deps;
 pub mod eval;
+pub mod fastparse;
 pub mod files;
 pub mod functions;
+pub mod json;
+pub mod manifest;
 pub mod module;
 pub mod parse;
 pub mod policy;
@@ -63,8 +68,16 @@ pub struct Loader {
     pub root: PathBuf,
     pub base: PathBuf,
     pub workspace: String,
+    /// `.terraform/modules/modules.json` of the root, when there is one.
+    pub manifest: Option<manifest::Manifest>,
     defs: Mutex<HashMap<PathBuf, Arc<files::ModuleDef>>>,
     out: Mutex<Collected>,
+    /// Parsed template strings, by the address of their expression in the
+    /// parsed modules (alive, so unique, for the whole load); the text is
+    /// kept too and compared on every hit, so an expression that is not
+    /// from the modules (a `templatefile`'s) can never get another's
+    /// template.
+    templates: Mutex<HashMap<usize, (hcl::expr::TemplateExpr, Arc<hcl::template::Template>)>>,
 }
 
 #[derive(Default)]
@@ -84,6 +97,23 @@ impl Loader {
 
     pub fn gap(&self, gap: CoverageGap) {
         self.lock().coverage.push(gap);
+    }
+
+    /// Where the non-local module call `key` (`waf`, `app.waf`) was
+    /// installed, or why its inside cannot be read (a coverage reason).
+    pub fn installed_module(
+        &self,
+        key: &str,
+        source: &str,
+        version: Option<&str>,
+    ) -> Result<PathBuf, String> {
+        match &self.manifest {
+            Some(m) => m.installed(key, source, version),
+            None => Err(format!(
+                "module source `{source}` is not local and not installed here (no {}): its inside was not expanded (only the call is compared)",
+                manifest::MANIFEST
+            )),
+        }
     }
 
     pub fn add_resource(&self, r: Resource) {
@@ -150,6 +180,30 @@ impl Loader {
         });
     }
 
+    /// A template string of the parsed code, parsed once per load.
+    pub fn template(
+        &self,
+        t: &hcl::expr::TemplateExpr,
+    ) -> Result<Arc<hcl::template::Template>, eval::EvalErr> {
+        let key = t as *const hcl::expr::TemplateExpr as usize;
+        if let Some((text, template)) = self
+            .templates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            if text == t {
+                return Ok(template.clone());
+            }
+        }
+        let template = eval::parse_template(t)?;
+        self.templates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, (t.clone(), template.clone()));
+        Ok(template)
+    }
+
     pub fn parsed_bytes(&self) -> usize {
         self.defs
             .lock()
@@ -181,27 +235,51 @@ pub fn load_with_stats(opts: &Options) -> Result<(Snapshot, usize), TfError> {
     // locals, modules calling modules). It runs on a thread with a large
     // stack so real code never gets near the limit; `module.rs` still bounds
     // the depth so hostile input ends in an error, not an overflow.
-    std::thread::scope(|scope| {
-        match std::thread::Builder::new()
-            .name("parity-terraform".into())
-            .stack_size(EVAL_THREAD_STACK)
-            .spawn_scoped(scope, || {
-                module::set_stack_budget(EVAL_THREAD_STACK);
-                load_on_this_thread(opts)
-            }) {
-            Ok(handle) => handle.join().unwrap_or_else(|_| {
-                Err(TfError::Fatal(
-                    "internal error while evaluating Terraform (please report it)".into(),
-                ))
-            }),
-            // No thread to be had: evaluate here, with the smaller stack.
-            Err(_) => load_on_this_thread(opts),
-        }
-    })
+    //
+    // The threads are those of a pool of our own (one per core), which
+    // also parses module directories and evaluates independent module
+    // calls in parallel.
+    let internal =
+        || TfError::Fatal("internal error while evaluating Terraform (please report it)".into());
+    match eval_pool() {
+        Some(pool) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.install(|| load_on_this_thread(opts))
+        }))
+        .unwrap_or_else(|_| Err(internal())),
+        // No threads to be had: one thread with a large stack, or here.
+        None => std::thread::scope(|scope| {
+            match std::thread::Builder::new()
+                .name("parity-terraform".into())
+                .stack_size(EVAL_THREAD_STACK)
+                .spawn_scoped(scope, || {
+                    module::set_stack_budget(EVAL_THREAD_STACK);
+                    load_on_this_thread(opts)
+                }) {
+                Ok(handle) => handle.join().unwrap_or_else(|_| Err(internal())),
+                Err(_) => load_on_this_thread(opts),
+            }
+        }),
+    }
 }
 
-/// Stack of the evaluation thread.
+/// Stack of each evaluation thread (address space; pages are only touched
+/// as deep evaluations need them).
 const EVAL_THREAD_STACK: usize = 256 << 20;
+
+/// The evaluation pool, built on first use; `None` if the system refuses
+/// threads.
+fn eval_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("parity-eval-{i}"))
+            .stack_size(EVAL_THREAD_STACK)
+            .start_handler(|_| module::set_stack_budget(EVAL_THREAD_STACK))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
 
 fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
     if !opts.root.is_dir() {
@@ -211,8 +289,10 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
         root: opts.root.clone(),
         base: opts.base.clone(),
         workspace: opts.workspace.clone(),
+        manifest: manifest::read(&opts.root, &opts.base)?,
         defs: Mutex::default(),
         out: Mutex::default(),
+        templates: Mutex::default(),
     };
     let def = loader.module_def(&opts.root)?;
     if def.bytes == 0
@@ -246,6 +326,24 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
         .sort_by(|a, b| a.address.cmp(&b.address));
     snapshot.coverage.sort();
     snapshot.coverage.dedup();
+    // Module calls are evaluated in parallel, so a secret one of them
+    // declares may be known to another's evaluation or not yet: take every
+    // secret out of every symbolic value once more, with all of them known,
+    // so the result never depends on timing.
+    let patterns = module::scrub_patterns(&collected.secrets);
+    if !patterns.is_empty() {
+        for r in snapshot
+            .resources
+            .iter_mut()
+            .chain(snapshot.dependencies.iter_mut())
+        {
+            for v in r.attributes.values_mut() {
+                if v.contains_unknown() {
+                    *v = module::scrub_unknowns(std::mem::replace(v, Value::Null), &patterns);
+                }
+            }
+        }
+    }
     crate::normalize::redact(&mut snapshot, &collected.secrets);
     Ok((snapshot, bytes))
 }

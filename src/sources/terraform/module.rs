@@ -9,10 +9,11 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::{Mutex, MutexGuard};
 
 use hcl::expr::TraversalOperator;
 
-use super::eval::{expr_text, EvalErr, Resolver, Scope};
+use super::eval::{expr_text, EvalErr, Resolved, Resolver, Scope};
 use super::files::{display, lexical, Located, ModuleDef};
 use super::parse::{Attribute, Block, Body};
 use super::{types, Loader, TfError};
@@ -52,6 +53,10 @@ pub(super) fn set_stack_budget(stack_size: usize) {
 }
 
 thread_local! {
+    /// What this thread is evaluating, innermost last, as (instance, key):
+    /// a key already on it is a cycle. Per thread, because module calls
+    /// are evaluated in parallel (see `Instance::run_module_calls`).
+    static EVAL_STACK: RefCell<Vec<(usize, String)>> = const { RefCell::new(Vec::new()) };
     /// Evaluations in progress on this thread, across all module instances.
     static EVAL_DEPTH: Cell<usize> = const { Cell::new(0) };
     /// Stack address of the outermost evaluation in progress.
@@ -67,6 +72,26 @@ fn stack_address() -> usize {
     std::hint::black_box(&marker) as *const u8 as usize
 }
 
+/// What references to resources evaluate to, by type and name.
+type Skeletons = BTreeMap<String, BTreeMap<String, Option<Arc<Value>>>>;
+
+/// A memo table shared by the threads evaluating one module instance.
+/// Never held while evaluating: look up, or insert a finished value.
+#[derive(Default)]
+struct Memo<T>(Mutex<T>);
+
+impl<T> Memo<T> {
+    fn borrow(&self) -> MutexGuard<'_, T> {
+        // A panic while the lock was held already failed the load; the
+        // table itself is consistent (values are inserted whole).
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn borrow_mut(&self) -> MutexGuard<'_, T> {
+        self.borrow()
+    }
+}
+
 pub struct Instance<'l> {
     pub loader: &'l Loader,
     pub def: Arc<ModuleDef>,
@@ -75,17 +100,19 @@ pub struct Instance<'l> {
     /// `path.module` as Terraform shows it (relative to the root).
     pub path_module: String,
     pub vars: BTreeMap<String, Value>,
-    locals: RefCell<BTreeMap<String, Value>>,
-    modules: RefCell<BTreeMap<String, Value>>,
-    docs: RefCell<BTreeMap<String, Value>>,
+    locals: Memo<BTreeMap<String, Arc<Value>>>,
+    modules: Memo<BTreeMap<String, Arc<Value>>>,
+    docs: Memo<BTreeMap<String, Arc<Value>>>,
     /// Instances of each resource block, by `type.name` (`data.type.name`).
-    instance_cache: RefCell<BTreeMap<String, Vec<InstanceKey>>>,
+    instance_cache: Memo<BTreeMap<String, Arc<[InstanceKey]>>>,
     /// What a reference to each resource evaluates to, built once: a
     /// counted resource referenced by `count.index` would otherwise be
     /// rebuilt for each of its instances.
-    skeletons: RefCell<BTreeMap<(String, String, bool), Option<Value>>>,
-    stack: RefCell<Vec<String>>,
+    skeletons: Memo<[Skeletons; 2]>,
     pub depth: usize,
+    /// The path of module call names from the root (`app.waf`), as
+    /// `.terraform/modules/modules.json` keys installed modules.
+    pub module_key: String,
 }
 
 impl<'l> Instance<'l> {
@@ -106,13 +133,13 @@ impl<'l> Instance<'l> {
             prefix,
             path_module,
             vars,
-            locals: RefCell::default(),
-            modules: RefCell::default(),
-            docs: RefCell::default(),
-            instance_cache: RefCell::default(),
-            skeletons: RefCell::default(),
-            stack: RefCell::default(),
+            locals: Memo::default(),
+            modules: Memo::default(),
+            docs: Memo::default(),
+            instance_cache: Memo::default(),
+            skeletons: Memo::default(),
             depth,
+            module_key: String::new(),
         }
     }
 
@@ -205,11 +232,7 @@ impl<'l> Instance<'l> {
             }
             self.expand_resource(block, true)?;
         }
-        for block in &self.def.modules {
-            if let Some(name) = block.item.labels.first() {
-                self.module(name).map_err(|e| self.fatal(e))?;
-            }
-        }
+        self.run_module_calls()?;
         let mut outputs = BTreeMap::new();
         for out in &self.def.outputs {
             let Some(name) = out.item.labels.first() else {
@@ -230,6 +253,190 @@ impl<'l> Instance<'l> {
             outputs.insert(name.clone(), value);
         }
         Ok(Value::Map(outputs))
+    }
+
+    /// Module calls, independent ones in parallel. When they run, locals
+    /// and resources are already evaluated (and memoized), so all a call
+    /// can still wait on is another call: a `module.X` in its arguments,
+    /// directly or through a `data "aws_iam_policy_document"` (evaluated
+    /// where used). Calls run in waves, each wave the calls whose module
+    /// references are all done; calls whose arguments could not be read,
+    /// or that form a cycle, run one by one at the end, in order, as they
+    /// always did (so a cycle is reported the same way).
+    fn run_module_calls(&self) -> Result<(), TfError> {
+        use rayon::prelude::*;
+        let mut pending: Vec<(&str, ModuleDeps)> = Vec::new();
+        for block in &self.def.modules {
+            if let Some(name) = block.item.labels.first() {
+                let mut deps = ModuleDeps::default();
+                self.module_refs_in_body(&block.item.body, &mut deps, &mut Vec::new());
+                pending.push((name.as_str(), deps));
+            }
+        }
+        let declared: std::collections::BTreeSet<&str> =
+            pending.iter().map(|(name, _)| *name).collect();
+        let mut done: std::collections::BTreeSet<String> =
+            self.modules.borrow().keys().cloned().collect();
+        while !pending.is_empty() {
+            let (ready, rest): (Vec<_>, Vec<_>) = pending.into_iter().partition(|(_, deps)| {
+                deps.readable
+                    && deps
+                        .modules
+                        .iter()
+                        .all(|d| done.contains(d) || !declared.contains(d.as_str()))
+            });
+            if ready.is_empty() {
+                for (name, _) in &rest {
+                    self.module(name).map_err(|e| self.fatal(e))?;
+                }
+                break;
+            }
+            // In declaration order, so the error reported is always the same.
+            let results: Vec<Result<Arc<Value>, EvalErr>> = if ready.len() == 1 {
+                ready.iter().map(|(name, _)| self.module(name)).collect()
+            } else {
+                ready
+                    .par_iter()
+                    .map(|(name, _)| self.module(name))
+                    .collect()
+            };
+            for r in results {
+                r.map_err(|e| self.fatal(e))?;
+            }
+            done.extend(ready.iter().map(|(name, _)| name.to_string()));
+            pending = rest;
+        }
+        Ok(())
+    }
+
+    /// The module calls a body refers to (see [`Instance::run_module_calls`]).
+    fn module_refs_in_body(&self, body: &Body, deps: &mut ModuleDeps, docs_seen: &mut Vec<String>) {
+        for attr in &body.attributes {
+            self.module_refs(&attr.expr, deps, docs_seen);
+        }
+        for block in &body.blocks {
+            self.module_refs_in_body(&block.body, deps, docs_seen);
+        }
+    }
+
+    fn module_refs(
+        &self,
+        expr: &hcl::Expression,
+        deps: &mut ModuleDeps,
+        docs_seen: &mut Vec<String>,
+    ) {
+        use hcl::Expression as E;
+        match expr {
+            E::Null | E::Bool(_) | E::Number(_) | E::String(_) | E::Variable(_) => {}
+            E::Array(items) => items
+                .iter()
+                .for_each(|i| self.module_refs(i, deps, docs_seen)),
+            E::Object(object) => {
+                for (key, value) in object {
+                    if let hcl::ObjectKey::Expression(k) = key {
+                        self.module_refs(k, deps, docs_seen);
+                    }
+                    self.module_refs(value, deps, docs_seen);
+                }
+            }
+            E::TemplateExpr(t) => match hcl::template::Template::from_expr(t) {
+                Ok(template) => self.module_refs_in_template(&template, deps, docs_seen),
+                Err(_) => deps.readable = false,
+            },
+            E::Traversal(t) => {
+                if let E::Variable(root) = &t.expr {
+                    let attr = |i: usize| match t.operators.get(i) {
+                        Some(TraversalOperator::GetAttr(name)) => Some(name.as_str()),
+                        _ => None,
+                    };
+                    match (root.as_str(), attr(0)) {
+                        ("module", Some(name)) => {
+                            deps.modules.insert(name.to_string());
+                        }
+                        ("data", Some("aws_iam_policy_document")) => {
+                            if let Some(doc) = attr(1) {
+                                if !docs_seen.iter().any(|d| d == doc) {
+                                    docs_seen.push(doc.to_string());
+                                    let block = self.def.data.iter().find(|b| {
+                                        b.item.labels.first().map(String::as_str)
+                                            == Some("aws_iam_policy_document")
+                                            && b.item.labels.get(1).map(String::as_str) == Some(doc)
+                                    });
+                                    if let Some(block) = block {
+                                        self.module_refs_in_body(&block.item.body, deps, docs_seen);
+                                    }
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                } else {
+                    self.module_refs(&t.expr, deps, docs_seen);
+                }
+                for op in &t.operators {
+                    if let TraversalOperator::Index(i) = op {
+                        self.module_refs(i, deps, docs_seen);
+                    }
+                }
+            }
+            E::FuncCall(call) => call
+                .args
+                .iter()
+                .for_each(|a| self.module_refs(a, deps, docs_seen)),
+            E::Parenthesis(inner) => self.module_refs(inner, deps, docs_seen),
+            E::Conditional(c) => {
+                self.module_refs(&c.cond_expr, deps, docs_seen);
+                self.module_refs(&c.true_expr, deps, docs_seen);
+                self.module_refs(&c.false_expr, deps, docs_seen);
+            }
+            E::Operation(op) => match op.as_ref() {
+                hcl::expr::Operation::Unary(u) => self.module_refs(&u.expr, deps, docs_seen),
+                hcl::expr::Operation::Binary(b) => {
+                    self.module_refs(&b.lhs_expr, deps, docs_seen);
+                    self.module_refs(&b.rhs_expr, deps, docs_seen);
+                }
+            },
+            E::ForExpr(f) => {
+                self.module_refs(&f.collection_expr, deps, docs_seen);
+                if let Some(k) = &f.key_expr {
+                    self.module_refs(k, deps, docs_seen);
+                }
+                self.module_refs(&f.value_expr, deps, docs_seen);
+                if let Some(c) = &f.cond_expr {
+                    self.module_refs(c, deps, docs_seen);
+                }
+            }
+            // A kind of expression this walk does not know: run it last.
+            _ => deps.readable = false,
+        }
+    }
+
+    fn module_refs_in_template(
+        &self,
+        template: &hcl::template::Template,
+        deps: &mut ModuleDeps,
+        docs_seen: &mut Vec<String>,
+    ) {
+        use hcl::template::{Directive, Element};
+        for el in template.elements() {
+            match el {
+                Element::Literal(_) => {}
+                Element::Interpolation(i) => self.module_refs(&i.expr, deps, docs_seen),
+                Element::Directive(d) => match d.as_ref() {
+                    Directive::If(i) => {
+                        self.module_refs(&i.cond_expr, deps, docs_seen);
+                        self.module_refs_in_template(&i.true_template, deps, docs_seen);
+                        if let Some(f) = &i.false_template {
+                            self.module_refs_in_template(f, deps, docs_seen);
+                        }
+                    }
+                    Directive::For(f) => {
+                        self.module_refs(&f.collection_expr, deps, docs_seen);
+                        self.module_refs_in_template(&f.template, deps, docs_seen);
+                    }
+                },
+            }
+        }
     }
 
     fn gap(&self, what: &str, reason: String) {
@@ -268,19 +475,21 @@ impl<'l> Instance<'l> {
     /// Evaluate an attribute; a soft error is recorded as a coverage gap
     /// and the value stays symbolic.
     fn eval_attr(&self, attr: &Attribute, file: &str, scope: &mut Scope) -> Result<Value, TfError> {
-        self.eval_expr(&attr.expr, &format!("{file}:{}", attr.line), scope)
+        // The location is only written out when something goes wrong: it
+        // used to be formatted for every attribute evaluated.
+        self.eval_expr(&attr.expr, &FileLine(file, attr.line), scope)
     }
 
     fn eval_expr(
         &self,
         expr: &hcl::Expression,
-        loc: &str,
+        loc: &dyn std::fmt::Display,
         scope: &mut Scope,
     ) -> Result<Value, TfError> {
         match scope.eval(expr) {
             Ok(v) => Ok(self.scrub(v)),
             Err(EvalErr::Soft(message)) => {
-                self.gap(loc, message);
+                self.gap(&loc.to_string(), message);
                 Ok(Value::Unknown(expr_text(expr)))
             }
             Err(EvalErr::UnknownFunction(name)) => Err(TfError::UnknownFunction {
@@ -298,18 +507,7 @@ impl<'l> Instance<'l> {
         if !v.contains_unknown() {
             return v;
         }
-        let secrets: Vec<String> = self
-            .loader
-            .lock()
-            .secrets
-            .iter()
-            .filter(|s| s.len() >= 6)
-            .flat_map(|s| {
-                let quoted = serde_json::Value::String(s.clone()).to_string();
-                let inner = quoted[1..quoted.len() - 1].to_string();
-                [s.clone(), inner]
-            })
-            .collect();
+        let secrets = scrub_patterns(&self.loader.lock().secrets);
         if secrets.is_empty() {
             return v;
         }
@@ -323,11 +521,20 @@ impl<'l> Instance<'l> {
         loc: &str,
         f: impl FnOnce() -> Result<T, EvalErr>,
     ) -> Result<T, EvalErr> {
+        let id = self as *const Self as usize;
+        let cycle = EVAL_STACK.with(|stack| {
+            let stack = stack.borrow();
+            let pos = stack.iter().position(|(i, k)| *i == id && *k == key)?;
+            let mut cycle: Vec<String> = stack[pos..]
+                .iter()
+                .filter(|(i, _)| *i == id)
+                .map(|(_, k)| k.clone())
+                .collect();
+            cycle.push(key.clone());
+            Some(cycle)
+        });
         {
-            let stack = self.stack.borrow();
-            if let Some(pos) = stack.iter().position(|k| *k == key) {
-                let mut cycle: Vec<String> = stack[pos..].to_vec();
-                cycle.push(key);
+            if let Some(cycle) = cycle {
                 // Terraform orders module calls output by output, so two
                 // modules may feed each other through different outputs.
                 // We evaluate a module call as a whole; where that makes a
@@ -361,14 +568,14 @@ impl<'l> Instance<'l> {
             )));
         }
         EVAL_DEPTH.with(|d| d.set(depth + 1));
-        self.stack.borrow_mut().push(key);
+        EVAL_STACK.with(|s| s.borrow_mut().push((id, key)));
         let result = f();
-        self.stack.borrow_mut().pop();
+        EVAL_STACK.with(|s| s.borrow_mut().pop());
         EVAL_DEPTH.with(|d| d.set(depth));
         result
     }
 
-    fn local(&self, name: &str) -> Result<Value, EvalErr> {
+    fn local(&self, name: &str) -> Result<Arc<Value>, EvalErr> {
         if let Some(v) = self.locals.borrow().get(name) {
             return Ok(v.clone());
         }
@@ -382,13 +589,14 @@ impl<'l> Instance<'l> {
             self.eval_expr(&attr.item.expr, &loc, &mut Scope::new(self))
                 .map_err(|e| EvalErr::Fatal(e.to_string()))
         })?;
+        let value = Arc::new(value);
         self.locals
             .borrow_mut()
             .insert(name.to_string(), value.clone());
         Ok(value)
     }
 
-    fn module(&self, name: &str) -> Result<Value, EvalErr> {
+    fn module(&self, name: &str) -> Result<Arc<Value>, EvalErr> {
         if let Some(v) = self.modules.borrow().get(name) {
             return Ok(v.clone());
         }
@@ -407,6 +615,7 @@ impl<'l> Instance<'l> {
             self.call_module(name, block)
                 .map_err(|e| EvalErr::Fatal(e.to_string()))
         })?;
+        let value = Arc::new(value);
         self.modules
             .borrow_mut()
             .insert(name.to_string(), value.clone());
@@ -460,6 +669,21 @@ impl<'l> Instance<'l> {
         if let Some(v) = &version {
             dep.attributes.insert("version".into(), v.clone());
         }
+        if let Some((attr, why)) = super::deps::module_pinning(kind, &source_str, version.as_ref())
+        {
+            dep.attributes.insert(attr.into(), Value::String(why));
+        }
+        // Terraform wants literals here; an expression (a conditional on an
+        // env variable) is evaluated per environment above, and said to be one.
+        for (attr, written) in [
+            ("source_expression", body.attribute("source")),
+            ("version_expression", body.attribute("version")),
+        ] {
+            if let Some(a) = written.filter(|a| !matches!(a.expr, hcl::Expression::String(_))) {
+                dep.attributes
+                    .insert(attr.into(), Value::String(expr_text(&a.expr)));
+            }
+        }
         for (attr, line) in [
             ("source", body.attribute("source")),
             ("version", body.attribute("version")),
@@ -471,20 +695,37 @@ impl<'l> Instance<'l> {
                 );
             }
         }
-        if dep.attribute_locations.contains_key("source") {
-            let l = dep.attribute_locations["source"].clone();
-            dep.attribute_locations.insert("ref".into(), l);
+        for (from, to) in [
+            ("source", "ref"),
+            ("source", "unpinned_ref"),
+            ("source", "source_expression"),
+            ("version", "unpinned_version"),
+            ("version", "version_expression"),
+        ] {
+            if let Some(l) = dep.attribute_locations.get(from).cloned() {
+                dep.attribute_locations.insert(to.into(), l);
+            }
         }
         self.loader.add_dependency(dep);
 
-        if kind != "local" {
-            self.gap(
-                &address,
-                format!("module source `{source_str}` is not local: its inside was not expanded (only the call is compared)"),
-            );
-            return Ok(Value::Unknown(format!("{}module.{name}", self.prefix)));
-        }
-        let dir = lexical(&self.def.dir.join(&source_str));
+        let key = if self.module_key.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{name}", self.module_key)
+        };
+        let dir = if kind == "local" {
+            lexical(&self.def.dir.join(&source_str))
+        } else {
+            // Registry and git modules: where `terraform init` put them.
+            let constraint = version.as_ref().and_then(Value::as_str);
+            match self.loader.installed_module(&key, &source_str, constraint) {
+                Ok(dir) => dir,
+                Err(reason) => {
+                    self.gap(&address, reason);
+                    return Ok(Value::Unknown(format!("{}module.{name}", self.prefix)));
+                }
+            }
+        };
         if !dir.is_dir() {
             return Err(TfError::Fatal(format!(
                 "{loc}: module `{name}`: source `{source_str}` does not exist ({})",
@@ -520,6 +761,7 @@ impl<'l> Instance<'l> {
                 BTreeMap::new(),
                 self.depth + 1,
             );
+            child.module_key = key.clone();
             child.bind_variables(inputs, &format!("module `{name}` at {loc}"))?;
             results.push((inst.key.clone(), child.run()?));
         }
@@ -633,7 +875,7 @@ impl<'l> Instance<'l> {
         let instances = self
             .resource_instances(block, data)
             .map_err(|e| self.fatal(e))?;
-        for inst in &instances {
+        for inst in instances.iter() {
             let mut scope = inst.scope(self);
             let mut res = Resource::new(
                 format!("{base}{}", inst.suffix),
@@ -654,14 +896,14 @@ impl<'l> Instance<'l> {
             }
             let attrs =
                 self.eval_body(&block.item.body, &block.file, &mut scope, true, &mut res)?;
-            res.attributes = if self.prefix.is_empty() {
-                attrs
-            } else {
-                attrs
-                    .into_iter()
-                    .map(|(k, v)| (k, relative_refs(v, &self.prefix)))
-                    .collect()
-            };
+            let mut attrs = attrs;
+            if !self.prefix.is_empty() {
+                let finder = memchr::memmem::Finder::new(self.prefix.as_bytes());
+                for v in attrs.values_mut() {
+                    relative_refs(v, &finder);
+                }
+            }
+            res.attributes = attrs;
             self.loader.add_resource(res);
         }
         Ok(())
@@ -812,7 +1054,7 @@ impl<'l> Instance<'l> {
         &self,
         block: &Located<Block>,
         data: bool,
-    ) -> Result<Vec<InstanceKey>, EvalErr> {
+    ) -> Result<Arc<[InstanceKey]>, EvalErr> {
         let labels = &block.item.labels;
         let key = format!(
             "{}{}.{}",
@@ -824,10 +1066,12 @@ impl<'l> Instance<'l> {
             return Ok(hit.clone());
         }
         let loc = format!("{}:{}", block.file, block.item.line);
-        let instances = self.guarded(key.clone(), &loc, || {
-            self.instances(&block.item.body, &block.file, &loc)
-                .map_err(|e| EvalErr::Fatal(e.to_string()))
-        })?;
+        let instances: Arc<[InstanceKey]> = self
+            .guarded(key.clone(), &loc, || {
+                self.instances(&block.item.body, &block.file, &loc)
+                    .map_err(|e| EvalErr::Fatal(e.to_string()))
+            })?
+            .into();
         self.instance_cache
             .borrow_mut()
             .insert(key, instances.clone());
@@ -842,13 +1086,19 @@ impl<'l> Instance<'l> {
         rtype: &str,
         name: &str,
         data: bool,
-    ) -> Result<Option<Value>, EvalErr> {
-        let key = (rtype.to_string(), name.to_string(), data);
-        if let Some(hit) = self.skeletons.borrow().get(&key) {
+    ) -> Result<Option<Arc<Value>>, EvalErr> {
+        // Looked up by reference: a reference is resolved for every use.
+        if let Some(hit) = self.skeletons.borrow()[usize::from(data)]
+            .get(rtype)
+            .and_then(|names| names.get(name))
+        {
             return Ok(hit.clone());
         }
-        let value = self.build_skeleton(rtype, name, data)?;
-        self.skeletons.borrow_mut().insert(key, value.clone());
+        let value = self.build_skeleton(rtype, name, data)?.map(Arc::new);
+        self.skeletons.borrow_mut()[usize::from(data)]
+            .entry(rtype.to_string())
+            .or_default()
+            .insert(name.to_string(), value.clone());
         Ok(value)
     }
 
@@ -883,7 +1133,7 @@ impl<'l> Instance<'l> {
         let instances = self.resource_instances(block, data)?;
         let counted = block.item.body.attribute("count").is_some();
         let each = block.item.body.attribute("for_each").is_some();
-        Ok(Some(match instances.as_slice() {
+        Ok(Some(match &instances[..] {
             [only] if only.suffix.is_empty() => Value::Unknown(base),
             _ if counted => Value::List(
                 instances
@@ -908,7 +1158,7 @@ impl<'l> Instance<'l> {
 
     /// `data "aws_iam_policy_document"`: evaluated to the JSON Terraform
     /// would produce, so policies compare by content.
-    fn policy_document(&self, name: &str) -> Result<Value, EvalErr> {
+    fn policy_document(&self, name: &str) -> Result<Arc<Value>, EvalErr> {
         if let Some(v) = self.docs.borrow().get(name) {
             return Ok(v.clone());
         }
@@ -939,10 +1189,36 @@ impl<'l> Instance<'l> {
             }
             Ok(collect_instances(body, results))
         })?;
+        let value = Arc::new(value);
         self.docs
             .borrow_mut()
             .insert(name.to_string(), value.clone());
         Ok(value)
+    }
+}
+
+/// What a module call waits on: the module calls its arguments refer to.
+/// `readable` is false when the walk met something it cannot see through.
+struct ModuleDeps {
+    modules: std::collections::BTreeSet<String>,
+    readable: bool,
+}
+
+impl Default for ModuleDeps {
+    fn default() -> Self {
+        ModuleDeps {
+            modules: Default::default(),
+            readable: true,
+        }
+    }
+}
+
+/// `file:line`, written out only when displayed.
+struct FileLine<'a>(&'a str, u32);
+
+impl std::fmt::Display for FileLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.0, self.1)
     }
 }
 
@@ -1002,44 +1278,67 @@ fn collect_instances(body: &Body, results: Vec<(Option<Value>, Value)>) -> Value
 /// a value of one of its resources: `module.app.aws_iam_role.task.arn`
 /// reads `aws_iam_role.task.arn` inside `module.app`, as written there;
 /// references into other modules keep their full address.
-fn relative_refs(v: Value, prefix: &str) -> Value {
-    fn strip(text: &str, prefix: &str) -> String {
+fn relative_refs(v: &mut Value, prefix: &memchr::memmem::Finder) {
+    fn strip(text: &str, prefix: &memchr::memmem::Finder) -> String {
+        let needle = prefix.needle();
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
-        for (i, _) in text.match_indices(prefix) {
+        for i in prefix.find_iter(text.as_bytes()) {
+            // The prefix (`module.<name>[key].`) starts and ends with an
+            // ASCII byte, which never occurs inside a multi-byte UTF-8
+            // sequence: `i` and `i + needle.len()` are character boundaries.
             out.push_str(&text[last..i]);
             // Only where an address starts (`${`, `(`, `[`, a space...).
             let before = text[..i].chars().next_back();
             if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
-                out.push_str(prefix);
+                out.push_str(&text[i..i + needle.len()]);
             }
-            last = i + prefix.len();
+            last = i + needle.len();
         }
         out.push_str(&text[last..]);
         out
     }
+    // In place: most values hold no reference at all, and rebuilding every
+    // map of every resource inside a module cost a twentieth of a load.
+    // The searches are memchr's (a substring search set up once per
+    // resource, not once per value).
     match v {
-        Value::Unknown(text) => Value::Unknown(strip(&text, prefix)),
-        // Strings hold unknowns as `${...}` (templates, jsonencode).
-        Value::String(s) if s.contains("${") && s.contains(prefix) => {
-            Value::String(strip(&s, prefix))
+        Value::Unknown(text) if prefix.find(text.as_bytes()).is_some() => {
+            *text = strip(text, prefix)
         }
-        Value::List(items) => Value::List(
-            items
-                .into_iter()
-                .map(|i| relative_refs(i, prefix))
-                .collect(),
-        ),
-        Value::Map(m) => Value::Map(
-            m.into_iter()
-                .map(|(k, i)| (k, relative_refs(i, prefix)))
-                .collect(),
-        ),
-        other => other,
+        // Strings hold unknowns as `${...}` (templates, jsonencode).
+        Value::String(s)
+            if memchr::memmem::find(s.as_bytes(), b"${").is_some()
+                && prefix.find(s.as_bytes()).is_some() =>
+        {
+            *s = strip(s, prefix)
+        }
+        Value::List(items) => items.iter_mut().for_each(|i| relative_refs(i, prefix)),
+        Value::Map(m) => m.values_mut().for_each(|i| relative_refs(i, prefix)),
+        _ => {}
     }
 }
 
-fn scrub_unknowns(v: Value, secrets: &[String]) -> Value {
+/// What [`scrub_unknowns`] looks for: each secret long enough to matter,
+/// as written and as it appears inside JSON text.
+pub(super) fn scrub_patterns(secrets: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = secrets
+        .iter()
+        .filter(|s| s.len() >= 6)
+        .flat_map(|s| {
+            let quoted = serde_json::Value::String(s.clone()).to_string();
+            let inner = quoted[1..quoted.len() - 1].to_string();
+            [s.clone(), inner]
+        })
+        .collect();
+    // Longest first, so a secret that contains another is replaced whole,
+    // and in one order whatever order the secrets were found in.
+    out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    out.dedup();
+    out
+}
+
+pub(super) fn scrub_unknowns(v: Value, secrets: &[String]) -> Value {
     match v {
         Value::Unknown(mut text) => {
             for s in secrets {
@@ -1117,11 +1416,11 @@ fn source_without_ref(source: &str) -> String {
 }
 
 impl Resolver for Instance<'_> {
-    fn resolve(
-        &self,
+    fn resolve<'r>(
+        &'r self,
         root: &str,
         ops: &[TraversalOperator],
-    ) -> Result<Option<(Value, usize)>, EvalErr> {
+    ) -> Result<Option<(Resolved<'r>, usize)>, EvalErr> {
         let first = match ops.first() {
             Some(TraversalOperator::GetAttr(name)) => Some(name.as_str()),
             _ => None,
@@ -1131,7 +1430,7 @@ impl Resolver for Instance<'_> {
                 let name = first
                     .ok_or_else(|| EvalErr::Soft("`var` must be followed by a name".into()))?;
                 match self.vars.get(name) {
-                    Some(v) => Ok(Some((v.clone(), 1))),
+                    Some(v) => Ok(Some((Resolved::Borrowed(v), 1))),
                     None => Err(EvalErr::Soft(format!(
                         "reference to undeclared input variable `{name}`"
                     ))),
@@ -1140,12 +1439,12 @@ impl Resolver for Instance<'_> {
             "local" => {
                 let name = first
                     .ok_or_else(|| EvalErr::Soft("`local` must be followed by a name".into()))?;
-                Ok(Some((self.local(name)?, 1)))
+                Ok(Some((Resolved::Shared(self.local(name)?), 1)))
             }
             "module" => {
                 let name = first
                     .ok_or_else(|| EvalErr::Soft("`module` must be followed by a name".into()))?;
-                Ok(Some((self.module(name)?, 1)))
+                Ok(Some((Resolved::Shared(self.module(name)?), 1)))
             }
             "data" => {
                 let name = match ops.get(1) {
@@ -1153,25 +1452,37 @@ impl Resolver for Instance<'_> {
                     _ => return Ok(None),
                 };
                 match first {
-                    Some("aws_iam_policy_document") => Ok(Some((self.policy_document(name)?, 2))),
-                    Some(rtype) => Ok(self.resource_skeleton(rtype, name, true)?.map(|v| (v, 2))),
+                    Some("aws_iam_policy_document") => {
+                        Ok(Some((Resolved::Shared(self.policy_document(name)?), 2)))
+                    }
+                    Some(rtype) => Ok(self
+                        .resource_skeleton(rtype, name, true)?
+                        .map(|v| (Resolved::Shared(v), 2))),
                     None => Ok(None),
                 }
             }
             "path" => match first {
-                Some("module") => Ok(Some((Value::String(self.path_module.clone()), 1))),
-                Some("root") | Some("cwd") => Ok(Some((Value::str("."), 1))),
+                Some("module") => Ok(Some((
+                    Resolved::Owned(Value::String(self.path_module.clone())),
+                    1,
+                ))),
+                Some("root") | Some("cwd") => Ok(Some((Resolved::Owned(Value::str(".")), 1))),
                 _ => Err(EvalErr::Soft("unknown `path` attribute".into())),
             },
             "terraform" => match first {
-                Some("workspace") => Ok(Some((Value::String(self.loader.workspace.clone()), 1))),
+                Some("workspace") => Ok(Some((
+                    Resolved::Owned(Value::String(self.loader.workspace.clone())),
+                    1,
+                ))),
                 _ => Ok(None),
             },
             "count" | "each" | "self" => Err(EvalErr::Soft(format!(
                 "`{root}` used outside a block that defines it"
             ))),
             rtype => match first {
-                Some(name) => Ok(self.resource_skeleton(rtype, name, false)?.map(|v| (v, 1))),
+                Some(name) => Ok(self
+                    .resource_skeleton(rtype, name, false)?
+                    .map(|v| (Resolved::Shared(v), 1))),
                 None => Ok(None),
             },
         }
@@ -1179,6 +1490,13 @@ impl Resolver for Instance<'_> {
 
     fn base_dir(&self) -> &Path {
         &self.loader.root
+    }
+
+    fn template(
+        &self,
+        t: &hcl::expr::TemplateExpr,
+    ) -> Result<Arc<hcl::template::Template>, EvalErr> {
+        self.loader.template(t)
     }
 }
 
@@ -1188,11 +1506,11 @@ pub struct ConstResolver<'a> {
 }
 
 impl Resolver for ConstResolver<'_> {
-    fn resolve(
-        &self,
+    fn resolve<'r>(
+        &'r self,
         root: &str,
         _ops: &[TraversalOperator],
-    ) -> Result<Option<(Value, usize)>, EvalErr> {
+    ) -> Result<Option<(Resolved<'r>, usize)>, EvalErr> {
         Err(EvalErr::Soft(format!(
             "`{root}`: variables may not be used here"
         )))

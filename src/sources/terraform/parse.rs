@@ -19,7 +19,7 @@ pub struct File {
     pub body: Body,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Body {
     pub attributes: Vec<Attribute>,
     pub blocks: Vec<Block>,
@@ -37,7 +37,7 @@ impl Body {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Attribute {
     pub name: String,
     pub expr: hcl::Expression,
@@ -46,7 +46,7 @@ pub struct Attribute {
     pub ignore: Option<(String, String)>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Block {
     pub kind: String,
     pub labels: Vec<String>,
@@ -92,6 +92,18 @@ pub fn strip_bom(text: &str) -> &str {
 
 /// Parse HCL text into the IR.
 pub fn parse_hcl(text: &str, path: &Path, display: &str) -> Result<File, SyntaxError> {
+    parse_hcl_with(text, path, display, true)
+}
+
+/// [`parse_hcl`], with the fast parser ([`super::fastparse`]) tried first
+/// when `fast`; hcl-edit parses whatever it declines. `fast == false` is the
+/// reference the differential tests compare against.
+pub fn parse_hcl_with(
+    text: &str,
+    path: &Path,
+    display: &str,
+    fast: bool,
+) -> Result<File, SyntaxError> {
     let text = strip_bom(text);
     if text.contains('\0') {
         return Err(SyntaxError {
@@ -105,7 +117,18 @@ pub fn parse_hcl(text: &str, path: &Path, display: &str) -> Result<File, SyntaxE
             },
         });
     }
+    if let Some(body) = fast.then(|| super::fastparse::parse(text)).flatten() {
+        return Ok(File {
+            display: display.to_string(),
+            path: path.to_path_buf(),
+            body,
+        });
+    }
     let mut owned: Option<String> = None;
+    // Heredoc delimiters renamed (new, original), and the error that made
+    // us rename them: reported if the renamed text fails too.
+    let mut renamed: Vec<(String, String)> = Vec::new();
+    let mut before_rename: Option<SyntaxError> = None;
     let mut body = loop {
         let current = owned.as_deref().unwrap_or(text);
         match hcl_edit::parser::parse_body(current) {
@@ -124,17 +147,32 @@ pub fn parse_hcl(text: &str, path: &Path, display: &str) -> Result<File, SyntaxE
                 // Positions refer to the same lines and columns: a renamed
                 // key never adds or removes a line break.
                 let loc = e.location();
-                return Err(SyntaxError {
+                let err = SyntaxError {
                     file: display.to_string(),
                     line: loc.line(),
                     column: loc.column(),
                     message: first_line(e.message()),
-                });
+                };
+                if let Some(first) = before_rename {
+                    return Err(first);
+                }
+                // hcl-edit ends a heredoc at a line that only starts with
+                // its delimiter (`EOF"`); see [`rename_heredoc_delimiters`].
+                if let Some((next, names)) = rename_heredoc_delimiters(current) {
+                    owned = Some(next);
+                    renamed = names;
+                    before_rename = Some(err);
+                    continue;
+                }
+                return Err(err);
             }
         }
     };
     let text = owned.as_deref().unwrap_or(text);
     hcl_edit::visit_mut::VisitMut::visit_body_mut(&mut HeredocFix, &mut body);
+    if !renamed.is_empty() {
+        hcl_edit::visit_mut::VisitMut::visit_body_mut(&mut RestoreDelimiters(&renamed), &mut body);
+    }
     let index = LineIndex::new(text);
     let ignores = scan_ignores(text);
     Ok(File {
@@ -142,6 +180,105 @@ pub fn parse_hcl(text: &str, path: &Path, display: &str) -> Result<File, SyntaxE
         path: path.to_path_buf(),
         body: convert_body(body, &index, &ignores),
     })
+}
+
+/// Terraform ends a heredoc at the first line that, without its leading and
+/// trailing spaces, is exactly the delimiter. hcl-edit also ends it at a line
+/// that merely starts with the delimiter followed by a character that cannot
+/// continue an identifier (`EOF"`, a shell heredoc closed inside a quoted
+/// command), and then fails on the rest of that line. For each heredoc with
+/// such a line, give it a delimiter that no line of it starts with (on the
+/// opening line and on the real closing line; no line break moves, so
+/// positions stay right) and return (new, original) names, which are put
+/// back after parsing. `None` when no heredoc needs it.
+fn rename_heredoc_delimiters(text: &str) -> Option<(String, Vec<(String, String)>)> {
+    let continues_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    // Where each possible closing line is, so finding a heredoc's end costs
+    // a lookup, not a scan (a file of unclosed `<<X` lines stays linear).
+    let mut closers: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (j, l) in lines.iter().enumerate() {
+        closers.entry(l.trim()).or_default().push(j);
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut renamed = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        i += 1;
+        let content = line.trim_end_matches(['\n', '\r']);
+        // An opener ends its line: `<<EOF` or `<<-EOF`.
+        let opener = content.rfind("<<").and_then(|at| {
+            let delim = content[at + 2..]
+                .strip_prefix('-')
+                .unwrap_or(&content[at + 2..]);
+            let valid = delim
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+                && delim.chars().all(continues_ident);
+            valid.then(|| (content.len() - delim.len(), delim))
+        });
+        let Some((delim_at, delim)) = opener else {
+            out.push_str(line);
+            continue;
+        };
+        let Some(end) = closers
+            .get(delim)
+            .and_then(|at| at.get(at.partition_point(|&j| j < i)).copied())
+        else {
+            out.push_str(line);
+            continue;
+        };
+        let false_end = lines[i..end].iter().any(|l| {
+            l.trim_start_matches([' ', '\t'])
+                .strip_prefix(delim)
+                .and_then(|rest| rest.chars().next())
+                .is_some_and(|c| !continues_ident(c) && c != '\n' && c != '\r')
+        });
+        if !false_end {
+            // Copied whole: a `<<X` in its text opens nothing.
+            for l in &lines[i - 1..=end] {
+                out.push_str(l);
+            }
+            i = end + 1;
+            continue;
+        }
+        let mut n = renamed.len();
+        let new = loop {
+            let candidate = format!("PARITY_HEREDOC_{n}");
+            if !text.contains(&candidate) {
+                break candidate;
+            }
+            n += 1;
+        };
+        out.push_str(&line[..delim_at]);
+        out.push_str(&new);
+        out.push_str(&line[delim_at + delim.len()..]);
+        for l in &lines[i..end] {
+            out.push_str(l);
+        }
+        out.push_str(&lines[end].replacen(delim, &new, 1));
+        renamed.push((new, delim.to_string()));
+        i = end + 1;
+    }
+    (!renamed.is_empty()).then_some((out, renamed))
+}
+
+/// Put back the heredoc delimiters [`rename_heredoc_delimiters`] changed.
+struct RestoreDelimiters<'a>(&'a [(String, String)]);
+
+impl hcl_edit::visit_mut::VisitMut for RestoreDelimiters<'_> {
+    fn visit_heredoc_template_mut(&mut self, node: &mut hcl_edit::template::HeredocTemplate) {
+        if let Some((_, original)) = self
+            .0
+            .iter()
+            .find(|(new, _)| node.delimiter.as_str() == new)
+        {
+            node.delimiter = hcl_edit::Ident::new(original.clone());
+        }
+        hcl_edit::visit_mut::visit_heredoc_template_mut(self, node);
+    }
 }
 
 /// Prefix of a renamed repeated object key; see [`mark_repeated_key`].
@@ -230,7 +367,7 @@ fn first_line(message: &str) -> String {
 
 /// Lines (1-based) that hold a `parity:ignore` comment, keyed by the line
 /// the comment applies to (the next one).
-fn scan_ignores(text: &str) -> BTreeMap<u32, (String, String)> {
+pub(super) fn scan_ignores(text: &str) -> BTreeMap<u32, (String, String)> {
     let mut out = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim_start();
@@ -315,6 +452,37 @@ mod tests {
         let text = hcl::format::to_string(&file.body.attributes[0].expr).unwrap();
         assert!(text.contains("__parity_repeated__a"), "{text}");
         assert!(text.contains("__parity_repeated__b"), "{text}");
+    }
+
+    #[test]
+    fn a_heredoc_line_starting_with_the_delimiter_does_not_end_it() {
+        // The smallest input hcl-edit rejects: `EOF"` is heredoc text for
+        // Terraform (only a line that is exactly the delimiter ends it).
+        let text = "a = <<EOF\nx\nEOF\"\nEOF\n";
+        assert!(hcl_edit::parser::parse_body(text).is_err());
+        let file = parse_hcl_with(text, Path::new("t.tf"), "t.tf", false).unwrap();
+        let value = hcl::format::to_string(&file.body.attributes[0].expr).unwrap();
+        // The template text, and the delimiter as written.
+        assert_eq!(value, "<<EOF\nx\nEOF\"\nEOF");
+        // As written in real code: a shell heredoc closed inside a quoted
+        // command, in an indented heredoc, followed by more attributes.
+        let text = "locals {\n  script = <<-EOF\n    su -c \"sqlplus << EOF\n    exit;\n    EOF\"\n    done\n  EOF\n  after = 1\n}\n";
+        let file = parse_hcl_with(text, Path::new("t.tf"), "t.tf", false).unwrap();
+        let locals = &file.body.blocks[0].body;
+        assert_eq!(locals.attributes[1].name, "after");
+        assert_eq!(locals.attributes[1].line, 8);
+        let script = hcl::format::to_string(&locals.attributes[0].expr).unwrap();
+        assert!(script.starts_with("<<-EOF\n"), "{script}");
+        assert!(script.contains("EOF\"\n"), "{script}");
+        // A real syntax error elsewhere is still reported where it is.
+        let err = parse_hcl_with(
+            "a = <<EOF\nx\nEOF\"\nEOF\nb = \n",
+            Path::new("t.tf"),
+            "t.tf",
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(err.line, 3, "{err}");
     }
 
     #[test]

@@ -1,0 +1,155 @@
+//! Module calls are evaluated in parallel (waves of calls whose module
+//! references are done): the values must be those of a sequential
+//! evaluation, and the same on every run.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::tree;
+use parity::model::Snapshot;
+use parity::sources::terraform::{load, Options};
+
+fn options(dir: &Path) -> Options {
+    Options {
+        environment: "staging".into(),
+        root: dir.join("env"),
+        base: dir.to_path_buf(),
+        var_files: Vec::new(),
+        vars: BTreeMap::new(),
+        workspace: "default".into(),
+    }
+}
+
+fn snap(dir: &Path) -> Snapshot {
+    load(&options(dir)).unwrap_or_else(|e| panic!("load: {e}"))
+}
+
+fn json(s: &Snapshot) -> String {
+    parity::sources::snapshot::to_json(s, &Default::default())
+}
+
+fn attr(s: &Snapshot, address: &str, name: &str) -> serde_json::Value {
+    s.resources
+        .iter()
+        .find(|r| r.address == address)
+        .unwrap_or_else(|| panic!("no resource {address}"))
+        .attributes
+        .get(name)
+        .unwrap_or_else(|| panic!("{address} has no attribute {name}"))
+        .to_json()
+}
+
+const MODULE: &str = r#"
+variable "input" {}
+variable "secret" {
+  default   = "none"
+  sensitive = true
+}
+resource "aws_sns_topic" "t" {
+  name = "topic-${var.input}"
+  tags = { Secret = var.secret }
+}
+output "out" {
+  value = "${var.input}+"
+}
+output "arn" {
+  value = aws_sns_topic.t.arn
+}
+"#;
+
+/// A root with a chain (a → b → c), a fan-out (twelve calls on a), a call
+/// that waits on another through a policy document, one through a
+/// template, and independent calls.
+fn project() -> tempfile::TempDir {
+    let mut root = String::new();
+    root.push_str("module \"a\" {\n  source = \"./modules/m\"\n  input  = \"a\"\n}\n");
+    root.push_str("module \"b\" {\n  source = \"./modules/m\"\n  input  = module.a.out\n}\n");
+    root.push_str(
+        "module \"c\" {\n  source = \"./modules/m\"\n  input  = \"${module.b.out}c\"\n}\n",
+    );
+    for i in 0..12 {
+        root.push_str(&format!(
+            "module \"fan{i}\" {{\n  source = \"./modules/m\"\n  input  = \"${{module.a.out}}{i}\"\n}}\n"
+        ));
+    }
+    root.push_str(
+        "data \"aws_iam_policy_document\" \"d\" {\n  statement {\n    actions   = [\"sns:Publish\"]\n    resources = [module.c.arn]\n    sid       = module.c.out\n  }\n}\n",
+    );
+    root.push_str(
+        "module \"doc\" {\n  source = \"./modules/m\"\n  input  = jsondecode(data.aws_iam_policy_document.d.json).Statement[0].Sid\n}\n",
+    );
+    for i in 0..6 {
+        root.push_str(&format!(
+            "module \"free{i}\" {{\n  source = \"./modules/m\"\n  input  = \"free{i}\"\n  secret = \"hunter2-secret-{i}\"\n}}\n"
+        ));
+    }
+    tree(&[("env/modules/m/main.tf", MODULE), ("env/main.tf", &root)])
+}
+
+#[test]
+fn module_calls_see_the_outputs_they_refer_to() {
+    let dir = project();
+    let s = snap(dir.path());
+    assert_eq!(s.resources.len(), 3 + 12 + 1 + 6, "{:?}", s.coverage);
+    assert_eq!(attr(&s, "module.a.aws_sns_topic.t", "name"), "topic-a");
+    assert_eq!(attr(&s, "module.b.aws_sns_topic.t", "name"), "topic-a+");
+    assert_eq!(attr(&s, "module.c.aws_sns_topic.t", "name"), "topic-a++c");
+    for i in 0..12 {
+        assert_eq!(
+            attr(&s, &format!("module.fan{i}.aws_sns_topic.t"), "name"),
+            format!("topic-a+{i}")
+        );
+    }
+    // Through the policy document: module.doc waited for module.c.
+    assert_eq!(
+        attr(&s, "module.doc.aws_sns_topic.t", "name"),
+        "topic-a++c+"
+    );
+    for i in 0..6 {
+        assert_eq!(
+            attr(&s, &format!("module.free{i}.aws_sns_topic.t"), "name"),
+            format!("topic-free{i}")
+        );
+    }
+    assert!(
+        s.coverage.is_empty(),
+        "no gaps expected, got {:?}",
+        s.coverage
+    );
+}
+
+#[test]
+fn parallel_evaluation_gives_the_same_snapshot_every_time() {
+    let dir = project();
+    let first = json(&snap(dir.path()));
+    for run in 0..15 {
+        let again = json(&snap(dir.path()));
+        assert!(first == again, "run {run} differs from the first");
+    }
+    // Secrets passed to the module calls never appear in the snapshot.
+    for i in 0..6 {
+        assert!(
+            !first.contains(&format!("hunter2-secret-{i}")),
+            "secret {i} leaked"
+        );
+    }
+}
+
+#[test]
+fn a_failing_call_reports_the_same_error_every_time() {
+    // Two calls in one wave fail; the one declared first is reported.
+    let dir = tree(&[
+        ("env/modules/m/main.tf", MODULE),
+        (
+            "env/main.tf",
+            "module \"ok\" {\n  source = \"./modules/m\"\n  input  = \"x\"\n}\nmodule \"bad1\" {\n  source = \"./modules/missing1\"\n  input  = \"x\"\n}\nmodule \"bad2\" {\n  source = \"./modules/missing2\"\n  input  = \"x\"\n}\n",
+        ),
+    ]);
+    for _ in 0..10 {
+        let err = load(&options(dir.path())).expect_err("missing module source");
+        let msg = err.to_string();
+        assert!(msg.contains("missing1"), "{msg}");
+    }
+}
