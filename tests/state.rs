@@ -726,24 +726,62 @@ fn missing_sources_say_what_to_configure() {
         stderr.contains("environment `staging` has no plan"),
         "{stderr}"
     );
+}
 
-    let remote = r#"
+/// Two environments whose staging state is `url` (tests/state_s3.rs reads
+/// real objects from an S3 emulator).
+fn remote_state(url: &str) -> (String, i32) {
+    let config = format!(
+        r#"
 [environments.staging]
-state = { path = "s3://shop-terraform-state/staging.tfstate" }
+state = {{ path = "{url}" }}
 
 [environments.prod]
-state = { path = "s3://shop-terraform-state/prod.tfstate" }
-"#;
-    let dir = tree(&[("parity.toml", remote)]);
+state = {{ path = "p.tfstate" }}
+"#
+    );
+    let dir = tree(&[
+        ("parity.toml", &config),
+        ("p.tfstate", &vpc_state("net", "vpc-0c3333", "10.1.0.0/16")),
+    ]);
     let (_, stderr, code) = run(
         dir.path(),
         &["diff", "staging", "prod", "--source", "state"],
     );
-    assert_eq!(code, 1);
+    (stderr, code)
+}
+
+#[test]
+fn urls_other_than_s3_and_s3_urls_without_a_key_are_errors() {
+    // Both fail before any request, with or without the `aws` feature.
+    let (stderr, code) = remote_state("gs://shop-terraform-state/staging.tfstate");
+    assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains(
-            "reading state from s3://shop-terraform-state/staging.tfstate is not supported"
+            "reading state from gs://shop-terraform-state/staging.tfstate is not supported: only `s3://BUCKET/KEY` URLs are read"
         ),
         "{stderr}"
     );
+    let (stderr, code) = remote_state("s3://shop-terraform-state/");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "environment `staging`: s3://shop-terraform-state/ is not a valid S3 URL: it names no object key"
+        ),
+        "{stderr}"
+    );
+}
+
+#[cfg(not(feature = "aws"))]
+#[test]
+fn s3_state_needs_the_aws_feature() {
+    let (stderr, code) = remote_state("s3://shop-terraform-state/staging.tfstate");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "error: environment `staging`: reading state from s3://shop-terraform-state/staging.tfstate needs parity built with the `aws` feature"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }

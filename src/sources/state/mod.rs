@@ -15,6 +15,8 @@
 //! ([`secrets`]). Several state files per environment (one per stack) merge
 //! into one snapshot; each resource keeps its file and line as its location.
 //! [`drift`] prepares code and state of one environment for `parity drift`.
+//! [`s3`] reads `s3://bucket/key` state through the AWS SDK (the `aws`
+//! feature), with the environment's credentials, into the same parser.
 //!
 //! Parsing goes straight from the file's bytes into typed structs and model
 //! values ([`json`]), never through a generic JSON tree, and a raw state is
@@ -26,6 +28,7 @@ pub mod drift;
 pub mod ids;
 pub mod json;
 pub mod plan;
+pub mod s3;
 pub mod secrets;
 pub mod show;
 pub mod stream;
@@ -73,8 +76,20 @@ pub enum StateError {
         what: &'static str,
         detail: String,
     },
-    #[error("reading state from {url} is not supported: download it first (`terraform state pull > FILE`, or `aws s3 cp`) and list the local file")]
+    #[error("reading state from {url} is not supported: only `s3://BUCKET/KEY` URLs are read; download it first (`terraform state pull > FILE`) and list the local file")]
     Remote { url: String },
+    #[error("{url} is not a valid S3 URL: {why} (expected s3://BUCKET/KEY)")]
+    BadUrl { url: String, why: String },
+    #[error("reading state from {url} needs parity built with the `aws` feature (on by default; this build was made with --no-default-features): rebuild with it, or download the object first (`aws s3 cp {url} FILE`) and list the local file")]
+    NeedsAws { url: String },
+    /// This object could not be read (missing key or bucket, access
+    /// denied): among several state files, a coverage gap.
+    #[error("cannot read {url}: {reason}")]
+    S3Object { url: String, reason: String },
+    /// S3 cannot be used at all with the environment's settings (rejected
+    /// or missing credentials, unreachable endpoint, no region): an error.
+    #[error("cannot read {url}: {reason}")]
+    S3Access { url: String, reason: String },
     #[error("environment `{env}` has no state file: add `state = {{ path = \"...\" }}` to [environments.{env}] in parity.toml")]
     NoState { env: String },
     #[error("environment `{env}` has no plan: add `plan = \"...\"` (the output of `terraform show -json PLANFILE`) to the environment's `state` table in parity.toml")]
@@ -83,13 +98,17 @@ pub enum StateError {
 
 impl StateError {
     /// The file could not be read at all (missing, unreadable, truncated,
-    /// not JSON). Among several state files such a file is a coverage gap;
-    /// a file of the wrong kind or version is a configuration mistake and
-    /// always an error.
+    /// not JSON; on S3 also a missing bucket or access denied). Among
+    /// several state files such a file is a coverage gap; a file of the
+    /// wrong kind or version, and credentials S3 rejects, are configuration
+    /// mistakes and always an error.
     pub fn is_unreadable(&self) -> bool {
         matches!(
             self,
-            StateError::Io { .. } | StateError::Empty { .. } | StateError::Json { .. }
+            StateError::Io { .. }
+                | StateError::Empty { .. }
+                | StateError::Json { .. }
+                | StateError::S3Object { .. }
         )
     }
 }
@@ -421,6 +440,17 @@ fn explain_failure(bytes: &[u8], path: &str, want_plan: bool, e: &serde_json::Er
     }
 }
 
+/// The URL of a plan given as `plan = "s3://bucket/key"`. The
+/// configuration resolves `plan` against its directory like any path, so
+/// the URL is found again after that directory (a local path never holds
+/// `://`: it would need a directory named `s3:` followed by an empty name).
+fn plan_url(path: &Path) -> Option<String> {
+    let text = path.to_str()?;
+    let at = text.find("://")?;
+    let start = text[..at].rfind('/').map_or(0, |i| i + 1);
+    Some(text[start..].to_string())
+}
+
 fn read(path: &Path, shown: &str) -> Result<Vec<u8>, StateError> {
     std::fs::read(path).map_err(|source| StateError::Io {
         path: shown.to_string(),
@@ -432,20 +462,32 @@ fn shown(base: &Path, p: &Path) -> String {
     crate::sources::terraform::files::display(base, p)
 }
 
-/// Read the environment's state files into one snapshot.
+/// Read the environment's state files into one snapshot; `s3://` URLs
+/// with the default AWS credential chain (see [`load_state_with`]).
 pub fn load_state(opts: &Options) -> Result<Snapshot, StateError> {
+    load_state_with(opts, &s3::Access::default())
+}
+
+/// Read the environment's state files into one snapshot, `s3://` URLs with
+/// `access` (the environment's `aws` table).
+pub fn load_state_with(opts: &Options, access: &s3::Access) -> Result<Snapshot, StateError> {
     if opts.paths.is_empty() {
         return Err(StateError::NoState {
             env: opts.environment.clone(),
         });
     }
-    if let Some(url) = opts.paths.iter().find(|p| p.contains("://")) {
-        return Err(StateError::Remote { url: url.clone() });
-    }
+    s3::check_urls(opts.paths.iter().map(String::as_str))?;
+    let reader = match opts.paths.iter().find(|p| s3::is_url(p)) {
+        Some(url) => Some(s3::Reader::connect(access, url)?),
+        None => None,
+    };
     let results: Vec<(String, Result<Parsed, StateError>)> = opts
         .paths
         .par_iter()
         .map(|p| {
+            if let (true, Some(reader)) = (s3::is_url(p), &reader) {
+                return (p.clone(), reader.parse(p, false));
+            }
             let path = PathBuf::from(p);
             let shown = shown(&opts.base, &path);
             let parsed = std::fs::File::open(&path)
@@ -485,13 +527,28 @@ pub fn load_state(opts: &Options) -> Result<Snapshot, StateError> {
     Ok(snap)
 }
 
-/// Read the environment's plan.
+/// Read the environment's plan; an `s3://` URL with the default AWS
+/// credential chain (see [`load_plan_with`]).
 pub fn load_plan(opts: &Options) -> Result<Snapshot, StateError> {
+    load_plan_with(opts, &s3::Access::default())
+}
+
+/// Read the environment's plan, an `s3://` URL with `access`.
+pub fn load_plan_with(opts: &Options, access: &s3::Access) -> Result<Snapshot, StateError> {
     let Some(path) = &opts.plan else {
         return Err(StateError::NoPlan {
             env: opts.environment.clone(),
         });
     };
+    if let Some(url) = plan_url(path) {
+        s3::check_urls(std::iter::once(url.as_str()))?;
+        let parsed = s3::Reader::connect(access, &url)?.parse(&url, true)?;
+        return Ok(assemble(
+            &opts.environment,
+            SourceKind::Plan,
+            vec![(url, parsed)],
+        ));
+    }
     let shown = shown(&opts.base, path);
     let bytes = read(path, &shown)?;
     let parsed = parse(&bytes, &shown, true)?;
@@ -606,6 +663,19 @@ mod tests {
             address("", true, "aws_ami", "x", Some(&IndexKey::Int(2))),
             "data.aws_ami.x[2]"
         );
+    }
+
+    #[test]
+    fn plan_urls_survive_path_resolution() {
+        assert_eq!(
+            plan_url(&Path::new("/work/infra").join("s3://shop-tf/plans/prod.json")).as_deref(),
+            Some("s3://shop-tf/plans/prod.json")
+        );
+        assert_eq!(
+            plan_url(Path::new("s3://b/k.json")).as_deref(),
+            Some("s3://b/k.json")
+        );
+        assert_eq!(plan_url(Path::new("/work/infra/plan.json")), None);
     }
 
     #[test]
