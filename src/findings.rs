@@ -99,6 +99,76 @@ impl FromStr for Category {
     }
 }
 
+/// Which two sources of one environment a drift finding is between
+/// (`parity drift`): the left side first, as in `left` and `right`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Between {
+    /// The code against its state: not applied, changed outside the code,
+    /// removed from the code but not destroyed.
+    #[serde(rename = "code/state")]
+    CodeState,
+    /// The state against the live account: changed or deleted outside
+    /// Terraform, created by hand.
+    #[serde(rename = "state/live")]
+    StateLive,
+    /// The code against a live resource the state does not know.
+    #[serde(rename = "code/live")]
+    CodeLive,
+}
+
+impl Between {
+    pub const ALL: [Between; 3] = [Between::CodeState, Between::StateLive, Between::CodeLive];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Between::CodeState => "code/state",
+            Between::StateLive => "state/live",
+            Between::CodeLive => "code/live",
+        }
+    }
+
+    /// The two sources, left first: (`"state"`, `"live"`).
+    pub fn sides(self) -> (&'static str, &'static str) {
+        match self {
+            Between::CodeState => ("code", "state"),
+            Between::StateLive => ("state", "live"),
+            Between::CodeLive => ("code", "live"),
+        }
+    }
+}
+
+impl fmt::Display for Between {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a live resource is with respect to the environment's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    /// Exists in the account, absent from the state: created outside
+    /// Terraform (or its state entry was removed).
+    Unmanaged,
+    /// In the state, absent from the account: deleted outside Terraform.
+    Missing,
+}
+
+impl Label {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Unmanaged => "unmanaged",
+            Label::Missing => "missing",
+        }
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A waiver that applied to a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppliedWaiver {
@@ -138,6 +208,14 @@ pub struct Finding {
     /// Baseline status: new / existing / resolved. `None` without a baseline.
     pub status: Option<String>,
     pub waiver: Option<AppliedWaiver>,
+    /// Drift only: the two sources the difference is between.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub between: Option<Between>,
+    /// A resource live but not in state (`unmanaged`), or in state but not
+    /// live (`missing`): in `parity drift` and in `diff --source live` of an
+    /// environment with state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Label>,
 }
 
 impl Finding {
@@ -146,14 +224,28 @@ impl Finding {
         !self.expected && self.waiver.is_none() && self.status.as_deref() != Some("resolved")
     }
 
-    /// Sort key: category, resource, attribute, rule. Output order never
-    /// depends on hash order or file system order.
-    pub fn sort_key(&self) -> (Category, &str, &str, &str) {
+    /// Sort key: category, resource, attribute, rule, then the sources a
+    /// drift finding is between. Output order never depends on hash order
+    /// or file system order.
+    pub fn sort_key(&self) -> (Category, &str, &str, &str, Option<Between>) {
         (
             self.category,
             &self.resource,
             self.attribute.as_deref().unwrap_or(""),
             &self.rule,
+            self.between,
         )
+    }
+
+    /// The drift labels as renderers show them: `state/live, unmanaged`;
+    /// `None` for an ordinary finding.
+    pub fn labels(&self) -> Option<String> {
+        let parts: Vec<&str> = self
+            .between
+            .map(Between::as_str)
+            .into_iter()
+            .chain(self.label.map(Label::as_str))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
     }
 }

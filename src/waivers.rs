@@ -183,6 +183,8 @@ fn meta_finding(
         expected: false,
         status: None,
         waiver: None,
+        between: None,
+        label: None,
     }
 }
 

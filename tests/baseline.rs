@@ -32,6 +32,8 @@ fn finding(rule: &str, severity: Severity, resource: &str, attr: &str, line: u32
         expected: false,
         status: None,
         waiver: None,
+        between: None,
+        label: None,
     }
 }
 

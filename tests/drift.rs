@@ -60,6 +60,18 @@ fn staging_drift_finds_the_planted_differences() {
         report["environments"],
         serde_json::json!(["staging (code)", "staging (state)"])
     );
+    // Without an `aws` table drift is two-way, and says so; every finding
+    // is between code and state.
+    assert_eq!(
+        report["summary"]["notes"],
+        serde_json::json!([
+            "two-way drift (code and state): environment `staging` has no `aws` table in parity.toml, so its AWS account is not read"
+        ])
+    );
+    for f in report["findings"].as_array().into_iter().flatten() {
+        assert_eq!(f["between"], "code/state", "{f:#}");
+        assert!(f.get("label").is_none(), "{f:#}");
+    }
     let class = &report["findings"][2]["locations"];
     assert_eq!(class["staging (code)"], "modules/database/main.tf:73");
     assert_eq!(class["staging (state)"], "state/staging.tfstate:1091");

@@ -50,6 +50,8 @@ fn finding(
         expected: false,
         status: None,
         waiver: None,
+        between: None,
+        label: None,
     }
 }
 

@@ -251,7 +251,7 @@ fn scan_is_read_only() {
     for expected in [
         "ec2:DescribeVpcs",
         "rds:DescribeDBInstances",
-        "iam:GetRolePolicy",
+        "iam:GetAccountAuthorizationDetails",
     ] {
         assert!(
             ops.iter().any(|o| o == expected),
@@ -290,6 +290,97 @@ fn scan_is_read_only() {
             .expect("describe");
         assert!(vpcs.vpcs().is_empty(), "the refused call reached the API");
     });
+}
+
+#[test]
+fn iam_reads_in_bulk_and_falls_back_to_one_call_per_resource() {
+    let moto = Moto::start();
+    let rt = runtime();
+    let (key, secret) = rt.block_on(async {
+        let conf = moto.sdk().await;
+        infra::build(&conf, &infra::STAGING).await;
+        let iam = aws_sdk_iam::Client::new(&conf);
+        iam.create_user()
+            .user_name("no-bulk")
+            .send()
+            .await
+            .expect("user");
+        // Every read but the account-wide IAM one.
+        iam.put_user_policy()
+            .user_name("no-bulk")
+            .policy_name("read-per-resource")
+            .policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","rds:Describe*","iam:List*","iam:Get*","sts:GetCallerIdentity"],"Resource":"*"},{"Effect":"Deny","Action":"iam:GetAccountAuthorizationDetails","Resource":"*"}]}"#,
+            )
+            .send()
+            .await
+            .expect("user policy");
+        let k = iam
+            .create_access_key()
+            .user_name("no-bulk")
+            .send()
+            .await
+            .expect("access key");
+        let k = k.access_key().expect("key");
+        (
+            k.access_key_id().to_string(),
+            k.secret_access_key().to_string(),
+        )
+    });
+    let iam_only = |snap: &Snapshot| -> Vec<(String, Vec<(String, Value)>)> {
+        snap.resources
+            .iter()
+            .filter(|r| r.rtype.starts_with("aws_iam_"))
+            .map(|r| {
+                let attrs = r
+                    .attributes
+                    .iter()
+                    // The emulator leaves the policy id out of the bulk answer.
+                    .filter(|(k, _)| k.as_str() != "policy_id")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                (r.key.clone(), attrs)
+            })
+            .collect()
+    };
+
+    // In bulk: IAM takes three calls whatever the number of roles.
+    let (bulk, stats) =
+        aws::collect_with_stats("staging", &moto.settings("staging")).expect("bulk collection");
+    assert!(bulk.coverage.is_empty(), "{:?}", bulk.coverage);
+    assert_eq!(
+        stats.services["iam"].operations.keys().collect::<Vec<_>>(),
+        vec![
+            "GetAccountAuthorizationDetails",
+            "ListInstanceProfiles",
+            "ListRoles"
+        ]
+    );
+    assert_eq!(stats.services["iam"].calls(), 3);
+
+    // Refused: the same resources, read one by one, and no coverage gap.
+    moto.enforce_iam();
+    let mut settings = moto.settings("staging");
+    settings.credentials = Some(StaticCredentials {
+        access_key_id: key,
+        secret_access_key: secret,
+        session_token: None,
+    });
+    let (slow, stats) = aws::collect_with_stats("staging", &settings).expect("fallback");
+    assert!(slow.coverage.is_empty(), "{:?}", slow.coverage);
+    let ops = stats.operations();
+    for op in [
+        "iam:GetRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:GetPolicyVersion",
+    ] {
+        assert!(ops.iter().any(|o| o == op), "{op} not called: {ops:?}");
+    }
+    read_only(&stats);
+    let (b, s) = (iam_only(&bulk), iam_only(&slow));
+    // Role, inline policy, attachment, managed policy, instance profile.
+    assert_eq!(b.len(), 5, "{b:#?}");
+    assert_eq!(b, s);
 }
 
 #[test]
@@ -418,4 +509,664 @@ fn assumed_role_and_unreachable_endpoint() {
         "{text}"
     );
     assert!(!text.contains('\n'), "{text}");
+}
+
+// ---- three-way drift and the unmanaged / missing labels ----------------
+
+#[path = "common/mod.rs"]
+mod common;
+
+use serde_json::{json, Value as Json};
+
+/// Where each live resource of staging lives in its Terraform code and
+/// state: (live key, state type, name, instance key).
+const STATE_ADDRESSES: &[(&str, &str, &str, Option<&str>)] = &[
+    ("aws_vpc.shop-staging", "aws_vpc", "main", None),
+    (
+        "aws_subnet.shop-staging-private[\"eu-west-1a\"]",
+        "aws_subnet",
+        "private",
+        Some("a"),
+    ),
+    (
+        "aws_subnet.shop-staging-private[\"eu-west-1b\"]",
+        "aws_subnet",
+        "private",
+        Some("b"),
+    ),
+    (
+        "aws_security_group.shop-staging-db",
+        "aws_security_group",
+        "db",
+        None,
+    ),
+    (
+        "aws_db_subnet_group.shop-staging-db",
+        "aws_db_subnet_group",
+        "main",
+        None,
+    ),
+    (
+        "aws_db_parameter_group.shop-staging-pg",
+        "aws_db_parameter_group",
+        "main",
+        None,
+    ),
+    (
+        "aws_db_instance.shop-staging-db",
+        "aws_db_instance",
+        "main",
+        None,
+    ),
+    ("aws_iam_role.shop-staging-api", "aws_iam_role", "api", None),
+    (
+        "aws_iam_role_policy.shop-staging-api:s3-access",
+        "aws_iam_role_policy",
+        "s3",
+        None,
+    ),
+    (
+        "aws_iam_policy.shop-staging-logs",
+        "aws_iam_policy",
+        "logs",
+        None,
+    ),
+    (
+        "aws_iam_role_policy_attachment.shop-staging-api:shop-staging-logs",
+        "aws_iam_role_policy_attachment",
+        "logs",
+        None,
+    ),
+    (
+        "aws_iam_instance_profile.shop-staging-api",
+        "aws_iam_instance_profile",
+        "api",
+        None,
+    ),
+];
+
+/// A live value as Terraform state records it: references to other
+/// collected resources back to the ids (or names, ARNs) they stand for.
+fn raw(v: &Value, live: &Snapshot) -> Json {
+    match v {
+        Value::Unknown(expr) => {
+            let (key, attr) = expr.rsplit_once('.').expect("a reference");
+            let target = resource(live, key);
+            let value = target
+                .attributes
+                .get(attr)
+                .or_else(|| target.attributes.get("id"))
+                .expect("the referenced attribute");
+            raw(value, live)
+        }
+        Value::List(items) => Json::Array(items.iter().map(|i| raw(i, live)).collect()),
+        Value::Map(m) => Json::Object(m.iter().map(|(k, i)| (k.clone(), raw(i, live))).collect()),
+        other => other.to_json(),
+    }
+}
+
+/// Staging's state, written the way Terraform would have after applying
+/// the code below — except for what the test plants: the database's
+/// security group was opened to the internet by hand afterwards (state
+/// still says 10.1.0.0/16), subnet `c` and the `legacy` security group
+/// were deleted by hand (state still has them), and the internet gateway
+/// and route table were made by hand (not in state).
+fn staging_state(live: &Snapshot) -> String {
+    let mut by_resource: std::collections::BTreeMap<(&str, &str), Vec<Json>> = Default::default();
+    for (key, rtype, name, index) in STATE_ADDRESSES {
+        let r = resource(live, key);
+        let mut attrs = serde_json::Map::new();
+        for (k, v) in &r.attributes {
+            attrs.insert(k.clone(), raw(v, live));
+        }
+        if let Some(tags) = attrs.get("tags").cloned() {
+            attrs.insert("tags_all".into(), tags);
+        }
+        match *rtype {
+            "aws_security_group" => {
+                let ingress = attrs
+                    .get_mut("ingress")
+                    .and_then(Json::as_array_mut)
+                    .expect("ingress rules");
+                ingress[0]["cidr_blocks"] = json!(["10.1.0.0/16"]);
+            }
+            "aws_iam_role_policy_attachment" => {
+                attrs.insert(
+                    "id".into(),
+                    json!("shop-staging-api-20260101120000000000000001"),
+                );
+            }
+            _ => {}
+        }
+        let mut instance =
+            json!({ "schema_version": 0, "attributes": attrs, "sensitive_attributes": [] });
+        if let Some(k) = index {
+            instance["index_key"] = json!(k);
+        }
+        by_resource.entry((rtype, name)).or_default().push(instance);
+    }
+    // Deleted by hand: still in state.
+    let vpc_id = raw(
+        &resource(live, "aws_vpc.shop-staging").attributes["id"],
+        live,
+    );
+    let gone_subnet = json!({
+        "index_key": "c", "schema_version": 1, "sensitive_attributes": [],
+        "attributes": {
+            "id": "subnet-0c0ffee00000000c1",
+            "arn": "arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-0c0ffee00000000c1",
+            "vpc_id": vpc_id, "cidr_block": "10.1.2.0/24", "availability_zone": "eu-west-1c",
+            "map_public_ip_on_launch": false,
+            "tags": { "Name": "shop-staging-private-eu-west-1c", "Environment": "staging" },
+            "tags_all": { "Name": "shop-staging-private-eu-west-1c", "Environment": "staging" }
+        }
+    });
+    by_resource
+        .entry(("aws_subnet", "private"))
+        .or_default()
+        .push(gone_subnet);
+    by_resource.entry(("aws_security_group", "legacy")).or_default().push(json!({
+        "schema_version": 1, "sensitive_attributes": [],
+        "attributes": {
+            "id": "sg-0dead00000000beef1", "name": "legacy", "description": "Managed by Terraform",
+            "vpc_id": vpc_id, "ingress": [], "egress": [],
+            "tags": { "Name": "legacy", "Environment": "staging" },
+            "tags_all": { "Name": "legacy", "Environment": "staging" }
+        }
+    }));
+    let resources: Vec<Json> = by_resource
+        .into_iter()
+        .map(|((rtype, name), instances)| {
+            json!({
+                "mode": "managed", "type": rtype, "name": name,
+                "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+                "instances": instances
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&json!({
+        "version": 4, "terraform_version": "1.11.4", "serial": 7, "lineage": "drift-test",
+        "outputs": {}, "resources": resources, "check_results": null
+    }))
+    .expect("state json")
+}
+
+const STAGING_TF: &str = r#"
+locals {
+  tags = { Environment = "staging" }
+  trust = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.1.0.0/16"
+  tags       = merge(local.tags, { Name = "shop-staging" })
+}
+
+resource "aws_subnet" "private" {
+  for_each          = { a = 0, b = 1, c = 2 }
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.1.${each.value}.0/24"
+  availability_zone = "eu-west-1${each.key}"
+  tags              = merge(local.tags, { Name = "shop-staging-private-eu-west-1${each.key}" })
+}
+
+# Declared, never applied: the one that exists was made by hand.
+resource "aws_internet_gateway" "main" {
+  vpc_id = aws_vpc.main.id
+  tags   = merge(local.tags, { Name = "shop-staging", Tier = "public" })
+}
+
+resource "aws_security_group" "db" {
+  name        = "shop-staging-db"
+  description = "database"
+  vpc_id      = aws_vpc.main.id
+  ingress {
+    from_port   = 5432
+    to_port     = 5432
+    protocol    = "tcp"
+    cidr_blocks = ["10.1.0.0/16"]
+  }
+  tags = merge(local.tags, { Name = "shop-staging-db" })
+}
+
+resource "aws_security_group" "legacy" {
+  name   = "legacy"
+  vpc_id = aws_vpc.main.id
+  tags   = merge(local.tags, { Name = "legacy" })
+}
+
+resource "aws_db_subnet_group" "main" {
+  name       = "shop-staging-db"
+  subnet_ids = [aws_subnet.private["a"].id, aws_subnet.private["b"].id]
+}
+
+resource "aws_db_parameter_group" "main" {
+  name   = "shop-staging-pg"
+  family = "postgres15"
+  parameter {
+    name         = "log_min_duration_statement"
+    value        = "500"
+    apply_method = "immediate"
+  }
+}
+
+resource "aws_db_instance" "main" {
+  identifier             = "shop-staging-db"
+  engine                 = "postgres"
+  engine_version         = "15.7"
+  # Changed in code, not applied yet.
+  instance_class         = "db.t3.small"
+  db_subnet_group_name   = aws_db_subnet_group.main.name
+  parameter_group_name   = aws_db_parameter_group.main.name
+  vpc_security_group_ids = [aws_security_group.db.id]
+}
+
+resource "aws_iam_role" "api" {
+  name               = "shop-staging-api"
+  assume_role_policy = local.trust
+}
+
+resource "aws_iam_role_policy" "s3" {
+  name   = "s3-access"
+  role   = aws_iam_role.api.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:*", Resource = "*" }] })
+}
+
+resource "aws_iam_policy" "logs" {
+  name   = "shop-staging-logs"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = ["logs:PutLogEvents", "logs:CreateLogStream"], Resource = "*" }] })
+}
+
+resource "aws_iam_role_policy_attachment" "logs" {
+  role       = aws_iam_role.api.name
+  policy_arn = aws_iam_policy.logs.arn
+}
+
+resource "aws_iam_instance_profile" "api" {
+  name = "shop-staging-api"
+  role = aws_iam_role.api.name
+}
+"#;
+
+/// A project whose staging has code, state and an `aws` table pointing at
+/// the emulator (`endpoint`); prod is read live only.
+fn drift_project(endpoint: &str, state: &str) -> tempfile::TempDir {
+    let toml = format!(
+        r#"[environments.staging]
+region = "eu-west-1"
+terraform = {{ root = "envs/staging" }}
+state = {{ path = "staging.tfstate" }}
+aws = {{ region = "eu-west-1", endpoint-url = "{endpoint}", tags = {{ Environment = "staging" }} }}
+
+[environments.prod]
+region = "eu-west-1"
+aws = {{ region = "eu-west-1", endpoint-url = "{endpoint}", tags = {{ Environment = "prod" }} }}
+"#
+    );
+    common::tree(&[
+        ("parity.toml", &toml),
+        ("envs/staging/main.tf", STAGING_TF),
+        ("staging.tfstate", state),
+        // Empty shared AWS files: the keys come from the environment.
+        ("aws/config", ""),
+        ("aws/credentials", ""),
+    ])
+}
+
+/// `parity` with the emulator's keys and no shared AWS config.
+fn run_parity(dir: &std::path::Path, args: &[&str], key: (&str, &str)) -> (String, String, i32) {
+    let out = common::parity(dir)
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", key.0)
+        .env("AWS_SECRET_ACCESS_KEY", key.1)
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("RUST_LOG")
+        .env("AWS_CONFIG_FILE", dir.join("aws/config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("aws/credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("run parity");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn json_of(stdout: &str, stderr: &str) -> Json {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"))
+}
+
+/// One line per finding that is not an expected difference:
+/// `rule resource attribute severity [between label]`.
+fn lines(report: &Json) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["expected"] != json!(true))
+        .map(|f| {
+            format!(
+                "{} {} {} {} [{}{}]",
+                f["rule"].as_str().unwrap_or(""),
+                f["resource"].as_str().unwrap_or(""),
+                f["attribute"].as_str().unwrap_or("-"),
+                f["severity"].as_str().unwrap_or(""),
+                f["between"].as_str().unwrap_or("-"),
+                f["label"]
+                    .as_str()
+                    .map(|l| format!(" {l}"))
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn finding<'a>(report: &'a Json, resource: &str, between: &str) -> &'a Json {
+    report["findings"]
+        .as_array()
+        .and_then(|fs| {
+            fs.iter().find(|f| {
+                f["resource"] == resource
+                    && (f["between"] == between || (between == "-" && f["between"].is_null()))
+            })
+        })
+        .unwrap_or_else(|| panic!("no {between} finding on {resource}: {:#?}", lines(report)))
+}
+
+/// No progress bar, spinner or terminal control in what a pipe receives.
+fn no_progress_bar(stderr: &str) {
+    assert!(
+        !stderr.contains("calls answered")
+            && !stderr.contains('\r')
+            && !stderr.contains('\u{1b}')
+            && !stderr
+                .chars()
+                .any(|c| ('\u{2800}'..='\u{28ff}').contains(&c)),
+        "progress output on a non-terminal stderr: {stderr:?}"
+    );
+}
+
+#[test]
+fn three_way_drift_labels_every_difference() {
+    let moto = Moto::start();
+    let rt = runtime();
+    rt.block_on(async {
+        let conf = moto.sdk().await;
+        infra::build(&conf, &infra::STAGING).await;
+        infra::build(&conf, &infra::PROD).await;
+        infra::build_drift_extras(&conf).await;
+    });
+    let live = aws::collect("staging", &moto.settings("staging")).expect("collect staging");
+    let dir = drift_project(&moto.url, &staging_state(&live));
+    let keys = ("testing", "testing");
+
+    // Every planted difference, each with the pair it is between; nothing
+    // else (ids, ARNs, owners, version counters are identity, not drift).
+    let (stdout, stderr, code) =
+        run_parity(dir.path(), &["drift", "staging", "--format", "json"], keys);
+    let report = json_of(&stdout, &stderr);
+    assert_eq!(
+        lines(&report),
+        vec![
+            // Declared, never applied (the gateway that runs was made by hand).
+            "critical-resource-presence aws_internet_gateway.main - error [code/state]",
+            // Made by hand: live, not in state.
+            "critical-resource-presence aws_internet_gateway.shop-${env} - error [state/live unmanaged]",
+            "critical-resource-presence aws_route_table.shop-${env}-public - error [state/live unmanaged]",
+            "critical-resource-presence aws_route_table_association.shop-${env}-private[\"${region}a\"] - error [state/live unmanaged]",
+            "critical-resource-presence aws_route_table_association.shop-${env}-private[\"${region}b\"] - error [state/live unmanaged]",
+            // Opened to the internet by hand after the apply.
+            "security-group-rules aws_security_group.db ingress error [state/live]",
+            // Deleted by hand: in state, not live.
+            "critical-resource-presence aws_security_group.legacy - error [state/live missing]",
+            "critical-resource-presence aws_security_group.shop-${env}-debug - error [state/live unmanaged]",
+            "critical-resource-presence aws_subnet.private[\"c\"] - error [state/live missing]",
+            // Changed in code, not applied.
+            "instance-size aws_db_instance.main instance_class warning [code/state]",
+            // The hand-made gateway against the one the code declares.
+            "config-difference aws_internet_gateway.main tags.Tier warning [code/live]",
+        ]
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        report["environments"],
+        json!(["staging (code)", "staging (state)", "staging (live)"])
+    );
+    assert_eq!(report["source"], "drift");
+    let sg = finding(&report, "aws_security_group.db", "state/live");
+    assert!(
+        sg["right"].as_str().unwrap_or("").contains("0.0.0.0/0")
+            && sg["left"].as_str().unwrap_or("").contains("10.1.0.0/16"),
+        "{sg:#}"
+    );
+    assert!(
+        sg["locations"]["staging (state)"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("staging.tfstate:"),
+        "{sg:#}"
+    );
+    assert!(
+        sg["locations"]["staging (live)"]
+            .as_str()
+            .unwrap_or("")
+            .contains(":security-group/sg-"),
+        "{sg:#}"
+    );
+    let igw = finding(&report, "aws_internet_gateway.shop-${env}", "state/live");
+    assert!(
+        igw["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("the code declares it as aws_internet_gateway.main"),
+        "{igw:#}"
+    );
+    assert_eq!(igw["left"], Json::Null);
+    assert_eq!(igw["right"], "present");
+    let gone = finding(&report, "aws_subnet.private[\"c\"]", "state/live");
+    assert_eq!(
+        (&gone["left"], &gone["right"]),
+        (&json!("present"), &Json::Null)
+    );
+    // What the read cost, per service.
+    let usage = &report["summary"]["live"][0];
+    assert_eq!(usage["environment"], "staging");
+    for service in ["ec2", "rds", "iam", "sts"] {
+        assert!(
+            usage["services"][service]["calls"].as_u64().unwrap_or(0) > 0,
+            "{usage:#}"
+        );
+    }
+    assert!(
+        report["summary"].get("notes").is_none(),
+        "{:#}",
+        report["summary"]
+    );
+    // stderr is not a terminal: no progress bar.
+    no_progress_bar(&stderr);
+    assert_eq!(stderr, "");
+
+    // The table: three value columns, the labels on each finding.
+    let (table, stderr, code) = run_parity(dir.path(), &["drift", "staging"], keys);
+    assert_eq!(code, 2);
+    no_progress_bar(&stderr);
+    let header = table
+        .lines()
+        .find(|l| l.contains("resource / attribute"))
+        .unwrap_or_default();
+    let at = |name: &str| header.find(name).unwrap_or(usize::MAX);
+    assert!(
+        at("staging (code)") < at("staging (state)")
+            && at("staging (state)") < at("staging (live)")
+            && at("staging (live)") < at("rule"),
+        "{header}"
+    );
+    for expected in [
+        "[state/live, unmanaged]",
+        "[state/live, missing]",
+        "[code/live]",
+        "[code/state]",
+        "parity staging (code) vs staging (state) vs staging (live) (drift)",
+        "read live: staging: ",
+    ] {
+        assert!(table.contains(expected), "no {expected:?} in\n{table}");
+    }
+
+    // Every other format names the pair and the label too.
+    for (format, pair, label) in [
+        (
+            "markdown",
+            "_state/live, unmanaged_",
+            "_state/live, missing_",
+        ),
+        (
+            "sarif",
+            "\"between\": \"state/live\"",
+            "\"label\": \"missing\"",
+        ),
+        ("junit", "(state/live, unmanaged)", "label: missing"),
+        ("github", "(state/live, unmanaged)", "(state/live, missing)"),
+        (
+            "html",
+            "state/live, unmanaged</span>",
+            "state/live, missing</span>",
+        ),
+    ] {
+        let (out, stderr, code) =
+            run_parity(dir.path(), &["drift", "staging", "--format", format], keys);
+        assert_eq!(code, 2, "{format}: {stderr}");
+        assert!(out.contains(pair), "{format}: no {pair:?} in\n{out}");
+        assert!(out.contains(label), "{format}: no {label:?} in\n{out}");
+    }
+
+    // --no-live: code against state only, and the report says so.
+    let (stdout, stderr, code) = run_parity(
+        dir.path(),
+        &["drift", "staging", "--no-live", "--format", "json"],
+        keys,
+    );
+    let two_way = json_of(&stdout, &stderr);
+    assert_eq!(
+        lines(&two_way),
+        vec![
+            "critical-resource-presence aws_internet_gateway.main - error [code/state]",
+            "instance-size aws_db_instance.main instance_class warning [code/state]",
+        ]
+    );
+    assert_eq!(
+        two_way["environments"],
+        json!(["staging (code)", "staging (state)"])
+    );
+    assert!(
+        two_way["summary"]["notes"][0]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("two-way drift (code and state): --no-live"),
+        "{:#}",
+        two_way["summary"]
+    );
+    assert_eq!(code, 2);
+
+    // Between environments read live: staging's hand-made group is
+    // unmanaged, the `legacy` group prod has and staging's state lost is
+    // missing from staging.
+    let (stdout, stderr, code) = run_parity(
+        dir.path(),
+        &[
+            "diff", "staging", "prod", "--source", "live", "--format", "json",
+        ],
+        keys,
+    );
+    let diff = json_of(&stdout, &stderr);
+    assert_eq!(code, 2);
+    let debug = finding(&diff, "aws_security_group.shop-${env}-debug", "-");
+    assert_eq!(debug["label"], "unmanaged", "{debug:#}");
+    assert_eq!(debug["between"], Json::Null);
+    let legacy = finding(&diff, "aws_security_group.legacy", "-");
+    assert_eq!(legacy["label"], "missing", "{legacy:#}");
+    assert_eq!(
+        (&legacy["left"], &legacy["right"]),
+        (&Json::Null, &json!("present"))
+    );
+    let envs: Vec<&str> = diff["summary"]["live"]
+        .as_array()
+        .map(|l| l.iter().filter_map(|u| u["environment"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(envs, vec!["staging", "prod"]);
+    no_progress_bar(&stderr);
+
+    // A live read that cannot start is an error naming the environment.
+    let dead = drift_project("http://127.0.0.1:9", &staging_state(&live));
+    let (_, stderr, code) = run_parity(dead.path(), &["drift", "staging"], keys);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("environment `staging`: cannot reach AWS at http://127.0.0.1:9"),
+        "{stderr}"
+    );
+
+    // Denied APIs are coverage: RDS unread is named, its state resources
+    // are not called missing, and without violations the run exits 3.
+    let (key, secret) = rt.block_on(auditor_without_rds(&moto));
+    moto.enforce_iam();
+    let (stdout, stderr, code) = run_parity(
+        dir.path(),
+        &["drift", "staging", "--format", "json", "--fail-on", "never"],
+        (&key, &secret),
+    );
+    let partial = json_of(&stdout, &stderr);
+    assert_eq!(code, 3, "{stderr}");
+    let incomplete = partial["summary"]["incomplete"].to_string();
+    assert!(
+        incomplete.contains("staging (live): rds:DescribeDBInstances (eu-west-1): access denied"),
+        "{incomplete}"
+    );
+    let findings = lines(&partial);
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.contains("aws_db_") && f.contains("missing")),
+        "{findings:#?}"
+    );
+    assert!(
+        findings.contains(
+            &"critical-resource-presence aws_subnet.private[\"c\"] - error [state/live missing]"
+                .to_string()
+        ),
+        "{findings:#?}"
+    );
+}
+
+/// An IAM user that may read EC2 and IAM but not RDS; its keys.
+async fn auditor_without_rds(moto: &Moto) -> (String, String) {
+    let iam = aws_sdk_iam::Client::new(&moto.sdk().await);
+    iam.create_user()
+        .user_name("drift-auditor")
+        .send()
+        .await
+        .expect("user");
+    iam.put_user_policy()
+        .user_name("drift-auditor")
+        .policy_name("read-some")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","iam:List*","iam:Get*","sts:GetCallerIdentity"],"Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .expect("user policy");
+    let k = iam
+        .create_access_key()
+        .user_name("drift-auditor")
+        .send()
+        .await
+        .expect("access key");
+    let k = k.access_key().expect("key");
+    (
+        k.access_key_id().to_string(),
+        k.secret_access_key().to_string(),
+    )
 }

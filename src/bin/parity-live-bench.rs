@@ -5,9 +5,17 @@
 //!
 //! ```text
 //! scripts/test --no-run            # once: installs moto into .venv
-//! cargo build --release --bin parity-live-bench
-//! ./target/release/parity-live-bench [--resources 2000] [--concurrency 16] [--runs 3] [--latency-ms 0]
+//! cargo build --bin parity-live-bench
+//! ./target/debug/parity-live-bench [--resources 2000] [--concurrency 16] [--runs 3] [--latency-ms 0] [--iam-per-resource]
 //! ```
+//!
+//! `--iam-per-resource` reads IAM one call per role and per policy (what a
+//! policy without `iam:GetAccountAuthorizationDetails` gets) instead of in
+//! bulk. `--moto-per-service` runs one emulator process per service (EC2;
+//! IAM and STS; RDS), each at its own endpoint, as AWS serves every service
+//! from its own endpoint: one moto process answers one request at a time,
+//! so with a single process the services' calls queue behind each other
+//! whatever the client does.
 //!
 //! `--latency-ms` puts a loopback proxy in front of the emulator that
 //! delays every request by that much, the round trip a real AWS endpoint
@@ -54,6 +62,12 @@ struct Args {
     /// Extra round-trip latency per request (a proxy in front of moto).
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// Read IAM one call per role and per policy instead of in bulk.
+    #[arg(long)]
+    iam_per_resource: bool,
+    /// One emulator process per service (EC2; IAM and STS; RDS).
+    #[arg(long)]
+    moto_per_service: bool,
     /// The moto server binary (default: $PARITY_MOTO_SERVER, else
     /// .venv/bin/moto_server).
     #[arg(long)]
@@ -145,17 +159,18 @@ fn tagged(rt: ResourceType, name: &str) -> TagSpecification {
 /// Create about `total` resources: per VPC 10 subnets and 10 security
 /// groups; the rest as IAM roles (each with an inline policy and an
 /// instance profile) and managed policies.
-async fn populate(url: &str, total: usize) -> anyhow::Result<usize> {
-    let conf = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .endpoint_url(url)
-        .credentials_provider(aws_sdk_sts::config::Credentials::new(
-            "testing", "testing", None, None, "bench",
-        ))
-        .load()
-        .await;
-    let ec2 = aws_sdk_ec2::Client::new(&conf);
-    let iam = aws_sdk_iam::Client::new(&conf);
+async fn populate(ec2_url: &str, iam_url: &str, total: usize) -> anyhow::Result<usize> {
+    let conf = |url: &str| {
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(url)
+            .credentials_provider(aws_sdk_sts::config::Credentials::new(
+                "testing", "testing", None, None, "bench",
+            ))
+            .load()
+    };
+    let ec2 = aws_sdk_ec2::Client::new(&conf(ec2_url).await);
+    let iam = aws_sdk_iam::Client::new(&conf(iam_url).await);
     let vpcs = (total * 2 / 5).div_ceil(21).max(1);
     let roles = (total - vpcs * 21) / 4;
     let permits = Arc::new(Semaphore::new(8));
@@ -254,29 +269,62 @@ fn main() -> anyhow::Result<()> {
         .clone()
         .or_else(|| std::env::var_os("PARITY_MOTO_SERVER").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server"));
-    let (_moto, port) = start_moto(&bin)?;
+    // Services and the emulator that answers them: one for all, or one
+    // each (IAM's also answers STS).
+    let services = ["EC2", "IAM", "RDS"];
+    let processes = if args.moto_per_service { 3 } else { 1 };
+    let mut motos = Vec::new();
+    for _ in 0..processes {
+        motos.push(start_moto(&bin)?);
+    }
+    let port_of = |service: &str| {
+        let i = services.iter().position(|s| *s == service).unwrap_or(0);
+        motos[i.min(motos.len() - 1)].1
+    };
     let rt = tokio::runtime::Runtime::new()?;
-    let moto_url = format!("http://127.0.0.1:{port}");
+    let url = |port: u16| format!("http://127.0.0.1:{port}");
 
     let t = Instant::now();
-    let created = rt.block_on(populate(&moto_url, args.resources))?;
+    let created = rt.block_on(populate(
+        &url(port_of("EC2")),
+        &url(port_of("IAM")),
+        args.resources,
+    ))?;
     eprintln!("created {created} resources in {:.1?}", t.elapsed());
 
-    let url = if args.latency_ms > 0 {
-        let p = rt.block_on(delaying_proxy(port, Duration::from_millis(args.latency_ms)))?;
-        format!("http://127.0.0.1:{p}")
+    // The endpoint each service is read at: the emulator, or a proxy that
+    // delays every request in front of it.
+    let mut endpoints = std::collections::BTreeMap::new();
+    for service in services {
+        let port = port_of(service);
+        let read_at = if args.latency_ms > 0 {
+            rt.block_on(delaying_proxy(port, Duration::from_millis(args.latency_ms)))?
+        } else {
+            port
+        };
+        endpoints.insert(service, url(read_at));
+    }
+    let endpoint_url = if args.moto_per_service {
+        // aws-config's per-service endpoints (`AWS_ENDPOINT_URL_<SERVICE>`),
+        // all on loopback; STS at IAM's emulator.
+        for (service, at) in &endpoints {
+            std::env::set_var(format!("AWS_ENDPOINT_URL_{service}"), at);
+        }
+        std::env::set_var("AWS_ENDPOINT_URL_STS", &endpoints["IAM"]);
+        None
     } else {
-        moto_url
+        Some(endpoints["EC2"].clone())
     };
     let mut settings = AwsSettings {
         regions: vec![REGION.into()],
-        endpoint_url: Some(url),
+        endpoint_url,
         credentials: Some(StaticCredentials {
             access_key_id: "testing".into(),
             secret_access_key: "testing".into(),
             session_token: None,
         }),
         concurrency: args.concurrency,
+        iam_bulk: !args.iam_per_resource,
         ..AwsSettings::default()
     };
     // Warm-up (emulator caches, connection pool), not timed.
@@ -286,7 +334,12 @@ fn main() -> anyhow::Result<()> {
     settings.concurrency = 1;
     let (slow, stats1, _) = measure(&settings, args.runs)?;
 
-    println!("parity-live-bench: {resources} resources in the snapshot ({created} created), latency +{} ms/request", args.latency_ms);
+    println!(
+        "parity-live-bench: {resources} resources in the snapshot ({created} created), latency +{} ms/request, IAM {}, {}",
+        args.latency_ms,
+        if args.iam_per_resource { "per resource" } else { "in bulk" },
+        if args.moto_per_service { "one emulator per service" } else { "one emulator" }
+    );
     println!(
         "  concurrency {:>3}: {:>8.2?}  {} calls, {} requests",
         args.concurrency,
@@ -316,7 +369,17 @@ fn main() -> anyhow::Result<()> {
         println!("    {op:<40} {n:>6}");
     }
     for (svc, s) in &stats.services {
-        println!("  {svc:<4} {:>6} calls {:>8.2?}", s.calls(), s.elapsed);
+        let one = stats1
+            .services
+            .get(svc)
+            .map(|s| s.elapsed)
+            .unwrap_or_default();
+        println!(
+            "  {svc:<4} {:>6} calls {:>8.2?} (one at a time: {:>8.2?})",
+            s.calls(),
+            s.elapsed,
+            one
+        );
     }
     Ok(())
 }

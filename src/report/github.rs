@@ -44,7 +44,7 @@ fn command(f: &Finding, report: &Report, ctx: &RenderContext) -> String {
         Severity::Warning => "warning",
         Severity::Info => "notice",
     };
-    let (left, right) = report.pair();
+    let (left, right) = report.sides(f);
     let mut props = Vec::new();
     let mut anchored: Option<&str> = None;
     if let Some((_, loc)) = primary_location(f, report) {
@@ -67,7 +67,11 @@ fn command(f: &Finding, report: &Report, ctx: &RenderContext) -> String {
             side
         })
         .collect();
-    let mut message = format!("{}: {}", subject(f), one_line(&masked(&f.message), 500));
+    let mut message = match report.labels_of(f) {
+        Some(l) => format!("{} ({l}): ", subject(f)),
+        None => format!("{}: ", subject(f)),
+    };
+    message.push_str(&one_line(&masked(&f.message), 500));
     if f.left.is_some() || f.right.is_some() {
         message.push_str(&format!(" ({})", sides.join(", ")));
     }

@@ -156,8 +156,12 @@ fn body(note: &str, details: &str) -> String {
 }
 
 fn case(f: &Finding, report: &Report, ctx: &RenderContext) -> Case {
-    let (left, right) = report.pair();
-    let message = masked(&f.message).into_owned();
+    let (left, right) = report.sides(f);
+    let labels = report.labels_of(f);
+    let message = match &labels {
+        Some(l) => format!("{l}: {}", masked(&f.message)),
+        None => masked(&f.message).into_owned(),
+    };
     let outcome = if f.status.as_deref() == Some(STATUS_RESOLVED) {
         Outcome::Pass(Some(format!("resolved since the baseline: {message}")))
     } else if let Some(w) = &f.waiver {
@@ -189,6 +193,12 @@ fn case(f: &Finding, report: &Report, ctx: &RenderContext) -> Case {
     if let Some(a) = &f.attribute {
         details.push_str(&format!("attribute: {a}\n"));
     }
+    if let Some(b) = f.between {
+        details.push_str(&format!("between: {b}\n"));
+    }
+    if let Some(l) = f.label {
+        details.push_str(&format!("label: {l}\n"));
+    }
     let sides = if f.left.is_some() || f.right.is_some() {
         [(left, &f.left), (right, &f.right)].to_vec()
     } else {
@@ -212,7 +222,10 @@ fn case(f: &Finding, report: &Report, ctx: &RenderContext) -> Case {
         Some((ctx.repo_path(file), line?))
     });
     Case {
-        name: super::subject(f),
+        name: match &labels {
+            Some(l) => format!("{} ({l})", super::subject(f)),
+            None => super::subject(f),
+        },
         classname: f.rule.clone(),
         file,
         outcome,

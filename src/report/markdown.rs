@@ -57,10 +57,20 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
     let mut out = String::new();
     out.push_str(&marker(report));
     out.push('\n');
+    // One value column per side: two environments, or code, state and
+    // live of a three-way drift (each finding fills the two it is between).
+    let sides: Vec<&str> = if report.is_three_way() {
+        report.environments.iter().map(String::as_str).collect()
+    } else {
+        vec![left, right]
+    };
     out.push_str(&format!(
-        "## parity: {} vs {} ({})\n\n",
-        code(left),
-        code(right),
+        "## parity: {} ({})\n\n",
+        sides
+            .iter()
+            .map(|s| code(s))
+            .collect::<Vec<_>>()
+            .join(" vs "),
         text(&report.source)
     ));
     out.push_str(&format!(
@@ -92,12 +102,22 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         ));
     }
 
+    for note in &s.notes {
+        out.push_str(&format!("\n_{}_\n", text(note)));
+    }
+    for live in &s.live {
+        out.push_str(&format!("\nRead live: {}\n", text(&live.describe())));
+    }
+
     let (shown, hidden) = report.visible(opts.verbose);
     if shown.is_empty() {
+        let names: Vec<String> = sides.iter().map(|s| code(s)).collect();
         out.push_str(&format!(
-            "\nNo differences between {} and {}.\n",
-            code(left),
-            code(right)
+            "\nNo differences between {}.\n",
+            match names.as_slice() {
+                [a, b] => format!("{a} and {b}"),
+                many => many.join(", "),
+            }
         ));
     }
 
@@ -134,11 +154,9 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
             "resource".into(),
             "attribute".into(),
             "message".into(),
-            text(left),
-            text(right),
-            "rule".into(),
-            "locations".into(),
         ]);
+        columns.extend(sides.iter().map(|s| text(s)));
+        columns.extend(["rule".to_string(), "locations".into()]);
         for c in &columns {
             header.push_str(&format!(" {c} |"));
             rule_line.push_str("---|");
@@ -149,7 +167,7 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         out.push('\n');
         let mut diffs = Vec::new();
         for f in &group {
-            let row = row(f, left, right, baseline);
+            let row = row(f, report, &sides, baseline);
             if out.len() + row.len() > BUDGET {
                 omitted += 1;
                 continue;
@@ -160,6 +178,7 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
             }
         }
         for f in diffs {
+            let (left, right) = report.sides(f);
             let block = diff_block(f, left, right);
             if out.len() + block.len() <= BUDGET {
                 out.push_str(&block);
@@ -235,7 +254,8 @@ fn title(c: Category) -> &'static str {
     }
 }
 
-fn row(f: &Finding, left: &str, right: &str, baseline: bool) -> String {
+fn row(f: &Finding, report: &Report, sides: &[&str], baseline: bool) -> String {
+    let (left, right) = report.sides(f);
     let mut cells: Vec<String> = Vec::new();
     if baseline {
         cells.push(match f.status.as_deref() {
@@ -253,7 +273,12 @@ fn row(f: &Finding, left: &str, right: &str, baseline: bool) -> String {
     } else {
         f.severity.to_string()
     });
-    cells.push(code(&f.resource));
+    // Which sources a drift finding is between (three-way), and unmanaged
+    // / missing.
+    cells.push(match report.labels_of(f) {
+        Some(l) => format!("{}<br>_{}_", code(&f.resource), text(&l)),
+        None => code(&f.resource),
+    });
     cells.push(f.attribute.as_deref().map(code).unwrap_or_default());
     let mut message = text(&masked(&f.message));
     if let Some(w) = &f.waiver {
@@ -264,8 +289,15 @@ fn row(f: &Finding, left: &str, right: &str, baseline: bool) -> String {
         ));
     }
     cells.push(message);
-    cells.push(value(f.left.as_deref()));
-    cells.push(value(f.right.as_deref()));
+    for env in sides {
+        cells.push(if *env == left {
+            value(f.left.as_deref())
+        } else if *env == right {
+            value(f.right.as_deref())
+        } else {
+            String::new()
+        });
+    }
     cells.push(code(&f.rule));
     cells.push(locations(f, left, right));
     format!("| {} |\n", cells.join(" | "))

@@ -141,6 +141,12 @@ pub struct ResultProperties {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute: Option<String>,
     pub environments: Vec<String>,
+    /// Drift: the two sources the finding is between (`state/live`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub between: Option<&'static str>,
+    /// `unmanaged` or `missing`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -310,7 +316,7 @@ fn result(
     ctx: &RenderContext,
     rules: &[ReportingDescriptor],
 ) -> SarifResult {
-    let (left, right) = report.pair();
+    let (left, right) = report.sides(f);
     let primary = primary_location(f, report);
     let value_of = |env: &str| {
         if env == left {
@@ -338,11 +344,11 @@ fn result(
     });
     // Report text is escaped: `[text](id)` is SARIF's link syntax, and the
     // only link is ours, to the related location.
-    let mut text = format!(
-        "{}: {}",
-        escape_text(&subject(f)),
-        escape_text(&one_line(&masked(&f.message), 500))
-    );
+    let mut text = match report.labels_of(f) {
+        Some(l) => format!("{} ({}): ", escape_text(&subject(f)), escape_text(&l)),
+        None => format!("{}: ", escape_text(&subject(f))),
+    };
+    text.push_str(&escape_text(&one_line(&masked(&f.message), 500)));
     if f.left.is_some() || f.right.is_some() {
         text.push_str(&format!(
             ". {}: {}, {}: {}",
@@ -372,7 +378,13 @@ fn result(
         locations,
         related_locations,
         partial_fingerprints: Fingerprints {
-            finding_id: baseline::fingerprint(f),
+            // A drift finding's pair of sources is part of its identity: the
+            // same attribute may differ between code and state and between
+            // state and live.
+            finding_id: match f.between {
+                Some(b) => format!("{}/{}", baseline::fingerprint(f), b.as_str()),
+                None => baseline::fingerprint(f),
+            },
         },
         baseline_state: match f.status.as_deref() {
             Some(STATUS_NEW) => Some("new"),
@@ -384,6 +396,8 @@ fn result(
             resource: f.resource.clone(),
             attribute: f.attribute.clone(),
             environments: report.environments.clone(),
+            between: f.between.map(|b| b.as_str()),
+            label: f.label.map(|l| l.as_str()),
         },
     }
 }

@@ -53,6 +53,14 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         [a, b, ..] => (a.as_str(), b.as_str()),
         _ => ("left", "right"),
     };
+    // One value column per side: two environments, or code, state and live
+    // of a three-way drift (each finding fills the two it is between).
+    let columns: Vec<&str> = if report.is_three_way() {
+        report.environments.iter().map(String::as_str).collect()
+    } else {
+        vec![left_env, right_env]
+    };
+    let title = columns.join(" vs ");
     let mut out = String::new();
     let shown: Vec<&Finding> = report
         .findings
@@ -91,13 +99,10 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         } else {
             table.force_no_tty();
         }
-        table.set_header(vec![
-            "severity",
-            "resource / attribute",
-            left_env,
-            right_env,
-            "rule",
-        ]);
+        let mut header = vec!["severity", "resource / attribute"];
+        header.extend(columns.iter().copied());
+        header.push("rule");
+        table.set_header(header);
         let mut diffs = Vec::new();
         for f in &group {
             let mut what = f.resource.clone();
@@ -108,6 +113,12 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
             if let Some(w) = &f.waiver {
                 what.push_str(&format!("\nwaived: {} ({})", w.reason, w.location));
             }
+            // Which sources a drift finding is between (three-way), and
+            // unmanaged / missing.
+            if let Some(labels) = report.labels_of(f) {
+                what.push_str(&format!("\n[{labels}]"));
+            }
+            let (l_env, r_env) = report.sides(f);
             let side = |v: &Option<String>, env: &str| {
                 let value = v.as_deref().map(short).unwrap_or_else(|| "(absent)".into());
                 match f.locations.get(env) {
@@ -115,13 +126,18 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
                     None => value,
                 }
             };
-            table.add_row(vec![
-                severity_cell(f, opts.color),
-                Cell::new(what),
-                Cell::new(side(&f.left, left_env)),
-                Cell::new(side(&f.right, right_env)),
-                Cell::new(&f.rule),
-            ]);
+            let mut row = vec![severity_cell(f, opts.color), Cell::new(what)];
+            for env in &columns {
+                row.push(Cell::new(if *env == l_env {
+                    side(&f.left, l_env)
+                } else if *env == r_env {
+                    side(&f.right, r_env)
+                } else {
+                    String::new()
+                }));
+            }
+            row.push(Cell::new(&f.rule));
+            table.add_row(row);
             if let Some(d) = &f.diff {
                 diffs.push((f, d));
             }
@@ -129,8 +145,9 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         out.push_str(&table.to_string());
         out.push('\n');
         for (f, d) in diffs {
+            let (l_env, r_env) = report.sides(f);
             out.push_str(&format!(
-                "\n{} {}: {left_env} (-) vs {right_env} (+)\n",
+                "\n{} {}: {l_env} (-) vs {r_env} (+)\n",
                 f.resource,
                 f.attribute.as_deref().unwrap_or("")
             ));
@@ -145,13 +162,18 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
     let s = &report.summary;
     let hidden = report.findings.len() - shown.len();
     if shown.is_empty() {
+        let sides = if columns.len() > 2 {
+            columns.join(", ")
+        } else {
+            format!("{left_env} and {right_env}")
+        };
         out.push_str(&format!(
-            "No differences between {left_env} and {right_env} ({}).\n",
+            "No differences between {sides} ({}).\n",
             report.source
         ));
     }
     out.push_str(&format!(
-        "parity {left_env} vs {right_env} ({}): {} error{}, {} warning{}, {} info, {} waived · score {:.2} · {} resources, {} attributes compared\n",
+        "parity {title} ({}): {} error{}, {} warning{}, {} info, {} waived · score {:.2} · {} resources, {} attributes compared\n",
         report.source,
         s.errors,
         plural(s.errors),
@@ -174,6 +196,12 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
             "{hidden} expected difference{} hidden (sizes, counts, names): --verbose shows them\n",
             plural(hidden)
         ));
+    }
+    for note in &s.notes {
+        out.push_str(&format!("note: {note}\n"));
+    }
+    for live in &s.live {
+        out.push_str(&format!("read live: {}\n", live.describe()));
     }
     if !s.incomplete.is_empty() {
         out.push_str(&format!(

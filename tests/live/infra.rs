@@ -296,3 +296,38 @@ pub async fn build_unrelated(conf: &SdkConfig) {
         .await
         .expect("create other role");
 }
+
+/// What the drift tests add by hand, outside any Terraform: in staging a
+/// security group nobody declared (`shop-staging-debug`, unmanaged); in
+/// prod a security group named `legacy`, the address staging's state keeps
+/// for one it lost.
+pub async fn build_drift_extras(conf: &SdkConfig) {
+    let ec2 = aws_sdk_ec2::Client::new(conf);
+    for (env, net, name) in [("staging", 1, "shop-staging-debug"), ("prod", 2, "legacy")] {
+        let vpc = ec2
+            .describe_vpcs()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("cidr")
+                    .values(format!("10.{net}.0.0/16"))
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("describe vpcs");
+        let vpc_id = vpc
+            .vpcs()
+            .first()
+            .and_then(|v| v.vpc_id())
+            .expect("the environment's vpc")
+            .to_string();
+        ec2.create_security_group()
+            .group_name(name)
+            .description("made by hand")
+            .vpc_id(&vpc_id)
+            .tag_specifications(tags(ResourceType::SecurityGroup, env, name))
+            .send()
+            .await
+            .expect("create hand-made sg");
+    }
+}

@@ -47,6 +47,7 @@ pub const ALLOWED_OPERATIONS: &[(&str, &str)] = &[
     ("ec2", "DescribeSecurityGroups"),
     ("ec2", "DescribeSubnets"),
     ("ec2", "DescribeVpcs"),
+    ("iam", "GetAccountAuthorizationDetails"),
     ("iam", "GetPolicyVersion"),
     ("iam", "GetRolePolicy"),
     ("iam", "ListAttachedRolePolicies"),
@@ -61,6 +62,8 @@ pub const ALLOWED_OPERATIONS: &[(&str, &str)] = &[
     ("rds", "DescribeDBParameterGroups"),
     ("rds", "DescribeDBParameters"),
     ("rds", "DescribeDBSubnetGroups"),
+    // State files on S3 (`state = { path = "s3://..." }`, src/sources/state/s3.rs).
+    ("s3", "GetObject"),
     ("sts", "GetCallerIdentity"),
 ];
 
@@ -283,7 +286,20 @@ impl Clients {
     /// permission) and return the account id. Failing here is an error of
     /// the whole environment, not a coverage gap.
     pub async fn verify(&self, env_name: &str, settings: &AwsSettings) -> Result<String, AwsError> {
-        match self.sts.get_caller_identity().send().await {
+        // Two attempts at most: an endpoint that refuses connections or
+        // credentials that are refused should say so at once, not after
+        // the collectors' six attempts with backoff.
+        let quick = aws_sdk_sts::config::Builder::default().retry_config(
+            RetryConfig::standard().with_max_attempts(settings.max_attempts.clamp(1, 2)),
+        );
+        let answer = self
+            .sts
+            .get_caller_identity()
+            .customize()
+            .config_override(quick)
+            .send()
+            .await;
+        match answer {
             Ok(out) => Ok(out.account().unwrap_or_default().to_string()),
             Err(e) => {
                 let failure = ApiFailure::from_sdk(&e);
@@ -307,6 +323,18 @@ impl Clients {
                 })
             }
         }
+    }
+}
+
+/// The SDK configuration of one environment as the collectors use it
+/// (credentials, assumed role, first region, endpoint, retries), for a
+/// client of another service: the S3 state reader. Give that client a
+/// [`Guard`] too.
+pub async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
+    let base = base_config(settings, settings.regions.first().cloned()).await;
+    match &settings.role_arn {
+        Some(role) => assume_role(&base, role, settings).await,
+        None => base,
     }
 }
 
@@ -516,7 +544,8 @@ mod tests {
         }
         let listed = doc.matches("\"ec2:").count()
             + doc.matches("\"rds:").count()
-            + doc.matches("\"iam:").count();
+            + doc.matches("\"iam:").count()
+            + doc.matches("\"s3:").count();
         assert_eq!(listed, ALLOWED_OPERATIONS.len() - 1);
     }
 }

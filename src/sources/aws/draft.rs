@@ -316,10 +316,14 @@ pub struct Readdressed {
 }
 
 /// Give live resources the addresses state records for their ids: `by_id`
-/// maps (Terraform type, the resource's `id` attribute) to a state address.
-/// References to a readdressed resource follow it (`aws_vpc.main.id`, the
-/// address inside its module, as the code and state sources write them).
-/// Call before normalization.
+/// maps (Terraform type, an id) to a state address (see
+/// [`super::state_index`] for the ids a state resource is known by; a live
+/// resource is looked up by its `id`, its `identifier` for databases, and
+/// `role/policy-arn` for a policy attachment, whose Terraform id is random).
+/// References to a readdressed resource follow it, written as the state
+/// source writes them: the address inside the module when both resources
+/// are in the same module instance (`aws_vpc.main.id`), else the full
+/// address. Call before normalization.
 pub fn readdress(
     snapshot: &mut Snapshot,
     by_id: &HashMap<(String, String), String>,
@@ -327,14 +331,12 @@ pub fn readdress(
     let mut renamed: HashMap<String, String> = HashMap::new();
     let mut report = Readdressed::default();
     for r in &mut snapshot.resources {
-        let id = r
-            .attributes
-            .get("id")
-            .map(Value::display)
-            .unwrap_or_default();
-        match by_id.get(&(r.rtype.clone(), id)) {
+        let found = live_ids(r)
+            .into_iter()
+            .find_map(|id| by_id.get(&(r.rtype.clone(), id)));
+        match found {
             Some(address) => {
-                renamed.insert(r.address.clone(), local_address(address).to_string());
+                renamed.insert(r.address.clone(), address.clone());
                 r.address = address.clone();
                 r.key = address.clone();
                 report.matched += 1;
@@ -345,17 +347,47 @@ pub fn readdress(
     if renamed.is_empty() {
         return report;
     }
-    let rewrite = |text: &str| -> Option<String> {
-        let (key, attr) = text.rsplit_once('.')?;
-        renamed.get(key).map(|new| format!("{new}.{attr}"))
-    };
     for r in &mut snapshot.resources {
+        let here = module_prefix(&r.address).to_string();
+        let rewrite = |text: &str| -> Option<String> {
+            let (key, attr) = text.rsplit_once('.')?;
+            let target = renamed.get(key)?;
+            let shown = if module_prefix(target) == here {
+                local_address(target)
+            } else {
+                target.as_str()
+            };
+            Some(format!("{shown}.{attr}"))
+        };
         for v in r.attributes.values_mut() {
             *v = rewrite_unknowns(v, &rewrite);
         }
     }
     snapshot.resources.sort_by(|a, b| a.key.cmp(&b.key));
     report
+}
+
+/// The ids a live resource may be known by in state.
+fn live_ids(r: &Resource) -> Vec<String> {
+    let attr = |k: &str| match r.attributes.get(k) {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    };
+    let mut ids: Vec<String> = attr("id").into_iter().collect();
+    // Terraform before AWS provider 5 used the identifier as a database's id.
+    ids.extend(attr("identifier"));
+    if r.rtype == "aws_iam_role_policy_attachment" {
+        // Located at `iam/<role>/<policy arn>`.
+        if let Some(rest) = r.location.file.strip_prefix("iam/") {
+            ids.push(rest.to_string());
+        }
+    }
+    ids
+}
+
+/// `module.a.aws_vpc.x` → `module.a.`; empty at the root.
+fn module_prefix(address: &str) -> &str {
+    &address[..address.len() - local_address(address).len()]
 }
 
 fn rewrite_unknowns(v: &Value, f: &dyn Fn(&str) -> Option<String>) -> Value {
@@ -458,13 +490,71 @@ mod tests {
             .iter()
             .find(|r| r.rtype == "aws_subnet")
             .expect("subnet");
+        // The subnet is not in the VPC's module: the full address; inside
+        // one module, the address inside it (as the state source writes).
         assert_eq!(
             subnet.attributes["vpc_id"],
-            Value::Unknown("aws_vpc.main.id".into())
+            Value::Unknown("module.network.aws_vpc.main.id".into())
         );
         assert_eq!(
             local_address("module.a[\"x.y\"].module.b.aws_vpc.m"),
             "aws_vpc.m"
+        );
+        assert_eq!(
+            module_prefix("module.a[\"x.y\"].aws_vpc.m"),
+            "module.a[\"x.y\"]."
+        );
+    }
+
+    #[test]
+    fn readdress_knows_databases_by_identifier_and_attachments_by_role_and_policy() {
+        let mut db = draft("aws_db_instance", "shop-db", "db-ABC");
+        db.set("id", Value::from("db-ABC"));
+        db.set("identifier", Value::from("shop-db"));
+        let mut att = Draft::new(
+            "aws_iam_role_policy_attachment",
+            "api:logs",
+            "iam/api/arn:aws:iam::1:policy/logs".into(),
+        );
+        att.set("role", reference("aws_iam_role", "api", "name"));
+        let mut vpc = draft("aws_vpc", "v", "vpc-1");
+        vpc.set("id", Value::from("vpc-1"));
+        let mut sg = draft("aws_security_group", "db", "sg-1");
+        sg.set("id", Value::from("sg-1"));
+        sg.set("vpc_id", reference("aws_vpc", "vpc-1", "id"));
+        let mut snap = Snapshot::new("staging", crate::model::SourceKind::Live);
+        snap.resources = finish(vec![db, att, vpc, sg]);
+        let by_id: HashMap<(String, String), String> = [
+            (
+                "aws_db_instance",
+                "shop-db",
+                "module.db.aws_db_instance.main",
+            ),
+            (
+                "aws_iam_role_policy_attachment",
+                "api/arn:aws:iam::1:policy/logs",
+                "aws_iam_role_policy_attachment.logs",
+            ),
+            ("aws_vpc", "vpc-1", "module.net.aws_vpc.main"),
+            (
+                "aws_security_group",
+                "sg-1",
+                "module.net.aws_security_group.db",
+            ),
+        ]
+        .into_iter()
+        .map(|(t, id, a)| ((t.to_string(), id.to_string()), a.to_string()))
+        .collect();
+        let report = readdress(&mut snap, &by_id);
+        assert_eq!((report.matched, report.unmanaged.len()), (4, 0));
+        let sg = snap
+            .resources
+            .iter()
+            .find(|r| r.rtype == "aws_security_group")
+            .expect("sg");
+        assert_eq!(
+            sg.attributes["vpc_id"],
+            Value::Unknown("aws_vpc.main.id".into())
         );
     }
 }

@@ -5,6 +5,9 @@
 //! A page is fetched while holding a permit and the permit is released
 //! before the page is processed, so `concurrency = 1` really means one call
 //! at a time (what the benchmark compares against).
+//!
+//! Every answered call or page moves the progress bar on by one (a hidden
+//! bar, unless the caller asked for one and stderr is a terminal).
 
 use std::error::Error as StdError;
 use std::future::Future;
@@ -14,6 +17,7 @@ use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use indicatif::ProgressBar;
 use tokio::sync::Semaphore;
 
 use super::client::ApiFailure;
@@ -24,13 +28,15 @@ use crate::model::CoverageGap;
 pub(crate) struct Exec {
     permits: Arc<Semaphore>,
     gaps: Arc<Mutex<Vec<CoverageGap>>>,
+    progress: ProgressBar,
 }
 
 impl Exec {
-    pub fn new(concurrency: usize) -> Exec {
+    pub fn new(concurrency: usize, progress: ProgressBar) -> Exec {
         Exec {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             gaps: Arc::default(),
+            progress,
         }
     }
 
@@ -122,11 +128,47 @@ impl Ctx {
             let _permit = self.exec.permits.acquire().await.ok();
             f().await
         };
+        self.exec.progress.inc(1);
         match result {
             Ok(out) => Some(out),
             Err(e) => {
                 self.failed(api, &e);
                 None
+            }
+        }
+    }
+
+    /// Every page of a paginated call that has a fallback: `None`, and no
+    /// coverage gap, when a page fails (the caller reads the same data
+    /// another way).
+    pub async fn try_pages<T, E>(
+        &self,
+        api: &str,
+        mut stream: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
+    ) -> Option<Vec<T>>
+    where
+        E: ProvideErrorMetadata + StdError + 'static,
+    {
+        let mut out = Vec::new();
+        loop {
+            let next = {
+                let _permit = self.exec.permits.acquire().await.ok();
+                stream.next().await
+            };
+            if next.is_some() {
+                self.exec.progress.inc(1);
+            }
+            match next {
+                None => return Some(out),
+                Some(Ok(page)) => out.push(page),
+                Some(Err(e)) => {
+                    tracing::debug!(
+                        "{api} ({}): {}; reading resource by resource instead",
+                        self.region,
+                        ApiFailure::from_sdk(&e)
+                    );
+                    return None;
+                }
             }
         }
     }
@@ -148,6 +190,9 @@ impl Ctx {
                 let _permit = self.exec.permits.acquire().await.ok();
                 stream.next().await
             };
+            if next.is_some() {
+                self.exec.progress.inc(1);
+            }
             match next {
                 None => break,
                 Some(Ok(page)) => out.push(page),

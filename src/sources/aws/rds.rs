@@ -94,8 +94,13 @@ pub(crate) async fn collect(ctx: &Ctx, client: &Client, scope: &Scope) -> Vec<Dr
         if let Some(a) = arn {
             d.ids.push(a.to_string());
         }
-        // Terraform (AWS provider 5+) uses the resource id as `id`.
-        d.set("id", s(db.dbi_resource_id().or(Some(ident))));
+        // Terraform (AWS provider 5+) uses the resource id as an
+        // `aws_db_instance`'s `id`, the identifier as a cluster member's.
+        if in_cluster {
+            d.set("id", Value::from(ident));
+        } else {
+            d.set("id", s(db.dbi_resource_id().or(Some(ident))));
+        }
         d.set("identifier", Value::from(ident));
         d.set("arn", s(arn));
         d.set("resource_id", s(db.dbi_resource_id()));
