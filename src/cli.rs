@@ -13,7 +13,7 @@ use crate::report::Format;
     about = "Tells a team where its staging environment stops looking like production",
     long_about = "Reads Terraform code, state or plan JSON for each environment, normalizes it into one model, \
 pairs resources across environments and judges every difference with rules.\n\n\
-Exit codes: 0 parity holds at --fail-on; 1 parity could not do its job; \
+Exit codes: 0 parity holds at --fail-on; 1 parity could not do its job (bad input or usage); \
 2 violations at or above --fail-on; 3 no violations but some input could not be read."
 )]
 pub struct Cli {
@@ -21,9 +21,15 @@ pub struct Cli {
     #[arg(short = 'C', long = "config", global = true, value_name = "CONFIG")]
     pub config: Option<PathBuf>,
 
-    /// Show expected differences too (and more detail).
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
+    /// Show expected differences too, and progress with timings per stage on
+    /// stderr; -vv adds debug detail. RUST_LOG (tracing filter) takes over the
+    /// log level when set.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Print only errors on stderr (the report still goes to stdout).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -102,10 +108,15 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         write_baseline: Option<PathBuf>,
     },
-    /// Code against state for one environment: what changed outside the
-    /// code, what was not applied, what was removed from code but not destroyed.
+    /// Code against state (and against the live account when the environment
+    /// has an `aws` table): what changed outside the code, what was not
+    /// applied, what was removed from code but not destroyed, what exists
+    /// live but not in state (unmanaged) and what state has but live lacks (missing).
     Drift {
         env: String,
+        /// Compare code and state only, even when the environment has an `aws` table.
+        #[arg(long)]
+        no_live: bool,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// Write the report to FILE instead of stdout.
@@ -132,8 +143,30 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<RulesAction>,
     },
-    /// Write a parity.toml from the layout found here (not yet available).
-    Init,
+    /// Write a commented parity.toml from the layout found here (or in the -C
+    /// directory): environment directories, per-environment var files,
+    /// workspaces, state files, and a [[check]] of the most production-like
+    /// environment against the others. Never overwrites without --force.
+    Init {
+        /// Replace an existing parity.toml.
+        #[arg(long)]
+        force: bool,
+        /// Print the parity.toml to stdout instead of writing it (a dry run).
+        #[arg(long, visible_alias = "dry-run")]
+        stdout: bool,
+    },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout, or write parity.1 and one page per
+    /// subcommand into DIR.
+    Man {
+        /// Write parity.1, parity-diff.1, ... into DIR instead of stdout.
+        #[arg(long, short = 'o', value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

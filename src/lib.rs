@@ -10,6 +10,8 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod findings;
+pub mod init;
+pub mod logging;
 pub mod matching;
 pub mod model;
 pub mod normalize;

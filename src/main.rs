@@ -7,16 +7,32 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Context as _};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use parity::cli::{CategoryArg, Cli, Command, FailOnArg, RulesAction, SourceArg};
 use parity::findings::{Category, Severity};
+use parity::logging::{Stage, Verbosity};
 use parity::model::SourceKind;
 use parity::report::{exit_status, ExitStatus, Format, RenderContext, RenderOptions};
 use parity::run::{DiffOptions, Session};
 
+/// mimalloc: evaluation and normalization make millions of small
+/// allocations; glibc's malloc and free were a third of a load's
+/// instructions (docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors exit 1 (parity could not do its job), never 2, which
+    // means "violations"; --help and --version exit 0.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
+    parity::logging::init(Verbosity::from_flags(cli.quiet, cli.verbose));
     match run(cli) {
         Ok(status) => ExitCode::from(status.code() as u8),
         Err(e) => {
@@ -131,7 +147,10 @@ impl<'s> Output<'s> {
     }
 
     fn render(&self, report: &parity::report::Report) -> String {
-        report.render_with(self.format, &self.options, &self.context)
+        let stage = Stage::start(format!("render ({})", self.format));
+        let text = report.render_with(self.format, &self.options, &self.context);
+        stage.done(format_args!("{} bytes", text.len()));
+        text
     }
 }
 
@@ -149,7 +168,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             baseline,
             write_baseline,
         } => {
-            let session = Session::open(cli.config.as_deref(), &cwd)?;
+            let mut session = Session::open(cli.config.as_deref(), &cwd)?;
+            // The live read's progress bar: a terminal only, never under -q.
+            session.progress &= !cli.quiet;
             let opts = DiffOptions {
                 source: source_kind(source),
                 categories: categories.into_iter().map(category).collect(),
@@ -163,7 +184,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 let base = parity::baseline::load_all(path)?;
                 parity::baseline::apply_all(&mut report, &base);
             }
-            let out = Output::new(format, output.as_deref(), cli.verbose, threshold, &session);
+            let out = Output::new(
+                format,
+                output.as_deref(),
+                cli.verbose > 0,
+                threshold,
+                &session,
+            );
             emit(&out.render(&report), output.as_deref())?;
             Ok(exit_status(&report, threshold))
         }
@@ -175,7 +202,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             baseline,
             write_baseline,
         } => {
-            let session = Session::open(cli.config.as_deref(), &cwd)?;
+            let mut session = Session::open(cli.config.as_deref(), &cwd)?;
+            // The live read's progress bar: a terminal only, never under -q.
+            session.progress &= !cli.quiet;
             let Some(config) = &session.config else {
                 return Err(anyhow!(
                     "`parity check` runs the [[check]] tables of a parity.toml, and there is none here (-C points at one)"
@@ -208,7 +237,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                     parity::baseline::apply_all(r, &base);
                 }
             }
-            let out = Output::new(format, output.as_deref(), cli.verbose, threshold, &session);
+            let out = Output::new(
+                format,
+                output.as_deref(),
+                cli.verbose > 0,
+                threshold,
+                &session,
+            );
             let text = match (format, reports.as_slice()) {
                 (_, [one]) => out.render(one),
                 (Format::Json, many) => {
@@ -242,16 +277,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         }
         Command::Drift {
             env,
+            no_live,
             format,
             output,
             fail_on,
             category: categories,
         } => {
-            let session = Session::open(cli.config.as_deref(), &cwd)?;
+            let mut session = Session::open(cli.config.as_deref(), &cwd)?;
+            // The live read's progress bar: a terminal only, never under -q.
+            session.progress &= !cli.quiet;
             let categories: Vec<Category> = categories.into_iter().map(category).collect();
-            let report = session.drift(&env, &categories)?;
+            let report = session.drift_with(&env, &categories, !no_live)?;
             let threshold = threshold(fail_on, &session);
-            let out = Output::new(format, output.as_deref(), cli.verbose, threshold, &session);
+            let out = Output::new(
+                format,
+                output.as_deref(),
+                cli.verbose > 0,
+                threshold,
+                &session,
+            );
             emit(&out.render(&report), output.as_deref())?;
             Ok(exit_status(&report, threshold))
         }
@@ -260,7 +304,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             source,
             output,
         } => {
-            let session = Session::open(cli.config.as_deref(), &cwd)?;
+            let mut session = Session::open(cli.config.as_deref(), &cwd)?;
+            // The live read's progress bar: a terminal only, never under -q.
+            session.progress &= !cli.quiet;
             let spec = session.env(&env)?;
             let (snap, identity) = session.snapshot(&spec, source_kind(source))?;
             let text = parity::sources::snapshot::to_json(&snap, &identity);
@@ -288,8 +334,110 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             emit(&text, None)?;
             Ok(ExitStatus::Success)
         }
-        Command::Init => Err(anyhow!(
-            "`parity init` is not available yet; see docs/configuration.md to write a parity.toml"
-        )),
+        Command::Init { force, stdout } => {
+            // Relative to the working directory, so messages show it as given.
+            let path = parity::init::target(cli.config.as_deref(), Path::new(""));
+            let outcome = parity::init::run(&path, force, stdout)?;
+            if stdout {
+                emit(&outcome.text, None)?;
+            }
+            if !cli.quiet {
+                note(&init_summary(&outcome, &cwd));
+            }
+            Ok(ExitStatus::Success)
+        }
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "parity", &mut out);
+            emit(&String::from_utf8_lossy(&out), None)?;
+            Ok(ExitStatus::Success)
+        }
+        Command::Man { output } => {
+            let cmd = Cli::command();
+            match output {
+                None => {
+                    let mut out = Vec::new();
+                    clap_mangen::Man::new(cmd)
+                        .render(&mut out)
+                        .context("cannot render the man page")?;
+                    emit(&String::from_utf8_lossy(&out), None)?;
+                }
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir)
+                        .with_context(|| format!("cannot create {}", dir.display()))?;
+                    let written = write_man_pages(cmd, &dir)?;
+                    if !cli.quiet {
+                        note(&format!("wrote {} man pages to {}", written, dir.display()));
+                    }
+                }
+            }
+            Ok(ExitStatus::Success)
+        }
     }
+}
+
+/// One line for the user on stderr (stdout holds only reports).
+fn note(text: &str) {
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("{text}");
+    }
+}
+
+/// What `parity init` found and wrote, for the user.
+fn init_summary(outcome: &parity::init::Outcome, cwd: &Path) -> String {
+    let p = &outcome.proposal;
+    let shown = outcome
+        .path
+        .strip_prefix(cwd)
+        .unwrap_or(&outcome.path)
+        .display()
+        .to_string();
+    let mut out = format!(
+        "{} {shown}: {} environment{} ({}), {}",
+        if outcome.written {
+            "wrote"
+        } else {
+            "would write"
+        },
+        p.environments.len(),
+        if p.environments.len() == 1 { "" } else { "s" },
+        p.environments
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        p.layout.describe()
+    );
+    if let Some(reference) = &p.reference {
+        out.push_str(&format!(
+            "; [[check]] holds {} to {reference}",
+            p.compared().join(", ")
+        ));
+    }
+    for n in &p.notes {
+        out.push_str("\nnote: ");
+        out.push_str(n);
+    }
+    if outcome.written && p.reference.is_some() {
+        out.push_str("\nnext: review it, then `parity check`");
+    }
+    out
+}
+
+/// `parity.1` and `parity-<sub>.1` for every subcommand (nested ones too);
+/// returns how many pages were written.
+fn write_man_pages(cmd: clap::Command, dir: &Path) -> anyhow::Result<usize> {
+    fn pages(cmd: &clap::Command) -> usize {
+        1 + cmd
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+            .map(pages)
+            .sum::<usize>()
+    }
+    let n = pages(&cmd);
+    clap_mangen::generate_to(cmd, dir)
+        .with_context(|| format!("cannot write man pages to {}", dir.display()))?;
+    Ok(n)
 }

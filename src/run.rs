@@ -2,16 +2,17 @@
 //! conventions), read each with its source, normalize, pair, judge, waive,
 //! report. Everything here is a pure function of its inputs but the reading.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::config::{self, Config};
 use crate::error::Error;
-use crate::findings::Category;
+use crate::findings::{Between, Category, Finding, Label};
 use crate::matching::{self, PrefixMatch};
 use crate::model::{InlineIgnore, Snapshot, SourceKind};
 use crate::normalize::Normalizer;
-use crate::report::Report;
+use crate::report::{LiveUsage, Report};
 use crate::rules::engine::{Engine, EngineOptions};
 use crate::rules::packs;
 use crate::rules::Rule;
@@ -58,12 +59,30 @@ pub struct Session {
     pub base: PathBuf,
     pub cwd: PathBuf,
     pub rules: Vec<Rule>,
+    /// Draw a progress bar on stderr while reading AWS. Default: whether
+    /// stderr is a terminal (never drawn otherwise); `-q` turns it off.
+    pub progress: bool,
+    /// What this session's live reads found beside their snapshots (API
+    /// usage, unmanaged and missing resources), for the reports judging them.
+    live_reads: Mutex<Vec<LiveRead>>,
+}
+
+/// One environment's live read, beside its snapshot.
+#[derive(Debug, Clone, Default)]
+struct LiveRead {
+    env: String,
+    usage: LiveUsage,
+    /// Normalized keys of live resources the state has no address for.
+    unmanaged: BTreeSet<String>,
+    /// Normalized keys of state resources the read covers and did not find.
+    missing: BTreeSet<String>,
 }
 
 impl Session {
     /// `config_path`: `-C` (a file, or a directory holding parity.toml);
     /// without it, `./parity.toml` when present.
     pub fn open(config_path: Option<&Path>, cwd: &Path) -> Result<Session, Error> {
+        let stage = crate::logging::Stage::start("config");
         let config = match config::locate(config_path, cwd) {
             Some(path) => Some(config::load(&path)?),
             None => None,
@@ -78,11 +97,25 @@ impl Session {
                 rules = packs::merge(rules, packs::load_paths(&c.rules)?);
             }
         }
+        match &config {
+            Some(c) => stage.done(format_args!(
+                "{}, {} environments, {} rules",
+                c.path.display(),
+                c.environments.len(),
+                rules.len()
+            )),
+            None => stage.done(format_args!(
+                "no parity.toml (environments by convention), {} rules",
+                rules.len()
+            )),
+        }
         Ok(Session {
             config,
             base,
             cwd: cwd.to_path_buf(),
             rules,
+            progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            live_reads: Mutex::default(),
         })
     }
 
@@ -125,9 +158,9 @@ impl Session {
                     config.path.display()
                 )
             });
-            if no_code.is_some() && state.is_none() {
+            if no_code.is_some() && state.is_none() && env.aws.is_none() {
                 return Err(Error::UnknownEnvironment(format!(
-                    "environment `{}` has neither a `terraform` nor a `state` source in {}",
+                    "environment `{}` has neither a `terraform`, a `state` nor an `aws` source in {}",
                     env.name,
                     config.path.display()
                 )));
@@ -240,6 +273,22 @@ impl Session {
         spec: &EnvSpec,
         source: SourceKind,
     ) -> Result<(Snapshot, Identity), Error> {
+        // Timed until it returns, whichever way (verbose mode).
+        let _stage = crate::logging::Stage::start(format!("read {} ({source})", spec.name));
+        match &spec.input {
+            // Paths only: inline `vars` may hold secrets.
+            EnvInput::Terraform(o, module) => tracing::debug!(
+                "{}: root {}, var files {:?}, workspace {}, module {:?}",
+                spec.name,
+                o.root.display(),
+                o.var_files,
+                o.workspace,
+                module
+            ),
+            EnvInput::SnapshotFile(p) => {
+                tracing::debug!("{}: snapshot file {}", spec.name, p.display())
+            }
+        }
         match &spec.input {
             EnvInput::SnapshotFile(path) => {
                 let shown = path.display().to_string();
@@ -268,10 +317,17 @@ impl Session {
                             plan: None,
                         };
                         let st = spec.state.as_ref().unwrap_or(&no_state);
+                        // `s3://` state is read with the environment's `aws` table.
+                        let access = self
+                            .config
+                            .as_ref()
+                            .and_then(|c| c.environment(&spec.name))
+                            .map(state::s3::Access::from_environment)
+                            .unwrap_or_default();
                         let loaded = if source == SourceKind::State {
-                            state::load_state(st)
+                            state::load_state_with(st, &access)
                         } else {
-                            state::load_plan(st)
+                            state::load_plan_with(st, &access)
                         };
                         loaded.map_err(|e| state_error(&spec.name, e))?
                     }
@@ -294,8 +350,30 @@ impl Session {
 
     /// Read one environment from its AWS account (the `aws` table), keyed
     /// by the addresses its state gives the same ids when it has state.
+    /// What the read found beside the snapshot (API usage, unmanaged and
+    /// missing resources) is kept for the report that judges it.
     #[cfg(feature = "aws")]
     fn live(&self, spec: &EnvSpec) -> Result<(Snapshot, Identity), Error> {
+        let state = match &spec.state {
+            Some(st) if !st.paths.is_empty() => Some(self.snapshot(spec, SourceKind::State)?.0),
+            _ => None,
+        };
+        let (snap, identity, read) = self.live_read(spec, state.as_ref())?;
+        let mut reads = self.live_reads.lock().unwrap_or_else(|p| p.into_inner());
+        reads.retain(|r| r.env != read.env);
+        reads.push(read);
+        Ok((snap, identity))
+    }
+
+    /// Read one environment from AWS; with its `state` (as read, not
+    /// normalized), give live resources the state's addresses and find what
+    /// is unmanaged and missing.
+    #[cfg(feature = "aws")]
+    fn live_read(
+        &self,
+        spec: &EnvSpec,
+        state: Option<&Snapshot>,
+    ) -> Result<(Snapshot, Identity, LiveRead), Error> {
         use crate::sources::aws;
         let env = self
             .config
@@ -307,31 +385,48 @@ impl Session {
                     spec.name
                 ))
             })?;
-        let settings = aws::AwsSettings::from_environment(env).ok_or_else(|| {
+        let mut settings = aws::AwsSettings::from_environment(env).ok_or_else(|| {
             Error::UnknownEnvironment(format!(
                 "environment `{}` has no `aws` table in parity.toml (profile, region, role-arn, endpoint-url, tags)",
                 spec.name
             ))
         })?;
+        settings.progress = self.progress;
         let (mut snap, stats) = aws::collect_with_stats(&spec.name, &settings)
             .map_err(|e| Error::Live(e.to_string()))?;
-        // With state, live objects take the address state gives their id.
-        if let Some(st) = &spec.state {
-            if let Ok(state_snap) = state::load_state(st) {
-                let mut by_id = std::collections::HashMap::new();
-                for r in &state_snap.resources {
-                    if let Some(crate::model::Value::String(id)) = r.attributes.get("id") {
-                        by_id.insert((r.rtype.clone(), id.clone()), r.address.clone());
-                    }
-                }
-                aws::readdress(&mut snap, &by_id);
-            }
-        }
         let mut identity = spec.identity.clone();
         if identity.account_id.is_none() && !stats.account_id.is_empty() {
             identity.account_id = Some(stats.account_id.clone());
         }
-        Ok((snap, identity))
+        let usage = live_usage(&spec.name, &stats);
+        tracing::info!("read {} from AWS: {}", spec.name, usage.describe());
+        let mut read = LiveRead {
+            env: spec.name.clone(),
+            usage,
+            ..LiveRead::default()
+        };
+        // With state, live objects take the address state gives their id;
+        // the rest is unmanaged, and what state has that the read covers
+        // but did not find is missing.
+        if let Some(state) = state {
+            let n = normalizer(&spec.name, &identity);
+            let moved = aws::readdress(&mut snap, &aws::state_index(state));
+            read.unmanaged = moved.unmanaged.iter().map(|k| n.string(k)).collect();
+            let found: BTreeSet<&str> = snap.resources.iter().map(|r| r.address.as_str()).collect();
+            read.missing = aws::live_scope(&settings, state, &snap.coverage)
+                .into_iter()
+                .filter(|a| !found.contains(a.as_str()))
+                .map(|a| n.string(&a))
+                .collect();
+            tracing::info!(
+                "{}: {} live resources at their state address, {} unmanaged, {} missing",
+                spec.name,
+                moved.matched,
+                read.unmanaged.len(),
+                read.missing.len()
+            );
+        }
+        Ok((snap, identity, read))
     }
 
     #[cfg(not(feature = "aws"))]
@@ -348,8 +443,23 @@ impl Session {
         let (mut sa, ia) = self.snapshot(&a, opts.source)?;
         let (mut sb, ib) = self.snapshot(&b, opts.source)?;
         let (na, nb) = (sa.environment.clone(), sb.environment.clone());
+        let stage = crate::logging::Stage::start("normalize");
         normalizer(&na, &ia).apply(&mut sa);
         normalizer(&nb, &ib).apply(&mut sb);
+        stage.done(format_args!(
+            "{na} {} resources, {nb} {} resources",
+            sa.resources.len(),
+            sb.resources.len()
+        ));
+        for s in [&sa, &sb] {
+            tracing::debug!(
+                "{}: {} resources, {} dependencies, unread inputs: {}",
+                s.environment,
+                s.resources.len(),
+                s.dependencies.len(),
+                s.coverage.len()
+            );
+        }
         let source = if sa.source == sb.source {
             sa.source.to_string()
         } else {
@@ -367,7 +477,8 @@ impl Session {
         opts: &DiffOptions,
     ) -> Report {
         let names = [sa.environment.as_str(), sb.environment.as_str()];
-        self.judge(
+        let stage = crate::logging::Stage::start("match+judge");
+        let report = self.judge(
             sa,
             sb,
             source,
@@ -375,15 +486,40 @@ impl Session {
             &self.rules,
             EngineOptions::default(),
             names,
-        )
+        );
+        stage.done(format_args!(
+            "{} resources, {} attributes compared, {} findings",
+            report.summary.compared_resources,
+            report.summary.compared_attributes,
+            report.findings.len()
+        ));
+        report
     }
 
-    /// Code against state for one environment: attributes whose recorded
-    /// value differs from the code's, resources in code but not in state (not
-    /// applied) and in state but not in code (removed from code, not yet
-    /// destroyed). The report names the sides `<env> (code)` and
-    /// `<env> (state)`; its source is `drift`.
+    /// Drift of one environment: its code against its state and, when it
+    /// has an `aws` table, both against what runs in its account (three-way;
+    /// see [`Session::drift_with`]). The report names the sides `<env>
+    /// (code)`, `<env> (state)` and `<env> (live)`; its source is `drift`;
+    /// each finding says which two it is between.
     pub fn drift(&self, env: &str, categories: &[Category]) -> Result<Report, Error> {
+        self.drift_with(env, categories, true)
+    }
+
+    /// Code against state: attributes whose recorded value differs from the
+    /// code's, resources in code but not in state (not applied) and in
+    /// state but not in code (removed from code, not yet destroyed).
+    ///
+    /// With `live` and an `aws` table, also state against live (attributes
+    /// changed outside Terraform; live resources the state does not know,
+    /// `unmanaged`; state resources gone from the account, `missing`) and
+    /// code against live for the unmanaged resources the code declares.
+    /// Otherwise the report says it is two-way (`summary.notes`).
+    pub fn drift_with(
+        &self,
+        env: &str,
+        categories: &[Category],
+        live: bool,
+    ) -> Result<Report, Error> {
         let spec = self.env(env)?;
         if matches!(spec.input, EnvInput::SnapshotFile(_)) {
             return Err(Error::Unsupported(format!(
@@ -398,30 +534,122 @@ impl Session {
                 },
             ));
         }
-        let (mut code, identity) = self.snapshot(&spec, SourceKind::Code)?;
+        let (mut code, mut identity) = self.snapshot(&spec, SourceKind::Code)?;
         let (mut recorded, _) = self.snapshot(&spec, SourceKind::State)?;
+        let config = self.config.as_ref();
+        let has_aws = config
+            .and_then(|c| c.environment(&spec.name))
+            .is_some_and(|e| e.aws.is_some());
+        let mut notes = Vec::new();
+        let mut from_aws: Option<(Snapshot, LiveRead)> = None;
+        if has_aws && live {
+            match self.drift_live(&spec, &recorded)? {
+                Ok((snap, id, read)) => {
+                    identity = id;
+                    from_aws = Some((snap, read));
+                }
+                Err(note) => notes.push(note),
+            }
+        } else if has_aws {
+            notes.push(format!(
+                "two-way drift (code and state): --no-live leaves the AWS account of `{}` out",
+                spec.name
+            ));
+        } else {
+            notes.push(format!(
+                "two-way drift (code and state): environment `{}` has no `aws` table{}, so its AWS account is not read",
+                spec.name,
+                config
+                    .map(|c| format!(" in {}", terraform::files::display(&self.base, &c.path)))
+                    .unwrap_or_default()
+            ));
+        }
         let n = normalizer(&spec.name, &identity);
         n.apply(&mut code);
         n.apply(&mut recorded);
+        let state_view = from_aws.as_ref().map(|_| recorded.clone());
         state::drift::prepare(&mut code, &mut recorded);
-        code.environment = format!("{} (code)", spec.name);
-        recorded.environment = format!("{} (state)", spec.name);
+        let code_env = format!("{} (code)", spec.name);
+        let state_env = format!("{} (state)", spec.name);
+        let live_env = format!("{} (live)", spec.name);
+        code.environment = code_env.clone();
+        recorded.environment = state_env.clone();
         let opts = DiffOptions {
             source: SourceKind::State,
             categories: categories.to_vec(),
         };
         let rules = state::drift::rules(&self.rules);
-        Ok(self.judge(
-            &code,
-            &recorded,
-            "drift",
-            &opts,
-            &rules,
-            EngineOptions {
-                left_is_intent: true,
-            },
-            [spec.name.as_str(), spec.name.as_str()],
-        ))
+        let intent = EngineOptions {
+            left_is_intent: true,
+        };
+        let names = [spec.name.as_str(), spec.name.as_str()];
+        let mut report = self.judge(&code, &recorded, "drift", &opts, &rules, intent, names);
+        between(&mut report, Between::CodeState);
+        if let (Some((mut live_snap, read)), Some(mut state_view)) = (from_aws, state_view) {
+            n.apply(&mut live_snap);
+            live_snap.environment = live_env.clone();
+            state_view.environment = state_env.clone();
+            let halves = state::drift::live_halves(
+                &code,
+                &state_view,
+                &live_snap,
+                &read.unmanaged,
+                &read.missing,
+            );
+            let presence = state::drift::presence_findings(&halves, &rules, &state_env, &live_env);
+            let mut state_live = self.judge_with(
+                &halves.state,
+                &halves.live,
+                "drift",
+                &opts,
+                &rules,
+                EngineOptions::default(),
+                names,
+                presence,
+            );
+            between(&mut state_live, Between::StateLive);
+            let mut code_live = self.judge(
+                &halves.code,
+                &halves.code_live,
+                "drift",
+                &opts,
+                &rules,
+                intent,
+                names,
+            );
+            between(&mut code_live, Between::CodeLive);
+            report = merge(
+                [code_env.as_str(), state_env.as_str(), live_env.as_str()],
+                vec![report, state_live, code_live],
+            );
+            report.summary.live.push(read.usage);
+        }
+        report.summary.notes = notes;
+        Ok(report)
+    }
+
+    /// The live read of a three-way drift, or why there is none.
+    #[cfg(feature = "aws")]
+    #[allow(clippy::type_complexity)]
+    fn drift_live(
+        &self,
+        spec: &EnvSpec,
+        state: &Snapshot,
+    ) -> Result<Result<(Snapshot, Identity, LiveRead), String>, Error> {
+        self.live_read(spec, Some(state)).map(Ok)
+    }
+
+    #[cfg(not(feature = "aws"))]
+    #[allow(clippy::type_complexity)]
+    fn drift_live(
+        &self,
+        spec: &EnvSpec,
+        _state: &Snapshot,
+    ) -> Result<Result<(Snapshot, Identity, LiveRead), String>, Error> {
+        Ok(Err(format!(
+            "two-way drift (code and state): environment `{}` has an `aws` table, but this parity was built without the `aws` feature",
+            spec.name
+        )))
     }
 
     /// Pair, judge, waive and report. `waiver_envs` are the environment
@@ -437,6 +665,33 @@ impl Session {
         rules: &[Rule],
         engine_options: EngineOptions,
         waiver_envs: [&str; 2],
+    ) -> Report {
+        self.judge_with(
+            sa,
+            sb,
+            source,
+            opts,
+            rules,
+            engine_options,
+            waiver_envs,
+            Vec::new(),
+        )
+    }
+
+    /// [`Session::judge`], with findings made elsewhere (`extra`) waived,
+    /// filtered and reported with the engine's. A side read live gets the
+    /// `unmanaged` / `missing` labels its read found, and its API usage.
+    #[allow(clippy::too_many_arguments)]
+    fn judge_with(
+        &self,
+        sa: &Snapshot,
+        sb: &Snapshot,
+        source: &str,
+        opts: &DiffOptions,
+        rules: &[Rule],
+        engine_options: EngineOptions,
+        waiver_envs: [&str; 2],
+        extra: Vec<Finding>,
     ) -> Report {
         let (na, nb) = (sa.environment.as_str(), sb.environment.as_str());
         let prefixes: Vec<PrefixMatch> = self
@@ -455,6 +710,16 @@ impl Session {
         let engine = Engine::new(rules).with_options(engine_options);
         let outcome = engine.run(&pairs, na, nb);
         let mut findings = outcome.findings;
+        findings.extend(extra);
+        let reads: Vec<LiveRead> = {
+            let all = self.live_reads.lock().unwrap_or_else(|p| p.into_inner());
+            [sa, sb]
+                .iter()
+                .filter(|s| s.source == SourceKind::Live)
+                .filter_map(|s| all.iter().find(|r| r.env == s.environment).cloned())
+                .collect()
+        };
+        label_live(&mut findings, sa, sb, &reads);
 
         let mut inline: BTreeMap<String, Vec<InlineIgnore>> = BTreeMap::new();
         for r in sa.all().chain(sb.all()) {
@@ -489,14 +754,104 @@ impl Session {
                 incomplete.push(format!("{}: {}: {}", s.environment, gap.what, gap.reason));
             }
         }
-        Report::new(
+        let mut report = Report::new(
             [na, nb],
             source,
             findings,
             outcome.compared_resources,
             outcome.compared_attributes,
             incomplete,
-        )
+        );
+        report.summary.live = reads.into_iter().map(|r| r.usage).collect();
+        report
+    }
+}
+
+/// Mark every finding of a drift comparison with the sources it is between.
+fn between(report: &mut Report, pair: Between) {
+    for f in &mut report.findings {
+        f.between.get_or_insert(pair);
+    }
+}
+
+/// One report of the comparisons of a three-way drift: findings, counts and
+/// gaps (each once) together, the three sides as its environments.
+fn merge(sides: [&str; 3], reports: Vec<Report>) -> Report {
+    let mut findings = Vec::new();
+    let (mut resources, mut attributes) = (0, 0);
+    let mut incomplete: Vec<String> = Vec::new();
+    for r in reports {
+        resources += r.summary.compared_resources;
+        attributes += r.summary.compared_attributes;
+        for gap in r.summary.incomplete {
+            if !incomplete.contains(&gap) {
+                incomplete.push(gap);
+            }
+        }
+        findings.extend(r.findings);
+    }
+    let mut report = Report::new(
+        [sides[0], sides[1]],
+        "drift",
+        findings,
+        resources,
+        attributes,
+        incomplete,
+    );
+    report.environments = sides.iter().map(|s| s.to_string()).collect();
+    report
+}
+
+/// In a comparison of live reads: a resource on one side only that its
+/// side's read found outside the state is `unmanaged`; one absent from a
+/// side whose state has it (and whose read covers it) is `missing`.
+fn label_live(findings: &mut [Finding], sa: &Snapshot, sb: &Snapshot, reads: &[LiveRead]) {
+    if reads.is_empty() {
+        return;
+    }
+    for f in findings.iter_mut().filter(|f| f.attribute.is_none()) {
+        for (snap, present) in [(sa, f.left.is_some()), (sb, f.right.is_some())] {
+            let Some(read) = reads.iter().find(|r| r.env == snap.environment) else {
+                continue;
+            };
+            let env = &snap.environment;
+            if present && read.unmanaged.contains(&f.resource) {
+                f.label = Some(Label::Unmanaged);
+                f.message
+                    .push_str(&format!("; unmanaged: live in {env} but not in its state"));
+            } else if !present && read.missing.contains(&f.resource) {
+                f.label = Some(Label::Missing);
+                f.message.push_str(&format!(
+                    "; missing: in the state of {env} but not in its AWS account"
+                ));
+            }
+        }
+    }
+}
+
+/// What a live read cost, as the report states it.
+#[cfg(feature = "aws")]
+fn live_usage(env: &str, stats: &crate::sources::aws::CollectStats) -> LiveUsage {
+    let seconds = |d: std::time::Duration| (d.as_secs_f64() * 100.0).round() / 100.0;
+    LiveUsage {
+        environment: env.to_string(),
+        calls: stats.calls(),
+        requests: stats.requests(),
+        seconds: seconds(stats.elapsed),
+        services: stats
+            .services
+            .iter()
+            .map(|(name, s)| {
+                (
+                    name.clone(),
+                    crate::report::ServiceUsage {
+                        calls: s.calls(),
+                        requests: s.requests,
+                        seconds: seconds(s.elapsed),
+                    },
+                )
+            })
+            .collect(),
     }
 }
 

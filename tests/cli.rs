@@ -230,12 +230,15 @@ fn rules_list_and_show() {
 }
 
 #[test]
-fn not_yet_commands_exit_1_with_a_sentence() {
+fn init_refuses_to_overwrite_the_shop_config_and_live_needs_aws() {
+    // tests/init.rs covers init itself; here: never over an existing file.
     parity(&shop())
         .args(["init"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("not available yet"));
+        .stderr(predicate::str::contains(
+            "parity.toml already exists: `parity init` does not overwrite it",
+        ));
     // The shop fixture has no `aws` table: live needs one, and says so.
     parity(&shop())
         .args(["diff", "staging", "prod", "--source", "live"])
@@ -473,4 +476,197 @@ fn environments_as_module_instances_in_one_root() {
         .stderr(predicates::str::contains(
             "the root module has no call `module.nope`",
         ));
+}
+
+// ---- completions, man page, -v / -q ----
+
+#[test]
+fn completion_scripts_name_every_subcommand() {
+    let out = parity(&repo())
+        .args(["completions", "bash"])
+        .assert()
+        .code(0)
+        .stderr("");
+    let bash = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    for sub in [
+        "diff",
+        "check",
+        "drift",
+        "snapshot",
+        "rules",
+        "init",
+        "completions",
+        "man",
+    ] {
+        assert!(bash.contains(sub), "bash completion lacks {sub}");
+    }
+    assert!(bash.contains("complete -F _parity"), "{bash}");
+    for (shell, marker) in [
+        ("zsh", "#compdef parity"),
+        ("fish", "complete -c parity"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer[parity]"),
+    ] {
+        parity(&repo())
+            .args(["completions", shell])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains(marker).and(predicate::str::contains("baseline")));
+    }
+    // An unknown shell is a usage error: exit 1 (2 means violations).
+    parity(&repo())
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("invalid value 'tcsh'"));
+}
+
+#[test]
+fn man_page_is_roff_and_describes_the_commands() {
+    let out = parity(&repo()).arg("man").assert().code(0).stderr("");
+    let man = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    // The title, after clap_mangen's two-line apostrophe macro (`.ie`/`.el`).
+    assert!(man.starts_with(".ie "), "{man}");
+    assert!(
+        man.lines()
+            .nth(2)
+            .is_some_and(|l| l.starts_with(".TH parity 1 ")),
+        "{man}"
+    );
+    assert!(man.contains("drift"));
+    assert!(man.contains("Exit codes"));
+    // -o DIR: one page for parity and one per subcommand.
+    let dir = tempfile::tempdir().expect("tmp");
+    parity(&repo())
+        .arg("man")
+        .arg("-o")
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::starts_with("wrote 12 man pages to "));
+    for page in [
+        "parity.1",
+        "parity-diff.1",
+        "parity-check.1",
+        "parity-drift.1",
+        "parity-init.1",
+        "parity-rules-show.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).expect(page);
+        assert!(text.contains(".TH"), "{page}");
+    }
+}
+
+#[test]
+fn verbose_puts_timings_on_stderr_and_leaves_stdout_alone() {
+    let plain = parity(&shop())
+        .args(["diff", "staging", "prod", "--format", "json"])
+        .output()
+        .expect("run");
+    let verbose = parity(&shop())
+        .args(["-v", "diff", "staging", "prod", "--format", "json"])
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run");
+    assert_eq!(plain.status.code(), Some(2));
+    assert_eq!(verbose.status.code(), Some(2));
+    assert!(plain.stderr.is_empty());
+    // Byte for byte the same report.
+    assert_eq!(plain.stdout, verbose.stdout);
+    let stderr = String::from_utf8_lossy(&verbose.stderr);
+    for stage in [
+        "config: ",
+        "read staging (code): ",
+        "read prod (code): ",
+        "normalize: staging 37 resources, prod 47 resources in ",
+        "match+judge: ",
+        "render (json): ",
+    ] {
+        assert!(stderr.contains(stage), "no `{stage}` in:\n{stderr}");
+    }
+    // Every line is a timing, no colour codes (stderr is not a terminal).
+    assert_eq!(stderr.lines().count(), 6, "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .all(|l| l.ends_with(" ms") || l.ends_with(" s")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    // -vv adds debug lines (with their module), still only on stderr.
+    let debug = parity(&shop())
+        .args(["-vv", "diff", "staging", "prod", "--format", "json"])
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run");
+    assert_eq!(plain.stdout, debug.stdout);
+    let stderr = String::from_utf8_lossy(&debug.stderr);
+    assert!(
+        stderr.contains("DEBUG parity::run: staging: 37 resources"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("CANARY"));
+}
+
+#[test]
+fn verbose_keeps_showing_expected_differences_in_the_table() {
+    let plain = parity(&shop())
+        .args(["diff", "staging", "prod"])
+        .output()
+        .expect("run");
+    let verbose = parity(&shop())
+        .args(["diff", "staging", "prod", "--verbose"])
+        .output()
+        .expect("run");
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    let verbose = String::from_utf8_lossy(&verbose.stdout);
+    assert!(plain.contains("expected differences hidden"));
+    assert!(!verbose.contains("expected differences hidden"));
+    assert!(verbose.contains("allocated_storage"));
+}
+
+#[test]
+fn quiet_prints_nothing_but_errors() {
+    // A clean run (exit 2 is a finding, not an error): nothing on stderr.
+    parity(&shop())
+        .args(["-q", "diff", "staging", "prod"])
+        .env("RUST_LOG", "debug")
+        .assert()
+        .code(2)
+        .stderr("");
+    // Errors still show.
+    parity(&shop())
+        .args(["-q", "diff", "staging", "qa"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with(
+            "error: unknown environment `qa`",
+        ));
+    // -q and -v together is a usage error.
+    parity(&shop())
+        .args(["-q", "-v", "diff", "staging", "prod"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("cannot be used with"));
+}
+
+#[test]
+fn rust_log_selects_the_events() {
+    let out = parity(&shop())
+        .args(["diff", "staging", "prod", "--format", "json"])
+        .env("RUST_LOG", "parity::timing=info")
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("match+judge: "), "{stderr}");
+    assert!(!stderr.contains("DEBUG"), "{stderr}");
+    let out = parity(&shop())
+        .args(["diff", "staging", "prod", "--format", "json"])
+        .env("RUST_LOG", "parity::run=debug")
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DEBUG"), "{stderr}");
+    assert!(!stderr.contains("match+judge"), "{stderr}");
 }

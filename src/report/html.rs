@@ -15,9 +15,13 @@ use super::{
 };
 use crate::findings::{Category, Finding, Severity};
 
-/// Values longer than this are folded: the short form in the row, the whole
-/// value in a `<details>`.
+/// Folded values show this much in the row; the whole value (JSON
+/// pretty-printed) is in a `<details>`.
 const MAX_VALUE: usize = 60;
+
+/// Plain one-line values up to this long are shown whole: the difference
+/// is often at the end (an image tag after a registry path).
+const MAX_INLINE: usize = 160;
 
 const STYLE: &str = r#"
 :root { color-scheme: light dark; --fg: #1f2328; --muted: #59636e; --bg: #ffffff; --panel: #f6f8fa; --line: #d1d9e0;
@@ -36,11 +40,17 @@ h2 { font-size: 1.2rem; margin: 2rem 0 .5rem; border-bottom: 1px solid var(--lin
 table { width: 100%; border-collapse: collapse; table-layout: fixed; }
 th, td { text-align: left; vertical-align: top; padding: .4rem .5rem; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
 th { background: var(--panel); font-weight: 600; }
-col.sev { width: 8rem; } col.rule { width: 11rem; }
+col.sev { width: 7rem; } col.rule { width: 10rem; }
 code, pre { font: 12px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 pre { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .5rem; overflow-x: auto; white-space: pre; }
 .loc { display: block; color: var(--muted); font-size: 12px; }
 .msg { display: block; white-space: pre-line; }
+code.attr { font-weight: 700; }
+details summary code { word-break: break-all; }
+td details pre { margin: .25rem 0; max-height: 24rem; overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere; }
+nav.toc { margin: 0 0 1rem; color: var(--muted); }
+nav.toc a { color: inherit; }
+section#new h2 { color: var(--new); }
 .badge { display: inline-block; border-radius: 1em; padding: 0 .6em; font-size: 12px; font-weight: 600; border: 1px solid currentColor; white-space: nowrap; }
 .b-error { color: var(--error); } .b-warning { color: var(--warning); } .b-info { color: var(--info); }
 .b-quiet { color: var(--quiet); } .b-new { color: var(--new); } .b-ok { color: var(--ok); }
@@ -54,7 +64,18 @@ footer { margin-top: 2rem; color: var(--muted); font-size: 12px; }
 pub fn render(report: &Report, opts: &RenderOptions) -> String {
     let (left, right) = report.pair();
     let s = &report.summary;
-    let title = format!("parity: {left} vs {right}");
+    let title = if report.is_three_way() {
+        format!("parity: {}", report.environments.join(" vs "))
+    } else {
+        format!("parity: {left} vs {right}")
+    };
+    // A three-way drift: each row holds the two sources it is between, and
+    // its cells name them.
+    let (left, right) = if report.is_three_way() {
+        (FIRST_SOURCE, SECOND_SOURCE)
+    } else {
+        (left, right)
+    };
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
@@ -70,7 +91,7 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
 
     out.push_str("<section class=\"summary\">\n");
     out.push_str(&format!(
-        "<div class=\"score\">{:.2}<small>parity score</small></div>\n<div class=\"counts\">\n",
+        "<div class=\"score\" title=\"share of the compared attributes that hold parity\">{:.2}<small>parity score</small></div>\n<div class=\"counts\">\n",
         s.parity_score
     ));
     out.push_str(&format!(
@@ -103,15 +124,43 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
             plural(s.incomplete.len())
         ));
     }
+    for note in &s.notes {
+        out.push_str(&format!("<div class=\"muted\">{}</div>\n", esc(note)));
+    }
+    for live in &s.live {
+        out.push_str(&format!(
+            "<div class=\"muted\">read live: {}</div>\n",
+            esc(&live.describe())
+        ));
+    }
     out.push_str("</section>\n");
 
     let (shown, hidden) = report.visible(opts.verbose);
+    let new: Vec<&Finding> = shown
+        .iter()
+        .copied()
+        .filter(|f| f.status.as_deref() == Some(STATUS_NEW))
+        .collect();
+    out.push_str(&nav(report, &shown, new.len()));
     if shown.is_empty() {
+        let sides = match report.environments.as_slice() {
+            [a, b] => format!("{a} and {b}"),
+            many => many.join(", "),
+        };
+        out.push_str(&format!("<p>No differences between {}.</p>\n", esc(&sides)));
+    }
+    // What a pull request or the last night changed, before the debt.
+    if !new.is_empty() {
         out.push_str(&format!(
-            "<p>No differences between {} and {}.</p>\n",
-            esc(left),
-            esc(right)
+            "<section id=\"new\">\n<h2>New since the baseline <span class=\"muted\">{} finding{}, also listed under their category</span></h2>\n",
+            new.len(),
+            plural(new.len())
         ));
+        out.push_str(&table_head(left, right));
+        for f in &new {
+            out.push_str(&row(f, left, right));
+        }
+        out.push_str("</tbody>\n</table>\n</section>\n");
     }
     for category in Category::ALL {
         let group: Vec<&Finding> = shown
@@ -140,11 +189,10 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
             warnings,
             plural(warnings)
         ));
-        out.push_str(&format!(
-            "<table>\n<colgroup><col class=\"sev\"><col><col><col><col class=\"rule\"></colgroup>\n<thead><tr><th>severity</th><th>resource / attribute</th><th>{}</th><th>{}</th><th>rule</th></tr></thead>\n<tbody>\n",
-            esc(left),
-            esc(right)
-        ));
+        out.push_str(&table_head(left, right));
+        // New findings first: what changed reads before the old debt.
+        let mut group = group;
+        group.sort_by_key(|f| f.status.as_deref() != Some(STATUS_NEW));
         for f in &group {
             out.push_str(&row(f, left, right));
         }
@@ -173,7 +221,7 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         ));
         for f in resolved {
             out.push_str(&format!(
-                "<tr><td><span class=\"badge b-ok\">resolved</span> {}</td><td><code>{}</code>{}<span class=\"msg muted\">{}</span></td><td><code>{}</code></td></tr>\n",
+                "<tr><td><span class=\"badge b-ok\">resolved</span><span class=\"loc\">was {}</span></td><td><code>{}</code>{}<span class=\"msg muted\">{}</span></td><td><code>{}</code></td></tr>\n",
                 esc(f.severity.as_str()),
                 esc(&f.resource),
                 attribute(f),
@@ -199,6 +247,47 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
     out
 }
 
+fn table_head(left: &str, right: &str) -> String {
+    format!(
+        "<table>\n<colgroup><col class=\"sev\"><col><col><col><col class=\"rule\"></colgroup>\n<thead><tr><th>severity</th><th>resource / attribute</th><th>{}</th><th>{}</th><th>rule</th></tr></thead>\n<tbody>\n",
+        esc(left),
+        esc(right)
+    )
+}
+
+/// One line of links: each category with its count, then what is new,
+/// resolved and unread.
+fn nav(report: &Report, shown: &[&Finding], new: usize) -> String {
+    let mut links: Vec<String> = Category::ALL
+        .iter()
+        .filter_map(|c| {
+            let n = shown.iter().filter(|f| f.category == *c).count();
+            (n > 0).then(|| format!("<a href=\"#{}\">{} {n}</a>", c.as_str(), title_of(*c)))
+        })
+        .collect();
+    if new > 0 {
+        links.push(format!("<a href=\"#new\">new {new}</a>"));
+    }
+    let resolved = report
+        .findings
+        .iter()
+        .filter(|f| f.status.as_deref() == Some(STATUS_RESOLVED))
+        .count();
+    if resolved > 0 {
+        links.push(format!("<a href=\"#resolved\">resolved {resolved}</a>"));
+    }
+    if !report.summary.incomplete.is_empty() {
+        links.push(format!(
+            "<a href=\"#incomplete\">incomplete {}</a>",
+            report.summary.incomplete.len()
+        ));
+    }
+    if links.is_empty() {
+        return String::new();
+    }
+    format!("<nav class=\"toc\">{}</nav>\n", links.join(" · "))
+}
+
 fn title_of(c: Category) -> &'static str {
     match c {
         Category::Engine => "Engine",
@@ -212,11 +301,29 @@ fn title_of(c: Category) -> &'static str {
 fn attribute(f: &Finding) -> String {
     f.attribute
         .as_deref()
-        .map(|a| format!(" <code>{}</code>", esc(a)))
+        .map(|a| format!(" <code class=\"attr\">{}</code>", esc(a)))
         .unwrap_or_default()
 }
 
+/// The value columns of a three-way drift.
+const FIRST_SOURCE: &str = "first source";
+const SECOND_SOURCE: &str = "second source";
+
 fn row(f: &Finding, left: &str, right: &str) -> String {
+    let three_way = left == FIRST_SOURCE;
+    let (left, right) = match (three_way, f.between) {
+        (true, Some(b)) => {
+            let env = f
+                .locations
+                .keys()
+                .find_map(|k| k.rsplit_once(" (").map(|(env, _)| env.to_string()))
+                .unwrap_or_default();
+            let (l, r) = b.sides();
+            (format!("{env} ({l})"), format!("{env} ({r})"))
+        }
+        _ => (left.to_string(), right.to_string()),
+    };
+    let (left, right) = (left.as_str(), right.as_str());
     let quiet = f.waiver.is_some() || f.expected;
     let mut badges = if f.waiver.is_some() {
         format!(
@@ -250,6 +357,18 @@ fn row(f: &Finding, left: &str, right: &str) -> String {
         attribute(f),
         esc(&masked(&f.message))
     );
+    // The sources a three-way drift finding is between; unmanaged / missing.
+    let labels = if three_way {
+        f.labels()
+    } else {
+        f.label.map(|l| l.to_string())
+    };
+    if let Some(l) = labels {
+        what.push_str(&format!(
+            " <span class=\"badge b-quiet\">{}</span>",
+            esc(&l)
+        ));
+    }
     // Locations that belong to neither environment (a waiver finding's
     // parity.toml line) go with the subject.
     for (key, loc) in &f.locations {
@@ -268,11 +387,18 @@ fn row(f: &Finding, left: &str, right: &str) -> String {
             esc(&w.location)
         ));
     }
+    let named = |env: &str, cell: String| {
+        if three_way {
+            format!("<span class=\"loc\">{}</span>{cell}", esc(env))
+        } else {
+            cell
+        }
+    };
     format!(
         "<tr{}><td>{badges}</td><td>{what}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
         if quiet { " class=\"quiet\"" } else { "" },
-        side(f, f.left.as_deref(), left),
-        side(f, f.right.as_deref(), right),
+        named(left, side(f, f.left.as_deref(), left)),
+        named(right, side(f, f.right.as_deref(), right)),
         esc(&f.rule)
     )
 }
@@ -280,21 +406,39 @@ fn row(f: &Finding, left: &str, right: &str) -> String {
 fn side(f: &Finding, v: Option<&str>, env: &str) -> String {
     let full = shown_value(v);
     let short = one_line(&full, MAX_VALUE);
+    let pretty = pretty_json(&full);
+    let len = full.chars().count();
+    let fold = full.contains('\n') || len > MAX_INLINE || (pretty.is_some() && len > MAX_VALUE);
     let mut cell = if v.is_none() {
         "<span class=\"muted\">(absent)</span>".to_string()
-    } else if short == full.as_ref() {
-        format!("<code>{}</code>", esc(&short))
+    } else if !fold {
+        format!("<code>{}</code>", esc(&full))
     } else {
         format!(
             "<details><summary><code>{}</code></summary><pre>{}</pre></details>",
             esc(&short),
-            esc(&full)
+            esc(pretty.as_deref().unwrap_or(&full))
         )
     };
     if let Some(loc) = f.locations.get(env) {
         cell.push_str(&format!("<span class=\"loc\">{}</span>", esc(loc)));
     }
     cell
+}
+
+/// A JSON object or array, indented; `None` for anything else (scalars
+/// stay inline).
+fn pretty_json(s: &str) -> Option<String> {
+    let t = s.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(s).ok()?;
+    match &v {
+        serde_json::Value::Array(a) if a.is_empty() => None,
+        serde_json::Value::Object(o) if o.is_empty() => None,
+        _ => serde_json::to_string_pretty(&v).ok(),
+    }
 }
 
 fn diff(f: &Finding, left: &str, right: &str) -> String {
