@@ -1263,7 +1263,14 @@ fn validate_state(st: RawState, dir: &Path, sink: &mut Sink) -> StateSource {
     }
     StateSource {
         paths,
-        plan: st.plan.map(|p| resolve(dir, &p.value)),
+        // A URL (`s3://...`) is kept as written, like the URLs in `paths`.
+        plan: st.plan.map(|p| {
+            if p.value.contains("://") {
+                PathBuf::from(&p.value)
+            } else {
+                resolve(dir, &p.value)
+            }
+        }),
     }
 }
 
@@ -1763,6 +1770,17 @@ expires = 2027-01-15
         assert_eq!("never".parse::<FailOn>().unwrap().threshold(), None);
         assert!("fatal".parse::<FailOn>().is_err());
         assert_eq!(FailOn::Never.to_string(), "never");
+    }
+
+    #[test]
+    fn a_plan_url_is_kept_as_written() {
+        let c = parse(
+            "[environments.prod.state]\nplan = \"s3://bucket/plans/prod.json\"\n",
+            Path::new("conf/parity.toml"),
+        )
+        .unwrap();
+        let st = c.environments["prod"].state.as_ref().unwrap();
+        assert_eq!(st.plan, Some(PathBuf::from("s3://bucket/plans/prod.json")));
     }
 
     #[test]

@@ -94,6 +94,14 @@ fn emit(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
     }
 }
 
+/// The session for the `-C` config, with the live read's progress bar on
+/// a terminal only, never under `-q`.
+fn open_session(config: Option<&Path>, quiet: bool, cwd: &Path) -> anyhow::Result<Session> {
+    let mut session = Session::open(config, cwd)?;
+    session.progress &= !quiet;
+    Ok(session)
+}
+
 /// `--fail-on`, else parity.toml's `fail-on`, else `error`.
 fn threshold(fail_on: Option<FailOnArg>, session: &Session) -> Option<Severity> {
     match fail_on {
@@ -168,9 +176,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             baseline,
             write_baseline,
         } => {
-            let mut session = Session::open(cli.config.as_deref(), &cwd)?;
-            // The live read's progress bar: a terminal only, never under -q.
-            session.progress &= !cli.quiet;
+            let session = open_session(cli.config.as_deref(), cli.quiet, &cwd)?;
             let opts = DiffOptions {
                 source: source_kind(source),
                 categories: categories.into_iter().map(category).collect(),
@@ -202,9 +208,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             baseline,
             write_baseline,
         } => {
-            let mut session = Session::open(cli.config.as_deref(), &cwd)?;
-            // The live read's progress bar: a terminal only, never under -q.
-            session.progress &= !cli.quiet;
+            let session = open_session(cli.config.as_deref(), cli.quiet, &cwd)?;
             let Some(config) = &session.config else {
                 return Err(anyhow!(
                     "`parity check` runs the [[check]] tables of a parity.toml, and there is none here (-C points at one)"
@@ -283,9 +287,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             fail_on,
             category: categories,
         } => {
-            let mut session = Session::open(cli.config.as_deref(), &cwd)?;
-            // The live read's progress bar: a terminal only, never under -q.
-            session.progress &= !cli.quiet;
+            let session = open_session(cli.config.as_deref(), cli.quiet, &cwd)?;
             let categories: Vec<Category> = categories.into_iter().map(category).collect();
             let report = session.drift_with(&env, &categories, !no_live)?;
             let threshold = threshold(fail_on, &session);
@@ -304,9 +306,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             source,
             output,
         } => {
-            let mut session = Session::open(cli.config.as_deref(), &cwd)?;
-            // The live read's progress bar: a terminal only, never under -q.
-            session.progress &= !cli.quiet;
+            let session = open_session(cli.config.as_deref(), cli.quiet, &cwd)?;
             let spec = session.env(&env)?;
             let (snap, identity) = session.snapshot(&spec, source_kind(source))?;
             let text = parity::sources::snapshot::to_json(&snap, &identity);

@@ -346,12 +346,13 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
+    /// The byte `c`, or decline (`None`: the caller falls back to hcl-edit).
     #[inline]
-    fn expect(&mut self, c: u8) -> Option<()> {
+    fn require(&mut self, c: u8) -> Option<()> {
         self.eat(c).then_some(())
     }
 
-    fn expect_str(&mut self, s: &[u8]) -> Option<()> {
+    fn require_str(&mut self, s: &[u8]) -> Option<()> {
         if self.starts(s) {
             self.pos += s.len();
             Some(())
@@ -635,13 +636,13 @@ impl<'a> Parser<'a, '_> {
 
     fn block_body(&mut self) -> Option<Body> {
         self.nested(|p| {
-            p.expect(b'{')?;
+            p.require(b'{')?;
             let save = p.pos;
             p.sp()?;
             p.opt_line_comment()?;
             if p.line_ending() {
                 let body = p.body()?;
-                p.expect(b'}')?;
+                p.require(b'}')?;
                 return Some(body);
             }
             // One-line block: `name { [attr = expr] }`.
@@ -653,7 +654,7 @@ impl<'a> Parser<'a, '_> {
                     let start = p.pos;
                     let name = p.ident()?;
                     p.sp()?;
-                    p.expect(b'=')?;
+                    p.require(b'=')?;
                     p.sp()?;
                     let line = p.line_of(start);
                     let expr = p.root_expr()?;
@@ -668,7 +669,7 @@ impl<'a> Parser<'a, '_> {
                 Some(c) if c >= 0x80 => return None,
                 _ => {}
             }
-            p.expect(b'}')?;
+            p.require(b'}')?;
             Some(body)
         })
     }
@@ -711,7 +712,7 @@ impl<'a> Parser<'a, '_> {
                     self.ws_or_sp(*nl)?;
                     let t = self.expr(*nl)?;
                     self.ws_or_sp(*nl)?;
-                    self.expect(b':')?;
+                    self.require(b':')?;
                     self.ws_or_sp(*nl)?;
                     let f = self.expr(*nl)?;
                     return Some(Expression::Conditional(Box::new(Conditional {
@@ -823,7 +824,7 @@ impl<'a> Parser<'a, '_> {
                 self.ws()?;
                 let e = self.expr(true)?;
                 self.ws()?;
-                self.expect(b')')?;
+                self.require(b')')?;
                 Expression::Parenthesis(Box::new(e))
             }
             c if id_start(c) => self.identlike(nl)?,
@@ -884,7 +885,7 @@ impl<'a> Parser<'a, '_> {
                         operators.push(TraversalOperator::Index(self.expr(true)?));
                     }
                     self.ws()?;
-                    self.expect(b']')?;
+                    self.require(b']')?;
                 }
                 _ => return None,
             }
@@ -922,7 +923,7 @@ impl<'a> Parser<'a, '_> {
                 self.ws_or_sp(*nl)?;
             }
             *nl = true;
-            self.expect(b'(')?;
+            self.require(b'(')?;
             let (args, expand_final) = self.func_args()?;
             let last = names.pop()?;
             let func = FuncName {
@@ -973,7 +974,7 @@ impl<'a> Parser<'a, '_> {
                 match self.peek() {
                     Some(b',') => self.pos += 1,
                     Some(b'.') => {
-                        self.expect_str(b"...")?;
+                        self.require_str(b"...")?;
                         expand = true;
                     }
                     _ => {}
@@ -981,7 +982,7 @@ impl<'a> Parser<'a, '_> {
             }
         }
         self.ws()?;
-        self.expect(b')')?;
+        self.require(b')')?;
         Some((args, expand))
     }
 
@@ -1003,7 +1004,7 @@ impl<'a> Parser<'a, '_> {
     /// `for [k,] v in coll :`
     fn for_intro(&mut self) -> Option<(Option<Identifier>, Identifier, Expression)> {
         self.ws()?;
-        self.expect_str(b"for")?;
+        self.require_str(b"for")?;
         self.ws()?;
         let first = self.cut_ident()?;
         self.ws()?;
@@ -1015,11 +1016,11 @@ impl<'a> Parser<'a, '_> {
         } else {
             None
         };
-        self.expect_str(b"in")?;
+        self.require_str(b"in")?;
         self.ws()?;
         let coll = self.expr(false)?;
         self.ws()?;
-        self.expect(b':')?;
+        self.require(b':')?;
         Some(match second {
             Some(v) => (Some(first), v, coll),
             None => (None, first, coll),
@@ -1050,7 +1051,7 @@ impl<'a> Parser<'a, '_> {
             let value_expr = self.expr(true)?;
             self.ws()?;
             let cond_expr = self.for_cond(true)?;
-            self.expect(b']')?;
+            self.require(b']')?;
             return Some(Expression::ForExpr(Box::new(ForExpr {
                 key_var,
                 value_var,
@@ -1083,7 +1084,7 @@ impl<'a> Parser<'a, '_> {
         }
         self.eat(b',');
         self.ws()?;
-        self.expect(b']')?;
+        self.require(b']')?;
         Some(Expression::Array(items))
     }
 
@@ -1096,7 +1097,7 @@ impl<'a> Parser<'a, '_> {
             self.ws()?;
             let key_expr = self.expr(false)?;
             self.ws()?;
-            self.expect_str(b"=>")?;
+            self.require_str(b"=>")?;
             self.ws()?;
             let value_expr = self.expr(false)?;
             self.ws()?;
@@ -1115,7 +1116,7 @@ impl<'a> Parser<'a, '_> {
             if self.tpl > 0 && grouping && trailing && cond_expr.is_none() {
                 return None;
             }
-            self.expect(b'}')?;
+            self.require(b'}')?;
             return Some(Expression::ForExpr(Box::new(ForExpr {
                 key_var,
                 value_var,
@@ -1286,20 +1287,11 @@ impl<'a> Parser<'a, '_> {
                     }
                     seg = self.pos;
                 }
-                b'$' | b'%' => match self.peek_at(1) {
-                    Some(b'{') => {
+                b'$' | b'%' => {
+                    if self.template_marker(c, &mut seg, &mut owned)? {
                         return Some((self.finish_literal(start, seg, owned), Stop::Template));
                     }
-                    Some(c2) if c2 == c && self.peek_at(2) == Some(b'{') => {
-                        let buf = owned.get_or_insert_with(String::new);
-                        buf.push_str(self.src.get(seg..self.pos)?);
-                        buf.push(c as char);
-                        buf.push('{');
-                        self.pos += 3;
-                        seg = self.pos;
-                    }
-                    _ => self.pos += 1,
-                },
+                }
                 _ => self.pos += 1,
             }
         }
@@ -1324,6 +1316,31 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
+    /// At a `$` or `%` of template text: `Some(true)` when an
+    /// interpolation or directive starts here (nothing consumed). Otherwise
+    /// the escape `$${` / `%%{` is taken (written as `${` / `%{` into
+    /// `owned`) or the single byte is, and `Some(false)` returned.
+    fn template_marker(
+        &mut self,
+        c: u8,
+        seg: &mut usize,
+        owned: &mut Option<String>,
+    ) -> Option<bool> {
+        match self.peek_at(1) {
+            Some(b'{') => return Some(true),
+            Some(c2) if c2 == c && self.peek_at(2) == Some(b'{') => {
+                let buf = owned.get_or_insert_with(String::new);
+                buf.push_str(self.src.get(*seg..self.pos)?);
+                buf.push(c as char);
+                buf.push('{');
+                self.pos += 3;
+                *seg = self.pos;
+            }
+            _ => self.pos += 1,
+        }
+        Some(false)
+    }
+
     fn finish_literal(&self, start: usize, seg: usize, owned: Option<String>) -> Cow<'a, str> {
         match owned {
             None => Cow::Borrowed(self.src.get(start..self.pos).unwrap_or("")),
@@ -1346,20 +1363,11 @@ impl<'a> Parser<'a, '_> {
                 return Some((self.finish_literal(start, seg, owned), Stop::Eof));
             };
             match c {
-                b'$' | b'%' => match self.peek_at(1) {
-                    Some(b'{') => {
+                b'$' | b'%' => {
+                    if self.template_marker(c, &mut seg, &mut owned)? {
                         return Some((self.finish_literal(start, seg, owned), Stop::Template));
                     }
-                    Some(c2) if c2 == c && self.peek_at(2) == Some(b'{') => {
-                        let buf = owned.get_or_insert_with(String::new);
-                        buf.push_str(self.src.get(seg..self.pos)?);
-                        buf.push(c as char);
-                        buf.push('{');
-                        self.pos += 3;
-                        seg = self.pos;
-                    }
-                    _ => self.pos += 1,
-                },
+                }
                 b'\n' | b'\r' => {
                     if let Some(d) = delim {
                         if self.heredoc_end_at(d)? {
@@ -1449,7 +1457,7 @@ impl<'a> Parser<'a, '_> {
         self.ws()?;
         self.tpl -= 1;
         self.eat(b'~');
-        self.expect(b'}')?;
+        self.require(b'}')?;
         self.copied(start, mark)
     }
 
@@ -1474,13 +1482,13 @@ impl<'a> Parser<'a, '_> {
     /// `%{~? <ws> keyword <ws> ~?}` (no expression).
     fn keyword_tag(&mut self, keyword: &[u8]) -> Option<Cow<'a, str>> {
         let start = self.pos;
-        self.expect_str(b"%{")?;
+        self.require_str(b"%{")?;
         self.eat(b'~');
         self.ws()?;
-        self.expect_str(keyword)?;
+        self.require_str(keyword)?;
         self.ws()?;
         self.eat(b'~');
-        self.expect(b'}')?;
+        self.require(b'}')?;
         self.slice(start).map(Cow::Borrowed)
     }
 
@@ -1498,14 +1506,14 @@ impl<'a> Parser<'a, '_> {
         self.pos += 2;
         self.eat(b'~');
         self.ws()?;
-        self.expect_str(b"if")?;
+        self.require_str(b"if")?;
         self.tpl += 1;
         self.ws()?;
         self.expr(false)?;
         self.ws()?;
         self.tpl -= 1;
         self.eat(b'~');
-        self.expect(b'}')?;
+        self.require(b'}')?;
         let open = self.copied(start, mark)?;
         let body = self.nested_template()?;
         let else_start = self.pos;
@@ -1537,7 +1545,7 @@ impl<'a> Parser<'a, '_> {
         self.pos += 2;
         self.eat(b'~');
         self.ws()?;
-        self.expect_str(b"for")?;
+        self.require_str(b"for")?;
         self.ws()?;
         self.ident()?;
         self.ws()?;
@@ -1546,14 +1554,14 @@ impl<'a> Parser<'a, '_> {
             self.ident()?;
             self.ws()?;
         }
-        self.expect_str(b"in")?;
+        self.require_str(b"in")?;
         self.tpl += 1;
         self.ws()?;
         self.expr(false)?;
         self.ws()?;
         self.tpl -= 1;
         self.eat(b'~');
-        self.expect(b'}')?;
+        self.require(b'}')?;
         let open = self.copied(start, mark)?;
         let body = self.nested_template()?;
         let end = self.keyword_tag(b"endfor")?;
@@ -1623,7 +1631,7 @@ impl<'a> Parser<'a, '_> {
         while matches!(self.peek(), Some(b' ' | b'\t')) {
             self.pos += 1;
         }
-        self.expect_str(delim.as_bytes())?;
+        self.require_str(delim.as_bytes())?;
         match self.peek() {
             Some(c) if c >= 0x80 || id_continue(c) => return None,
             _ => {}

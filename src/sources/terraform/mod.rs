@@ -86,6 +86,9 @@ struct Collected {
     dependencies: Vec<Resource>,
     coverage: Vec<CoverageGap>,
     secrets: Vec<String>,
+    /// What `module::scrub_unknowns` looks for, rebuilt when a secret is
+    /// added: evaluation asks for it for every value with a reference.
+    scrub_patterns: Arc<Vec<String>>,
 }
 
 impl Loader {
@@ -127,7 +130,16 @@ impl Loader {
     /// Remember a sensitive value so it can be redacted from every output.
     pub fn add_secret(&self, v: &Value) {
         let mut out = self.lock();
+        let before = out.secrets.len();
         collect_strings(v, &mut out.secrets);
+        if out.secrets.len() != before {
+            out.scrub_patterns = Arc::new(module::scrub_patterns(&out.secrets));
+        }
+    }
+
+    /// The patterns symbolic values are scrubbed with, as of now.
+    pub fn scrub_patterns(&self) -> Arc<Vec<String>> {
+        self.lock().scrub_patterns.clone()
     }
 
     /// A parsed module directory, from cache. Local modules it calls are
@@ -330,7 +342,7 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
     // declares may be known to another's evaluation or not yet: take every
     // secret out of every symbolic value once more, with all of them known,
     // so the result never depends on timing.
-    let patterns = module::scrub_patterns(&collected.secrets);
+    let patterns = &collected.scrub_patterns;
     if !patterns.is_empty() {
         for r in snapshot
             .resources
@@ -339,7 +351,7 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
         {
             for v in r.attributes.values_mut() {
                 if v.contains_unknown() {
-                    *v = module::scrub_unknowns(std::mem::replace(v, Value::Null), &patterns);
+                    *v = module::scrub_unknowns(std::mem::replace(v, Value::Null), patterns);
                 }
             }
         }

@@ -339,7 +339,9 @@ impl<'l> Instance<'l> {
                     self.module_refs(value, deps, docs_seen);
                 }
             }
-            E::TemplateExpr(t) => match hcl::template::Template::from_expr(t) {
+            // Through the load's template cache: the call's evaluation
+            // then finds the template already parsed.
+            E::TemplateExpr(t) => match self.loader.template(t) {
                 Ok(template) => self.module_refs_in_template(&template, deps, docs_seen),
                 Err(_) => deps.readable = false,
             },
@@ -507,7 +509,7 @@ impl<'l> Instance<'l> {
         if !v.contains_unknown() {
             return v;
         }
-        let secrets = scrub_patterns(&self.loader.lock().secrets);
+        let secrets = self.loader.scrub_patterns();
         if secrets.is_empty() {
             return v;
         }
