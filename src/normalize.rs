@@ -233,7 +233,41 @@ pub fn sensitive(raw: &str) -> Value {
     Value::String(format!("{SENSITIVE_PREFIX}{hex}"))
 }
 
-fn redact_value(v: &Value, secrets: &[String], by_name: bool) -> Value {
+/// Whether an attribute name is one of [`SECRET_ATTRIBUTES`]; a length
+/// test first, as it runs for every key of a large snapshot.
+pub fn is_secret_attribute(key: &str) -> bool {
+    static LENGTHS: OnceLock<u64> = OnceLock::new();
+    let mask = *LENGTHS.get_or_init(|| {
+        SECRET_ATTRIBUTES
+            .iter()
+            .fold(0u64, |m, s| m | (1u64 << s.len().min(63)))
+    });
+    key.len() < 63 && mask & (1u64 << key.len()) != 0 && SECRET_ATTRIBUTES.contains(&key)
+}
+
+/// The secret values a snapshot is redacted with, each with a substring
+/// finder built once (they are looked for in every string).
+struct Secrets(Vec<memchr::memmem::Finder<'static>>);
+
+impl Secrets {
+    fn new(secrets: &[String]) -> Self {
+        // Short values ("1", "true") would redact half the snapshot and
+        // protect nothing.
+        Secrets(
+            secrets
+                .iter()
+                .filter(|s| s.len() >= 6)
+                .map(|s| memchr::memmem::Finder::new(s.as_bytes()).into_owned())
+                .collect(),
+        )
+    }
+
+    fn in_string(&self, s: &str) -> bool {
+        self.0.iter().any(|f| f.find(s.as_bytes()).is_some())
+    }
+}
+
+fn redact_value(v: &Value, secrets: &Secrets, by_name: bool) -> Value {
     if by_name {
         return match v {
             Value::Null | Value::Unknown(_) => v.clone(),
@@ -244,7 +278,7 @@ fn redact_value(v: &Value, secrets: &[String], by_name: bool) -> Value {
     match v {
         Value::String(s) if s.starts_with(SENSITIVE_PREFIX) => v.clone(),
         Value::String(s) => {
-            if secrets.iter().any(|secret| s.contains(secret.as_str())) {
+            if secrets.in_string(s) {
                 sensitive(s)
             } else {
                 v.clone()
@@ -258,10 +292,7 @@ fn redact_value(v: &Value, secrets: &[String], by_name: bool) -> Value {
         ),
         Value::Map(m) => Value::Map(
             m.iter()
-                .map(|(k, i)| {
-                    let secret_name = SECRET_ATTRIBUTES.contains(&k.as_str());
-                    (k.clone(), redact_value(i, secrets, secret_name))
-                })
+                .map(|(k, i)| (k.clone(), redact_value(i, secrets, is_secret_attribute(k))))
                 .collect(),
         ),
         other => other.clone(),
@@ -270,35 +301,68 @@ fn redact_value(v: &Value, secrets: &[String], by_name: bool) -> Value {
 
 /// Whether anything inside `v` is a secret (by value, or by the name of a
 /// nested attribute): most values are not, and are then left untouched.
-fn needs_redaction(v: &Value, secrets: &[String]) -> bool {
+fn needs_redaction(v: &Value, secrets: &Secrets) -> bool {
     match v {
         Value::String(s) => {
-            !s.starts_with(SENSITIVE_PREFIX) && secrets.iter().any(|x| s.contains(x.as_str()))
+            !secrets.0.is_empty() && !s.starts_with(SENSITIVE_PREFIX) && secrets.in_string(s)
         }
         Value::List(items) => items.iter().any(|i| needs_redaction(i, secrets)),
         Value::Map(m) => m
             .iter()
-            .any(|(k, i)| SECRET_ATTRIBUTES.contains(&k.as_str()) || needs_redaction(i, secrets)),
+            .any(|(k, i)| is_secret_attribute(k) || needs_redaction(i, secrets)),
         _ => false,
     }
 }
 
 /// Replace secrets in a snapshot: values of secret-named attributes, and
-/// any string that contains a value known to be sensitive.
+/// any string that contains a value known to be sensitive. Resources are
+/// independent, so large snapshots are redacted in parallel. Redacting
+/// twice changes nothing.
 pub fn redact(snapshot: &mut Snapshot, secrets: &[String]) {
-    // Short values ("1", "true") would redact half the snapshot and protect
-    // nothing.
-    let secrets: Vec<String> = secrets.iter().filter(|s| s.len() >= 6).cloned().collect();
-    for r in snapshot
+    use rayon::prelude::*;
+    let secrets = Secrets::new(secrets);
+    snapshot
         .resources
-        .iter_mut()
-        .chain(snapshot.dependencies.iter_mut())
-    {
-        for (k, v) in r.attributes.iter_mut() {
-            let by_name = SECRET_ATTRIBUTES.contains(&k.as_str());
-            if by_name || needs_redaction(v, &secrets) {
-                *v = redact_value(v, &secrets, by_name);
+        .par_iter_mut()
+        .for_each(|r| redact_with(r, &secrets));
+    for r in snapshot.dependencies.iter_mut() {
+        redact_with(r, &secrets);
+    }
+}
+
+/// Redact one resource's secret-named attributes (at any depth), as
+/// [`redact`] does, except in values that hold unknowns (whose text may
+/// still change before the snapshot is final): returns `false` when such
+/// a value needed redacting and was left for [`redact`]. A source can do
+/// this as it builds each resource and call [`redact`] at the end only
+/// when it knows secret values or something was left.
+pub fn redact_names(r: &mut Resource) -> bool {
+    let none = Secrets(Vec::new());
+    let mut done = true;
+    for (k, v) in r.attributes.iter_mut() {
+        let by_name = is_secret_attribute(k);
+        if by_name || needs_redaction(v, &none) {
+            if v.contains_unknown() {
+                done = false;
+            } else {
+                *v = redact_value(v, &none, by_name);
             }
+        }
+    }
+    done
+}
+
+/// Whether [`redact`] with these secrets would do more than
+/// [`redact_names`]: some secret is long enough to be looked for.
+pub fn redacts_values(secrets: &[String]) -> bool {
+    !Secrets::new(secrets).0.is_empty()
+}
+
+fn redact_with(r: &mut Resource, secrets: &Secrets) {
+    for (k, v) in r.attributes.iter_mut() {
+        let by_name = is_secret_attribute(k);
+        if by_name || needs_redaction(v, secrets) {
+            *v = redact_value(v, secrets, by_name);
         }
     }
 }

@@ -153,3 +153,74 @@ fn a_failing_call_reports_the_same_error_every_time() {
         assert!(msg.contains("missing1"), "{msg}");
     }
 }
+
+/// Secret-named attributes are redacted as resources are built, except
+/// values that still hold unknowns, which the end of the load redacts: the
+/// result is what a full redaction of the snapshot gives, on every run,
+/// with secret values known (a sensitive variable) or not.
+#[test]
+fn secret_named_attributes_are_redacted_completely_and_the_same_every_time() {
+    for sensitive in [true, false] {
+        let db = format!(
+            r#"
+variable "pw" {{
+  sensitive = {sensitive}
+}}
+resource "aws_sns_topic" "t" {{
+  name = "t"
+}}
+resource "aws_db_instance" "d" {{
+  identifier      = "db"
+  password        = "plain-password-1"
+  master_password = "${{aws_sns_topic.t.arn}}-${{var.pw}}"
+  tags = {{
+    Name  = "db"
+    token = "tok-${{aws_sns_topic.t.arn}}"
+  }}
+}}
+resource "aws_db_instance" "known" {{
+  identifier = "known"
+  password   = "plain-password-2"
+}}
+"#
+        );
+        let mut root = String::new();
+        for i in 0..8 {
+            root.push_str(&format!(
+                "module \"db{i}\" {{\n  source = \"./modules/db\"\n  pw     = \"pw-value-{i}-long\"\n}}\n"
+            ));
+        }
+        let dir = tree(&[("env/modules/db/main.tf", &db), ("env/main.tf", &root)]);
+        let s = snap(dir.path());
+        let first = json(&s);
+        for i in 0..8 {
+            for r in ["d", "known"] {
+                let pw = attr(&s, &format!("module.db{i}.aws_db_instance.{r}"), "password");
+                assert!(
+                    pw.as_str().is_some_and(|p| p.starts_with("(sensitive)")),
+                    "password of db{i}.{r} not redacted (sensitive = {sensitive}): {pw}"
+                );
+            }
+            if sensitive {
+                assert!(
+                    !first.contains(&format!("pw-value-{i}-long")),
+                    "secret {i} leaked"
+                );
+            }
+        }
+        assert!(!first.contains("plain-password-"), "a password leaked");
+        // Nothing is left for a full redaction to do.
+        let mut again = s.clone();
+        parity::normalize::redact(&mut again, &[]);
+        assert!(
+            json(&again) == first,
+            "a full redaction still changed the snapshot (sensitive = {sensitive})"
+        );
+        for run in 0..15 {
+            assert!(
+                json(&snap(dir.path())) == first,
+                "run {run} differs from the first"
+            );
+        }
+    }
+}

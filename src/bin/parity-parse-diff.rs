@@ -16,6 +16,11 @@
 //! `parse::parse_hcl_with(…, false)` (the hcl-edit path alone) and of
 //! `hcl_edit::parser::parse_body`.
 //!
+//! It also checks the template strings of every accepted file:
+//! `fastparse::template` (what evaluation parses templates with) must
+//! build the very template hcl-rs's `Template::from_str` builds, or
+//! decline; the counts and any mismatch are printed.
+//!
 //! `--fuzz N` checks N mangled copies of every file (bytes replaced by
 //! syntax characters, ranges deleted or duplicated, truncation): the fast
 //! parser must decline whatever hcl-edit rejects and agree with it on the
@@ -270,6 +275,8 @@ fn main() -> anyhow::Result<()> {
     let (mut total, mut bytes, mut not_utf8, mut accepted, mut both_reject) = (0, 0, 0, 0, 0);
     let mut fallbacks = Vec::new();
     let mut mismatches = Vec::new();
+    // Template strings: seen, built by the fast path, declined by it.
+    let mut templates = (0usize, 0usize, 0usize);
     let (mut fast_time, mut slow_time) = (Duration::ZERO, Duration::ZERO);
     for file in &files {
         let Ok(raw) = std::fs::read(file) else {
@@ -289,6 +296,24 @@ fn main() -> anyhow::Result<()> {
         let t = Instant::now();
         let slow = parse::parse_hcl_with(text, file, &shown, false);
         slow_time += t.elapsed();
+        if let Some(f) = &fast {
+            let mut texts = Vec::new();
+            body_templates(f, &mut texts);
+            for t in texts {
+                templates.0 += 1;
+                match (
+                    fastparse::template(&t),
+                    t.parse::<hcl::template::Template>(),
+                ) {
+                    (Some(a), Ok(b)) if a == b => templates.1 += 1,
+                    (Some(_), Ok(_)) => mismatches.push(format!("{shown}: template {t:?} differs")),
+                    (Some(_), Err(_)) => mismatches.push(format!(
+                        "{shown}: template {t:?} accepted by the fast path, rejected by hcl-edit"
+                    )),
+                    (None, _) => templates.2 += 1,
+                }
+            }
+        }
         match (fast, slow) {
             (Some(f), Ok(s)) => {
                 accepted += 1;
@@ -325,6 +350,10 @@ fn main() -> anyhow::Result<()> {
         println!("  fallback {f}");
     }
     println!("rejected by both: {both_reject}");
+    println!(
+        "template strings: {} ({} by the fast path, {} left to hcl-edit)",
+        templates.0, templates.1, templates.2
+    );
     println!("mismatches: {}", mismatches.len());
     for m in &mismatches {
         println!("  MISMATCH {m}");
@@ -338,4 +367,66 @@ fn main() -> anyhow::Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// The text of every template expression in a body.
+fn body_templates(body: &Body, out: &mut Vec<String>) {
+    for a in &body.attributes {
+        expr_templates(&a.expr, out);
+    }
+    for b in &body.blocks {
+        body_templates(&b.body, out);
+    }
+}
+
+fn expr_templates(e: &hcl::Expression, out: &mut Vec<String>) {
+    use hcl::expr::{Expression as E, TemplateExpr, TraversalOperator as Op};
+    match e {
+        E::TemplateExpr(t) => out.push(match &**t {
+            TemplateExpr::QuotedString(s) => s.clone(),
+            TemplateExpr::Heredoc(h) => h.template.clone(),
+        }),
+        E::Array(items) => items.iter().for_each(|i| expr_templates(i, out)),
+        E::Object(o) => {
+            for (k, v) in o {
+                if let hcl::ObjectKey::Expression(k) = k {
+                    expr_templates(k, out);
+                }
+                expr_templates(v, out);
+            }
+        }
+        E::FuncCall(c) => c.args.iter().for_each(|a| expr_templates(a, out)),
+        E::Conditional(c) => {
+            expr_templates(&c.cond_expr, out);
+            expr_templates(&c.true_expr, out);
+            expr_templates(&c.false_expr, out);
+        }
+        E::Parenthesis(p) => expr_templates(p, out),
+        E::ForExpr(f) => {
+            expr_templates(&f.collection_expr, out);
+            if let Some(k) = &f.key_expr {
+                expr_templates(k, out);
+            }
+            expr_templates(&f.value_expr, out);
+            if let Some(c) = &f.cond_expr {
+                expr_templates(c, out);
+            }
+        }
+        E::Traversal(t) => {
+            expr_templates(&t.expr, out);
+            for op in &t.operators {
+                if let Op::Index(i) = op {
+                    expr_templates(i, out);
+                }
+            }
+        }
+        E::Operation(op) => match &**op {
+            hcl::expr::Operation::Unary(u) => expr_templates(&u.expr, out),
+            hcl::expr::Operation::Binary(b) => {
+                expr_templates(&b.lhs_expr, out);
+                expr_templates(&b.rhs_expr, out);
+            }
+        },
+        _ => {}
+    }
 }

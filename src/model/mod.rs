@@ -16,13 +16,14 @@ pub use value::Value;
 /// for state, the ARN and region for live resources.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
 pub struct Location {
-    pub file: String,
+    /// Shared: every attribute of a file points at the same name.
+    pub file: std::sync::Arc<str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
 }
 
 impl Location {
-    pub fn new(file: impl Into<String>, line: Option<u32>) -> Self {
+    pub fn new(file: impl Into<std::sync::Arc<str>>, line: Option<u32>) -> Self {
         Location {
             file: file.into(),
             line,

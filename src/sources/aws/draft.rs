@@ -464,7 +464,7 @@ mod tests {
         b.set("availability_zone", Value::from("eu-west-1a"));
         let out = finish(vec![a, b]);
         assert_eq!(out[0].key, "aws_subnet.app[0]");
-        assert_eq!(out[0].location.file, "eu-west-1/subnet-a");
+        assert_eq!(&*out[0].location.file, "eu-west-1/subnet-a");
         assert_eq!(out[1].key, "aws_subnet.app[1]");
         assert_eq!(segment("a b/c"), "a_b_c");
     }

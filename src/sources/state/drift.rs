@@ -85,7 +85,7 @@ pub fn prepare(code: &mut Snapshot, state: &mut Snapshot) {
     });
 
     let in_code: BTreeSet<&str> = code.resources.iter().map(|r| r.address.as_str()).collect();
-    let mut files: BTreeMap<String, bool> = BTreeMap::new();
+    let mut files: BTreeMap<std::sync::Arc<str>, bool> = BTreeMap::new();
     for r in &state.resources {
         let shared = files.entry(r.location.file.clone()).or_insert(false);
         *shared |= in_code.contains(r.address.as_str());
@@ -94,7 +94,7 @@ pub fn prepare(code: &mut Snapshot, state: &mut Snapshot) {
         for (file, shared) in &files {
             if !shared {
                 state.coverage.push(CoverageGap {
-                    what: file.clone(),
+                    what: file.to_string(),
                     reason: "holds none of the resources the code declares (another stack?): left out of drift".into(),
                 });
             }

@@ -44,18 +44,9 @@ pub(crate) fn finish(snap: &mut Snapshot, mut secrets: Vec<String>) {
     }
 }
 
-/// Whether an attribute name is one of `normalize::SECRET_ATTRIBUTES`; a
-/// length test first, as it runs for every key of a large snapshot.
+/// Whether an attribute name is one of `normalize::SECRET_ATTRIBUTES`.
 fn secret_name(key: &str) -> bool {
-    static LENGTHS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    let mask = *LENGTHS.get_or_init(|| {
-        crate::normalize::SECRET_ATTRIBUTES
-            .iter()
-            .fold(0u64, |m, s| m | (1u64 << s.len().min(63)))
-    });
-    key.len() < 63
-        && mask & (1u64 << key.len()) != 0
-        && crate::normalize::SECRET_ATTRIBUTES.contains(&key)
+    crate::normalize::is_secret_attribute(key)
 }
 
 /// Redact one value if it is a secret; true when it was replaced.

@@ -74,6 +74,13 @@ pub trait Resolver {
 }
 
 pub fn parse_template(t: &hcl::expr::TemplateExpr) -> R<Arc<Template>> {
+    let text = match t {
+        hcl::expr::TemplateExpr::QuotedString(s) => s.as_str(),
+        hcl::expr::TemplateExpr::Heredoc(h) => h.template.as_str(),
+    };
+    if let Some(template) = super::fastparse::template(text) {
+        return Ok(Arc::new(template));
+    }
     Template::from_expr(t)
         .map(Arc::new)
         .map_err(|e| EvalErr::Soft(format!("invalid template: {e}")))

@@ -83,6 +83,64 @@ thread_local! {
 }
 
 /// The body, or the offset where parsing stopped.
+/// Parse the text of a template expression (`TemplateExpr::as_str`) into
+/// the very [`hcl::template::Template`] that `Template::from_expr` builds
+/// with hcl-edit's template parser, or `None` for anything this parser
+/// leaves to hcl-edit (directives, invalid text). Evaluation parses every
+/// template string it meets; this keeps that off hcl-edit's slower path.
+pub fn template(text: &str) -> Option<hcl::template::Template> {
+    use hcl::template::{Element, Interpolation, Template};
+    if text.contains('\0') || text.contains("%{") {
+        return None;
+    }
+    let ignores = BTreeMap::new();
+    let mut p = Parser {
+        src: text,
+        b: text.as_bytes(),
+        pos: 0,
+        depth: 0,
+        ops: 0,
+        tpl: 0,
+        esc: false,
+        line: 1,
+        line_pos: 0,
+        ignores: &ignores,
+        edits: Vec::new(),
+        attrs: Vec::new(),
+        blocks: Vec::new(),
+    };
+    let mut out: Vec<Element> = Vec::new();
+    while p.pos < p.b.len() {
+        if p.starts(b"${") {
+            p.pos += 2;
+            let strip_start = p.eat(b'~');
+            p.tpl += 1;
+            p.ws()?;
+            let expr = p.expr(true)?;
+            p.ws()?;
+            p.tpl -= 1;
+            let strip_end = p.eat(b'~');
+            p.require(b'}')?;
+            out.push(Element::Interpolation(Interpolation {
+                expr,
+                strip: (strip_start, strip_end).into(),
+            }));
+            continue;
+        }
+        let start = p.pos;
+        let (value, stop) = p.raw_literal(None)?;
+        if p.pos == start {
+            return None;
+        }
+        out.push(Element::Literal(value.into_owned()));
+        match stop {
+            Stop::Template | Stop::Eof => {}
+            _ => return None,
+        }
+    }
+    Some(out.into_iter().collect::<Template>())
+}
+
 fn run(text: &str) -> Result<Body, usize> {
     if text.contains('\0') {
         return Err(0);
@@ -2722,6 +2780,154 @@ mod tests {
         }
         assert!(valid > 1500, "only {valid} generated inputs were valid");
         assert!(fast * 100 >= valid * 95, "fast path took {fast} of {valid}");
+    }
+
+    /// `template` is either silent or builds exactly what hcl-rs's
+    /// `Template::from_str` (hcl-edit's template parser) builds.
+    #[track_caller]
+    fn template_consistent(text: &str) -> bool {
+        let fast = template(text);
+        let slow = text.parse::<hcl::template::Template>();
+        match (fast, slow) {
+            (Some(f), Ok(s)) => {
+                assert_eq!(f, s, "template {text:?}");
+                true
+            }
+            (Some(f), Err(e)) => {
+                panic!("template fast path accepts {text:?} ({f:?}); hcl-edit: {e}")
+            }
+            (None, _) => false,
+        }
+    }
+
+    #[test]
+    fn templates_are_parsed_as_hcl_edit_parses_them() {
+        for text in [
+            "",
+            "plain",
+            "${var.x}",
+            "a-${var.x}-b",
+            "${ var.x }",
+            "${~ var.x ~}",
+            "  ${~var.x}  ",
+            "${var.x~}\n",
+            "$${not} and a $${b}",
+            "a $ b % c $x %y",
+            "${a}${b}",
+            "${format(\"%s-%s\", var.a, local.b)}",
+            "${var.m[\"k\"].x[0]}",
+            "${var.a ? \"x\" : \"y\"}",
+            "${[for s in var.l : upper(s)]}",
+            "${{ a = 1 }}",
+            "${var.a + 1 * 2}",
+            "${\n  var.x\n}",
+            "${\"${var.nested}\"}",
+            "line\nline2\r\n${x}\n",
+            "tab\there",
+            "unicode é ${x} ✓",
+            "\\\" backslash",
+        ] {
+            assert!(template_consistent(text), "fast path declined {text:?}");
+        }
+        for text in [
+            "${",
+            "${}",
+            "${var.x",
+            "${var.x}}",
+            "}${",
+            "${~}",
+            "%%{not}",
+            "%{ if x }y%{ endif }",
+            "%{ for x in y }${x}%{ endfor }",
+            "${a b}",
+            "${ {a = } }",
+        ] {
+            template_consistent(text);
+        }
+    }
+
+    /// Every template of every fixture, and mangled copies of each.
+    #[test]
+    fn fixture_templates_and_mangled_copies() {
+        fn walk(e: &Expression, out: &mut Vec<String>) {
+            match e {
+                Expression::TemplateExpr(t) => out.push(match &**t {
+                    TemplateExpr::QuotedString(s) => s.clone(),
+                    TemplateExpr::Heredoc(h) => h.template.clone(),
+                }),
+                Expression::Array(items) => items.iter().for_each(|i| walk(i, out)),
+                Expression::Object(o) => o.values().for_each(|v| walk(v, out)),
+                Expression::FuncCall(c) => c.args.iter().for_each(|a| walk(a, out)),
+                Expression::Conditional(c) => {
+                    walk(&c.cond_expr, out);
+                    walk(&c.true_expr, out);
+                    walk(&c.false_expr, out);
+                }
+                Expression::Parenthesis(p) => walk(p, out),
+                Expression::ForExpr(f) => {
+                    walk(&f.collection_expr, out);
+                    walk(&f.value_expr, out);
+                }
+                _ => {}
+            }
+        }
+        fn body(b: &Body, out: &mut Vec<String>) {
+            b.attributes.iter().for_each(|a| walk(&a.expr, out));
+            b.blocks.iter().for_each(|bl| body(&bl.body, out));
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut files = Vec::new();
+        collect(&root, &mut files);
+        let mut texts = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            if let Some(b) = parse(&text) {
+                body(&b, &mut texts);
+            }
+        }
+        assert!(
+            texts.len() >= 40,
+            "only {} templates in the fixtures",
+            texts.len()
+        );
+        let mut fast = 0;
+        for t in &texts {
+            if template_consistent(t) {
+                fast += 1;
+            }
+        }
+        let plain = texts.iter().filter(|t| !t.contains("%{")).count();
+        assert_eq!(
+            fast, plain,
+            "fast path declined a fixture template without directives"
+        );
+        let flips: &[u8] = b"{}[]()\"$%~\\ \n.,:?";
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut checked = 0;
+        for t in &texts {
+            let raw = t.as_bytes();
+            for cut in 0..raw.len() {
+                if let Ok(p) = std::str::from_utf8(&raw[..cut]) {
+                    template_consistent(p);
+                }
+            }
+            for _ in 0..60 {
+                let mut bytes = raw.to_vec();
+                if bytes.is_empty() {
+                    break;
+                }
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let at = (seed as usize) % bytes.len();
+                bytes[at] = flips[((seed >> 32) as usize) % flips.len()];
+                if let Ok(m) = String::from_utf8(bytes) {
+                    template_consistent(&m);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000, "only {checked} mangled templates");
     }
 
     fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

@@ -14,7 +14,8 @@ use crate::model::CoverageGap;
 #[derive(Debug, Clone)]
 pub struct Located<T> {
     pub item: T,
-    pub file: String,
+    /// Shared with every location built from it.
+    pub file: std::sync::Arc<str>,
 }
 
 /// One module directory, parsed.
@@ -211,7 +212,7 @@ pub fn load_module(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
     let mut seen = Seen::new();
     for (file, bytes) in files {
         def.bytes += bytes;
-        let shown = file.display.clone();
+        let shown: std::sync::Arc<str> = file.display.as_str().into();
         for attr in file.body.attributes {
             def.gaps.push(CoverageGap {
                 what: format!("{}:{}", shown, attr.line),

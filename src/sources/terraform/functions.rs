@@ -1564,49 +1564,54 @@ impl Flags {
 const MAX_WIDTH: usize = 10_000;
 
 fn format_string(name: &str, spec: &str, args: &[Value]) -> Result<String, FnError> {
-    let chars: Vec<char> = spec.chars().collect();
-    let mut out = String::new();
+    // Walked by byte: everything that means something in a format string
+    // is ASCII, and text between verbs is copied a run at a time.
+    let bytes = spec.as_bytes();
+    let mut out = String::with_capacity(spec.len() + 16);
     let mut i = 0;
     let mut next_arg = 0usize;
     let mut explicit_index = false;
     let read_number = |i: &mut usize| -> Option<usize> {
         let start = *i;
-        while chars.get(*i).is_some_and(char::is_ascii_digit) {
+        while bytes.get(*i).is_some_and(u8::is_ascii_digit) {
             *i += 1;
         }
         if *i == start {
             return None;
         }
-        chars[start..*i].iter().collect::<String>().parse().ok()
+        spec.get(start..*i)?.parse().ok()
     };
-    while let Some(&c) = chars.get(i) {
-        i += 1;
-        if c != '%' {
-            out.push(c);
+    while i < bytes.len() {
+        let run_end = memchr::memchr(b'%', &bytes[i..]).map_or(bytes.len(), |j| i + j);
+        if run_end > i {
+            // `%` is ASCII: both ends are character boundaries.
+            out.push_str(spec.get(i..run_end).unwrap_or_default());
+            i = run_end;
             continue;
         }
-        if chars.get(i) == Some(&'%') {
+        i += 1;
+        if bytes.get(i) == Some(&b'%') {
             out.push('%');
             i += 1;
             continue;
         }
         let mut flags = Flags::default();
-        while let Some(&f) = chars.get(i) {
+        while let Some(&f) = bytes.get(i) {
             match f {
-                '-' => flags.minus = true,
-                '+' => flags.plus = true,
-                '#' => flags.sharp = true,
-                ' ' => flags.space = true,
-                '0' => flags.zero = true,
+                b'-' => flags.minus = true,
+                b'+' => flags.plus = true,
+                b'#' => flags.sharp = true,
+                b' ' => flags.space = true,
+                b'0' => flags.zero = true,
                 _ => break,
             }
             i += 1;
         }
         let mut arg_index = |i: &mut usize| -> Result<(), FnError> {
-            if chars.get(*i) == Some(&'[') {
+            if bytes.get(*i) == Some(&b'[') {
                 *i += 1;
                 let n = read_number(i).filter(|n| *n >= 1);
-                if chars.get(*i) != Some(&']') || n.is_none() {
+                if bytes.get(*i) != Some(&b']') || n.is_none() {
                     return Err(invalid(name, "invalid argument index in format string"));
                 }
                 *i += 1;
@@ -1617,7 +1622,7 @@ fn format_string(name: &str, spec: &str, args: &[Value]) -> Result<String, FnErr
         };
         arg_index(&mut i)?;
         let width = read_number(&mut i);
-        let precision = if chars.get(i) == Some(&'.') {
+        let precision = if bytes.get(i) == Some(&b'.') {
             i += 1;
             Some(read_number(&mut i).unwrap_or(0))
         } else {
@@ -1627,10 +1632,12 @@ fn format_string(name: &str, spec: &str, args: &[Value]) -> Result<String, FnErr
         if width.unwrap_or(0) > MAX_WIDTH || precision.unwrap_or(0) > MAX_WIDTH {
             return Err(invalid(name, "width or precision too large"));
         }
-        let verb = *chars
-            .get(i)
+        // Only ASCII bytes were consumed since the last boundary.
+        let verb = spec
+            .get(i..)
+            .and_then(|rest| rest.chars().next())
             .ok_or_else(|| invalid(name, "unterminated format verb at end of string"))?;
-        i += 1;
+        i += verb.len_utf8();
         let arg = args.get(next_arg).ok_or_else(|| {
             invalid(
                 name,
@@ -2449,6 +2456,12 @@ mod tests {
         assert_eq!(ok("format", vec![s("%#v"), s("a")]), s("\"a\""));
         assert_eq!(ok("format", vec![s("%t"), Value::Bool(false)]), s("false"));
         assert_eq!(ok("format", vec![s("100%%")]), s("100%"));
+        // Text around verbs is copied as it is, multi-byte characters too.
+        assert_eq!(
+            ok("format", vec![s("→ %s ✓ %05.1f é"), s("ü"), n(2.71)]),
+            s("→ ü ✓ 002.7 é")
+        );
+        assert!(err("format", vec![s("50%é"), s("x")]).contains("%é"));
         assert_eq!(
             ok(
                 "format",

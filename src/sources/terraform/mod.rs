@@ -71,6 +71,8 @@ pub struct Loader {
     /// `.terraform/modules/modules.json` of the root, when there is one.
     pub manifest: Option<manifest::Manifest>,
     defs: Mutex<HashMap<PathBuf, Arc<files::ModuleDef>>>,
+    /// Module directories whose parsing has started (see `prefetch`).
+    claimed: Mutex<std::collections::HashSet<PathBuf>>,
     out: Mutex<Collected>,
     /// Parsed template strings, by the address of their expression in the
     /// parsed modules (alive, so unique, for the whole load); the text is
@@ -89,6 +91,9 @@ struct Collected {
     /// What `module::scrub_unknowns` looks for, rebuilt when a secret is
     /// added: evaluation asks for it for every value with a reference.
     scrub_patterns: Arc<Vec<String>>,
+    /// A resource holds a secret-named value with unknowns, left for the
+    /// final redaction.
+    redaction_left: bool,
 }
 
 impl Loader {
@@ -119,8 +124,13 @@ impl Loader {
         }
     }
 
-    pub fn add_resource(&self, r: Resource) {
-        self.lock().resources.push(r);
+    pub fn add_resource(&self, mut r: Resource) {
+        // Secret-named attributes now, while the resource is in cache;
+        // secret values are known only at the end of the load.
+        let done = crate::normalize::redact_names(&mut r);
+        let mut out = self.lock();
+        out.redaction_left |= !done;
+        out.resources.push(r);
     }
 
     pub fn add_dependency(&self, r: Resource) {
@@ -142,8 +152,10 @@ impl Loader {
         self.lock().scrub_patterns.clone()
     }
 
-    /// A parsed module directory, from cache. Local modules it calls are
-    /// parsed ahead, in parallel.
+    /// A parsed module directory, from cache, or parsed now. Two threads
+    /// asking for the same new directory at once may both parse it (no
+    /// lock is held while parsing, which runs on the pool); the first
+    /// result stored is the one every caller gets.
     pub fn module_def(&self, dir: &Path) -> Result<Arc<files::ModuleDef>, TfError> {
         let key = files::lexical(dir);
         if let Some(def) = self
@@ -154,19 +166,34 @@ impl Loader {
         {
             return Ok(def.clone());
         }
-        let def = Arc::new(files::load_module(&key, &self.base)?);
-        self.defs
+        self.claimed
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(key, def.clone());
-        self.prefetch(&def);
-        let gaps = def.gaps.clone();
-        self.lock().coverage.extend(gaps);
+            .insert(key.clone());
+        let parsed = Arc::new(files::load_module(&key, &self.base)?);
+        let (def, stored) = {
+            let mut defs = self.defs.lock().unwrap_or_else(|p| p.into_inner());
+            match defs.get(&key) {
+                Some(first) => (first.clone(), false),
+                None => {
+                    defs.insert(key, parsed.clone());
+                    (parsed, true)
+                }
+            }
+        };
+        if stored {
+            let gaps = def.gaps.clone();
+            self.lock().coverage.extend(gaps);
+        }
         Ok(def)
     }
 
-    /// Parse the local modules a module calls (literal sources only), in
-    /// parallel. Errors surface later, when the module is really needed.
+    /// Parse the local modules `def` calls (literal sources only), and
+    /// theirs, in parallel. Runs beside evaluation, which parses what it
+    /// needs first itself: a directory evaluation (or this) has started
+    /// parsing is skipped, so each is parsed once (twice only when
+    /// evaluation asks for one this is parsing at that moment). Errors
+    /// surface later, when the module is really needed.
     fn prefetch(&self, def: &files::ModuleDef) {
         use rayon::prelude::*;
         let dirs: Vec<PathBuf> = def
@@ -178,17 +205,21 @@ impl Loader {
                 }
                 _ => None,
             })
-            .filter(|d| {
-                d.is_dir()
-                    && !self
-                        .defs
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .contains_key(d)
-            })
+            .filter(|d| d.is_dir())
             .collect();
         dirs.par_iter().for_each(|d| {
-            let _ = self.module_def(d);
+            // Claimed just before parsing, not when listed: a module
+            // evaluation reaches first is left to it.
+            let mine = self
+                .claimed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(d.clone());
+            if mine {
+                if let Ok(child) = self.module_def(d) {
+                    self.prefetch(&child);
+                }
+            }
         });
     }
 
@@ -234,6 +265,26 @@ fn collect_strings(v: &Value, out: &mut Vec<String>) {
         Value::Number(n) => out.push(crate::model::value::format_number(*n)),
         _ => {}
     }
+}
+
+/// Sort by address, the location breaking ties. A resource is a large
+/// struct: indices are sorted and each resource moved once.
+fn sort_resources(list: &mut Vec<Resource>) {
+    use rayon::slice::ParallelSliceMut;
+    let mut order: Vec<usize> = (0..list.len()).collect();
+    order.par_sort_unstable_by(|&a, &b| {
+        let (a, b) = (&list[a], &list[b]);
+        a.address
+            .cmp(&b.address)
+            .then_with(|| a.location.cmp(&b.location))
+    });
+    let mut slots: Vec<Option<Resource>> = list.drain(..).map(Some).collect();
+    // `order` is a permutation of the indices: every slot is taken once.
+    list.extend(
+        order
+            .iter()
+            .filter_map(|&i| slots.get_mut(i).and_then(Option::take)),
+    );
 }
 
 /// Load one environment's Terraform code.
@@ -297,12 +348,22 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
     if !opts.root.is_dir() {
         return Err(TfError::NoRoot(files::display(&opts.base, &opts.root)));
     }
+    let t0 = std::time::Instant::now();
+    // `-vv`: where a load's time goes (root parsed, evaluated, finished).
+    let tr = |what: &str| {
+        tracing::trace!(
+            "{}: {what} after {:.2} ms",
+            opts.environment,
+            t0.elapsed().as_secs_f64() * 1000.0
+        )
+    };
     let loader = Loader {
         root: opts.root.clone(),
         base: opts.base.clone(),
         workspace: opts.workspace.clone(),
         manifest: manifest::read(&opts.root, &opts.base)?,
         defs: Mutex::default(),
+        claimed: Mutex::default(),
         out: Mutex::default(),
         templates: Mutex::default(),
     };
@@ -314,28 +375,32 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
     {
         return Err(TfError::NoFiles(files::display(&opts.base, &opts.root)));
     }
-    let inputs = vars::root_values(&loader, opts)?;
-    let mut root = module::Instance::new(&loader, def.clone(), String::new(), BTreeMap::new(), 0);
-    root.bind_variables(inputs, "the environment's tfvars")?;
-    root.run()?;
+    tr("root module parsed");
+    // The local modules are parsed in the background while the root is
+    // evaluated; a module call that comes first parses its module itself.
+    let root = rayon::in_place_scope(|scope| {
+        scope.spawn(|_| loader.prefetch(&def));
+        let inputs = vars::root_values(&loader, opts)?;
+        let mut root =
+            module::Instance::new(&loader, def.clone(), String::new(), BTreeMap::new(), 0);
+        root.bind_variables(inputs, "the environment's tfvars")?;
+        root.run()?;
+        Ok::<_, TfError>(root)
+    })?;
+    tr("evaluated");
     deps::collect(&loader, &def)?;
 
     let bytes = loader.parsed_bytes();
-    // Freeing thousands of parsed expressions takes a tenth of a load; the
-    // caller has no use for them, so they are freed on another thread.
-    let defs = std::mem::take(&mut *loader.defs.lock().unwrap_or_else(|p| p.into_inner()));
-    let _ = std::thread::Builder::new()
-        .name("parity-free".into())
-        .spawn(move || drop(defs));
     let collected = std::mem::take(&mut *loader.lock());
     let mut snapshot = Snapshot::new(opts.environment.clone(), SourceKind::Code);
     snapshot.resources = collected.resources;
     snapshot.dependencies = collected.dependencies;
     snapshot.coverage = collected.coverage;
-    snapshot.resources.sort_by(|a, b| a.address.cmp(&b.address));
-    snapshot
-        .dependencies
-        .sort_by(|a, b| a.address.cmp(&b.address));
+    // Evaluation collects resources in whatever order the threads finish;
+    // the location breaks ties between equal addresses (an error in the
+    // code), so the order never depends on timing.
+    sort_resources(&mut snapshot.resources);
+    sort_resources(&mut snapshot.dependencies);
     snapshot.coverage.sort();
     snapshot.coverage.dedup();
     // Module calls are evaluated in parallel, so a secret one of them
@@ -344,18 +409,41 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
     // so the result never depends on timing.
     let patterns = &collected.scrub_patterns;
     if !patterns.is_empty() {
-        for r in snapshot
+        use rayon::prelude::*;
+        snapshot
             .resources
-            .iter_mut()
-            .chain(snapshot.dependencies.iter_mut())
-        {
-            for v in r.attributes.values_mut() {
-                if v.contains_unknown() {
-                    *v = module::scrub_unknowns(std::mem::replace(v, Value::Null), patterns);
+            .par_iter_mut()
+            .chain(snapshot.dependencies.par_iter_mut())
+            .for_each(|r| {
+                for v in r.attributes.values_mut() {
+                    if v.contains_unknown() {
+                        *v = module::scrub_unknowns(std::mem::replace(v, Value::Null), patterns);
+                    }
                 }
-            }
+            });
+    }
+    if collected.redaction_left || crate::normalize::redacts_values(&collected.secrets) {
+        crate::normalize::redact(&mut snapshot, &collected.secrets);
+    } else {
+        // Resources were redacted by name, completely, as they were added.
+        let mut left = false;
+        for r in snapshot.dependencies.iter_mut() {
+            left |= !crate::normalize::redact_names(r);
+        }
+        if left {
+            crate::normalize::redact(&mut snapshot, &collected.secrets);
         }
     }
-    crate::normalize::redact(&mut snapshot, &collected.secrets);
+    tr("sorted and redacted");
+    // Freeing thousands of parsed expressions takes a tenth of a load; the
+    // caller has no use for them, so they are freed on another thread,
+    // once the snapshot is done (the thread would compete with it).
+    drop(root);
+    let defs = std::mem::take(&mut *loader.defs.lock().unwrap_or_else(|p| p.into_inner()));
+    let templates =
+        std::mem::take(&mut *loader.templates.lock().unwrap_or_else(|p| p.into_inner()));
+    let _ = std::thread::Builder::new()
+        .name("parity-free".into())
+        .spawn(move || drop((defs, templates)));
     Ok((snapshot, bytes))
 }

@@ -877,10 +877,17 @@ impl<'l> Instance<'l> {
         let instances = self
             .resource_instances(block, data)
             .map_err(|e| self.fatal(e))?;
+        // The module's own prefix, searched for in every value of every
+        // instance: the search is set up once per block.
+        let finder =
+            (!self.prefix.is_empty()).then(|| memchr::memmem::Finder::new(self.prefix.as_bytes()));
         for inst in instances.iter() {
             let mut scope = inst.scope(self);
+            let mut address = String::with_capacity(base.len() + inst.suffix.len());
+            address.push_str(&base);
+            address.push_str(&inst.suffix);
             let mut res = Resource::new(
-                format!("{base}{}", inst.suffix),
+                address,
                 rtype.clone(),
                 Location::new(block.file.clone(), Some(block.item.line)),
             );
@@ -899,10 +906,9 @@ impl<'l> Instance<'l> {
             let attrs =
                 self.eval_body(&block.item.body, &block.file, &mut scope, true, &mut res)?;
             let mut attrs = attrs;
-            if !self.prefix.is_empty() {
-                let finder = memchr::memmem::Finder::new(self.prefix.as_bytes());
+            if let Some(finder) = &finder {
                 for v in attrs.values_mut() {
-                    relative_refs(v, &finder);
+                    relative_refs(v, finder);
                 }
             }
             res.attributes = attrs;
@@ -917,37 +923,54 @@ impl<'l> Instance<'l> {
     fn eval_body(
         &self,
         body: &Body,
-        file: &str,
+        file: &Arc<str>,
         scope: &mut Scope,
         top: bool,
         res: &mut Resource,
     ) -> Result<BTreeMap<String, Value>, TfError> {
-        let mut out = BTreeMap::new();
+        // Collected in order and built into maps at the end, in bulk: a
+        // sort of a few entries instead of one tree insertion each (this
+        // runs for every block of every resource instance). A later entry
+        // with the same key wins, as an insertion would.
+        let mut out: Vec<(String, Value)> = Vec::with_capacity(body.attributes.len() + 2);
+        let mut locs: Vec<(String, Location)> = Vec::new();
         for attr in &body.attributes {
             if top && RESOURCE_META.contains(&attr.name.as_str()) {
                 continue;
             }
             let v = self.eval_attr(attr, file, scope)?;
             if top {
-                res.attribute_locations.insert(
+                locs.push((
                     attr.name.clone(),
-                    Location::new(file.to_string(), Some(attr.line)),
-                );
+                    Location::new(file.clone(), Some(attr.line)),
+                ));
                 if let Some((rule, reason)) = &attr.ignore {
                     res.ignores.push(InlineIgnore {
                         rule: rule.clone(),
                         attribute: Some(attr.name.clone()),
                         reason: reason.clone(),
-                        location: Location::new(
-                            file.to_string(),
-                            Some(attr.line.saturating_sub(1)),
-                        ),
+                        location: Location::new(file.clone(), Some(attr.line.saturating_sub(1))),
                     });
                 }
             }
-            out.insert(attr.name.clone(), v);
+            out.push((attr.name.clone(), v));
         }
-        let mut nested: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        // A block's location is kept only when nothing of that name was
+        // recorded before it (the first block of a kind, not an attribute).
+        let located = |locs: &[(String, Location)], res: &Resource, name: &str| {
+            res.attribute_locations.contains_key(name) || locs.iter().any(|(k, _)| k == name)
+        };
+        let mut nested: Vec<(&str, Vec<Value>)> = Vec::new();
+        fn nest<'b>(
+            nested: &mut Vec<(&'b str, Vec<Value>)>,
+            kind: &'b str,
+            items: impl Iterator<Item = Value>,
+        ) {
+            match nested.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, list)) => list.extend(items),
+                None => nested.push((kind, items.collect())),
+            }
+        }
         for block in &body.blocks {
             if top && RESOURCE_META_BLOCKS.contains(&block.kind.as_str()) {
                 continue;
@@ -957,37 +980,38 @@ impl<'l> Instance<'l> {
                     continue;
                 };
                 let items = self.expand_dynamic(block, file, scope, res)?;
-                if top && !res.attribute_locations.contains_key(label) {
-                    res.attribute_locations.insert(
-                        label.clone(),
-                        Location::new(file.to_string(), Some(block.line)),
-                    );
+                if top && !located(&locs, res, label) {
+                    locs.push((label.clone(), Location::new(file.clone(), Some(block.line))));
                 }
-                nested.entry(label.clone()).or_default().extend(items);
+                nest(&mut nested, label, items.into_iter());
                 continue;
             }
-            if top && !res.attribute_locations.contains_key(&block.kind) {
-                res.attribute_locations.insert(
+            if top && !located(&locs, res, &block.kind) {
+                locs.push((
                     block.kind.clone(),
-                    Location::new(file.to_string(), Some(block.line)),
-                );
+                    Location::new(file.clone(), Some(block.line)),
+                ));
             }
             let v = self.eval_body(&block.body, file, scope, false, res)?;
-            nested
-                .entry(block.kind.clone())
-                .or_default()
-                .push(Value::Map(v));
+            nest(&mut nested, &block.kind, std::iter::once(Value::Map(v)));
         }
         for (kind, items) in nested {
-            out.insert(kind, Value::List(items));
+            out.push((kind.to_string(), Value::List(items)));
         }
-        Ok(out)
+        if !locs.is_empty() {
+            if res.attribute_locations.is_empty() {
+                res.attribute_locations = locs.into_iter().collect();
+            } else {
+                res.attribute_locations.extend(locs);
+            }
+        }
+        Ok(out.into_iter().collect())
     }
 
     fn expand_dynamic(
         &self,
         block: &Block,
-        file: &str,
+        file: &Arc<str>,
         scope: &mut Scope,
         res: &mut Resource,
     ) -> Result<Vec<Value>, TfError> {
@@ -1309,16 +1333,20 @@ fn relative_refs(v: &mut Value, prefix: &memchr::memmem::Finder) {
             *text = strip(text, prefix)
         }
         // Strings hold unknowns as `${...}` (templates, jsonencode).
-        Value::String(s)
-            if memchr::memmem::find(s.as_bytes(), b"${").is_some()
-                && prefix.find(s.as_bytes()).is_some() =>
-        {
+        Value::String(s) if has_interpolation(s) && prefix.find(s.as_bytes()).is_some() => {
             *s = strip(s, prefix)
         }
         Value::List(items) => items.iter_mut().for_each(|i| relative_refs(i, prefix)),
         Value::Map(m) => m.values_mut().for_each(|i| relative_refs(i, prefix)),
         _ => {}
     }
+}
+
+/// Whether `s` holds `${` (a `$` followed by `{`), without setting up a
+/// substring search for every string.
+fn has_interpolation(s: &str) -> bool {
+    let b = s.as_bytes();
+    memchr::memchr_iter(b'$', b).any(|i| b.get(i + 1) == Some(&b'{'))
 }
 
 /// What [`scrub_unknowns`] looks for: each secret long enough to matter,
