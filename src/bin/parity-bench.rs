@@ -315,6 +315,17 @@ fn measure(dir: &Path, args: &Args, runs: usize) -> anyhow::Result<()> {
             .map_err(anyhow::Error::from)
     })?;
 
+    // The same, reading each file too (parity's load reads its files; the
+    // figures above leave reading out). For reference only: the target is
+    // judged against the parse alone.
+    let hcl_read_par = time_runs(runs, || {
+        files.par_iter().try_for_each(|p| {
+            let text = std::fs::read_to_string(p)?;
+            hcl::parse(&text)?;
+            Ok::<_, anyhow::Error>(())
+        })
+    })?;
+
     // Splits of parity's parse stage.
     let edit_par = time_runs(runs, || {
         texts
@@ -551,6 +562,14 @@ fn measure(dir: &Path, args: &Args, runs: usize) -> anyhow::Result<()> {
             "hcl::parse, parallel (rayon)",
             hcl_par,
             mbs(hcl_bytes, hcl_par),
+        ),
+        row(
+            "  read + hcl::parse, parallel",
+            hcl_read_par,
+            format!(
+                "reading the files too, as a load does (reference only), {}",
+                mbs(hcl_bytes, hcl_read_par)
+            ),
         ),
         row(
             "  split: hcl_edit parse_body, par.",
