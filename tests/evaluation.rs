@@ -224,3 +224,49 @@ resource "aws_db_instance" "known" {{
         }
     }
 }
+
+/// Modules are parsed in the background while the root is evaluated: a
+/// module that calls itself (directly, or two that call each other) must
+/// end in an error naming the problem, not an endless parse, and a module
+/// that does not parse must give its own error, once evaluation needs it.
+#[test]
+fn background_parsing_ends_on_recursive_calls_and_reports_bad_modules() {
+    let dir = tree(&[
+        ("env/main.tf", "module \"a\" {\n  source = \"./modules/a\"\n}\n"),
+        (
+            "env/modules/a/main.tf",
+            "module \"b\" {\n  source = \"../b\"\n}\nresource \"aws_sns_topic\" \"t\" {\n  name = \"a\"\n}\n",
+        ),
+        (
+            "env/modules/b/main.tf",
+            "module \"a\" {\n  source = \"../a\"\n}\n",
+        ),
+    ]);
+    let err = match load(&options(dir.path())) {
+        Ok(s) => panic!("a module cycle loaded: {} resources", s.resources.len()),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("modules nested more than 32 deep (a module calling itself?)"),
+        "unexpected error: {err}"
+    );
+
+    let dir = tree(&[
+        (
+            "env/main.tf",
+            "module \"ok\" {\n  source = \"./modules/ok\"\n}\nmodule \"bad\" {\n  source = \"./modules/bad\"\n}\n",
+        ),
+        ("env/modules/ok/main.tf", "resource \"aws_sns_topic\" \"t\" {\n  name = \"ok\"\n}\n"),
+        ("env/modules/bad/main.tf", "resource \"aws_sns_topic\" \"t\" {\n  name = \n}\n"),
+    ]);
+    for _ in 0..8 {
+        let err = match load(&options(dir.path())) {
+            Ok(_) => panic!("a module that does not parse loaded"),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            err.contains("modules/bad/main.tf:2"),
+            "unexpected error: {err}"
+        );
+    }
+}
