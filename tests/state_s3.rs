@@ -848,3 +848,80 @@ state = {{ path = "s3://{BUCKET}/big/terraform.tfstate" }}
     };
     assert_eq!(located(&snap), located(&local));
 }
+
+/// An S3 endpoint that answers a GetObject with the start of a body and
+/// then sends nothing more (a stalled connection), or that never answers:
+/// the read gives up after `PARITY_S3_STALL_TIMEOUT` seconds with one line
+/// naming the URL, instead of hanging the run. No emulator needed: a
+/// socket on loopback plays S3.
+#[test]
+fn a_stalled_s3_read_gives_up_with_an_error_naming_the_url() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+
+    for answer_headers in [true, false] {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        std::thread::spawn(move || {
+            // Serve every connection (the SDK may retry), each in its own
+            // thread; hold each open for 20 s without finishing it.
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { break };
+                std::thread::spawn(move || {
+                    let mut request = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match conn.read(&mut buf) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => request.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    if answer_headers {
+                        let _ = conn.write_all(
+                            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"version\": 4, \"terraform_version\": \"1.9.0\", \"resources\": [",
+                        );
+                        let _ = conn.flush();
+                    }
+                    std::thread::sleep(Duration::from_secs(20));
+                });
+            }
+        });
+        let aws = format!(
+            "aws = {{ endpoint-url = \"http://127.0.0.1:{port}\", region = \"{REGION}\" }}"
+        );
+        let dir = project(&format!(
+            "[environments.staging]\nstate = {{ path = \"s3://{BUCKET}/staging/shop.tfstate\" }}\n{aws}\n\n[environments.prod]\nstate = {{ path = \"s3://{BUCKET}/prod/shop.tfstate\" }}\n{aws}\n"
+        ));
+        let started = Instant::now();
+        let (stdout, stderr, code) = run_env(
+            dir.path(),
+            &["diff", "staging", "prod", "--source", "state"],
+            &[("PARITY_S3_STALL_TIMEOUT", "1")],
+        );
+        let took = started.elapsed();
+        assert_eq!(code, 1, "{stdout}{stderr}");
+        assert!(
+            stderr.starts_with(&format!(
+                "error: environment `staging`: cannot read s3://{BUCKET}/staging/shop.tfstate: S3 sent no data for 1 s: the connection stalled"
+            )),
+            "headers answered: {answer_headers}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(took < Duration::from_secs(15), "took {took:?}");
+    }
+
+    // A value that is not a number of seconds is an error, before any read.
+    let dir = project(&format!(
+        "[environments.staging]\nstate = {{ path = \"s3://{BUCKET}/a\" }}\naws = {{ region = \"{REGION}\" }}\n\n[environments.prod]\nstate = {{ path = \"s3://{BUCKET}/b\" }}\naws = {{ region = \"{REGION}\" }}\n"
+    ));
+    let (stdout, stderr, code) = run_env(
+        dir.path(),
+        &["diff", "staging", "prod", "--source", "state"],
+        &[("PARITY_S3_STALL_TIMEOUT", "soon")],
+    );
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("PARITY_S3_STALL_TIMEOUT=\"soon\" is not a number of seconds"),
+        "{stderr}"
+    );
+}

@@ -161,6 +161,43 @@ mod reader {
         settings: AwsSettings,
         region: String,
         endpoint: Option<String>,
+        /// How long S3 may send nothing (no answer, or no more of the
+        /// body) before the read gives up (see [`stall_timeout`]).
+        stall: std::time::Duration,
+    }
+
+    /// The environment variable that sets [`Reader::stall`], in seconds.
+    pub const STALL_TIMEOUT_VAR: &str = "PARITY_S3_STALL_TIMEOUT";
+    const DEFAULT_STALL_SECS: u64 = 60;
+
+    /// How long an S3 read may wait for data: `PARITY_S3_STALL_TIMEOUT`
+    /// seconds (a whole number, at least 1), 60 by default. The SDK sets
+    /// no read timeout, so without this a connection that stops sending
+    /// would hang a CI job until it is killed.
+    fn stall_timeout(url: &str) -> Result<std::time::Duration, StateError> {
+        match std::env::var(STALL_TIMEOUT_VAR) {
+            Err(_) => Ok(std::time::Duration::from_secs(DEFAULT_STALL_SECS)),
+            Ok(v) => match v.trim().parse::<u64>() {
+                Ok(secs) if secs >= 1 => Ok(std::time::Duration::from_secs(secs)),
+                _ => Err(StateError::S3Access {
+                    url: url.into(),
+                    reason: format!(
+                        "{STALL_TIMEOUT_VAR}={v:?} is not a number of seconds (a whole number, at least 1)"
+                    ),
+                }),
+            },
+        }
+    }
+
+    /// The error of a read that got no data for `stall`.
+    fn stalled(stall: std::time::Duration) -> std::io::Error {
+        std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "S3 sent no data for {} s: the connection stalled ({STALL_TIMEOUT_VAR} sets how long to wait)",
+                stall.as_secs()
+            ),
+        )
     }
 
     impl Reader {
@@ -178,6 +215,7 @@ mod reader {
                 max_attempts: 3,
                 ..AwsSettings::default()
             };
+            let stall = stall_timeout(url)?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -207,25 +245,38 @@ mod reader {
                 settings,
                 region,
                 endpoint,
+                stall,
             })
         }
 
         /// Read and parse one object. The body is parsed as it arrives.
         pub fn parse(&self, url: &str, want_plan: bool) -> Result<Parsed, StateError> {
             let s3 = S3Url::parse(url)?;
-            let out = self
-                .runtime
-                .block_on(
+            // The timer is made inside the runtime (in the async block).
+            let sent = self.runtime.block_on(async {
+                tokio::time::timeout(
+                    self.stall,
                     self.client
                         .get_object()
                         .bucket(&s3.bucket)
                         .key(&s3.key)
                         .send(),
                 )
-                .map_err(|e| self.failure(url, &s3, &e))?;
+                .await
+            });
+            let out = match sent {
+                Ok(result) => result.map_err(|e| self.failure(url, &s3, &e))?,
+                Err(_) => {
+                    return Err(StateError::Io {
+                        path: url.into(),
+                        source: stalled(self.stall),
+                    })
+                }
+            };
             let body = Body {
                 runtime: self.runtime.handle(),
                 inner: Box::pin(out.body.into_async_read()),
+                stall: self.stall,
             };
             crate::sources::state::parse_reader(body, url, want_plan)
         }
@@ -311,11 +362,17 @@ mod reader {
     struct Body<'a, R> {
         runtime: &'a tokio::runtime::Handle,
         inner: Pin<Box<R>>,
+        /// Each read gives up after this long without data.
+        stall: std::time::Duration,
     }
 
     impl<R: AsyncBufRead> Read for Body<'_, R> {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            self.runtime.block_on(self.inner.read(buf))
+            let stall = self.stall;
+            let inner = &mut self.inner;
+            self.runtime
+                .block_on(async { tokio::time::timeout(stall, inner.read(buf)).await })
+                .unwrap_or_else(|_| Err(stalled(stall)))
         }
     }
 }
