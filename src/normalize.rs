@@ -321,12 +321,11 @@ fn needs_redaction(v: &Value, secrets: &Secrets) -> bool {
 pub fn redact(snapshot: &mut Snapshot, secrets: &[String]) {
     use rayon::prelude::*;
     let secrets = Secrets::new(secrets);
-    snapshot
-        .resources
-        .par_iter_mut()
-        .for_each(|r| redact_with(r, &secrets));
+    snapshot.resources.par_iter_mut().for_each(|r| {
+        redact_with(r, &secrets, false);
+    });
     for r in snapshot.dependencies.iter_mut() {
-        redact_with(r, &secrets);
+        redact_with(r, &secrets, false);
     }
 }
 
@@ -337,19 +336,7 @@ pub fn redact(snapshot: &mut Snapshot, secrets: &[String]) {
 /// this as it builds each resource and call [`redact`] at the end only
 /// when it knows secret values or something was left.
 pub fn redact_names(r: &mut Resource) -> bool {
-    let none = Secrets(Vec::new());
-    let mut done = true;
-    for (k, v) in r.attributes.iter_mut() {
-        let by_name = is_secret_attribute(k);
-        if by_name || needs_redaction(v, &none) {
-            if v.contains_unknown() {
-                done = false;
-            } else {
-                *v = redact_value(v, &none, by_name);
-            }
-        }
-    }
-    done
+    redact_with(r, &Secrets(Vec::new()), true)
 }
 
 /// Whether [`redact`] with these secrets would do more than
@@ -358,13 +345,21 @@ pub fn redacts_values(secrets: &[String]) -> bool {
     !Secrets::new(secrets).0.is_empty()
 }
 
-fn redact_with(r: &mut Resource, secrets: &Secrets) {
+/// Redact what needs it in `r`; with `leave_unknowns`, values holding
+/// unknowns are left as they are, and `false` says one needed redacting.
+fn redact_with(r: &mut Resource, secrets: &Secrets, leave_unknowns: bool) -> bool {
+    let mut done = true;
     for (k, v) in r.attributes.iter_mut() {
         let by_name = is_secret_attribute(k);
         if by_name || needs_redaction(v, secrets) {
-            *v = redact_value(v, secrets, by_name);
+            if leave_unknowns && v.contains_unknown() {
+                done = false;
+            } else {
+                *v = redact_value(v, secrets, by_name);
+            }
         }
     }
+    done
 }
 
 #[cfg(test)]

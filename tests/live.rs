@@ -299,33 +299,12 @@ fn iam_reads_in_bulk_and_falls_back_to_one_call_per_resource() {
     let (key, secret) = rt.block_on(async {
         let conf = moto.sdk().await;
         infra::build(&conf, &infra::STAGING).await;
-        let iam = aws_sdk_iam::Client::new(&conf);
-        iam.create_user()
-            .user_name("no-bulk")
-            .send()
-            .await
-            .expect("user");
         // Every read but the account-wide IAM one.
-        iam.put_user_policy()
-            .user_name("no-bulk")
-            .policy_name("read-per-resource")
-            .policy_document(
-                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","rds:Describe*","iam:List*","iam:Get*","sts:GetCallerIdentity"],"Resource":"*"},{"Effect":"Deny","Action":"iam:GetAccountAuthorizationDetails","Resource":"*"}]}"#,
-            )
-            .send()
-            .await
-            .expect("user policy");
-        let k = iam
-            .create_access_key()
-            .user_name("no-bulk")
-            .send()
-            .await
-            .expect("access key");
-        let k = k.access_key().expect("key");
-        (
-            k.access_key_id().to_string(),
-            k.secret_access_key().to_string(),
+        moto.user_with_policy(
+            "no-bulk",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","rds:Describe*","iam:List*","iam:Get*","sts:GetCallerIdentity"],"Resource":"*"},{"Effect":"Deny","Action":"iam:GetAccountAuthorizationDetails","Resource":"*"}]}"#,
         )
+        .await
     });
     let iam_only = |snap: &Snapshot| -> Vec<(String, Vec<(String, Value)>)> {
         snap.resources
@@ -390,33 +369,8 @@ fn denied_calls_are_coverage_and_bad_credentials_an_error() {
     let (key, secret) = rt.block_on(async {
         let conf = moto.sdk().await;
         infra::build(&conf, &infra::STAGING).await;
-        let iam = aws_sdk_iam::Client::new(&conf);
-        iam.create_user()
-            .user_name("auditor")
-            .send()
-            .await
-            .expect("user");
         // EC2 and IAM reads, but no RDS.
-        iam.put_user_policy()
-            .user_name("auditor")
-            .policy_name("read-some")
-            .policy_document(
-                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","iam:List*","iam:Get*","sts:GetCallerIdentity"],"Resource":"*"}]}"#,
-            )
-            .send()
-            .await
-            .expect("user policy");
-        let k = iam
-            .create_access_key()
-            .user_name("auditor")
-            .send()
-            .await
-            .expect("access key");
-        let k = k.access_key().expect("key");
-        (
-            k.access_key_id().to_string(),
-            k.secret_access_key().to_string(),
-        )
+        moto.user_with_policy("auditor", READ_WITHOUT_RDS).await
     });
     moto.enforce_iam();
 
@@ -1111,7 +1065,7 @@ fn three_way_drift_labels_every_difference() {
 
     // Denied APIs are coverage: RDS unread is named, its state resources
     // are not called missing, and without violations the run exits 3.
-    let (key, secret) = rt.block_on(auditor_without_rds(&moto));
+    let (key, secret) = rt.block_on(moto.user_with_policy("drift-auditor", READ_WITHOUT_RDS));
     moto.enforce_iam();
     let (stdout, stderr, code) = run_parity(
         dir.path(),
@@ -1141,32 +1095,5 @@ fn three_way_drift_labels_every_difference() {
     );
 }
 
-/// An IAM user that may read EC2 and IAM but not RDS; its keys.
-async fn auditor_without_rds(moto: &Moto) -> (String, String) {
-    let iam = aws_sdk_iam::Client::new(&moto.sdk().await);
-    iam.create_user()
-        .user_name("drift-auditor")
-        .send()
-        .await
-        .expect("user");
-    iam.put_user_policy()
-        .user_name("drift-auditor")
-        .policy_name("read-some")
-        .policy_document(
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","iam:List*","iam:Get*","sts:GetCallerIdentity"],"Resource":"*"}]}"#,
-        )
-        .send()
-        .await
-        .expect("user policy");
-    let k = iam
-        .create_access_key()
-        .user_name("drift-auditor")
-        .send()
-        .await
-        .expect("access key");
-    let k = k.access_key().expect("key");
-    (
-        k.access_key_id().to_string(),
-        k.secret_access_key().to_string(),
-    )
-}
+/// What a user may do that reads EC2 and IAM but not RDS.
+const READ_WITHOUT_RDS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","iam:List*","iam:Get*","sts:GetCallerIdentity"],"Resource":"*"}]}"#;

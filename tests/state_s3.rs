@@ -594,32 +594,13 @@ fn access_denied_and_rejected_credentials() {
     upload_shop(&moto);
     // A user who may read one staging object and nothing else of S3.
     let (key, secret) = runtime().block_on(async {
-        let iam = aws_sdk_iam::Client::new(&moto.sdk().await);
-        iam.create_user()
-            .user_name("ci")
-            .send()
-            .await
-            .expect("user");
-        iam.put_user_policy()
-            .user_name("ci")
-            .policy_name("read-staging-shop-state")
-            .policy_document(format!(
+        moto.user_with_policy(
+            "ci",
+            &format!(
                 r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::{BUCKET}/staging/shop.tfstate"}}]}}"#
-            ))
-            .send()
-            .await
-            .expect("user policy");
-        let k = iam
-            .create_access_key()
-            .user_name("ci")
-            .send()
-            .await
-            .expect("access key");
-        let k = k.access_key().expect("key");
-        (
-            k.access_key_id().to_string(),
-            k.secret_access_key().to_string(),
+            ),
         )
+        .await
     });
     moto.enforce_iam();
 

@@ -360,6 +360,30 @@ fn param(&(name, value, reboot): &(&str, &str, bool)) -> Parameter {
         .build()
 }
 
+/// A DB parameter group with these non-default parameters.
+async fn db_parameter_group(
+    c: &Clients,
+    name: &str,
+    family: &str,
+    description: &str,
+    params: &[(&str, &str, bool)],
+) -> anyhow::Result<()> {
+    c.rds
+        .create_db_parameter_group()
+        .db_parameter_group_name(name)
+        .db_parameter_group_family(family)
+        .description(description)
+        .send()
+        .await?;
+    c.rds
+        .modify_db_parameter_group()
+        .db_parameter_group_name(name)
+        .set_parameters(Some(params.iter().map(param).collect()))
+        .send()
+        .await?;
+    Ok(())
+}
+
 /// The earlier composition (`--mix network-iam`): about `total` resources,
 /// per VPC 10 subnets and 10 security groups; the rest as IAM roles (each
 /// with an inline policy and an instance profile) and managed policies.
@@ -695,19 +719,7 @@ async fn stack(c: &Clients, v: usize, rds_subnets: Option<&[String]>) -> anyhow:
         } else {
             ("mysql", "8.0.35", "mysql8.0", &MYSQL_PARAMS[..=d])
         };
-        c.rds
-            .create_db_parameter_group()
-            .db_parameter_group_name(&id)
-            .db_parameter_group_family(family)
-            .description(format!("bench {engine}"))
-            .send()
-            .await?;
-        c.rds
-            .modify_db_parameter_group()
-            .db_parameter_group_name(&id)
-            .set_parameters(Some(params.iter().map(param).collect()))
-            .send()
-            .await?;
+        db_parameter_group(c, &id, family, &format!("bench {engine}"), params).await?;
         n.db_parameter_groups.push(len(params));
         c.rds
             .create_db_instance()
@@ -745,19 +757,14 @@ async fn stack(c: &Clients, v: usize, rds_subnets: Option<&[String]>) -> anyhow:
         n.cluster_parameter_groups.push(len(&force_ssl));
         let members = name("aurora-members");
         let slow_log = [("log_min_duration_statement", "1000", false)];
-        c.rds
-            .create_db_parameter_group()
-            .db_parameter_group_name(&members)
-            .db_parameter_group_family("aurora-postgresql15")
-            .description("bench aurora members")
-            .send()
-            .await?;
-        c.rds
-            .modify_db_parameter_group()
-            .db_parameter_group_name(&members)
-            .set_parameters(Some(slow_log.iter().map(param).collect()))
-            .send()
-            .await?;
+        db_parameter_group(
+            c,
+            &members,
+            "aurora-postgresql15",
+            "bench aurora members",
+            &slow_log,
+        )
+        .await?;
         n.db_parameter_groups.push(len(&slow_log));
         c.rds
             .create_db_cluster()

@@ -297,9 +297,7 @@ fn main() -> anyhow::Result<()> {
         let slow = parse::parse_hcl_with(text, file, &shown, false);
         slow_time += t.elapsed();
         if let Some(f) = &fast {
-            let mut texts = Vec::new();
-            body_templates(f, &mut texts);
-            for t in texts {
+            for t in fastparse::template_texts(f) {
                 templates.0 += 1;
                 match (
                     fastparse::template(&t),
@@ -367,66 +365,4 @@ fn main() -> anyhow::Result<()> {
         std::process::exit(1);
     }
     Ok(())
-}
-
-/// The text of every template expression in a body.
-fn body_templates(body: &Body, out: &mut Vec<String>) {
-    for a in &body.attributes {
-        expr_templates(&a.expr, out);
-    }
-    for b in &body.blocks {
-        body_templates(&b.body, out);
-    }
-}
-
-fn expr_templates(e: &hcl::Expression, out: &mut Vec<String>) {
-    use hcl::expr::{Expression as E, TemplateExpr, TraversalOperator as Op};
-    match e {
-        E::TemplateExpr(t) => out.push(match &**t {
-            TemplateExpr::QuotedString(s) => s.clone(),
-            TemplateExpr::Heredoc(h) => h.template.clone(),
-        }),
-        E::Array(items) => items.iter().for_each(|i| expr_templates(i, out)),
-        E::Object(o) => {
-            for (k, v) in o {
-                if let hcl::ObjectKey::Expression(k) = k {
-                    expr_templates(k, out);
-                }
-                expr_templates(v, out);
-            }
-        }
-        E::FuncCall(c) => c.args.iter().for_each(|a| expr_templates(a, out)),
-        E::Conditional(c) => {
-            expr_templates(&c.cond_expr, out);
-            expr_templates(&c.true_expr, out);
-            expr_templates(&c.false_expr, out);
-        }
-        E::Parenthesis(p) => expr_templates(p, out),
-        E::ForExpr(f) => {
-            expr_templates(&f.collection_expr, out);
-            if let Some(k) = &f.key_expr {
-                expr_templates(k, out);
-            }
-            expr_templates(&f.value_expr, out);
-            if let Some(c) = &f.cond_expr {
-                expr_templates(c, out);
-            }
-        }
-        E::Traversal(t) => {
-            expr_templates(&t.expr, out);
-            for op in &t.operators {
-                if let Op::Index(i) = op {
-                    expr_templates(i, out);
-                }
-            }
-        }
-        E::Operation(op) => match &**op {
-            hcl::expr::Operation::Unary(u) => expr_templates(&u.expr, out),
-            hcl::expr::Operation::Binary(b) => {
-                expr_templates(&b.lhs_expr, out);
-                expr_templates(&b.rhs_expr, out);
-            }
-        },
-        _ => {}
-    }
 }

@@ -109,6 +109,36 @@ impl Moto {
             .await
     }
 
+    /// An IAM user with one inline policy (a JSON document); its access
+    /// key id and secret. With [`Moto::enforce_iam`], requests signed with
+    /// them may do what the policy allows and nothing else.
+    pub async fn user_with_policy(&self, user: &str, policy: &str) -> (String, String) {
+        let iam = aws_sdk_iam::Client::new(&self.sdk().await);
+        iam.create_user()
+            .user_name(user)
+            .send()
+            .await
+            .expect("user");
+        iam.put_user_policy()
+            .user_name(user)
+            .policy_name("test-policy")
+            .policy_document(policy)
+            .send()
+            .await
+            .expect("user policy");
+        let k = iam
+            .create_access_key()
+            .user_name(user)
+            .send()
+            .await
+            .expect("access key");
+        let k = k.access_key().expect("key");
+        (
+            k.access_key_id().to_string(),
+            k.secret_access_key().to_string(),
+        )
+    }
+
     /// Collector settings for one environment scoped by its tag and name.
     pub fn settings(&self, env: &str) -> AwsSettings {
         AwsSettings {

@@ -44,14 +44,9 @@ pub(crate) fn finish(snap: &mut Snapshot, mut secrets: Vec<String>) {
     }
 }
 
-/// Whether an attribute name is one of `normalize::SECRET_ATTRIBUTES`.
-fn secret_name(key: &str) -> bool {
-    crate::normalize::is_secret_attribute(key)
-}
-
 /// Redact one value if it is a secret; true when it was replaced.
 fn redact_node(key: &str, v: &mut Value, m: &Matcher) -> bool {
-    if secret_name(key) {
+    if crate::normalize::is_secret_attribute(key) {
         *v = super::redacted(v);
         return true;
     }

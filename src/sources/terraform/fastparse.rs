@@ -82,7 +82,6 @@ thread_local! {
     static STACKS: std::cell::RefCell<Stacks> = std::cell::RefCell::default();
 }
 
-/// The body, or the offset where parsing stopped.
 /// Parse the text of a template expression (`TemplateExpr::as_str`) into
 /// the very [`hcl::template::Template`] that `Template::from_expr` builds
 /// with hcl-edit's template parser, or `None` for anything this parser
@@ -94,37 +93,12 @@ pub fn template(text: &str) -> Option<hcl::template::Template> {
         return None;
     }
     let ignores = BTreeMap::new();
-    let mut p = Parser {
-        src: text,
-        b: text.as_bytes(),
-        pos: 0,
-        depth: 0,
-        ops: 0,
-        tpl: 0,
-        esc: false,
-        line: 1,
-        line_pos: 0,
-        ignores: &ignores,
-        edits: Vec::new(),
-        attrs: Vec::new(),
-        blocks: Vec::new(),
-    };
+    let mut p = Parser::new(text, &ignores, Stacks::default());
     let mut out: Vec<Element> = Vec::new();
     while p.pos < p.b.len() {
         if p.starts(b"${") {
-            p.pos += 2;
-            let strip_start = p.eat(b'~');
-            p.tpl += 1;
-            p.ws()?;
-            let expr = p.expr(true)?;
-            p.ws()?;
-            p.tpl -= 1;
-            let strip_end = p.eat(b'~');
-            p.require(b'}')?;
-            out.push(Element::Interpolation(Interpolation {
-                expr,
-                strip: (strip_start, strip_end).into(),
-            }));
+            let (expr, strip) = p.interpolation_parts()?;
+            out.push(Element::Interpolation(Interpolation { expr, strip }));
             continue;
         }
         let start = p.pos;
@@ -141,6 +115,74 @@ pub fn template(text: &str) -> Option<hcl::template::Template> {
     Some(out.into_iter().collect::<Template>())
 }
 
+/// The text of every template expression in a body (what [`template`]
+/// is given at evaluation), in source order: for checking [`template`]
+/// against hcl-edit (`parity-parse-diff`, tests).
+pub fn template_texts(body: &Body) -> Vec<String> {
+    fn in_body(body: &Body, out: &mut Vec<String>) {
+        for a in &body.attributes {
+            in_expr(&a.expr, out);
+        }
+        for b in &body.blocks {
+            in_body(&b.body, out);
+        }
+    }
+    fn in_expr(e: &Expression, out: &mut Vec<String>) {
+        match e {
+            Expression::TemplateExpr(t) => out.push(match &**t {
+                TemplateExpr::QuotedString(s) => s.clone(),
+                TemplateExpr::Heredoc(h) => h.template.clone(),
+            }),
+            Expression::Array(items) => items.iter().for_each(|i| in_expr(i, out)),
+            Expression::Object(o) => {
+                for (k, v) in o {
+                    if let ObjectKey::Expression(k) = k {
+                        in_expr(k, out);
+                    }
+                    in_expr(v, out);
+                }
+            }
+            Expression::FuncCall(c) => c.args.iter().for_each(|a| in_expr(a, out)),
+            Expression::Conditional(c) => {
+                in_expr(&c.cond_expr, out);
+                in_expr(&c.true_expr, out);
+                in_expr(&c.false_expr, out);
+            }
+            Expression::Parenthesis(p) => in_expr(p, out),
+            Expression::ForExpr(f) => {
+                in_expr(&f.collection_expr, out);
+                if let Some(k) = &f.key_expr {
+                    in_expr(k, out);
+                }
+                in_expr(&f.value_expr, out);
+                if let Some(c) = &f.cond_expr {
+                    in_expr(c, out);
+                }
+            }
+            Expression::Traversal(t) => {
+                in_expr(&t.expr, out);
+                for op in &t.operators {
+                    if let TraversalOperator::Index(i) = op {
+                        in_expr(i, out);
+                    }
+                }
+            }
+            Expression::Operation(op) => match &**op {
+                Operation::Unary(u) => in_expr(&u.expr, out),
+                Operation::Binary(b) => {
+                    in_expr(&b.lhs_expr, out);
+                    in_expr(&b.rhs_expr, out);
+                }
+            },
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    in_body(body, &mut out);
+    out
+}
+
+/// The body, or the offset where parsing stopped.
 fn run(text: &str) -> Result<Body, usize> {
     if text.contains('\0') {
         return Err(0);
@@ -167,21 +209,7 @@ fn run_with(text: &str, stacks: Stacks) -> (Result<Body, usize>, Stacks) {
     } else {
         BTreeMap::new()
     };
-    let mut p = Parser {
-        src: text,
-        b: text.as_bytes(),
-        pos: 0,
-        depth: 0,
-        ops: 0,
-        tpl: 0,
-        esc: false,
-        line: 1,
-        line_pos: 0,
-        ignores: &ignores,
-        edits: Vec::new(),
-        attrs: stacks.attrs,
-        blocks: stacks.blocks,
-    };
+    let mut p = Parser::new(text, &ignores, stacks);
     let result = match p.body() {
         Some(body) if p.pos == p.b.len() => Ok(body),
         _ => Err(p.pos),
@@ -369,6 +397,27 @@ struct Parser<'a, 'i> {
     /// Attributes and blocks of the bodies being parsed (a stack).
     attrs: Vec<Attribute>,
     blocks: Vec<Block>,
+}
+
+impl<'a, 'i> Parser<'a, 'i> {
+    /// A parser at the start of `text`, with `stacks` as its scratch space.
+    fn new(text: &'a str, ignores: &'i BTreeMap<u32, (String, String)>, stacks: Stacks) -> Self {
+        Parser {
+            src: text,
+            b: text.as_bytes(),
+            pos: 0,
+            depth: 0,
+            ops: 0,
+            tpl: 0,
+            esc: false,
+            line: 1,
+            line_pos: 0,
+            ignores,
+            edits: Vec::new(),
+            attrs: stacks.attrs,
+            blocks: stacks.blocks,
+        }
+    }
 }
 
 impl<'a> Parser<'a, '_> {
@@ -1507,16 +1556,22 @@ impl<'a> Parser<'a, '_> {
     fn interpolation(&mut self) -> Option<Cow<'a, str>> {
         let start = self.pos;
         let mark = self.edits.len();
+        self.interpolation_parts()?;
+        self.copied(start, mark)
+    }
+
+    /// `${ expr }` (at `$`): the expression and its strip markers.
+    fn interpolation_parts(&mut self) -> Option<(Expression, hcl::template::Strip)> {
         self.pos += 2;
-        self.eat(b'~');
+        let strip_start = self.eat(b'~');
         self.tpl += 1;
         self.ws()?;
-        self.expr(true)?;
+        let expr = self.expr(true)?;
         self.ws()?;
         self.tpl -= 1;
-        self.eat(b'~');
+        let strip_end = self.eat(b'~');
         self.require(b'}')?;
-        self.copied(start, mark)
+        Some((expr, (strip_start, strip_end).into()))
     }
 
     /// At `%{`: `Some(true)` for `if`, `Some(false)` for `for`, `None`
@@ -2849,32 +2904,6 @@ mod tests {
     /// Every template of every fixture, and mangled copies of each.
     #[test]
     fn fixture_templates_and_mangled_copies() {
-        fn walk(e: &Expression, out: &mut Vec<String>) {
-            match e {
-                Expression::TemplateExpr(t) => out.push(match &**t {
-                    TemplateExpr::QuotedString(s) => s.clone(),
-                    TemplateExpr::Heredoc(h) => h.template.clone(),
-                }),
-                Expression::Array(items) => items.iter().for_each(|i| walk(i, out)),
-                Expression::Object(o) => o.values().for_each(|v| walk(v, out)),
-                Expression::FuncCall(c) => c.args.iter().for_each(|a| walk(a, out)),
-                Expression::Conditional(c) => {
-                    walk(&c.cond_expr, out);
-                    walk(&c.true_expr, out);
-                    walk(&c.false_expr, out);
-                }
-                Expression::Parenthesis(p) => walk(p, out),
-                Expression::ForExpr(f) => {
-                    walk(&f.collection_expr, out);
-                    walk(&f.value_expr, out);
-                }
-                _ => {}
-            }
-        }
-        fn body(b: &Body, out: &mut Vec<String>) {
-            b.attributes.iter().for_each(|a| walk(&a.expr, out));
-            b.blocks.iter().for_each(|bl| body(&bl.body, out));
-        }
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         let mut files = Vec::new();
         collect(&root, &mut files);
@@ -2882,7 +2911,7 @@ mod tests {
         for file in files {
             let text = std::fs::read_to_string(&file).unwrap();
             if let Some(b) = parse(&text) {
-                body(&b, &mut texts);
+                texts.extend(template_texts(&b));
             }
         }
         assert!(

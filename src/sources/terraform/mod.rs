@@ -124,17 +124,21 @@ impl Loader {
         }
     }
 
-    pub fn add_resource(&self, mut r: Resource) {
-        // Secret-named attributes now, while the resource is in cache;
-        // secret values are known only at the end of the load.
-        let done = crate::normalize::redact_names(&mut r);
-        let mut out = self.lock();
-        out.redaction_left |= !done;
-        out.resources.push(r);
+    pub fn add_resource(&self, r: Resource) {
+        self.add(r, |out| &mut out.resources);
     }
 
     pub fn add_dependency(&self, r: Resource) {
-        self.lock().dependencies.push(r);
+        self.add(r, |out| &mut out.dependencies);
+    }
+
+    /// Secret-named attributes are redacted now, while the record is in
+    /// cache; secret values are known only at the end of the load.
+    fn add(&self, mut r: Resource, list: impl FnOnce(&mut Collected) -> &mut Vec<Resource>) {
+        let done = crate::normalize::redact_names(&mut r);
+        let mut out = self.lock();
+        out.redaction_left |= !done;
+        list(&mut out).push(r);
     }
 
     /// Remember a sensitive value so it can be redacted from every output.
@@ -378,7 +382,7 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
         return Err(TfError::NoRoot(files::display(&opts.base, &opts.root)));
     }
     let t0 = std::time::Instant::now();
-    // `-vv`: where a load's time goes (root parsed, evaluated, finished).
+    // `-vvv`: where a load's time goes (root parsed, evaluated, finished).
     let tr = |what: &str| {
         tracing::trace!(
             "{}: {what} after {:.2} ms",
@@ -451,17 +455,10 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
                 }
             });
     }
+    // Everything was redacted by name as it was added; the whole snapshot
+    // is gone over again only for what that could not do.
     if collected.redaction_left || crate::normalize::redacts_values(&collected.secrets) {
         crate::normalize::redact(&mut snapshot, &collected.secrets);
-    } else {
-        // Resources were redacted by name, completely, as they were added.
-        let mut left = false;
-        for r in snapshot.dependencies.iter_mut() {
-            left |= !crate::normalize::redact_names(r);
-        }
-        if left {
-            crate::normalize::redact(&mut snapshot, &collected.secrets);
-        }
     }
     tr("sorted and redacted");
     // Freeing thousands of parsed expressions takes a tenth of a load; the
