@@ -72,6 +72,11 @@ struct Args {
     /// project in --out DIR this many times, and nothing else.
     #[arg(long, value_name = "N")]
     loop_load: Option<usize>,
+    /// For profilers: parse the staging environment's files (read first)
+    /// with hcl-rs's `hcl::parse` this many times, sequentially: the
+    /// reference the load is judged against, in instructions.
+    #[arg(long, value_name = "N")]
+    loop_hcl: Option<usize>,
     /// Internal: run one full diff of the project in DIR in this process and
     /// print its stages, peak RSS, CPU times and page faults to stderr.
     #[arg(long, value_name = "DIR", hide = true)]
@@ -84,6 +89,29 @@ fn main() -> anyhow::Result<()> {
         let code = child_diff(dir)?;
         std::process::exit(code);
     }
+    if let Some(n) = args.loop_hcl {
+        let dir = args
+            .out
+            .as_deref()
+            .ok_or_else(|| anyhow!("--loop-hcl needs --out DIR (a generated project)"))?;
+        let texts: Vec<String> = env_tf_files(dir, "staging")?
+            .iter()
+            .map(|p| {
+                std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let t = Instant::now();
+        for _ in 0..n {
+            for text in &texts {
+                drop(hcl::parse(text)?);
+            }
+        }
+        println!(
+            "{n} sequential hcl::parse passes in {:.1} ms",
+            ms(t.elapsed())
+        );
+        return Ok(());
+    }
     if let Some(n) = args.loop_load {
         let dir = args
             .out
@@ -92,10 +120,21 @@ fn main() -> anyhow::Result<()> {
         let session = Session::open(Some(dir), dir)?;
         let opts = tf_options(&session, "staging")?;
         let t = Instant::now();
+        let mut each = Vec::with_capacity(n);
         for _ in 0..n {
-            drop(terraform::load_with_stats(&opts)?);
+            terraform::wait_for_background_frees();
+            let start = Instant::now();
+            let loaded = terraform::load_with_stats(&opts)?;
+            each.push(ms(start.elapsed()));
+            drop(loaded);
         }
-        println!("{n} loads in {:.1} ms", ms(t.elapsed()));
+        each.sort_by(f64::total_cmp);
+        println!(
+            "{n} loads in {:.1} ms; each load (without dropping it): median {:.1} ms, min {:.1} ms",
+            ms(t.elapsed()),
+            each.get(n / 2).copied().unwrap_or_default(),
+            each.first().copied().unwrap_or_default()
+        );
         return Ok(());
     }
     if args.modules == 0 || args.modules > 256 {

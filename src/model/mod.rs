@@ -89,8 +89,10 @@ pub struct Resource {
     pub location: Location,
     /// Where each top-level attribute is declared, when known (a locked
     /// provider version lives in the lock file, not where the provider is
-    /// required).
-    pub attribute_locations: BTreeMap<String, Location>,
+    /// required). Shared: every instance of a `count`/`for_each` block has
+    /// the same locations, so they hold one map; [`Resource::locate`]
+    /// changes one resource's copy only.
+    pub attribute_locations: std::sync::Arc<BTreeMap<String, Location>>,
     /// `# parity:ignore <rule> <reason>` comments that apply to this resource:
     /// (rule id, attribute or "" for the whole resource, reason).
     pub ignores: Vec<InlineIgnore>,
@@ -115,9 +117,14 @@ impl Resource {
             data: false,
             attributes: BTreeMap::new(),
             location,
-            attribute_locations: BTreeMap::new(),
+            attribute_locations: Default::default(),
             ignores: Vec::new(),
         }
+    }
+
+    /// Record where attribute `name` is declared.
+    pub fn locate(&mut self, name: impl Into<String>, location: Location) {
+        std::sync::Arc::make_mut(&mut self.attribute_locations).insert(name.into(), location);
     }
 
     /// The location of one attribute, falling back to the resource's own.

@@ -101,7 +101,7 @@ fn resource_from(j: &Json, path: &str) -> Result<Resource, String> {
     if let Some(Json::Object(locs)) = j.get("attribute_locations") {
         for (k, v) in locs {
             if let Some(s) = v.as_str() {
-                r.attribute_locations.insert(k.clone(), parse_location(s));
+                r.locate(k.clone(), parse_location(s));
             }
         }
     }

@@ -34,8 +34,8 @@ pub fn collect(loader: &Loader, root: &ModuleDef) -> Result<(), TfError> {
             );
             let v = constant(loader, &resolver, &attr.expr, &tf.file, attr.line);
             r.attributes.insert("required_version".into(), v);
-            r.attribute_locations.insert(
-                "required_version".into(),
+            r.locate(
+                "required_version",
                 Location::new(tf.file.clone(), Some(attr.line)),
             );
             loader.add_dependency(r);
@@ -59,11 +59,10 @@ pub fn collect(loader: &Loader, root: &ModuleDef) -> Result<(), TfError> {
                     .or_insert_with(|| provider_record(&fqn, loc.clone()));
                 r.attributes
                     .insert("source".into(), Value::String(fqn.clone()));
-                r.attribute_locations.insert("source".into(), loc.clone());
+                r.locate("source", loc.clone());
                 if let Some(c) = constraint {
                     r.attributes.insert("version_constraint".into(), c);
-                    r.attribute_locations
-                        .insert("version_constraint".into(), loc.clone());
+                    r.locate("version_constraint", loc.clone());
                 }
             }
         }
@@ -91,8 +90,8 @@ pub fn collect(loader: &Loader, root: &ModuleDef) -> Result<(), TfError> {
             if let Some(attr) = block.body.attribute("version") {
                 let v = constant(loader, &resolver, &attr.expr, &shown, attr.line);
                 r.attributes.insert("locked_version".into(), v);
-                r.attribute_locations.insert(
-                    "locked_version".into(),
+                r.locate(
+                    "locked_version",
                     Location::new(shown.clone(), Some(attr.line)),
                 );
             }

@@ -275,9 +275,27 @@ impl<'a> Scope<'a> {
         root: &str,
         ops: &[TraversalOperator],
     ) -> R<Value> {
-        if let Some(v) = self.lookup_binding(root) {
-            let v = v.clone();
-            return self.apply_ops(whole, v, ops);
+        if let Some(binding) = self.lookup_binding(root) {
+            // Attribute accesses walk the borrow (`each.value.cidr` copies the
+            // CIDR, not all of `each`); the rest continues on a copy.
+            let mut cur = binding;
+            let mut walked = 0;
+            for op in ops {
+                let next = match (op, cur) {
+                    (TraversalOperator::GetAttr(name), Value::Map(m)) => m.get(name.as_str()),
+                    (TraversalOperator::LegacyIndex(n), Value::List(items)) => {
+                        usize::try_from(*n).ok().and_then(|n| items.get(n))
+                    }
+                    _ => None,
+                };
+                match next {
+                    Some(v) => cur = v,
+                    None => break,
+                }
+                walked += 1;
+            }
+            let v = cur.clone();
+            return self.apply_ops(whole, v, &ops[walked..]);
         }
         if self.isolated {
             return soft(format!("unknown variable `{root}` in template"));

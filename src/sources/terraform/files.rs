@@ -95,34 +95,44 @@ pub fn relative(from: &Path, to: &Path) -> String {
     }
 }
 
-/// Where each labelled block was first declared, by kind and labels.
-type Seen = std::collections::HashMap<(String, Vec<String>), String>;
-
-/// Add a labelled block unless one with the same kind and labels exists.
+/// Drop every labelled block whose kind and labels an earlier one has.
 /// Terraform rejects such a configuration ("Duplicate resource ..."); two
 /// resources with one address would also confuse pairing, so the second is
-/// recorded as a coverage gap and skipped.
-fn push_unique(
-    list: &mut Vec<Located<Block>>,
-    gaps: &mut Vec<CoverageGap>,
-    seen: &mut Seen,
-    item: Located<Block>,
-) {
-    let here = format!("{}:{}", item.file, item.item.line);
-    let key = (item.item.kind.clone(), item.item.labels.clone());
-    if let Some(first) = seen.get(&key) {
+/// recorded as a coverage gap and skipped. Found by sorting (no key is
+/// copied or hashed for the blocks that are unique, which is all of them
+/// in code Terraform accepts).
+fn drop_duplicates(list: &mut Vec<Located<Block>>, gaps: &mut Vec<CoverageGap>) {
+    let mut order: Vec<usize> = (0..list.len()).collect();
+    let key = |i: usize| (&list[i].item.kind, &list[i].item.labels);
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+    let mut dropped = vec![false; list.len()];
+    let mut first = 0;
+    for w in 1..order.len() {
+        let (f, i) = (order[first], order[w]);
+        if key(f) != key(i) {
+            first = w;
+            continue;
+        }
+        let (kept, dup) = (&list[f], &list[i]);
         gaps.push(CoverageGap {
-            what: here,
+            what: format!("{}:{}", dup.file, dup.item.line),
             reason: format!(
-                "duplicate {} `{}` (first declared at {first}): Terraform rejects this; the first is used",
-                item.item.kind,
-                item.item.labels.join("."),
+                "duplicate {} `{}` (first declared at {}:{}): Terraform rejects this; the first is used",
+                dup.item.kind,
+                dup.item.labels.join("."),
+                kept.file,
+                kept.item.line,
             ),
         });
-        return;
+        dropped[i] = true;
     }
-    seen.insert(key, here);
-    list.push(item);
+    if dropped.contains(&true) {
+        let mut i = 0;
+        list.retain(|_| {
+            i += 1;
+            !dropped[i - 1]
+        });
+    }
 }
 
 /// List and parse the Terraform files (`*.tf`, `*.tf.json`) of one directory.
@@ -209,7 +219,6 @@ pub fn load_module(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
             }),
         }
     }
-    let mut seen = Seen::new();
     for (file, bytes) in files {
         def.bytes += bytes;
         let shown: std::sync::Arc<str> = file.display.as_str().into();
@@ -225,15 +234,11 @@ pub fn load_module(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
                 file: shown.clone(),
             };
             match block.kind.as_str() {
-                "variable" => {
-                    push_unique(&mut def.variables, &mut def.gaps, &mut seen, located(block))
-                }
-                "output" => push_unique(&mut def.outputs, &mut def.gaps, &mut seen, located(block)),
-                "resource" => {
-                    push_unique(&mut def.resources, &mut def.gaps, &mut seen, located(block))
-                }
-                "data" => push_unique(&mut def.data, &mut def.gaps, &mut seen, located(block)),
-                "module" => push_unique(&mut def.modules, &mut def.gaps, &mut seen, located(block)),
+                "variable" => def.variables.push(located(block)),
+                "output" => def.outputs.push(located(block)),
+                "resource" => def.resources.push(located(block)),
+                "data" => def.data.push(located(block)),
+                "module" => def.modules.push(located(block)),
                 "terraform" => def.terraform.push(located(block)),
                 "locals" => {
                     for attr in block.body.attributes {
@@ -264,6 +269,15 @@ pub fn load_module(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
                 }),
             }
         }
+    }
+    for list in [
+        &mut def.variables,
+        &mut def.outputs,
+        &mut def.resources,
+        &mut def.data,
+        &mut def.modules,
+    ] {
+        drop_duplicates(list, &mut def.gaps);
     }
     Ok(def)
 }

@@ -84,7 +84,8 @@ pub struct Loader {
 
 #[derive(Default)]
 struct Collected {
-    resources: Vec<Resource>,
+    /// As added: one list per resource block (see [`Loader::add_resources`]).
+    resources: Vec<Vec<Resource>>,
     dependencies: Vec<Resource>,
     coverage: Vec<CoverageGap>,
     secrets: Vec<String>,
@@ -124,21 +125,28 @@ impl Loader {
         }
     }
 
-    pub fn add_resource(&self, r: Resource) {
-        self.add(r, |out| &mut out.resources);
-    }
-
-    pub fn add_dependency(&self, r: Resource) {
-        self.add(r, |out| &mut out.dependencies);
-    }
-
-    /// Secret-named attributes are redacted now, while the record is in
+    /// The instances of one resource block. They are kept as one list, not
+    /// pushed onto a single growing one: growing a list of thousands of
+    /// resources copies it, under the lock the other threads wait on.
+    ///
+    /// Secret-named attributes are redacted now, while the records are in
     /// cache; secret values are known only at the end of the load.
-    fn add(&self, mut r: Resource, list: impl FnOnce(&mut Collected) -> &mut Vec<Resource>) {
+    pub fn add_resources(&self, mut list: Vec<Resource>) {
+        let mut done = true;
+        for r in &mut list {
+            done &= crate::normalize::redact_names(r);
+        }
+        let mut out = self.lock();
+        out.redaction_left |= !done;
+        out.resources.push(list);
+    }
+
+    /// A dependency record, redacted by name as resources are.
+    pub fn add_dependency(&self, mut r: Resource) {
         let done = crate::normalize::redact_names(&mut r);
         let mut out = self.lock();
         out.redaction_left |= !done;
-        list(&mut out).push(r);
+        out.dependencies.push(r);
     }
 
     /// Remember a sensitive value so it can be redacted from every output.
@@ -426,7 +434,11 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
     let bytes = loader.parsed_bytes();
     let collected = std::mem::take(&mut *loader.lock());
     let mut snapshot = Snapshot::new(opts.environment.clone(), SourceKind::Code);
-    snapshot.resources = collected.resources;
+    let mut resources = Vec::with_capacity(collected.resources.iter().map(Vec::len).sum());
+    for list in collected.resources {
+        resources.extend(list);
+    }
+    snapshot.resources = resources;
     snapshot.dependencies = collected.dependencies;
     snapshot.coverage = collected.coverage;
     // Evaluation collects resources in whatever order the threads finish;

@@ -691,10 +691,7 @@ impl<'l> Instance<'l> {
             ("version", body.attribute("version")),
         ] {
             if let Some(a) = line {
-                dep.attribute_locations.insert(
-                    attr.to_string(),
-                    Location::new(block.file.clone(), Some(a.line)),
-                );
+                dep.locate(attr, Location::new(block.file.clone(), Some(a.line)));
             }
         }
         for (from, to) in [
@@ -705,7 +702,7 @@ impl<'l> Instance<'l> {
             ("version", "version_expression"),
         ] {
             if let Some(l) = dep.attribute_locations.get(from).cloned() {
-                dep.attribute_locations.insert(to.into(), l);
+                dep.locate(to, l);
             }
         }
         self.loader.add_dependency(dep);
@@ -881,6 +878,11 @@ impl<'l> Instance<'l> {
         // instance: the search is set up once per block.
         let finder =
             (!self.prefix.is_empty()).then(|| memchr::memmem::Finder::new(self.prefix.as_bytes()));
+        // Every instance has the first's attribute locations (see `eval_body`).
+        let mut locations: Option<Arc<BTreeMap<String, Location>>> = None;
+        // What no instance changes is evaluated once (see `InstanceMemo`).
+        let mut memo = (instances.len() > 1).then(|| self.instance_memo(&block.item.body));
+        let mut out = Vec::with_capacity(instances.len());
         for inst in instances.iter() {
             let mut scope = inst.scope(self);
             let mut address = String::with_capacity(base.len() + inst.suffix.len());
@@ -892,6 +894,9 @@ impl<'l> Instance<'l> {
                 Location::new(block.file.clone(), Some(block.item.line)),
             );
             res.data = data;
+            if let Some(shared) = &locations {
+                res.attribute_locations = shared.clone();
+            }
             if let Some((rule, reason)) = &block.item.ignore {
                 res.ignores.push(InlineIgnore {
                     rule: rule.clone(),
@@ -903,8 +908,14 @@ impl<'l> Instance<'l> {
                     ),
                 });
             }
-            let attrs =
-                self.eval_body(&block.item.body, &block.file, &mut scope, true, &mut res)?;
+            let attrs = self.eval_body(
+                &block.item.body,
+                &block.file,
+                &mut scope,
+                true,
+                &mut res,
+                memo.as_mut(),
+            )?;
             let mut attrs = attrs;
             if let Some(finder) = &finder {
                 for v in attrs.values_mut() {
@@ -912,8 +923,12 @@ impl<'l> Instance<'l> {
                 }
             }
             res.attributes = attrs;
-            self.loader.add_resource(res);
+            if locations.is_none() {
+                locations = Some(res.attribute_locations.clone());
+            }
+            out.push(res);
         }
+        self.loader.add_resources(out);
         Ok(())
     }
 
@@ -927,23 +942,33 @@ impl<'l> Instance<'l> {
         scope: &mut Scope,
         top: bool,
         res: &mut Resource,
+        mut memo: Option<&mut InstanceMemo>,
     ) -> Result<BTreeMap<String, Value>, TfError> {
         // Collected in order and built into maps at the end, in bulk: a
         // sort of a few entries instead of one tree insertion each (this
         // runs for every block of every resource instance). A later entry
         // with the same key wins, as an insertion would.
         let mut out: Vec<(String, Value)> = Vec::with_capacity(body.attributes.len() + 2);
+        // The locations depend on the block's text only: the instances of a
+        // `count`/`for_each` block after the first come with the first's
+        // map (see `expand_resource`), and record nothing.
+        let record = top && res.attribute_locations.is_empty();
         let mut locs: Vec<(String, Location)> = Vec::new();
-        for attr in &body.attributes {
+        for (i, attr) in body.attributes.iter().enumerate() {
             if top && RESOURCE_META.contains(&attr.name.as_str()) {
                 continue;
             }
-            let v = self.eval_attr(attr, file, scope)?;
-            if top {
+            let v = match memo.as_deref_mut().and_then(|m| m.attributes.get_mut(i)) {
+                Some(slot) => slot.get(|| self.eval_attr(attr, file, scope))?,
+                None => self.eval_attr(attr, file, scope)?,
+            };
+            if record {
                 locs.push((
                     attr.name.clone(),
                     Location::new(file.clone(), Some(attr.line)),
                 ));
+            }
+            if top {
                 if let Some((rule, reason)) = &attr.ignore {
                     res.ignores.push(InlineIgnore {
                         rule: rule.clone(),
@@ -957,9 +982,7 @@ impl<'l> Instance<'l> {
         }
         // A block's location is kept only when nothing of that name was
         // recorded before it (the first block of a kind, not an attribute).
-        let located = |locs: &[(String, Location)], res: &Resource, name: &str| {
-            res.attribute_locations.contains_key(name) || locs.iter().any(|(k, _)| k == name)
-        };
+        let located = |locs: &[(String, Location)], name: &str| locs.iter().any(|(k, _)| k == name);
         let mut nested: Vec<(&str, Vec<Value>)> = Vec::new();
         fn nest<'b>(
             nested: &mut Vec<(&'b str, Vec<Value>)>,
@@ -971,7 +994,7 @@ impl<'l> Instance<'l> {
                 None => nested.push((kind, items.collect())),
             }
         }
-        for block in &body.blocks {
+        for (i, block) in body.blocks.iter().enumerate() {
             if top && RESOURCE_META_BLOCKS.contains(&block.kind.as_str()) {
                 continue;
             }
@@ -980,32 +1003,140 @@ impl<'l> Instance<'l> {
                     continue;
                 };
                 let items = self.expand_dynamic(block, file, scope, res)?;
-                if top && !located(&locs, res, label) {
+                if record && !located(&locs, label) {
                     locs.push((label.clone(), Location::new(file.clone(), Some(block.line))));
                 }
                 nest(&mut nested, label, items.into_iter());
                 continue;
             }
-            if top && !located(&locs, res, &block.kind) {
+            if record && !located(&locs, &block.kind) {
                 locs.push((
                     block.kind.clone(),
                     Location::new(file.clone(), Some(block.line)),
                 ));
             }
-            let v = self.eval_body(&block.body, file, scope, false, res)?;
-            nest(&mut nested, &block.kind, std::iter::once(Value::Map(v)));
+            let v = match memo.as_deref_mut().and_then(|m| m.blocks.get_mut(i)) {
+                Some(slot) => slot.get(|| {
+                    self.eval_body(&block.body, file, scope, false, res, None)
+                        .map(Value::Map)
+                })?,
+                None => Value::Map(self.eval_body(&block.body, file, scope, false, res, None)?),
+            };
+            nest(&mut nested, &block.kind, std::iter::once(v));
         }
         for (kind, items) in nested {
             out.push((kind.to_string(), Value::List(items)));
         }
         if !locs.is_empty() {
-            if res.attribute_locations.is_empty() {
-                res.attribute_locations = locs.into_iter().collect();
-            } else {
-                res.attribute_locations.extend(locs);
-            }
+            res.attribute_locations = Arc::new(locs.into_iter().collect());
         }
         Ok(out.into_iter().collect())
+    }
+
+    /// Which of a resource body's attributes and nested blocks name none of
+    /// `count`, `each` and `self` (see [`InstanceMemo`]).
+    fn instance_memo(&self, body: &Body) -> InstanceMemo {
+        let slot = |free: bool| if free { Slot::Empty } else { Slot::PerInstance };
+        InstanceMemo {
+            attributes: body
+                .attributes
+                .iter()
+                .map(|a| slot(self.instance_free(&a.expr)))
+                .collect(),
+            blocks: body
+                .blocks
+                .iter()
+                .map(|b| slot(b.kind != "dynamic" && self.instance_free_body(&b.body)))
+                .collect(),
+        }
+    }
+
+    fn instance_free_body(&self, body: &Body) -> bool {
+        body.attributes.iter().all(|a| self.instance_free(&a.expr))
+            && body
+                .blocks
+                .iter()
+                .all(|b| b.kind != "dynamic" && self.instance_free_body(&b.body))
+    }
+
+    /// True when `expr` is the same for every instance of its block: it
+    /// names none of `count`, `each` and `self`. Conservative: such a name
+    /// anywhere counts (even a `for` variable called `each`), and so does
+    /// any kind of expression this walk does not know.
+    fn instance_free(&self, expr: &hcl::Expression) -> bool {
+        use hcl::Expression as E;
+        let named = |v: &hcl::expr::Variable| matches!(v.as_str(), "count" | "each" | "self");
+        match expr {
+            E::Null | E::Bool(_) | E::Number(_) | E::String(_) => true,
+            E::Variable(v) => !named(v),
+            E::Array(items) => items.iter().all(|i| self.instance_free(i)),
+            E::Object(object) => object.iter().all(|(key, value)| {
+                (match key {
+                    hcl::ObjectKey::Expression(k) => self.instance_free(k),
+                    _ => true,
+                }) && self.instance_free(value)
+            }),
+            E::TemplateExpr(t) => self
+                .loader
+                .template(t)
+                .is_ok_and(|template| self.instance_free_template(&template)),
+            E::Traversal(t) => {
+                self.instance_free(&t.expr)
+                    && t.operators.iter().all(|op| match op {
+                        TraversalOperator::Index(i) => self.instance_free(i),
+                        _ => true,
+                    })
+            }
+            E::FuncCall(call) => call.args.iter().all(|a| self.instance_free(a)),
+            E::Parenthesis(inner) => self.instance_free(inner),
+            E::Conditional(c) => {
+                self.instance_free(&c.cond_expr)
+                    && self.instance_free(&c.true_expr)
+                    && self.instance_free(&c.false_expr)
+            }
+            E::Operation(op) => match op.as_ref() {
+                hcl::expr::Operation::Unary(u) => self.instance_free(&u.expr),
+                hcl::expr::Operation::Binary(b) => {
+                    self.instance_free(&b.lhs_expr) && self.instance_free(&b.rhs_expr)
+                }
+            },
+            E::ForExpr(f) => {
+                !matches!(
+                    f.key_var.as_ref().map(|k| k.as_str()),
+                    Some("count" | "each" | "self")
+                ) && !matches!(f.value_var.as_str(), "count" | "each" | "self")
+                    && self.instance_free(&f.collection_expr)
+                    && f.key_expr.as_ref().is_none_or(|k| self.instance_free(k))
+                    && self.instance_free(&f.value_expr)
+                    && f.cond_expr.as_ref().is_none_or(|c| self.instance_free(c))
+            }
+            _ => false,
+        }
+    }
+
+    fn instance_free_template(&self, template: &hcl::template::Template) -> bool {
+        use hcl::template::{Directive, Element};
+        template.elements().iter().all(|el| match el {
+            Element::Literal(_) => true,
+            Element::Interpolation(i) => self.instance_free(&i.expr),
+            Element::Directive(d) => match d.as_ref() {
+                Directive::If(i) => {
+                    self.instance_free(&i.cond_expr)
+                        && self.instance_free_template(&i.true_template)
+                        && i.false_template
+                            .as_ref()
+                            .is_none_or(|f| self.instance_free_template(f))
+                }
+                Directive::For(f) => {
+                    !matches!(
+                        f.key_var.as_ref().map(|k| k.as_str()),
+                        Some("count" | "each" | "self")
+                    ) && !matches!(f.value_var.as_str(), "count" | "each" | "self")
+                        && self.instance_free(&f.collection_expr)
+                        && self.instance_free_template(&f.template)
+                }
+            },
+        })
     }
 
     fn expand_dynamic(
@@ -1068,7 +1199,7 @@ impl<'l> Instance<'l> {
             );
             let mark = scope.mark();
             scope.push(&iterator, it);
-            let attrs = self.eval_body(&content.body, file, scope, false, res);
+            let attrs = self.eval_body(&content.body, file, scope, false, res, None);
             scope.reset(mark);
             out.push(Value::Map(attrs?));
         }
@@ -1209,7 +1340,14 @@ impl<'l> Instance<'l> {
             for inst in &instances {
                 let mut scratch = Resource::new("", "", Location::default());
                 let attrs = self
-                    .eval_body(body, &block.file, &mut inst.scope(self), true, &mut scratch)
+                    .eval_body(
+                        body,
+                        &block.file,
+                        &mut inst.scope(self),
+                        true,
+                        &mut scratch,
+                        None,
+                    )
                     .map_err(|e| EvalErr::Fatal(e.to_string()))?;
                 results.push((inst.key.clone(), super::policy::document_json(&attrs)));
             }
@@ -1240,6 +1378,39 @@ impl Default for ModuleDeps {
 }
 
 /// `file:line`, written out only when displayed.
+/// The values of a `count`/`for_each` block that no instance changes,
+/// evaluated for the first instance and copied for the others: the
+/// attributes and nested blocks of the resource's body that name none of
+/// `count`, `each` and `self` (indexed as in the body).
+struct InstanceMemo {
+    attributes: Vec<Slot>,
+    blocks: Vec<Slot>,
+}
+
+enum Slot {
+    /// Names the instance: evaluated for each.
+    PerInstance,
+    /// The same for every instance, not evaluated yet.
+    Empty,
+    Known(Value),
+}
+
+impl Slot {
+    /// The value: evaluated by `eval` the first time (kept when it is the
+    /// same for every instance), copied after that.
+    fn get(&mut self, eval: impl FnOnce() -> Result<Value, TfError>) -> Result<Value, TfError> {
+        match self {
+            Slot::PerInstance => eval(),
+            Slot::Known(v) => Ok(v.clone()),
+            Slot::Empty => {
+                let v = eval()?;
+                *self = Slot::Known(v.clone());
+                Ok(v)
+            }
+        }
+    }
+}
+
 struct FileLine<'a>(&'a str, u32);
 
 impl std::fmt::Display for FileLine<'_> {
