@@ -129,7 +129,7 @@ pub struct TerraformSource {
     /// `.tfvars` / `.tfvars.json` files, in order (resolved; exist).
     pub var_files: Vec<PathBuf>,
     /// Variable values given inline; they win over var files.
-    pub vars: BTreeMap<String, Value>,
+    pub vars: crate::model::Map,
     /// Default `"default"`.
     pub workspace: String,
     /// Only this module call (an address such as `module.app`), when set.
@@ -396,7 +396,7 @@ struct RawTerraform {
     key: String,
     root: Option<Spanned<String>>,
     var_files: Vec<Spanned<String>>,
-    vars: BTreeMap<String, Value>,
+    vars: crate::model::Map,
     workspace: Option<Spanned<String>>,
     module: Option<Spanned<String>>,
 }
@@ -583,7 +583,7 @@ fn read_terraform(sink: &mut Sink, f: &Field) -> Option<RawTerraform> {
         key: f.key.clone(),
         root: None,
         var_files: Vec::new(),
-        vars: BTreeMap::new(),
+        vars: crate::model::Map::new(),
         workspace: None,
         module: None,
     };

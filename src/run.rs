@@ -176,7 +176,7 @@ impl Session {
                 None => (
                     self.base.clone(),
                     Vec::new(),
-                    BTreeMap::new(),
+                    crate::model::Map::new(),
                     "default".to_string(),
                     None,
                 ),
@@ -219,7 +219,7 @@ impl Session {
                     root,
                     base: self.base.clone(),
                     var_files,
-                    vars: BTreeMap::new(),
+                    vars: crate::model::Map::new(),
                     workspace: "default".into(),
                 },
                 None,

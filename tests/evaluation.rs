@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::tree;
@@ -17,7 +16,7 @@ fn options(dir: &Path) -> Options {
         root: dir.join("env"),
         base: dir.to_path_buf(),
         var_files: Vec::new(),
-        vars: BTreeMap::new(),
+        vars: parity::model::Map::new(),
         workspace: "default".into(),
     }
 }

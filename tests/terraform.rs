@@ -18,7 +18,7 @@ fn options(dir: &Path, root: &str) -> Options {
         root: dir.join(root),
         base: dir.to_path_buf(),
         var_files: Vec::new(),
-        vars: BTreeMap::new(),
+        vars: parity::model::Map::new(),
         workspace: "default".into(),
     }
 }

@@ -111,7 +111,7 @@ fn main() -> anyhow::Result<()> {
                 root: m.clone(),
                 base: dir.clone(),
                 var_files: Vec::new(),
-                vars: BTreeMap::new(),
+                vars: parity::model::Map::new(),
                 workspace: "default".into(),
             };
             let start = Instant::now();

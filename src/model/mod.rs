@@ -3,6 +3,7 @@
 //! Every source (Terraform code, state, live AWS) produces this model, with
 //! Terraform resource type and attribute names, so one rule judges them all.
 
+pub mod map;
 pub mod value;
 
 use std::collections::BTreeMap;
@@ -10,6 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use map::Map;
 pub use value::Value;
 
 /// Where a value came from: `file:line` for code, the state file and address
@@ -84,7 +86,7 @@ pub struct Resource {
     /// True for data sources.
     pub data: bool,
     /// Attributes by Terraform name. Nested blocks are lists of maps, as in state.
-    pub attributes: BTreeMap<String, Value>,
+    pub attributes: Map,
     /// Where the resource is declared.
     pub location: Location,
     /// Where each top-level attribute is declared, when known (a locked
@@ -115,7 +117,7 @@ impl Resource {
             address,
             rtype: rtype.into(),
             data: false,
-            attributes: BTreeMap::new(),
+            attributes: Map::new(),
             location,
             attribute_locations: Default::default(),
             ignores: Vec::new(),

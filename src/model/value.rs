@@ -5,7 +5,6 @@
 //! [`Value::Unknown`] holding the expression text, so two environments that
 //! wire a database to "the same kind of subnet" still compare equal.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// A normalized value. Maps are ordered (`BTreeMap`) so that every rendering
@@ -18,7 +17,7 @@ pub enum Value {
     Number(f64),
     String(String),
     List(Vec<Value>),
-    Map(BTreeMap<String, Value>),
+    Map(super::Map),
     /// Known only after apply: the (normalized) expression text.
     Unknown(String),
 }
@@ -83,7 +82,7 @@ impl Value {
         }
     }
 
-    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+    pub fn as_map(&self) -> Option<&super::Map> {
         match self {
             Value::Map(map) => Some(map),
             _ => None,

@@ -992,11 +992,7 @@ fn augment(i: usize, fits: &[Vec<bool>], owner: &mut [Option<usize>], seen: &mut
     false
 }
 
-fn map_shape(
-    a: &BTreeMap<String, Value>,
-    b: &BTreeMap<String, Value>,
-    path: &str,
-) -> Option<String> {
+fn map_shape(a: &crate::model::Map, b: &crate::model::Map, path: &str) -> Option<String> {
     let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
     keys.into_iter().find_map(|key| {
         let (l, r) = (

@@ -8,8 +8,6 @@
 //! hashes differ between processes, so a reader maps them all to one marker
 //! (secrets in snapshot files are not compared).
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Map, Value as Json};
 
 use crate::model::value::SENSITIVE_PREFIX;
@@ -96,7 +94,7 @@ fn resource_from(j: &Json, path: &str) -> Result<Resource, String> {
         r.attributes = attrs
             .iter()
             .map(|(k, v)| (k.clone(), unify_secrets(Value::from_tagged_json(v))))
-            .collect::<BTreeMap<_, _>>();
+            .collect::<crate::model::Map>();
     }
     if let Some(Json::Object(locs)) = j.get("attribute_locations") {
         for (k, v) in locs {

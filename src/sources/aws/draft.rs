@@ -35,7 +35,7 @@ pub(crate) struct Draft {
     pub ids: Vec<String>,
     /// ARN, or `region/id`.
     pub location: String,
-    pub attributes: BTreeMap<String, Value>,
+    pub attributes: crate::model::Map,
 }
 
 impl Draft {
@@ -143,7 +143,7 @@ pub(crate) fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
 
 /// Tags as a map; null when there are none (Terraform's `tags` default).
 pub(crate) fn tags<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Value {
-    let map: BTreeMap<String, Value> = pairs
+    let map: crate::model::Map = pairs
         .into_iter()
         .map(|(k, v)| (k.to_string(), Value::from(v)))
         .collect();

@@ -411,7 +411,7 @@ fn group_draft(
 /// Parameters set by the user, as Terraform's `parameter` set: one block
 /// per parameter with `name`, `value` and `apply_method`, sorted by name.
 fn parameter_blocks<'a>(params: impl Iterator<Item = &'a aws_sdk_rds::types::Parameter>) -> Value {
-    let mut by_name: BTreeMap<String, Value> = BTreeMap::new();
+    let mut by_name: crate::model::Map = BTreeMap::new();
     for p in params {
         let Some(name) = p.parameter_name() else {
             continue;

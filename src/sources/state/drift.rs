@@ -104,7 +104,7 @@ pub fn prepare(code: &mut Snapshot, state: &mut Snapshot) {
             .retain(|r| files.get(&r.location.file).copied().unwrap_or(true));
     }
 
-    let code_by_address: HashMap<&str, &BTreeMap<String, Value>> = code
+    let code_by_address: HashMap<&str, &crate::model::Map> = code
         .resources
         .iter()
         .map(|r| (r.address.as_str(), &r.attributes))
@@ -289,10 +289,7 @@ pub fn live_halves(
 /// reads, each value projected onto the live value's shape (blocks onto
 /// the live block they match). An attribute state leaves out is empty
 /// there (the state source drops empty values).
-fn view_of(
-    live: &BTreeMap<String, Value>,
-    state: &BTreeMap<String, Value>,
-) -> BTreeMap<String, Value> {
+fn view_of(live: &crate::model::Map, state: &crate::model::Map) -> crate::model::Map {
     live.iter()
         .filter_map(|(k, lv)| match state.get(k) {
             Some(sv) => Some((k.clone(), project_with(lv, sv, false))),

@@ -4,7 +4,7 @@
 //! that never echo a value, and a structural scan that finds the line of
 //! each resource object (serde does not expose positions).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -27,7 +27,7 @@ impl<'de> Deserialize<'de> for Json {
 
 /// An object of attributes (`attributes`, `values`), nulls dropped.
 #[derive(Default)]
-pub struct Attrs(pub BTreeMap<String, Value>);
+pub struct Attrs(pub crate::model::Map);
 
 impl<'de> Deserialize<'de> for Attrs {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -100,7 +100,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = BTreeMap::new();
+        let mut out = crate::model::Map::new();
         while let Some(key) = map.next_key::<KeyString>()? {
             let v = map.next_value_seed(Seed)?;
             if !is_empty(&v) {

@@ -174,7 +174,7 @@ pub(crate) struct Instance {
     pub address: String,
     pub rtype: String,
     pub data: bool,
-    pub attributes: BTreeMap<String, Value>,
+    pub attributes: crate::model::Map,
     pub line: Option<u32>,
 }
 

@@ -187,7 +187,7 @@ enum PathSeg {
 /// Set unknown values where the mask says `true`, creating object members
 /// that `planned_values` left out (it omits unknown attributes).
 fn mark_unknown(
-    attrs: &mut BTreeMap<String, Value>,
+    attrs: &mut crate::model::Map,
     key: &str,
     mask: &Value,
     path: &[PathSeg],
@@ -203,8 +203,7 @@ fn mark_unknown(
         }
         Value::Map(mm) => {
             let slot = attrs
-                .entry(key.to_string())
-                .or_insert_with(|| Value::Map(BTreeMap::new()));
+                .entry_or_insert_with(key.to_string(), || Value::Map(crate::model::Map::new()));
             if let Value::Map(inner) = slot {
                 for (k, sub) in mm {
                     let mut p = path.to_vec();

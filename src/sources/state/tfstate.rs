@@ -118,7 +118,7 @@ pub(super) fn convert_resource(r: RawResource<'_>, lines: &[u32], parsed: &mut P
                 .into_iter()
                 .map(|(k, v)| (k, Value::String(v)))
                 .collect(),
-            (None, None) => BTreeMap::new(),
+            (None, None) => crate::model::Map::new(),
         };
         for path in &inst.sensitive_attributes {
             let steps: Vec<Step> = path.iter().filter_map(Step::from_raw).collect();
@@ -160,11 +160,7 @@ impl Step {
 
 /// Replace the value at `steps` by its salted hash, remembering the raw
 /// strings so that copies elsewhere are redacted too.
-pub(super) fn mark_sensitive(
-    attrs: &mut BTreeMap<String, Value>,
-    steps: &[Step],
-    parsed: &mut Parsed,
-) {
+pub(super) fn mark_sensitive(attrs: &mut crate::model::Map, steps: &[Step], parsed: &mut Parsed) {
     let Some((Step::Attr(first), rest)) = steps.split_first() else {
         return;
     };

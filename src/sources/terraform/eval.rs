@@ -170,7 +170,7 @@ impl<'a> Scope<'a> {
                 Ok(Value::List(out))
             }
             Expression::Object(object) => {
-                let mut out = BTreeMap::new();
+                let mut out = crate::model::Map::new();
                 for (key, value) in object {
                     let key = match key {
                         ObjectKey::Identifier(id) => id.to_string(),
@@ -581,7 +581,7 @@ impl<'a> Scope<'a> {
                         // templatefile(path, vars): only `vars` are visible.
                         let vars = match args.get(1) {
                             Some(Value::Map(m)) => m.clone(),
-                            None | Some(Value::Null) => BTreeMap::new(),
+                            None | Some(Value::Null) => crate::model::Map::new(),
                             Some(_) => return soft("templatefile: vars must be an object"),
                         };
                         let template: Template = text.parse().map_err(|e| {
@@ -613,7 +613,7 @@ impl<'a> Scope<'a> {
             other => return soft(format!("cannot iterate over a {}", other.type_name())),
         };
         let mut list = Vec::new();
-        let mut object: BTreeMap<String, Value> = BTreeMap::new();
+        let mut object: crate::model::Map = crate::model::Map::new();
         let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         for (k, v) in items {
             let mark = self.bindings.len();
@@ -648,7 +648,7 @@ impl<'a> Scope<'a> {
         whole: &Expression,
         f: &hcl::expr::ForExpr,
         list: &mut Vec<Value>,
-        object: &mut BTreeMap<String, Value>,
+        object: &mut crate::model::Map,
         groups: &mut BTreeMap<String, Vec<Value>>,
     ) -> R<Option<Value>> {
         if let Some(cond) = &f.cond_expr {
@@ -683,17 +683,12 @@ impl<'a> Scope<'a> {
                 if f.grouping {
                     groups.entry(key).or_default().push(value);
                 } else {
-                    match object.entry(key) {
-                        std::collections::btree_map::Entry::Occupied(e) => {
-                            return soft(format!(
-                                "duplicate key `{}` in for expression (use `...` to group)",
-                                e.key()
-                            ));
-                        }
-                        std::collections::btree_map::Entry::Vacant(e) => {
-                            e.insert(value);
-                        }
+                    if object.contains_key(&key) {
+                        return soft(format!(
+                            "duplicate key `{key}` in for expression (use `...` to group)"
+                        ));
                     }
+                    object.insert(key, value);
                 }
             }
         }
@@ -1085,7 +1080,7 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    struct Vars(BTreeMap<String, Value>, PathBuf);
+    struct Vars(crate::model::Map, PathBuf);
     impl Resolver for Vars {
         fn resolve<'r>(
             &'r self,
@@ -1181,13 +1176,17 @@ mod tests {
         assert_eq!(
             eval_with(
                 "try(var.m.missing, \"d\")",
-                &[("m", Value::Map(BTreeMap::new()))]
+                &[("m", Value::Map(crate::model::Map::new()))]
             )
             .unwrap(),
             Value::str("d")
         );
         assert_eq!(
-            eval_with("can(var.m.missing)", &[("m", Value::Map(BTreeMap::new()))]).unwrap(),
+            eval_with(
+                "can(var.m.missing)",
+                &[("m", Value::Map(crate::model::Map::new()))]
+            )
+            .unwrap(),
             Value::Bool(false)
         );
     }

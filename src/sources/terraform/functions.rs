@@ -195,7 +195,7 @@ fn legacy_map(name: &str, a: &[Value]) -> Result<Value, FnError> {
             message: "expects an even number of arguments (key, value, ...)".into(),
         });
     }
-    let mut out = std::collections::BTreeMap::new();
+    let mut out = crate::model::Map::new();
     for pair in a.chunks(2) {
         let key = to_string_conv(&pair[0]).map_err(|message| FnError::Invalid {
             name: name.into(),
@@ -885,7 +885,7 @@ fn list<'a>(name: &str, v: &'a Value) -> Result<&'a [Value], FnError> {
     }
 }
 
-fn map<'a>(name: &str, v: &'a Value) -> Result<&'a BTreeMap<String, Value>, FnError> {
+fn map<'a>(name: &str, v: &'a Value) -> Result<&'a crate::model::Map, FnError> {
     match v {
         Value::Map(m) => Ok(m),
         Value::Unknown(_) => Err(FnError::Unknown),
@@ -1144,7 +1144,7 @@ fn merge(name: &str, a: Vec<Value>) -> Result<Value, FnError> {
             map(name, v)?;
         }
     }
-    let mut out = BTreeMap::new();
+    let mut out = crate::model::Map::new();
     for v in a {
         if let Value::Map(m) = v {
             if out.is_empty() {
@@ -1242,7 +1242,7 @@ fn zipmap(name: &str, a: &[Value]) -> Result<Value, FnError> {
             ),
         ));
     }
-    let mut out = BTreeMap::new();
+    let mut out = crate::model::Map::new();
     for (k, v) in keys.iter().zip(vals) {
         out.insert(string(name, k)?, v.clone());
     }
@@ -2046,7 +2046,7 @@ fn yaml_to_value(name: &str, y: serde_yaml::Value) -> Result<Value, FnError> {
                 .collect::<Result<_, _>>()?,
         ),
         serde_yaml::Value::Mapping(m) => {
-            let mut out = BTreeMap::new();
+            let mut out = crate::model::Map::new();
             for (k, v) in m {
                 let key = match yaml_to_value(name, k)? {
                     Value::Null => "null".to_string(),

@@ -22,7 +22,7 @@ pub mod policy;
 pub mod types;
 pub mod vars;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -58,7 +58,7 @@ pub struct Options {
     /// Paths in locations are shown relative to this (the config's directory).
     pub base: PathBuf,
     pub var_files: Vec<PathBuf>,
-    pub vars: BTreeMap<String, Value>,
+    pub vars: crate::model::Map,
     pub workspace: String,
 }
 
@@ -422,8 +422,13 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
     let root = rayon::in_place_scope(|scope| {
         scope.spawn(|_| loader.prefetch(&def));
         let inputs = vars::root_values(&loader, opts)?;
-        let mut root =
-            module::Instance::new(&loader, def.clone(), String::new(), BTreeMap::new(), 0);
+        let mut root = module::Instance::new(
+            &loader,
+            def.clone(),
+            String::new(),
+            crate::model::Map::new(),
+            0,
+        );
         root.bind_variables(inputs, "the environment's tfvars")?;
         root.run()?;
         Ok::<_, TfError>(root)

@@ -99,7 +99,7 @@ pub struct Instance<'l> {
     pub prefix: String,
     /// `path.module` as Terraform shows it (relative to the root).
     pub path_module: String,
-    pub vars: BTreeMap<String, Value>,
+    pub vars: crate::model::Map,
     locals: Memo<BTreeMap<String, Arc<Value>>>,
     modules: Memo<BTreeMap<String, Arc<Value>>>,
     docs: Memo<BTreeMap<String, Arc<Value>>>,
@@ -120,7 +120,7 @@ impl<'l> Instance<'l> {
         loader: &'l Loader,
         def: Arc<ModuleDef>,
         prefix: String,
-        vars: BTreeMap<String, Value>,
+        vars: crate::model::Map,
         depth: usize,
     ) -> Self {
         // Relative to the root even when the module sits beside it
@@ -147,10 +147,10 @@ impl<'l> Instance<'l> {
     /// types and defaults as Terraform does.
     pub fn bind_variables(
         &mut self,
-        mut given: BTreeMap<String, Value>,
+        mut given: crate::model::Map,
         caller: &str,
     ) -> Result<(), TfError> {
-        let mut vars = BTreeMap::new();
+        let mut vars = crate::model::Map::new();
         for var in &self.def.variables {
             let Some(name) = var.item.labels.first() else {
                 continue;
@@ -233,7 +233,7 @@ impl<'l> Instance<'l> {
             self.expand_resource(block, true)?;
         }
         self.run_module_calls()?;
-        let mut outputs = BTreeMap::new();
+        let mut outputs = crate::model::Map::new();
         for out in &self.def.outputs {
             let Some(name) = out.item.labels.first() else {
                 continue;
@@ -742,7 +742,7 @@ impl<'l> Instance<'l> {
         let mut results = Vec::new();
         for inst in &instances {
             let mut scope = inst.scope(self);
-            let mut inputs = BTreeMap::new();
+            let mut inputs = crate::model::Map::new();
             for attr in &body.attributes {
                 if MODULE_META.contains(&attr.name.as_str()) {
                     continue;
@@ -757,7 +757,7 @@ impl<'l> Instance<'l> {
                 self.loader,
                 def.clone(),
                 prefix,
-                BTreeMap::new(),
+                crate::model::Map::new(),
                 self.depth + 1,
             );
             child.module_key = key.clone();
@@ -943,7 +943,7 @@ impl<'l> Instance<'l> {
         top: bool,
         res: &mut Resource,
         mut memo: Option<&mut InstanceMemo>,
-    ) -> Result<BTreeMap<String, Value>, TfError> {
+    ) -> Result<crate::model::Map, TfError> {
         // Collected in order and built into maps at the end, in bulk: a
         // sort of a few entries instead of one tree insertion each (this
         // runs for every block of every resource instance). A later entry

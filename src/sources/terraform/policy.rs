@@ -10,7 +10,7 @@ use crate::model::Value;
 
 /// Build `{ json = "..." , minified_json = "..." }` from the evaluated
 /// attributes of the data source.
-pub fn document_json(attrs: &BTreeMap<String, Value>) -> Value {
+pub fn document_json(attrs: &crate::model::Map) -> Value {
     let mut statements: Vec<Json> = Vec::new();
     // source_policy_documents come first; the document's own statements
     // then replace same-Sid ones; override documents replace last.

@@ -7,8 +7,6 @@
 //! variable is declared `number`, and an `optional(..., default)` attribute
 //! left out in one environment is really set there.
 
-use std::collections::BTreeMap;
-
 use hcl::{Expression, ObjectKey};
 
 use super::functions::{make_set, to_bool_conv, to_number_conv, to_string_conv, unify};
@@ -75,7 +73,7 @@ pub fn parse_type(expr: &Expression) -> Result<Type, String> {
                 },
                 "object" => match call.args.as_slice() {
                     [Expression::Object(attrs)] => {
-                        let mut out = BTreeMap::new();
+                        let mut out = std::collections::BTreeMap::new();
                         for (key, value) in attrs.iter() {
                             let key = object_key(key)
                                 .ok_or("object() attribute names must be identifiers")?;
@@ -183,7 +181,7 @@ fn literal(expr: &Expression) -> Result<Value, String> {
             items.iter().map(literal).collect::<Result<_, _>>()?,
         )),
         Expression::Object(attrs) => {
-            let mut out = BTreeMap::new();
+            let mut out = crate::model::Map::new();
             for (key, value) in attrs.iter() {
                 let key =
                     object_key(key).ok_or("object keys in a default value must be literal")?;
@@ -313,7 +311,7 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, String> {
                     format!("an object is required, got {}", value.type_name()),
                 ));
             };
-            let mut out = BTreeMap::new();
+            let mut out = crate::model::Map::new();
             for (name, attr) in attrs {
                 let sub = if path.is_empty() {
                     name.clone()
@@ -405,7 +403,7 @@ mod tests {
     fn parses_object_types_with_optional() {
         let t =
             ty("map(object({ a = string, b = optional(number, 5), c = optional(list(string)) }))");
-        let mut attrs = BTreeMap::new();
+        let mut attrs = std::collections::BTreeMap::new();
         attrs.insert("a".to_string(), req(Type::String));
         attrs.insert(
             "b".to_string(),

@@ -3,7 +3,6 @@
 //! `terraform.tfvars.json`, `*.auto.tfvars(.json)` in lexical order, each
 //! `-var-file` in the order given, then `-var` values.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::eval::{EvalErr, Scope};
@@ -13,7 +12,7 @@ use super::parse;
 use super::{Loader, Options, TfError};
 use crate::model::{CoverageGap, Value};
 
-pub fn root_values(loader: &Loader, opts: &Options) -> Result<BTreeMap<String, Value>, TfError> {
+pub fn root_values(loader: &Loader, opts: &Options) -> Result<crate::model::Map, TfError> {
     let mut files = Vec::new();
     for name in ["terraform.tfvars", "terraform.tfvars.json"] {
         let p = opts.root.join(name);
@@ -37,7 +36,7 @@ pub fn root_values(loader: &Loader, opts: &Options) -> Result<BTreeMap<String, V
     files.extend(auto);
     files.extend(opts.var_files.iter().cloned());
 
-    let mut values = BTreeMap::new();
+    let mut values = crate::model::Map::new();
     for file in files {
         for (k, v) in read_tfvars(loader, &file, &opts.base)? {
             values.insert(k, v);
