@@ -138,7 +138,7 @@ fn structure_documents(r: &mut Resource) {
         if r.rtype != *rtype {
             continue;
         }
-        let Some(Value::String(text)) = r.attributes.get(*attr) else {
+        let Some(Value::String(text)) = r.attributes.get(attr) else {
             continue;
         };
         let Ok(json) = serde_json::from_str::<serde_json::Value>(text) else {

@@ -152,14 +152,18 @@ impl Map {
         if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
             // Stable: equal keys keep their order, and the last is kept.
             entries.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut out: Vec<(String, Value)> = Vec::with_capacity(entries.len());
-            for e in entries {
-                match out.last_mut() {
-                    Some(last) if last.0 == e.0 => *last = e,
-                    _ => out.push(e),
+            // In place: `kept` entries are done; each later one either
+            // replaces the last kept (same key) or joins them.
+            let mut kept = 0;
+            for next in 0..entries.len() {
+                if kept > 0 && entries[kept - 1].0 == entries[next].0 {
+                    entries.swap(kept - 1, next);
+                } else {
+                    entries.swap(kept, next);
+                    kept += 1;
                 }
             }
-            entries = out;
+            entries.truncate(kept);
         }
         Map { entries }
     }

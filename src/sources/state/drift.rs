@@ -468,9 +468,7 @@ fn best_match<'a>(code: &'a [Value], item: &Value) -> &'a Value {
         };
         let equal = cm
             .iter()
-            .filter(|(k, cv)| {
-                cv.contains_unknown() || pm.get(*k).is_some_and(|pv| loose_eq(pv, cv))
-            })
+            .filter(|(k, cv)| cv.contains_unknown() || pm.get(k).is_some_and(|pv| loose_eq(pv, cv)))
             .count();
         (equal == cm.len(), equal)
     };

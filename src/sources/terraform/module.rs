@@ -874,14 +874,10 @@ impl<'l> Instance<'l> {
         let instances = self
             .resource_instances(block, data)
             .map_err(|e| self.fatal(e))?;
-        // The module's own prefix, searched for in every value of every
-        // instance: the search is set up once per block.
-        let finder =
-            (!self.prefix.is_empty()).then(|| memchr::memmem::Finder::new(self.prefix.as_bytes()));
         // Every instance has the first's attribute locations (see `eval_body`).
         let mut locations: Option<Arc<BTreeMap<String, Location>>> = None;
         // What no instance changes is evaluated once (see `InstanceMemo`).
-        let mut memo = (instances.len() > 1).then(|| self.instance_memo(&block.item.body));
+        let mut memo = self.instance_memo(&block.item.body, instances.len() > 1);
         let mut out = Vec::with_capacity(instances.len());
         for inst in instances.iter() {
             let mut scope = inst.scope(self);
@@ -914,14 +910,8 @@ impl<'l> Instance<'l> {
                 &mut scope,
                 true,
                 &mut res,
-                memo.as_mut(),
+                Some(&mut memo),
             )?;
-            let mut attrs = attrs;
-            if let Some(finder) = &finder {
-                for v in attrs.values_mut() {
-                    relative_refs(v, finder);
-                }
-            }
             res.attributes = attrs;
             if locations.is_none() {
                 locations = Some(res.attribute_locations.clone());
@@ -934,7 +924,9 @@ impl<'l> Instance<'l> {
 
     /// Evaluate a block body into attributes; nested blocks become lists of
     /// objects keyed by block type, as in state. `top` marks the resource's
-    /// own body, whose meta-arguments are skipped and whose lines recorded.
+    /// own body, whose meta-arguments are skipped and whose lines recorded;
+    /// a resource's body comes with its `memo`, whose values are made
+    /// relative to the module (`relative_refs`) as they are evaluated.
     fn eval_body(
         &self,
         body: &Body,
@@ -942,7 +934,7 @@ impl<'l> Instance<'l> {
         scope: &mut Scope,
         top: bool,
         res: &mut Resource,
-        mut memo: Option<&mut InstanceMemo>,
+        memo: Option<&mut InstanceMemo>,
     ) -> Result<crate::model::Map, TfError> {
         // Collected in order and built into maps at the end, in bulk: a
         // sort of a few entries instead of one tree insertion each (this
@@ -954,13 +946,28 @@ impl<'l> Instance<'l> {
         // map (see `expand_resource`), and record nothing.
         let record = top && res.attribute_locations.is_empty();
         let mut locs: Vec<(String, Location)> = Vec::new();
+        let (mut attr_slots, mut block_slots, finder) = match memo {
+            Some(InstanceMemo {
+                attributes,
+                blocks,
+                finder,
+            }) => (Some(attributes), Some(blocks), finder.as_ref()),
+            None => (None, None, None),
+        };
+        // Each value once, before it is kept for the other instances.
+        let fresh = |mut v: Value| {
+            if let Some(finder) = finder {
+                relative_refs(&mut v, finder);
+            }
+            v
+        };
         for (i, attr) in body.attributes.iter().enumerate() {
             if top && RESOURCE_META.contains(&attr.name.as_str()) {
                 continue;
             }
-            let v = match memo.as_deref_mut().and_then(|m| m.attributes.get_mut(i)) {
-                Some(slot) => slot.get(|| self.eval_attr(attr, file, scope))?,
-                None => self.eval_attr(attr, file, scope)?,
+            let v = match attr_slots.as_deref_mut().and_then(|s| s.get_mut(i)) {
+                Some(slot) => slot.get(|| self.eval_attr(attr, file, scope).map(fresh))?,
+                None => fresh(self.eval_attr(attr, file, scope)?),
             };
             if record {
                 locs.push((
@@ -1006,7 +1013,7 @@ impl<'l> Instance<'l> {
                 if record && !located(&locs, label) {
                     locs.push((label.clone(), Location::new(file.clone(), Some(block.line))));
                 }
-                nest(&mut nested, label, items.into_iter());
+                nest(&mut nested, label, items.into_iter().map(fresh));
                 continue;
             }
             if record && !located(&locs, &block.kind) {
@@ -1015,12 +1022,19 @@ impl<'l> Instance<'l> {
                     Location::new(file.clone(), Some(block.line)),
                 ));
             }
-            let v = match memo.as_deref_mut().and_then(|m| m.blocks.get_mut(i)) {
+            let v = match block_slots.as_deref_mut().and_then(|s| s.get_mut(i)) {
                 Some(slot) => slot.get(|| {
                     self.eval_body(&block.body, file, scope, false, res, None)
-                        .map(Value::Map)
+                        .map(|m| fresh(Value::Map(m)))
                 })?,
-                None => Value::Map(self.eval_body(&block.body, file, scope, false, res, None)?),
+                None => fresh(Value::Map(self.eval_body(
+                    &block.body,
+                    file,
+                    scope,
+                    false,
+                    res,
+                    None,
+                )?)),
             };
             nest(&mut nested, &block.kind, std::iter::once(v));
         }
@@ -1033,11 +1047,23 @@ impl<'l> Instance<'l> {
         Ok(out.into_iter().collect())
     }
 
-    /// Which of a resource body's attributes and nested blocks name none of
-    /// `count`, `each` and `self` (see [`InstanceMemo`]).
-    fn instance_memo(&self, body: &Body) -> InstanceMemo {
+    /// The memo of a resource body: with `several` instances, which of its
+    /// attributes and nested blocks name none of `count`, `each` and `self`.
+    fn instance_memo(&self, body: &Body, several: bool) -> InstanceMemo {
+        // The module's own prefix, searched for in every value of every
+        // instance: the search is set up once per block.
+        let finder = (!self.prefix.is_empty())
+            .then(|| memchr::memmem::Finder::new(self.prefix.as_bytes()).into_owned());
+        if !several {
+            return InstanceMemo {
+                attributes: Vec::new(),
+                blocks: Vec::new(),
+                finder,
+            };
+        }
         let slot = |free: bool| if free { Slot::Empty } else { Slot::PerInstance };
         InstanceMemo {
+            finder,
             attributes: body
                 .attributes
                 .iter()
@@ -1381,10 +1407,13 @@ impl Default for ModuleDeps {
 /// The values of a `count`/`for_each` block that no instance changes,
 /// evaluated for the first instance and copied for the others: the
 /// attributes and nested blocks of the resource's body that name none of
-/// `count`, `each` and `self` (indexed as in the body).
+/// `count`, `each` and `self` (indexed as in the body; empty for a block
+/// of one instance).
 struct InstanceMemo {
     attributes: Vec<Slot>,
     blocks: Vec<Slot>,
+    /// The module's address prefix, made relative in every value.
+    finder: Option<memchr::memmem::Finder<'static>>,
 }
 
 enum Slot {
