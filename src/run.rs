@@ -465,7 +465,13 @@ impl Session {
         } else {
             format!("{}/{}", sa.source, sb.source)
         };
-        Ok(self.compare(&sa, &sb, &source, opts))
+        let report = self.compare(&sa, &sb, &source, opts);
+        // Snapshots of code were built on the evaluation pool: freed there,
+        // in the background, and not from this thread (docs/benchmarks.md).
+        if opts.source == SourceKind::Code {
+            crate::sources::terraform::free_in_background((sa, sb));
+        }
+        Ok(report)
     }
 
     /// Judge two normalized snapshots.

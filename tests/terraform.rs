@@ -612,6 +612,122 @@ resource "aws_subnet" "private" {
     );
 }
 
+/// Evaluation keeps, per count/for_each block, the values that name no
+/// instance and copies them for the instances after the first: every way
+/// an expression can name the instance (template, object, nested block,
+/// dynamic block, for expression, conditional, function argument, index)
+/// must still give each instance its own value, and a kept value must be
+/// made relative to its module exactly once.
+#[test]
+fn values_that_name_the_instance_differ_and_the_rest_is_shared() {
+    let dir = tree(&[
+        (
+            "main.tf",
+            r#"
+module "svc" {
+  source = "./modules/svc"
+}
+"#,
+        ),
+        (
+            "modules/svc/main.tf",
+            r#"
+locals {
+  base  = "x"
+  sizes = [10, 20, 30]
+}
+resource "aws_sns_topic" "alerts" {
+  name = "alerts"
+}
+resource "aws_instance" "app" {
+  count         = 3
+  ami           = "ami-1"
+  topic         = aws_sns_topic.alerts.arn
+  actions       = [aws_sns_topic.alerts.arn]
+  name          = "app-${count.index}"
+  tags          = { Name = format("app-%d", count.index), Fixed = local.base }
+  offsets       = [for i in range(2) : i + count.index]
+  role          = count.index == 0 ? "first" : "other"
+  size          = local.sizes[count.index]
+  same_template = "${local.base}-fixed"
+  root_block_device {
+    volume_size = 30
+    kms_key_id  = aws_sns_topic.alerts.arn
+  }
+  ebs_block_device {
+    device_name = "/dev/sd${count.index}"
+  }
+  dynamic "ingress" {
+    for_each = [count.index]
+    content {
+      port = ingress.value
+    }
+  }
+}
+resource "aws_ssm_parameter" "p" {
+  for_each = { a = 1, b = 2 }
+  value    = each.value
+  key      = "${each.key}"
+  same     = "s"
+}
+"#,
+        ),
+    ]);
+    let s = snap(dir.path(), ".");
+    for i in 0..3 {
+        let a = format!("module.svc.aws_instance.app[{i}]");
+        assert_eq!(attr(&s, &a, "ami"), json!("ami-1"), "{a}");
+        // Made relative to the module once, whether kept or not.
+        assert_eq!(
+            attr(&s, &a, "topic"),
+            json!("${aws_sns_topic.alerts.arn}"),
+            "{a}"
+        );
+        assert_eq!(
+            attr(&s, &a, "actions"),
+            json!(["${aws_sns_topic.alerts.arn}"]),
+            "{a}"
+        );
+        assert_eq!(attr(&s, &a, "name"), json!(format!("app-{i}")), "{a}");
+        assert_eq!(
+            attr(&s, &a, "tags"),
+            json!({"Fixed": "x", "Name": format!("app-{i}")}),
+            "{a}"
+        );
+        assert_eq!(attr(&s, &a, "offsets"), json!([i, i + 1]), "{a}");
+        assert_eq!(
+            attr(&s, &a, "role"),
+            json!(if i == 0 { "first" } else { "other" })
+        );
+        assert_eq!(attr(&s, &a, "size"), json!((i + 1) * 10), "{a}");
+        assert_eq!(attr(&s, &a, "same_template"), json!("x-fixed"), "{a}");
+        assert_eq!(
+            attr(&s, &a, "root_block_device"),
+            json!([{"kms_key_id": "${aws_sns_topic.alerts.arn}", "volume_size": 30}]),
+            "{a}"
+        );
+        assert_eq!(
+            attr(&s, &a, "ebs_block_device"),
+            json!([{"device_name": format!("/dev/sd{i}")}]),
+            "{a}"
+        );
+        assert_eq!(attr(&s, &a, "ingress"), json!([{"port": i}]), "{a}");
+        assert_eq!(
+            res(&s, &a)
+                .attribute_location("ebs_block_device")
+                .to_string(),
+            "modules/svc/main.tf:24",
+            "{a}"
+        );
+    }
+    for (k, v) in [("a", 1), ("b", 2)] {
+        let a = format!("module.svc.aws_ssm_parameter.p[\"{k}\"]");
+        assert_eq!(attr(&s, &a, "value"), json!(v), "{a}");
+        assert_eq!(attr(&s, &a, "key"), json!(k), "{a}");
+        assert_eq!(attr(&s, &a, "same"), json!("s"), "{a}");
+    }
+}
+
 #[test]
 fn for_each_over_a_map_and_a_set_addresses_by_key() {
     let dir = tree(&[(

@@ -299,6 +299,23 @@ impl Drop for PendingFree {
     }
 }
 
+/// Free `value` (a snapshot of this source, done with) on the evaluation
+/// pool, in the background. Its threads allocated it: freeing it from
+/// another thread leaves every page of it for them to collect, which the
+/// next load would pay for. Without a pool, it is dropped here.
+pub fn free_in_background<T: Send + 'static>(value: T) {
+    match eval_pool() {
+        Some(pool) => {
+            let pending = PendingFree::new();
+            pool.spawn(move || {
+                drop(value);
+                drop(pending);
+            });
+        }
+        None => drop(value),
+    }
+}
+
 /// Wait until what earlier loads free in the background is freed.
 /// Benchmarks call this between measurements, so that one load's freeing
 /// is not timed as part of the next thing measured.
