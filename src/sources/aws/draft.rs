@@ -47,7 +47,7 @@ impl Draft {
             name_from: None,
             ids: Vec::new(),
             location,
-            attributes: BTreeMap::new(),
+            attributes: crate::model::Map::new(),
         }
     }
 

@@ -215,7 +215,7 @@ async fn route_tables(ctx: &Ctx, client: &Client, f: Option<&[Filter]>) -> Vec<D
             .iter()
             .filter(|r| r.gateway_id() != Some("local"))
             .map(|r| {
-                let mut m = std::collections::BTreeMap::new();
+                let mut m = crate::model::Map::new();
                 let mut put = |k: &str, v: Value| {
                     if !v.is_null() {
                         m.insert(k.to_string(), v);
@@ -421,7 +421,7 @@ fn rule_blocks(perms: &[IpPermission], own_id: &str) -> Value {
     let mut blocks: Vec<Value> = perms
         .iter()
         .map(|p| {
-            let mut m = std::collections::BTreeMap::new();
+            let mut m = crate::model::Map::new();
             m.insert(
                 "protocol".to_string(),
                 Value::from(p.ip_protocol().unwrap_or("-1")),
@@ -619,7 +619,7 @@ async fn launch_templates(ctx: &Ctx, client: &Client, f: Option<&[Filter]>) -> V
                     ),
                 );
                 if let Some(p) = data.iam_instance_profile() {
-                    let mut m = std::collections::BTreeMap::new();
+                    let mut m = crate::model::Map::new();
                     if let Some(arn) = p.arn() {
                         m.insert(
                             "arn".to_string(),
@@ -635,7 +635,7 @@ async fn launch_templates(ctx: &Ctx, client: &Client, f: Option<&[Filter]>) -> V
                     .network_interfaces()
                     .iter()
                     .map(|ni| {
-                        let mut m = std::collections::BTreeMap::new();
+                        let mut m = crate::model::Map::new();
                         if let Some(p) = ni.associate_public_ip_address() {
                             m.insert("associate_public_ip_address".to_string(), Value::Bool(p));
                         }

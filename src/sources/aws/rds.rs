@@ -11,7 +11,7 @@
 //! (`default.postgres15`, `default`) are not collected: code does not
 //! manage them, and a reference to one keeps its name.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use aws_sdk_rds::types::Tag;
 use aws_sdk_rds::Client;
@@ -411,12 +411,12 @@ fn group_draft(
 /// Parameters set by the user, as Terraform's `parameter` set: one block
 /// per parameter with `name`, `value` and `apply_method`, sorted by name.
 fn parameter_blocks<'a>(params: impl Iterator<Item = &'a aws_sdk_rds::types::Parameter>) -> Value {
-    let mut by_name: crate::model::Map = BTreeMap::new();
+    let mut by_name: crate::model::Map = crate::model::Map::new();
     for p in params {
         let Some(name) = p.parameter_name() else {
             continue;
         };
-        let mut m = BTreeMap::new();
+        let mut m = crate::model::Map::new();
         m.insert("name".to_string(), Value::from(name));
         m.insert(
             "value".to_string(),
