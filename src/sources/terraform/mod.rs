@@ -62,6 +62,8 @@ pub struct Options {
     pub workspace: String,
 }
 
+type TemplateCache = HashMap<usize, (hcl::expr::TemplateExpr, Arc<hcl::template::Template>)>;
+
 /// Shared state of one load: parsed modules (cached: a module called by
 /// several instances is parsed once) and what evaluation collects.
 pub struct Loader {
@@ -74,12 +76,16 @@ pub struct Loader {
     /// Module directories whose parsing has started (see `prefetch`).
     claimed: Mutex<std::collections::HashSet<PathBuf>>,
     out: Mutex<Collected>,
+    /// Whether any scrub pattern is known yet: read, without the lock, for
+    /// every value with a reference (both evaluation threads taking one
+    /// lock that often made them wait on each other).
+    scrubbing: std::sync::atomic::AtomicBool,
     /// Parsed template strings, by the address of their expression in the
     /// parsed modules (alive, so unique, for the whole load); the text is
     /// kept too and compared on every hit, so an expression that is not
     /// from the modules (a `templatefile`'s) can never get another's
     /// template.
-    templates: Mutex<HashMap<usize, (hcl::expr::TemplateExpr, Arc<hcl::template::Template>)>>,
+    templates: Mutex<TemplateCache>,
 }
 
 #[derive(Default)]
@@ -156,12 +162,21 @@ impl Loader {
         collect_strings(v, &mut out.secrets);
         if out.secrets.len() != before {
             out.scrub_patterns = Arc::new(module::scrub_patterns(&out.secrets));
+            if !out.scrub_patterns.is_empty() {
+                self.scrubbing
+                    .store(true, std::sync::atomic::Ordering::Release);
+            }
         }
     }
 
     /// The patterns symbolic values are scrubbed with, as of now.
     pub fn scrub_patterns(&self) -> Arc<Vec<String>> {
         self.lock().scrub_patterns.clone()
+    }
+
+    /// Whether [`Loader::scrub_patterns`] has any, as of now (no lock).
+    pub fn scrubs(&self) -> bool {
+        self.scrubbing.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// A parsed module directory, from cache, or parsed now. Two threads
@@ -423,6 +438,7 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
         defs: Mutex::default(),
         claimed: Mutex::default(),
         out: Mutex::default(),
+        scrubbing: Default::default(),
         templates: Mutex::default(),
     };
     let def = loader.module_def(&opts.root)?;

@@ -506,7 +506,7 @@ impl<'l> Instance<'l> {
     /// from (`coalesce(aws_x.y.pw, "...")`), and redaction leaves symbolic
     /// values alone: take sensitive values out of their text here.
     fn scrub(&self, v: Value) -> Value {
-        if !v.contains_unknown() {
+        if !self.loader.scrubs() || !v.contains_unknown() {
             return v;
         }
         let secrets = self.loader.scrub_patterns();
