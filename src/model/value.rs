@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-/// A normalized value. Maps are ordered (`BTreeMap`) so that every rendering
+/// A normalized value. Maps are ordered ([`super::Map`]) so that every rendering
 /// is deterministic; sets are represented as sorted, de-duplicated lists.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
