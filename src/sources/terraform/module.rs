@@ -1091,10 +1091,9 @@ impl<'l> Instance<'l> {
     /// any kind of expression this walk does not know.
     fn instance_free(&self, expr: &hcl::Expression) -> bool {
         use hcl::Expression as E;
-        let named = |v: &hcl::expr::Variable| matches!(v.as_str(), "count" | "each" | "self");
         match expr {
             E::Null | E::Bool(_) | E::Number(_) | E::String(_) => true,
-            E::Variable(v) => !named(v),
+            E::Variable(v) => !names_instance(v.as_str()),
             E::Array(items) => items.iter().all(|i| self.instance_free(i)),
             E::Object(object) => object.iter().all(|(key, value)| {
                 (match key {
@@ -1127,10 +1126,7 @@ impl<'l> Instance<'l> {
                 }
             },
             E::ForExpr(f) => {
-                !matches!(
-                    f.key_var.as_ref().map(|k| k.as_str()),
-                    Some("count" | "each" | "self")
-                ) && !matches!(f.value_var.as_str(), "count" | "each" | "self")
+                for_vars_free(f.key_var.as_ref(), &f.value_var)
                     && self.instance_free(&f.collection_expr)
                     && f.key_expr.as_ref().is_none_or(|k| self.instance_free(k))
                     && self.instance_free(&f.value_expr)
@@ -1154,10 +1150,7 @@ impl<'l> Instance<'l> {
                             .is_none_or(|f| self.instance_free_template(f))
                 }
                 Directive::For(f) => {
-                    !matches!(
-                        f.key_var.as_ref().map(|k| k.as_str()),
-                        Some("count" | "each" | "self")
-                    ) && !matches!(f.value_var.as_str(), "count" | "each" | "self")
+                    for_vars_free(f.key_var.as_ref(), &f.value_var)
                         && self.instance_free(&f.collection_expr)
                         && self.instance_free_template(&f.template)
                 }
@@ -1404,6 +1397,18 @@ impl Default for ModuleDeps {
 }
 
 /// `file:line`, written out only when displayed.
+/// `count`, `each` and `self`: the names through which an expression can
+/// differ between the instances of its block.
+fn names_instance(name: &str) -> bool {
+    matches!(name, "count" | "each" | "self")
+}
+
+/// A `for` (expression or template directive) whose variables are not
+/// named like the instance (see [`Instance::instance_free`]).
+fn for_vars_free(key: Option<&hcl::Identifier>, value: &hcl::Identifier) -> bool {
+    !key.is_some_and(|k| names_instance(k.as_str())) && !names_instance(value.as_str())
+}
+
 /// The values of a `count`/`for_each` block that no instance changes,
 /// evaluated for the first instance and copied for the others: the
 /// attributes and nested blocks of the resource's body that name none of
