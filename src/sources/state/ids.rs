@@ -170,14 +170,17 @@ pub fn symbolize_with(resources: &mut [Resource], hook: &dyn Fn(&str, &mut Value
     let mut facts: Vec<Facts> = Vec::with_capacity(resources.len());
     for (i, r) in resources.iter().enumerate() {
         let id = mapped_id(r);
+        let arn = str_attr(r, "arn");
         facts.push(Facts {
             prefix: module_prefix(&r.address).len() as u32,
             id_mapped: id.is_some(),
+            id: str_attr(r, "id").map(Box::from),
+            arn: arn.map(Box::from),
         });
         if let Some(v) = id {
             index.entry(fnv(v)).or_default().push((i as u32, false));
         }
-        if let Some(v) = str_attr(r, "arn") {
+        if let Some(v) = arn {
             if id != Some(v) {
                 index.entry(fnv(v)).or_default().push((i as u32, true));
             }
@@ -218,6 +221,12 @@ struct Facts {
     prefix: u32,
     /// Its `id` is a generated one, referable by value.
     id_mapped: bool,
+    /// Its `id` and `arn` (as `str_attr` reads them), copied: the lookups
+    /// compare them for every candidate of every value that may be an id,
+    /// and finding them in another resource's attributes each time cost
+    /// more than the copies.
+    id: Option<Box<str>>,
+    arn: Option<Box<str>>,
 }
 
 /// Cheap test before hashing: ids are ARNs or carry digits.
@@ -270,7 +279,8 @@ impl Ctx<'_> {
             .iter()
             .map(|&(c, arn)| (c as usize, arn))
             .filter(|&(c, arn)| {
-                c != self.me && str_attr(&self.all[c], if arn { "arn" } else { "id" }) == Some(s)
+                let f = &self.facts[c];
+                c != self.me && if arn { &f.arn } else { &f.id }.as_deref() == Some(s)
             })
             .min_by(|&(a, _), &(b, _)| {
                 let rank = |c: usize| {
@@ -293,8 +303,9 @@ impl Ctx<'_> {
             r.address.as_str()
         };
         let wants_arn = attr.ends_with("arn") || attr.ends_with("arns");
-        let is_arn = str_attr(r, "arn") == Some(s);
-        let is_id = self.facts[best].id_mapped && str_attr(r, "id") == Some(s);
+        let f = &self.facts[best];
+        let is_arn = f.arn.as_deref() == Some(s);
+        let is_id = f.id_mapped && f.id.as_deref() == Some(s);
         let suffix = if is_arn && (wants_arn || !is_id) {
             "arn"
         } else {

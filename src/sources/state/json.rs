@@ -12,6 +12,13 @@ use serde::Deserialize;
 
 use crate::model::Value;
 
+thread_local! {
+    /// The entries of the JSON objects being read on this thread, innermost
+    /// last (see `ValueVisitor::visit_map`).
+    static ENTRIES: std::cell::RefCell<Vec<(String, Value)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Any JSON value as a model [`Value`]. Object members whose value is `null`
 /// or empty (`""`, `[]`, `{}`) are dropped: providers write an empty value
 /// for every argument nobody set, a large state holds hundreds of thousands
@@ -100,14 +107,30 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = crate::model::Map::new();
-        while let Some(key) = map.next_key::<KeyString>()? {
-            let v = map.next_value_seed(Seed)?;
-            if !is_empty(&v) {
-                out.insert(key.0, v);
+        // The entries of every object being read share one list, each
+        // object's after its parent's: an object then costs one allocation
+        // of exactly its size, not a list grown step by step (a large state
+        // holds hundreds of thousands of objects). No borrow of the list is
+        // held while a value is read, so the nested objects' borrows never
+        // meet one of ours.
+        let start = ENTRIES.with(|e| e.borrow().len());
+        let mut read = || {
+            while let Some(key) = map.next_key::<KeyString>()? {
+                let v = map.next_value_seed(Seed)?;
+                if !is_empty(&v) {
+                    ENTRIES.with(|e| e.borrow_mut().push((key.0, v)));
+                }
             }
-        }
-        Ok(Value::Map(out))
+            Ok(())
+        };
+        let result = read();
+        let entries: Vec<(String, Value)> =
+            ENTRIES.with(|e| e.borrow_mut().drain(start..).collect());
+        result?;
+        // Sorted once (of repeated keys the last wins, as inserting would):
+        // inserting each key where it belongs moves the entries after it,
+        // too much for a large object whose keys are not in order.
+        Ok(Value::Map(entries.into_iter().collect()))
     }
 }
 

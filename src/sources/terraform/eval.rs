@@ -170,7 +170,8 @@ impl<'a> Scope<'a> {
                 Ok(Value::List(out))
             }
             Expression::Object(object) => {
-                let mut out = crate::model::Map::new();
+                // Sorted once at the end; the last of repeated keys wins.
+                let mut out = Vec::with_capacity(object.len());
                 for (key, value) in object {
                     let key = match key {
                         ObjectKey::Identifier(id) => id.to_string(),
@@ -194,9 +195,9 @@ impl<'a> Scope<'a> {
                         Some(original) => original.to_string(),
                         None => key,
                     };
-                    out.insert(key, self.eval(value)?);
+                    out.push((key, self.eval(value)?));
                 }
-                Ok(Value::Map(out))
+                Ok(Value::Map(out.into_iter().collect()))
             }
             Expression::TemplateExpr(t) => {
                 let template = self.resolver.template(t)?;

@@ -195,15 +195,16 @@ fn legacy_map(name: &str, a: &[Value]) -> Result<Value, FnError> {
             message: "expects an even number of arguments (key, value, ...)".into(),
         });
     }
-    let mut out = crate::model::Map::new();
+    let mut out = Vec::with_capacity(a.len() / 2);
     for pair in a.chunks(2) {
         let key = to_string_conv(&pair[0]).map_err(|message| FnError::Invalid {
             name: name.into(),
             message,
         })?;
-        out.insert(key, pair[1].clone());
+        out.push((key, pair[1].clone()));
     }
-    Ok(Value::Map(out))
+    // The last of repeated keys wins, as inserting one by one would.
+    Ok(Value::Map(out.into_iter().collect()))
 }
 
 /// Call the pure built-in function `name`.
@@ -1242,11 +1243,12 @@ fn zipmap(name: &str, a: &[Value]) -> Result<Value, FnError> {
             ),
         ));
     }
-    let mut out = crate::model::Map::new();
+    let mut out = Vec::with_capacity(keys.len());
     for (k, v) in keys.iter().zip(vals) {
-        out.insert(string(name, k)?, v.clone());
+        out.push((string(name, k)?, v.clone()));
     }
-    Ok(Value::Map(out))
+    // Sorted once; of repeated keys the last wins, as in Terraform.
+    Ok(Value::Map(out.into_iter().collect()))
 }
 
 fn chunklist(name: &str, a: &[Value]) -> Result<Value, FnError> {
@@ -2046,16 +2048,17 @@ fn yaml_to_value(name: &str, y: serde_yaml::Value) -> Result<Value, FnError> {
                 .collect::<Result<_, _>>()?,
         ),
         serde_yaml::Value::Mapping(m) => {
-            let mut out = crate::model::Map::new();
+            // Sorted once at the end (see `model::Map`'s `FromIterator`).
+            let mut out = Vec::with_capacity(m.len());
             for (k, v) in m {
                 let key = match yaml_to_value(name, k)? {
                     Value::Null => "null".to_string(),
                     k => to_string_conv(&k)
                         .map_err(|_| invalid(name, "mapping keys must be strings"))?,
                 };
-                out.insert(key, yaml_to_value(name, v)?);
+                out.push((key, yaml_to_value(name, v)?));
             }
-            Value::Map(out)
+            Value::Map(out.into_iter().collect())
         }
         serde_yaml::Value::Tagged(t) => yaml_to_value(name, t.value)?,
     })
