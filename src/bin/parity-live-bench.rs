@@ -384,6 +384,27 @@ async fn db_parameter_group(
     Ok(())
 }
 
+/// A role with the bench's trust policy and inline policy (`inline`), and
+/// an instance profile of the same name.
+async fn role_with_profile(iam: &aws_sdk_iam::Client, name: &str) -> anyhow::Result<()> {
+    iam.create_role()
+        .role_name(name)
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await?;
+    iam.put_role_policy()
+        .role_name(name)
+        .policy_name("inline")
+        .policy_document(DOC)
+        .send()
+        .await?;
+    iam.create_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await?;
+    Ok(())
+}
+
 /// The earlier composition (`--mix network-iam`): about `total` resources,
 /// per VPC 10 subnets and 10 security groups; the rest as IAM roles (each
 /// with an inline policy and an instance profile) and managed policies.
@@ -438,24 +459,10 @@ async fn populate_network_iam(c: &Clients, total: usize) -> anyhow::Result<Creat
         set.spawn(async move {
             let _p = permits.acquire_owned().await?;
             let name = format!("bench-role-{r}");
-            iam.create_role()
-                .role_name(&name)
-                .assume_role_policy_document(TRUST)
-                .send()
-                .await?;
-            iam.put_role_policy()
-                .role_name(&name)
-                .policy_name("inline")
-                .policy_document(DOC)
-                .send()
-                .await?;
+            role_with_profile(&iam, &name).await?;
             iam.create_policy()
                 .policy_name(format!("bench-policy-{r}"))
                 .policy_document(DOC)
-                .send()
-                .await?;
-            iam.create_instance_profile()
-                .instance_profile_name(&name)
                 .send()
                 .await?;
             Ok(Created {
@@ -799,24 +806,7 @@ async fn stack(c: &Clients, v: usize, rds_subnets: Option<&[String]>) -> anyhow:
     // IAM.
     for r in 0..5 {
         let role = name(&format!("role-{r}"));
-        c.iam
-            .create_role()
-            .role_name(&role)
-            .assume_role_policy_document(TRUST)
-            .send()
-            .await?;
-        c.iam
-            .put_role_policy()
-            .role_name(&role)
-            .policy_name("inline")
-            .policy_document(DOC)
-            .send()
-            .await?;
-        c.iam
-            .create_instance_profile()
-            .instance_profile_name(&role)
-            .send()
-            .await?;
+        role_with_profile(&c.iam, &role).await?;
         c.iam
             .add_role_to_instance_profile()
             .instance_profile_name(&role)

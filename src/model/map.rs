@@ -21,12 +21,6 @@ impl Map {
         Map::default()
     }
 
-    pub fn with_capacity(n: usize) -> Self {
-        Map {
-            entries: Vec::with_capacity(n),
-        }
-    }
-
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -48,12 +42,6 @@ impl Map {
             Ok(i) => Some(&mut self.entries[i].1),
             Err(_) => None,
         }
-    }
-
-    pub fn get_key_value(&self, key: &str) -> Option<(&String, &Value)> {
-        self.find(key)
-            .ok()
-            .map(|i| (&self.entries[i].0, &self.entries[i].1))
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -125,25 +113,8 @@ impl Map {
         self.entries.into_iter().map(|(_, v)| v)
     }
 
-    pub fn into_keys(self) -> impl DoubleEndedIterator<Item = String> + ExactSizeIterator {
-        self.entries.into_iter().map(|(k, _)| k)
-    }
-
     pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut Value) -> bool) {
         self.entries.retain_mut(|(k, v)| keep(k, v));
-    }
-
-    pub fn first_key_value(&self) -> Option<(&String, &Value)> {
-        self.entries.first().map(|(k, v)| (k, v))
-    }
-
-    pub fn last_key_value(&self) -> Option<(&String, &Value)> {
-        self.entries.last().map(|(k, v)| (k, v))
-    }
-
-    /// Move every entry of `other` in; its values win, as with `BTreeMap`.
-    pub fn append(&mut self, other: &mut Map) {
-        self.extend(std::mem::take(&mut other.entries));
     }
 
     /// Sort `entries` by key; of equal keys the last wins (as inserting

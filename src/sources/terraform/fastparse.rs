@@ -2931,7 +2931,9 @@ mod tests {
             "fast path declined a fixture template without directives"
         );
         let flips: &[u8] = b"{}[]()\"$%~\\ \n.,:?";
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut rng = Gen {
+            seed: 0x2545_f491_4f6c_dd1d,
+        };
         let mut checked = 0;
         for t in &texts {
             let raw = t.as_bytes();
@@ -2945,9 +2947,7 @@ mod tests {
                 if bytes.is_empty() {
                     break;
                 }
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
+                let seed = rng.next();
                 let at = (seed as usize) % bytes.len();
                 bytes[at] = flips[((seed >> 32) as usize) % flips.len()];
                 if let Ok(m) = String::from_utf8(bytes) {
@@ -2980,13 +2980,10 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         let mut files = Vec::new();
         collect(&root, &mut files);
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
+        let mut rng = Gen {
+            seed: 0x9e37_79b9_7f4a_7c15,
         };
+        let mut next = move || rng.next();
         let flips: &[u8] = b"{}[]()\"'$%~#/*\n\r\t =:,.?<>-!+&|\\ax0";
         for file in files {
             let raw = std::fs::read(&file).unwrap();

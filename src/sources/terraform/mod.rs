@@ -294,10 +294,11 @@ fn collect_strings(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Parsed modules of finished loads still being freed in the background.
+/// Parsed modules and snapshots of finished loads still being freed in the
+/// background (see `free_in_background`).
 static PENDING_FREES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-/// One load's background freeing; dropped when it is done (or when the
+/// One background freeing; dropped when it is done (or when the
 /// job is dropped without running), so the count never stays up.
 struct PendingFree;
 
@@ -520,10 +521,6 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
         std::mem::take(&mut *loader.templates.lock().unwrap_or_else(|p| p.into_inner()));
     // On the pool whose threads allocated most of it (freeing there is
     // cheaper than from a thread of its own), counted until it is done.
-    let pending = PendingFree::new();
-    rayon::spawn(move || {
-        drop((defs, templates));
-        drop(pending);
-    });
+    free_in_background((defs, templates));
     Ok((snapshot, bytes))
 }
