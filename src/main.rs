@@ -33,6 +33,9 @@ fn main() -> ExitCode {
         }
     };
     parity::logging::init(Verbosity::from_flags(cli.quiet, cli.verbose));
+    // The process exits after one report: what the loads leave behind is
+    // left to the system to reclaim, up to this much (see the function).
+    parity::sources::terraform::keep_until_exit(parity::sources::terraform::CLI_KEEP_BUDGET);
     match run(cli) {
         Ok(status) => ExitCode::from(status.code() as u8),
         Err(e) => {

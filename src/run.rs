@@ -466,10 +466,13 @@ impl Session {
             format!("{}/{}", sa.source, sb.source)
         };
         let report = self.compare(&sa, &sb, &source, opts);
-        // Snapshots of code were built on the evaluation pool: freed there,
-        // in the background, and not from this thread (docs/benchmarks.md).
+        // Snapshots of code were built on the evaluation pool: kept until
+        // exit in the CLI, otherwise freed there, in the background, and not
+        // from this thread (docs/benchmarks.md).
         if opts.source == SourceKind::Code {
-            crate::sources::terraform::free_in_background((sa, sb));
+            use crate::sources::terraform::{approx_snapshot_size, release};
+            let size = approx_snapshot_size(&sa) + approx_snapshot_size(&sb);
+            release((sa, sb), size);
         }
         Ok(report)
     }

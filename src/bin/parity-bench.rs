@@ -72,6 +72,10 @@ struct Args {
     /// project in --out DIR this many times, and nothing else.
     #[arg(long, value_name = "N")]
     loop_load: Option<usize>,
+    /// With --loop-load: free each load in the background (the library's
+    /// default) instead of keeping it until exit as the `parity` binary does.
+    #[arg(long)]
+    free_loads: bool,
     /// For profilers: parse the staging environment's files (read first)
     /// with hcl-rs's `hcl::parse` this many times, sequentially: the
     /// reference the load is judged against, in instructions.
@@ -123,10 +127,20 @@ fn main() -> anyhow::Result<()> {
         let mut each = Vec::with_capacity(n);
         for _ in 0..n {
             terraform::wait_for_background_frees();
+            // As a `parity` process starts (see the interleaved rounds).
+            terraform::keep_until_exit(if args.free_loads {
+                0
+            } else {
+                terraform::CLI_KEEP_BUDGET
+            });
             let start = Instant::now();
             let loaded = terraform::load_with_stats(&opts)?;
             each.push(ms(start.elapsed()));
-            terraform::free_in_background(loaded);
+            if args.free_loads {
+                terraform::free_in_background(loaded);
+            } else {
+                cli_release(loaded.0);
+            }
         }
         each.sort_by(f64::total_cmp);
         println!(
@@ -401,7 +415,14 @@ fn measure(dir: &Path, args: &Args, runs: usize) -> anyhow::Result<()> {
     // speed of a shared VM drifts over a run) and the same state of the
     // heap. Before each measurement, what the previous load frees in the
     // background is waited for, so it is not timed as part of the next.
+    //
+    // Each load runs as in a `parity` process: what loads leave behind is
+    // kept until exit within the CLI's budget (`keep_until_exit`), which is
+    // reset before each measurement as a new process would start with it.
+    // The library's default, every load freed in the background, is timed
+    // too (staging, in rounds of its own) and reported beside it.
     let (mut samples_h, mut samples_s, mut samples_p) = (Vec::new(), Vec::new(), Vec::new());
+    let mut samples_f = Vec::new();
     for i in 0..=runs {
         terraform::wait_for_background_frees();
         let t = Instant::now();
@@ -414,18 +435,33 @@ fn measure(dir: &Path, args: &Args, runs: usize) -> anyhow::Result<()> {
         }
         for (opts, samples) in [(&staging, &mut samples_s), (&prod, &mut samples_p)] {
             terraform::wait_for_background_frees();
+            terraform::keep_until_exit(terraform::CLI_KEEP_BUDGET);
             let t = Instant::now();
             let out = terraform::load_with_stats(opts)?;
             let d = t.elapsed();
-            // As the CLI does (see `Session::diff`).
-            terraform::free_in_background(out);
+            cli_release(out.0);
             if i > 0 {
                 samples.push(d);
             }
         }
     }
+    // The library's default, in rounds of its own: a load after a freed
+    // load collects what that freeing left (a load after a kept one would
+    // not, whichever of the two is measured).
+    terraform::keep_until_exit(0);
+    for i in 0..=runs {
+        terraform::wait_for_background_frees();
+        let t = Instant::now();
+        let out = terraform::load_with_stats(&staging)?;
+        let d = t.elapsed();
+        terraform::free_in_background(out);
+        if i > 0 {
+            samples_f.push(d);
+        }
+    }
     terraform::wait_for_background_frees();
     let (hcl_inter, load_s, load_p) = (stat(samples_h), stat(samples_s), stat(samples_p));
+    let load_freed = stat(samples_f);
 
     contention.push(("parse and load", others_share(mark, cpu_sample())));
     mark = cpu_sample();
@@ -438,6 +474,7 @@ fn measure(dir: &Path, args: &Args, runs: usize) -> anyhow::Result<()> {
     };
     let mut summary = (0, 0);
     let full = time_runs(runs, || {
+        terraform::keep_until_exit(terraform::CLI_KEEP_BUDGET);
         let session = Session::open(Some(dir), dir)?;
         let report = session.diff("staging", "prod", &opts)?;
         let json = report.render(Format::Json, &RenderOptions::default());
@@ -660,6 +697,14 @@ fn measure(dir: &Path, args: &Args, runs: usize) -> anyhow::Result<()> {
             ),
         ),
         row(
+            "  library default: each load freed",
+            load_freed,
+            format!(
+                "staging, each previous load freed in the background, not kept: {:.2}x par. (interleaved)",
+                ratio(load_freed.median, hcl_inter.median)
+            ),
+        ),
+        row(
             "  derived: load staging - parse stage",
             Stat {
                 median: load_s.median.saturating_sub(modules_par.median),
@@ -792,6 +837,13 @@ fn measure(dir: &Path, args: &Args, runs: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A measured load's snapshot, released as the `parity` binary releases
+/// one (kept until exit within the budget).
+fn cli_release(snapshot: parity::model::Snapshot) {
+    let size = terraform::approx_snapshot_size(&snapshot);
+    terraform::release(snapshot, size);
+}
+
 /// One full diff, stage by stage: the steps of `Session::diff`, then the
 /// JSON rendering and the drops (which `Session::diff` and the CLI do too).
 struct Staged {
@@ -806,6 +858,8 @@ fn staged_diff(dir: &Path) -> anyhow::Result<Staged> {
         stages.push((name, t.elapsed()));
         *t = Instant::now();
     };
+    // As a `parity` process starts.
+    terraform::keep_until_exit(terraform::CLI_KEEP_BUDGET);
     let session = Session::open(Some(dir), dir)?;
     let threshold = match session.config.as_ref().and_then(|c| c.fail_on) {
         Some(f) => f.threshold(),
@@ -828,8 +882,9 @@ fn staged_diff(dir: &Path) -> anyhow::Result<Staged> {
     };
     let report = session.compare(&sa, &sb, "code", &opts);
     lap("5 compare (pair, rules, waivers)", &mut t);
-    terraform::free_in_background((sa, sb));
-    lap("6 free snapshots (in the background)", &mut t);
+    let size = terraform::approx_snapshot_size(&sa) + terraform::approx_snapshot_size(&sb);
+    terraform::release((sa, sb), size);
+    lap("6 release snapshots (as Session::diff)", &mut t);
     let json = report.render(Format::Json, &RenderOptions::default());
     std::fs::write("/dev/null", &json).context("cannot write /dev/null")?;
     lap("7 render JSON + write", &mut t);

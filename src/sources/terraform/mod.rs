@@ -332,6 +332,100 @@ pub fn free_in_background<T: Send + 'static>(value: T) {
     }
 }
 
+/// The budget of [`keep_until_exit`] the `parity` binary sets: both
+/// environments of a 5,000-resource diff keep about 40 MB.
+pub const CLI_KEEP_BUDGET: usize = 128 << 20;
+
+/// Bytes of finished loads a process may still keep until it exits
+/// instead of freeing them (see [`keep_until_exit`]).
+pub struct KeepBudget(std::sync::atomic::AtomicUsize);
+
+impl KeepBudget {
+    pub const fn new(bytes: usize) -> Self {
+        KeepBudget(std::sync::atomic::AtomicUsize::new(bytes))
+    }
+
+    pub fn set(&self, bytes: usize) {
+        self.0.store(bytes, std::sync::atomic::Ordering::Release);
+    }
+
+    pub fn left(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Take `size` bytes from the budget if it has them all. A budget of
+    /// nothing keeps nothing, not even what claims no size.
+    pub fn take(&self, size: usize) -> bool {
+        use std::sync::atomic::Ordering;
+        self.0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+                if left == 0 {
+                    None
+                } else {
+                    left.checked_sub(size)
+                }
+            })
+            .is_ok()
+    }
+
+    /// Done with `value`, about `size` bytes of memory: kept until the
+    /// process exits if the budget covers it, otherwise freed in the
+    /// background ([`free_in_background`]). Returns whether it was kept.
+    pub fn release<T: Send + 'static>(&self, value: T, size: usize) -> bool {
+        if self.take(size) {
+            // Not a leak that grows: the budget bounds what is kept, and
+            // the system reclaims it when the process exits.
+            std::mem::forget(value);
+            true
+        } else {
+            free_in_background(value);
+            false
+        }
+    }
+}
+
+/// The process's budget: none by default (a library caller frees
+/// everything); the `parity` binary sets [`CLI_KEEP_BUDGET`].
+static KEEP_BUDGET: KeepBudget = KeepBudget::new(0);
+
+/// For a process that exits soon after its work, as the CLI does: up to
+/// `bytes` of what finished loads leave behind (parsed modules, code
+/// snapshots) stay allocated until the process exits, and the system takes
+/// them back then, instead of being freed one allocation at a time.
+///
+/// Freeing is work: a tenth of a load, on whichever thread of the pool
+/// picks it up, so half of it frees memory the other thread allocated,
+/// and that thread collects those blocks during its next allocations (a
+/// quarter of a load's time in the benchmark, docs/benchmarks.md).
+/// Compilers make the same choice (clang's driver runs its compiler with
+/// `-disable-free`). Past the budget (`parity check` over many pairs),
+/// [`release`] frees as before, so memory stays bounded. Replaces the
+/// budget left.
+pub fn keep_until_exit(bytes: usize) {
+    KEEP_BUDGET.set(bytes);
+}
+
+/// [`KeepBudget::release`] on the process's budget ([`keep_until_exit`]).
+pub fn release<T: Send + 'static>(value: T, size: usize) {
+    KEEP_BUDGET.release(value, size);
+}
+
+/// About how much memory a code snapshot holds, for [`release`]: measured
+/// on the benchmark's environments (about 2 KiB for a resource with ten
+/// attributes), not exact.
+pub fn approx_snapshot_size(snapshot: &Snapshot) -> usize {
+    snapshot
+        .resources
+        .iter()
+        .chain(&snapshot.dependencies)
+        .map(|r| 512 + 160 * r.attributes.len())
+        .sum()
+}
+
+/// About how much memory parsed modules hold per byte of HCL, for
+/// [`release`] (7 measured on the benchmark's modules).
+const PARSED_BYTES_PER_HCL_BYTE: usize = 8;
+
 /// Wait until what earlier loads free in the background is freed.
 /// Benchmarks call this between measurements, so that one load's freeing
 /// is not timed as part of the next thing measured.
@@ -519,8 +613,68 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
     let defs = std::mem::take(&mut *loader.defs.lock().unwrap_or_else(|p| p.into_inner()));
     let templates =
         std::mem::take(&mut *loader.templates.lock().unwrap_or_else(|p| p.into_inner()));
-    // On the pool whose threads allocated most of it (freeing there is
-    // cheaper than from a thread of its own), counted until it is done.
-    free_in_background((defs, templates));
+    // Kept until exit in the CLI; otherwise freed on the pool whose
+    // threads allocated it (cheaper than from a thread of its own).
+    release(
+        (defs, templates),
+        bytes.saturating_mul(PARSED_BYTES_PER_HCL_BYTE),
+    );
     Ok((snapshot, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Counts its drops.
+    struct Counted(Arc<AtomicUsize>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_budget_keeps_what_it_covers_and_frees_the_rest() {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let budget = KeepBudget::new(100);
+        assert!(budget.release(Counted(dropped.clone()), 60));
+        assert_eq!(budget.left(), 40);
+        // 60 more do not fit in the 40 left: freed, the budget unchanged.
+        assert!(!budget.release(Counted(dropped.clone()), 60));
+        assert_eq!(budget.left(), 40);
+        assert!(budget.release(Counted(dropped.clone()), 40));
+        assert_eq!(budget.left(), 0);
+        // Spent: even what claims no size is freed.
+        assert!(!budget.release(Counted(dropped.clone()), 0));
+        wait_for_background_frees();
+        assert_eq!(dropped.load(Ordering::SeqCst), 2);
+        // The library's default keeps nothing.
+        let none = KeepBudget::new(0);
+        assert!(!none.release(Counted(dropped.clone()), 1));
+        wait_for_background_frees();
+        assert_eq!(dropped.load(Ordering::SeqCst), 3);
+        none.set(10);
+        assert!(none.take(10));
+        assert!(!none.take(1));
+    }
+
+    #[test]
+    fn snapshot_sizes_grow_with_resources_and_attributes() {
+        let mut snap = Snapshot::new("staging", SourceKind::Code);
+        assert_eq!(approx_snapshot_size(&snap), 0);
+        let mut r = Resource::new(
+            "aws_s3_bucket.a".to_string(),
+            "aws_s3_bucket",
+            crate::model::Location::new("main.tf", Some(1)),
+        );
+        snap.resources.push(r.clone());
+        let one = approx_snapshot_size(&snap);
+        assert!(one > 0);
+        r.attributes.insert("bucket".into(), Value::str("a"));
+        snap.dependencies.push(r);
+        assert!(approx_snapshot_size(&snap) > 2 * one);
+    }
 }
