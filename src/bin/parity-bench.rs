@@ -72,10 +72,11 @@ struct Args {
     /// project in --out DIR this many times, and nothing else.
     #[arg(long, value_name = "N")]
     loop_load: Option<usize>,
-    /// With --loop-load: free each load in the background (the library's
-    /// default) instead of keeping it until exit as the `parity` binary does.
+    /// With --loop-load: keep each load until exit, as the `parity` binary
+    /// keeps its two (`keep_until_exit`), instead of freeing it in the
+    /// background (the library's default).
     #[arg(long)]
-    free_loads: bool,
+    keep_loads: bool,
     /// For profilers: parse the staging environment's files (read first)
     /// with hcl-rs's `hcl::parse` this many times, sequentially: the
     /// reference the load is judged against, in instructions.
@@ -127,19 +128,18 @@ fn main() -> anyhow::Result<()> {
         let mut each = Vec::with_capacity(n);
         for _ in 0..n {
             terraform::wait_for_background_frees();
-            // As a `parity` process starts (see the interleaved rounds).
-            terraform::keep_until_exit(if args.free_loads {
-                0
-            } else {
-                terraform::CLI_KEEP_BUDGET
-            });
+            if args.keep_loads {
+                // Reset for each load, as each `parity` process starts with it.
+                terraform::keep_until_exit(terraform::CLI_KEEP_BUDGET);
+            }
             let start = Instant::now();
             let loaded = terraform::load_with_stats(&opts)?;
             each.push(ms(start.elapsed()));
-            if args.free_loads {
-                terraform::free_in_background(loaded);
+            if args.keep_loads {
+                let size = terraform::approx_snapshot_size(&loaded.0);
+                terraform::release(loaded, size);
             } else {
-                cli_release(loaded.0);
+                terraform::free_in_background(loaded);
             }
         }
         each.sort_by(f64::total_cmp);
@@ -415,14 +415,7 @@ fn measure(dir: &Path, args: &Args, runs: usize) -> anyhow::Result<()> {
     // speed of a shared VM drifts over a run) and the same state of the
     // heap. Before each measurement, what the previous load frees in the
     // background is waited for, so it is not timed as part of the next.
-    //
-    // Each load runs as in a `parity` process: what loads leave behind is
-    // kept until exit within the CLI's budget (`keep_until_exit`), which is
-    // reset before each measurement as a new process would start with it.
-    // The library's default, every load freed in the background, is timed
-    // too (staging, in rounds of its own) and reported beside it.
     let (mut samples_h, mut samples_s, mut samples_p) = (Vec::new(), Vec::new(), Vec::new());
-    let mut samples_f = Vec::new();
     for i in 0..=runs {
         terraform::wait_for_background_frees();
         let t = Instant::now();
@@ -435,33 +428,19 @@ fn measure(dir: &Path, args: &Args, runs: usize) -> anyhow::Result<()> {
         }
         for (opts, samples) in [(&staging, &mut samples_s), (&prod, &mut samples_p)] {
             terraform::wait_for_background_frees();
-            terraform::keep_until_exit(terraform::CLI_KEEP_BUDGET);
             let t = Instant::now();
             let out = terraform::load_with_stats(opts)?;
             let d = t.elapsed();
-            cli_release(out.0);
+            // The library's default (the `parity` binary keeps its two
+            // loads instead: see the child process's stages).
+            terraform::free_in_background(out);
             if i > 0 {
                 samples.push(d);
             }
         }
     }
-    // The library's default, in rounds of its own: a load after a freed
-    // load collects what that freeing left (a load after a kept one would
-    // not, whichever of the two is measured).
-    terraform::keep_until_exit(0);
-    for i in 0..=runs {
-        terraform::wait_for_background_frees();
-        let t = Instant::now();
-        let out = terraform::load_with_stats(&staging)?;
-        let d = t.elapsed();
-        terraform::free_in_background(out);
-        if i > 0 {
-            samples_f.push(d);
-        }
-    }
     terraform::wait_for_background_frees();
     let (hcl_inter, load_s, load_p) = (stat(samples_h), stat(samples_s), stat(samples_p));
-    let load_freed = stat(samples_f);
 
     contention.push(("parse and load", others_share(mark, cpu_sample())));
     mark = cpu_sample();
@@ -474,7 +453,6 @@ fn measure(dir: &Path, args: &Args, runs: usize) -> anyhow::Result<()> {
     };
     let mut summary = (0, 0);
     let full = time_runs(runs, || {
-        terraform::keep_until_exit(terraform::CLI_KEEP_BUDGET);
         let session = Session::open(Some(dir), dir)?;
         let report = session.diff("staging", "prod", &opts)?;
         let json = report.render(Format::Json, &RenderOptions::default());
@@ -483,9 +461,9 @@ fn measure(dir: &Path, args: &Args, runs: usize) -> anyhow::Result<()> {
     })?;
     let (findings, report_len) = summary;
     let mut stage_samples: BTreeMap<&'static str, Vec<Duration>> = BTreeMap::new();
-    staged_diff(dir)?; // warm-up
+    staged_diff(dir, 0)?; // warm-up
     for _ in 0..runs {
-        for (name, d) in staged_diff(dir)?.stages {
+        for (name, d) in staged_diff(dir, 0)?.stages {
             stage_samples.entry(name).or_default().push(d);
         }
     }
@@ -697,14 +675,6 @@ fn measure(dir: &Path, args: &Args, runs: usize) -> anyhow::Result<()> {
             ),
         ),
         row(
-            "  library default: each load freed",
-            load_freed,
-            format!(
-                "staging, each previous load freed in the background, not kept: {:.2}x par. (interleaved)",
-                ratio(load_freed.median, hcl_inter.median)
-            ),
-        ),
-        row(
             "  derived: load staging - parse stage",
             Stat {
                 median: load_s.median.saturating_sub(modules_par.median),
@@ -837,13 +807,6 @@ fn measure(dir: &Path, args: &Args, runs: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A measured load's snapshot, released as the `parity` binary releases
-/// one (kept until exit within the budget).
-fn cli_release(snapshot: parity::model::Snapshot) {
-    let size = terraform::approx_snapshot_size(&snapshot);
-    terraform::release(snapshot, size);
-}
-
 /// One full diff, stage by stage: the steps of `Session::diff`, then the
 /// JSON rendering and the drops (which `Session::diff` and the CLI do too).
 struct Staged {
@@ -851,15 +814,16 @@ struct Staged {
     code: i32,
 }
 
-fn staged_diff(dir: &Path) -> anyhow::Result<Staged> {
+fn staged_diff(dir: &Path, keep: usize) -> anyhow::Result<Staged> {
     let mut stages = Vec::new();
     let mut t = Instant::now();
     let mut lap = |name: &'static str, t: &mut Instant| {
         stages.push((name, t.elapsed()));
         *t = Instant::now();
     };
-    // As a `parity` process starts.
-    terraform::keep_until_exit(terraform::CLI_KEEP_BUDGET);
+    // What the process may keep until exit: the `parity` binary's budget in
+    // a child process, none (the library's default) in this one.
+    terraform::keep_until_exit(keep);
     let session = Session::open(Some(dir), dir)?;
     let threshold = match session.config.as_ref().and_then(|c| c.fail_on) {
         Some(f) => f.threshold(),
@@ -898,7 +862,8 @@ fn staged_diff(dir: &Path) -> anyhow::Result<Staged> {
 /// by stage, then on stderr: the stages, the peak RSS (`VmHWM`), CPU
 /// times in clock ticks and minor page faults. Returns the diff's exit code.
 fn child_diff(dir: &Path) -> anyhow::Result<i32> {
-    let staged = staged_diff(dir)?;
+    // As the `parity` binary runs.
+    let staged = staged_diff(dir, terraform::CLI_KEEP_BUDGET)?;
     for (name, d) in &staged.stages {
         eprintln!("stage {} {}", name.replace(' ', "_"), d.as_nanos());
     }

@@ -325,6 +325,9 @@ pub fn free_in_background<T: Send + 'static>(value: T) {
             let pending = PendingFree::new();
             pool.spawn(move || {
                 drop(value);
+                // Each thread takes back, now, the blocks of its memory
+                // this one freed, rather than in the middle of the next load.
+                pool.broadcast(|_| collect_freed());
                 drop(pending);
             });
         }
@@ -425,6 +428,25 @@ pub fn approx_snapshot_size(snapshot: &Snapshot) -> usize {
 /// About how much memory parsed modules hold per byte of HCL, for
 /// [`release`] (7 measured on the benchmark's modules).
 const PARSED_BYTES_PER_HCL_BYTE: usize = 8;
+
+/// Have the allocator take back, on this thread, the blocks of this
+/// thread's memory that other threads have freed, and tidy its pages.
+///
+/// The binaries allocate with mimalloc. A block freed by a thread other
+/// than the one that allocated it goes on a list of its page, which the
+/// owning thread collects only when it next runs out of free blocks: after
+/// a load is freed in the background, that was the next load, spending a
+/// tenth of its time there and taking fresh pages meanwhile
+/// (docs/benchmarks.md). Run on every thread of the pool after such a
+/// freeing, the collection happens while the pool is idle.
+#[allow(unsafe_code)]
+fn collect_freed() {
+    // SAFETY: `mi_collect` takes no pointer and has no precondition: any
+    // thread may call it at any time. Without mimalloc as the global
+    // allocator (library callers, tests), it tidies mimalloc's own heap,
+    // which is then empty.
+    unsafe { libmimalloc_sys::mi_collect(false) }
+}
 
 /// Wait until what earlier loads free in the background is freed.
 /// Benchmarks call this between measurements, so that one load's freeing
