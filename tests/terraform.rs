@@ -367,6 +367,64 @@ resource "aws_vpc" "main" {}
 // Locals
 
 #[test]
+fn ephemeral_resources_and_actions_are_not_compared_and_not_gaps() {
+    // Terraform 1.10 ephemeral resources and 1.14 actions describe no
+    // stored infrastructure: neither a resource nor a coverage gap, and a
+    // reference to one stays symbolic. Any other unknown block is a gap.
+    let hcl = r#"
+ephemeral "random_password" "db" {
+  length = 32
+}
+action "aws_lambda_invoke" "warm" {
+  config {
+    function_name = "warm-up"
+  }
+}
+resource "aws_db_instance" "main" {
+  engine              = "postgres"
+  password_wo         = ephemeral.random_password.db.result
+  password_wo_version = 1
+}
+"#;
+    let json = r#"{
+  "ephemeral": {"random_password": {"cache": {"length": 16}}},
+  "action": {"aws_lambda_invoke": {"flush": {"config": {"function_name": "flush"}}}},
+  "resource": {"aws_elasticache_cluster": {"main": {
+    "engine": "redis",
+    "auth_token": "${ephemeral.random_password.cache.result}"
+  }}}
+}"#;
+    let dir = tree(&[
+        ("hcl/main.tf", hcl),
+        ("json/main.tf.json", json),
+        (
+            "other/main.tf",
+            "frobnicate \"x\" \"y\" {\n  a = 1\n}\nresource \"aws_sns_topic\" \"t\" {}\n",
+        ),
+    ]);
+    let s = snap(dir.path(), "hcl");
+    assert!(s.coverage.is_empty(), "{}", gaps(&s));
+    assert_eq!(addresses(&s), vec!["aws_db_instance.main"]);
+    assert_eq!(
+        attr(&s, "aws_db_instance.main", "password_wo"),
+        json!("${ephemeral.random_password.db.result}")
+    );
+    let s = snap(dir.path(), "json");
+    assert!(s.coverage.is_empty(), "{}", gaps(&s));
+    assert_eq!(addresses(&s), vec!["aws_elasticache_cluster.main"]);
+    assert_eq!(
+        attr(&s, "aws_elasticache_cluster.main", "auth_token"),
+        json!("${ephemeral.random_password.cache.result}")
+    );
+    let s = snap(dir.path(), "other");
+    assert_eq!(addresses(&s), vec!["aws_sns_topic.t"]);
+    assert_eq!(
+        gaps(&s),
+        "other/main.tf:1: unknown top-level block `frobnicate` ignored\n"
+    );
+}
+
+#[test]
 fn locals_resolve_in_dependency_order_across_files() {
     let dir = tree(&[
         // Declared last-needed first, across two files.

@@ -261,8 +261,11 @@ pub fn load_module(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
                         );
                     }
                 }
-                // Blocks that describe no infrastructure to compare.
-                "provider" | "moved" | "import" | "removed" | "check" => {}
+                // Blocks that describe no infrastructure to compare:
+                // ephemeral resources (Terraform 1.10) exist only during a
+                // run and are never stored; actions (1.14) are operations a
+                // run invokes. References to them stay symbolic values.
+                "provider" | "moved" | "import" | "removed" | "check" | "ephemeral" | "action" => {}
                 other => def.gaps.push(CoverageGap {
                     what: format!("{}:{}", shown, block.line),
                     reason: format!("unknown top-level block `{other}` ignored"),

@@ -457,7 +457,7 @@ impl Converter {
                 continue;
             }
             let spec = match m.key.as_str() {
-                "resource" | "data" => Some((2, Schema::Resource)),
+                "resource" | "data" | "ephemeral" | "action" => Some((2, Schema::Resource)),
                 "variable" => Some((1, Schema::Variable)),
                 "output" => Some((1, Schema::Output)),
                 "module" => Some((1, Schema::Module)),
