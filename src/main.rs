@@ -152,7 +152,7 @@ impl<'s> Output<'s> {
             context: RenderContext {
                 rules: &session.rules,
                 fail_on: threshold,
-                path_prefix: "",
+                path_prefix: &session.repo_prefix,
             },
         }
     }

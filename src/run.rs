@@ -58,6 +58,11 @@ pub struct Session {
     /// working directory without one.
     pub base: PathBuf,
     pub cwd: PathBuf,
+    /// `base` relative to the root of the git work tree holding it (`infra`
+    /// for `infra/parity.toml`), with `/` separators; empty at the root or
+    /// outside a work tree. SARIF, GitHub annotations and JUnit put it in
+    /// front of report paths, which code scanning resolves from the root.
+    pub repo_prefix: String,
     pub rules: Vec<Rule>,
     /// Draw a progress bar on stderr while reading AWS. Default: whether
     /// stderr is a terminal (never drawn otherwise); `-q` turns it off.
@@ -76,6 +81,29 @@ struct LiveRead {
     unmanaged: BTreeSet<String>,
     /// Normalized keys of state resources the read covers and did not find.
     missing: BTreeSet<String>,
+}
+
+/// `dir` relative to the root of the git work tree that holds it (the
+/// nearest ancestor with a `.git` directory or file), `/`-separated; empty
+/// when `dir` is that root or in no work tree.
+pub fn repo_prefix(dir: &Path) -> String {
+    let Ok(dir) = std::fs::canonicalize(dir) else {
+        return String::new();
+    };
+    for root in dir.ancestors() {
+        if root.join(".git").exists() {
+            return dir
+                .strip_prefix(root)
+                .map(|rel| {
+                    rel.components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/")
+                })
+                .unwrap_or_default();
+        }
+    }
+    String::new()
 }
 
 impl Session {
@@ -109,8 +137,10 @@ impl Session {
                 rules.len()
             )),
         }
+        let repo_prefix = repo_prefix(&base);
         Ok(Session {
             config,
+            repo_prefix,
             base,
             cwd: cwd.to_path_buf(),
             rules,
@@ -965,4 +995,33 @@ pub fn normalizer(name: &str, id: &Identity) -> Normalizer {
         id.account_id.as_deref(),
         id.region.as_deref(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_prefix_is_the_path_from_the_nearest_work_tree_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("repo/.git")).unwrap();
+        std::fs::create_dir_all(root.join("repo/infra/aws")).unwrap();
+        // A submodule or linked worktree has a `.git` file, and is a root.
+        std::fs::create_dir_all(root.join("repo/vendor/sub/stacks")).unwrap();
+        std::fs::write(
+            root.join("repo/vendor/sub/.git"),
+            "gitdir: ../../.git/modules/sub\n",
+        )
+        .unwrap();
+        assert_eq!(repo_prefix(&root.join("repo")), "");
+        assert_eq!(repo_prefix(&root.join("repo/infra")), "infra");
+        assert_eq!(
+            repo_prefix(&root.join("repo/infra/aws/../aws")),
+            "infra/aws"
+        );
+        assert_eq!(repo_prefix(&root.join("repo/vendor/sub/stacks")), "stacks");
+        // No such directory: nothing to prefix.
+        assert_eq!(repo_prefix(&root.join("repo/missing")), "");
+    }
 }

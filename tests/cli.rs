@@ -670,3 +670,84 @@ fn rust_log_selects_the_events() {
     assert!(stderr.contains("DEBUG"), "{stderr}");
     assert!(!stderr.contains("match+judge"), "{stderr}");
 }
+
+#[test]
+fn code_scanning_paths_start_at_the_root_of_the_git_work_tree() {
+    // parity.toml in `infra/` of a repository: SARIF, GitHub annotations and
+    // JUnit name files from the repository root, where code scanning looks
+    // them up; the table keeps paths relative to parity.toml.
+    let dir = tree(&[
+        (".git/HEAD", "ref: refs/heads/main\n"),
+        (
+            "infra/parity.toml",
+            "[environments.staging]\nterraform = { root = \"envs/staging\" }\n[environments.prod]\nterraform = { root = \"envs/prod\" }\n",
+        ),
+        (
+            "infra/envs/staging/main.tf",
+            "resource \"aws_db_instance\" \"main\" {\n  engine         = \"postgres\"\n  engine_version = \"16.2\"\n}\n",
+        ),
+        (
+            "infra/envs/prod/main.tf",
+            "resource \"aws_db_instance\" \"main\" {\n  engine         = \"postgres\"\n  engine_version = \"16.1\"\n}\n",
+        ),
+    ]);
+    let render = |format: &str| {
+        let out = parity(dir.path())
+            .args(["-C", "infra", "diff", "staging", "prod", "--format", format])
+            .output()
+            .expect("run");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let uris = |sarif: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(sarif).expect("SARIF is JSON");
+        let mut uris = Vec::new();
+        for result in v["runs"][0]["results"].as_array().expect("results") {
+            for loc in result["locations"]
+                .as_array()
+                .into_iter()
+                .chain(result["relatedLocations"].as_array())
+                .flatten()
+            {
+                if let Some(u) = loc["physicalLocation"]["artifactLocation"]["uri"].as_str() {
+                    uris.push(u.to_string());
+                }
+            }
+        }
+        uris
+    };
+
+    let found = uris(&render("sarif"));
+    assert!(
+        found.contains(&"infra/envs/staging/main.tf".to_string())
+            && found.contains(&"infra/envs/prod/main.tf".to_string()),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().all(|u| u.starts_with("infra/envs/")),
+        "{found:?}"
+    );
+    let github = render("github");
+    assert!(
+        github.contains("file=infra/envs/staging/main.tf,line=3"),
+        "{github}"
+    );
+    assert!(render("junit").contains("infra/envs/staging/main.tf"));
+    let table = render("table");
+    assert!(table.contains("envs/staging/main.tf:3"), "{table}");
+    assert!(!table.contains("infra/envs"), "{table}");
+
+    // Outside a work tree (none above the temporary directory either):
+    // relative to parity.toml, as before.
+    std::fs::remove_dir_all(dir.path().join(".git")).expect("rm .git");
+    let found = uris(&render("sarif"));
+    assert!(
+        found.contains(&"envs/staging/main.tf".to_string()),
+        "{found:?} (is the temporary directory inside a git work tree?)"
+    );
+}
