@@ -139,6 +139,37 @@ fn parallel_evaluation_gives_the_same_snapshot_every_time() {
     }
 }
 
+/// Installed registry and git modules (`.terraform/modules`) are parsed in
+/// the background too, found through the manifest by their call path: the
+/// snapshot is the one evaluation alone gives, on every run, with no gap.
+#[test]
+fn installed_modules_parsed_in_the_background_give_the_same_snapshot() {
+    let fixture = common::repo().join("fixtures/modules-json");
+    let opts = Options {
+        environment: "staging".into(),
+        root: fixture.join("envs/staging"),
+        base: fixture.clone(),
+        var_files: Vec::new(),
+        vars: parity::model::Map::new(),
+        workspace: "default".into(),
+    };
+    let first = load(&opts).unwrap_or_else(|e| panic!("load: {e}"));
+    assert!(first.coverage.is_empty(), "{:?}", first.coverage);
+    // Three levels: the root's registry module, and its git and local ones.
+    assert!(
+        first
+            .resources
+            .iter()
+            .any(|r| r.address.starts_with("module.waf.module.logs.")),
+        "nested installed module not expanded"
+    );
+    let first = json(&first);
+    for run in 0..15 {
+        let again = json(&load(&opts).unwrap_or_else(|e| panic!("load: {e}")));
+        assert!(first == again, "run {run} differs from the first");
+    }
+}
+
 #[test]
 fn a_failing_call_reports_the_same_error_every_time() {
     // Two calls in one wave fail; the one declared first is reported.

@@ -215,26 +215,48 @@ impl Loader {
         Ok(def)
     }
 
-    /// Parse the local modules `def` calls (literal sources only), and
-    /// theirs, in parallel. Runs beside evaluation, which parses what it
-    /// needs first itself: a directory evaluation (or this) has started
-    /// parsing is skipped, so each is parsed once (twice only when
-    /// evaluation asks for one this is parsing at that moment). Errors
+    /// Parse the modules `def` calls, and theirs, in parallel: local ones,
+    /// and registry or git ones `terraform init` installed (through the
+    /// manifest, by `key`, the path of call names down to `def`), when the
+    /// source (and the version, if any) is a literal, so the directory is
+    /// the one evaluation will ask for. Runs beside evaluation, which
+    /// parses what it needs first itself: a directory evaluation (or this)
+    /// has started parsing is skipped, so each is parsed once (twice only
+    /// when evaluation asks for one this is parsing at that moment). Errors
     /// surface later, when the module is really needed.
-    fn prefetch(&self, def: &files::ModuleDef) {
+    fn prefetch(&self, def: &files::ModuleDef, key: &str) {
         use rayon::prelude::*;
-        let dirs: Vec<PathBuf> = def
+        let calls: Vec<(PathBuf, String)> = def
             .modules
             .iter()
-            .filter_map(|m| match m.item.body.attribute("source").map(|a| &a.expr) {
-                Some(hcl::Expression::String(s)) if module::source_kind(s) == "local" => {
-                    Some(files::lexical(&def.dir.join(s)))
-                }
-                _ => None,
+            .filter_map(|m| {
+                let name = m.item.labels.first()?;
+                let body = &m.item.body;
+                let Some(hcl::Expression::String(source)) =
+                    body.attribute("source").map(|a| &a.expr)
+                else {
+                    return None;
+                };
+                let child_key = if key.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{key}.{name}")
+                };
+                let dir = if module::source_kind(source) == "local" {
+                    files::lexical(&def.dir.join(source))
+                } else {
+                    let version = match body.attribute("version").map(|a| &a.expr) {
+                        None => None,
+                        Some(hcl::Expression::String(v)) => Some(v.as_str()),
+                        // Evaluated per environment: left to evaluation.
+                        Some(_) => return None,
+                    };
+                    self.installed_module(&child_key, source, version).ok()?
+                };
+                dir.is_dir().then_some((dir, child_key))
             })
-            .filter(|d| d.is_dir())
             .collect();
-        dirs.par_iter().for_each(|d| {
+        calls.par_iter().for_each(|(d, child_key)| {
             // Claimed just before parsing, not when listed: a module
             // evaluation reaches first is left to it.
             let mine = self
@@ -244,7 +266,7 @@ impl Loader {
                 .insert(d.clone());
             if mine {
                 if let Ok(child) = self.module_def(d) {
-                    self.prefetch(&child);
+                    self.prefetch(&child, child_key);
                 }
             }
         });
@@ -570,7 +592,7 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
     // The local modules are parsed in the background while the root is
     // evaluated; a module call that comes first parses its module itself.
     let root = rayon::in_place_scope(|scope| {
-        scope.spawn(|_| loader.prefetch(&def));
+        scope.spawn(|_| loader.prefetch(&def, ""));
         let inputs = vars::root_values(&loader, opts)?;
         let mut root = module::Instance::new(
             &loader,
