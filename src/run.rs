@@ -500,9 +500,7 @@ impl Session {
         // exit in the CLI, otherwise freed there, in the background, and not
         // from this thread (docs/benchmarks.md).
         if opts.source == SourceKind::Code {
-            use crate::sources::terraform::{approx_snapshot_size, release};
-            let size = approx_snapshot_size(&sa) + approx_snapshot_size(&sb);
-            release((sa, sb), size);
+            crate::sources::terraform::release_snapshots([sa, sb]);
         }
         Ok(report)
     }
@@ -866,15 +864,22 @@ fn label_live(findings: &mut [Finding], sa: &Snapshot, sb: &Snapshot, reads: &[L
             if present && read.unmanaged.contains(&f.resource) {
                 f.label = Some(Label::Unmanaged);
                 f.message
-                    .push_str(&format!("; unmanaged: live in {env} but not in its state"));
+                    .push_str(&format!("; unmanaged: {}", unmanaged_why(env)));
             } else if !present && read.missing.contains(&f.resource) {
                 f.label = Some(Label::Missing);
-                f.message.push_str(&format!(
-                    "; missing: in the state of {env} but not in its AWS account"
-                ));
+                f.message
+                    .push_str(&format!("; missing: {}", missing_why(env)));
             }
         }
     }
+}
+
+fn unmanaged_why(env: &str) -> String {
+    format!("live in {env} but not in its state")
+}
+
+fn missing_why(env: &str) -> String {
+    format!("in the state of {env} but not in its AWS account")
 }
 
 /// [`label_live`] for one `@count` finding.
@@ -899,14 +904,12 @@ fn label_count(f: &mut Finding, sa: &Snapshot, sb: &Snapshot, reads: &[LiveRead]
         let env = snap.environment.as_str();
         for k in mine.difference(other) {
             if read.unmanaged.contains(k) {
-                unmanaged.push(format!("{k} (live in {env} but not in its state)"));
+                unmanaged.push(format!("{k} ({})", unmanaged_why(env)));
             }
         }
         for k in other.difference(mine) {
             if read.missing.contains(k) {
-                missing.push(format!(
-                    "{k} (in the state of {env} but not in its AWS account)"
-                ));
+                missing.push(format!("{k} ({})", missing_why(env)));
             }
         }
     }

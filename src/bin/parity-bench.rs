@@ -136,8 +136,7 @@ fn main() -> anyhow::Result<()> {
             let loaded = terraform::load_with_stats(&opts)?;
             each.push(ms(start.elapsed()));
             if args.keep_loads {
-                let size = terraform::approx_snapshot_size(&loaded.0);
-                terraform::release(loaded, size);
+                terraform::release_snapshots([loaded.0]);
             } else {
                 terraform::free_in_background(loaded);
             }
@@ -846,8 +845,7 @@ fn staged_diff(dir: &Path, keep: usize) -> anyhow::Result<Staged> {
     };
     let report = session.compare(&sa, &sb, "code", &opts);
     lap("5 compare (pair, rules, waivers)", &mut t);
-    let size = terraform::approx_snapshot_size(&sa) + terraform::approx_snapshot_size(&sb);
-    terraform::release((sa, sb), size);
+    terraform::release_snapshots([sa, sb]);
     lap("6 release snapshots (as Session::diff)", &mut t);
     let json = report.render(Format::Json, &RenderOptions::default());
     std::fs::write("/dev/null", &json).context("cannot write /dev/null")?;

@@ -116,6 +116,26 @@ impl Loader {
 
     /// Where the non-local module call `key` (`waf`, `app.waf`) was
     /// installed, or why its inside cannot be read (a coverage reason).
+    /// The directory of a module call from a module in `caller_dir`: a
+    /// local source beside it, or where `terraform init` installed a
+    /// registry or git one (the manifest, by `key`, the call's path of
+    /// names: [`call_key`]). Evaluation and [`Loader::prefetch`] both ask
+    /// here, so they agree on the directory. An error is why the call
+    /// cannot be expanded (a coverage gap).
+    pub fn module_dir(
+        &self,
+        caller_dir: &Path,
+        key: &str,
+        source: &str,
+        version: Option<&str>,
+    ) -> Result<PathBuf, String> {
+        if module::source_kind(source) == "local" {
+            Ok(files::lexical(&caller_dir.join(source)))
+        } else {
+            self.installed_module(key, source, version)
+        }
+    }
+
     pub fn installed_module(
         &self,
         key: &str,
@@ -237,22 +257,16 @@ impl Loader {
                 else {
                     return None;
                 };
-                let child_key = if key.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{key}.{name}")
+                let version = match body.attribute("version").map(|a| &a.expr) {
+                    None => None,
+                    Some(hcl::Expression::String(v)) => Some(v.as_str()),
+                    // Evaluated per environment: left to evaluation.
+                    Some(_) => return None,
                 };
-                let dir = if module::source_kind(source) == "local" {
-                    files::lexical(&def.dir.join(source))
-                } else {
-                    let version = match body.attribute("version").map(|a| &a.expr) {
-                        None => None,
-                        Some(hcl::Expression::String(v)) => Some(v.as_str()),
-                        // Evaluated per environment: left to evaluation.
-                        Some(_) => return None,
-                    };
-                    self.installed_module(&child_key, source, version).ok()?
-                };
+                let child_key = call_key(key, name);
+                let dir = self
+                    .module_dir(&def.dir, &child_key, source, version)
+                    .ok()?;
                 dir.is_dir().then_some((dir, child_key))
             })
             .collect();
@@ -303,6 +317,17 @@ impl Loader {
             .values()
             .map(|d| d.bytes)
             .sum()
+    }
+}
+
+/// The key of module call `name` in `.terraform/modules/modules.json`: the
+/// path of call names from the root (`app.waf`), `parent` being the
+/// calling module's ("" for the root).
+pub fn call_key(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_string()
+    } else {
+        format!("{parent}.{name}")
     }
 }
 
@@ -435,10 +460,17 @@ pub fn release<T: Send + 'static>(value: T, size: usize) {
     KEEP_BUDGET.release(value, size);
 }
 
+/// [`release`] code snapshots the caller is done with, sized by
+/// [`approx_snapshot_size`].
+pub fn release_snapshots<const N: usize>(snapshots: [Snapshot; N]) {
+    let size = snapshots.iter().map(approx_snapshot_size).sum();
+    release(snapshots, size);
+}
+
 /// About how much memory a code snapshot holds, for [`release`]: measured
 /// on the benchmark's environments (about 2 KiB for a resource with ten
 /// attributes), not exact.
-pub fn approx_snapshot_size(snapshot: &Snapshot) -> usize {
+fn approx_snapshot_size(snapshot: &Snapshot) -> usize {
     snapshot
         .resources
         .iter()

@@ -14,7 +14,7 @@ use std::sync::{Mutex, MutexGuard};
 use hcl::expr::TraversalOperator;
 
 use super::eval::{expr_text, EvalErr, Resolved, Resolver, Scope};
-use super::files::{display, lexical, Located, ModuleDef};
+use super::files::{display, Located, ModuleDef};
 use super::parse::{Attribute, Block, Body};
 use super::{types, Loader, TfError};
 use crate::model::{CoverageGap, InlineIgnore, Location, Resource, Value};
@@ -707,22 +707,16 @@ impl<'l> Instance<'l> {
         }
         self.loader.add_dependency(dep);
 
-        let key = if self.module_key.is_empty() {
-            name.to_string()
-        } else {
-            format!("{}.{name}", self.module_key)
-        };
-        let dir = if kind == "local" {
-            lexical(&self.def.dir.join(&source_str))
-        } else {
-            // Registry and git modules: where `terraform init` put them.
-            let constraint = version.as_ref().and_then(Value::as_str);
-            match self.loader.installed_module(&key, &source_str, constraint) {
-                Ok(dir) => dir,
-                Err(reason) => {
-                    self.gap(&address, reason);
-                    return Ok(Value::Unknown(format!("{}module.{name}", self.prefix)));
-                }
+        let key = super::call_key(&self.module_key, name);
+        let constraint = version.as_ref().and_then(Value::as_str);
+        let dir = match self
+            .loader
+            .module_dir(&self.def.dir, &key, &source_str, constraint)
+        {
+            Ok(dir) => dir,
+            Err(reason) => {
+                self.gap(&address, reason);
+                return Ok(Value::Unknown(format!("{}module.{name}", self.prefix)));
             }
         };
         if !dir.is_dir() {
