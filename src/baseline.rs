@@ -1,7 +1,7 @@
 //! Baselines: judge a change on what it changes, not on old debt.
 //!
 //! A baseline is a previous JSON report (`--format json`, or
-//! [`write`]). [`apply`] marks each current finding `new` or `existing` and
+//! [`write()`]). [`apply`] marks each current finding `new` or `existing` and
 //! brings back the baseline's findings that are gone as `resolved`; the exit
 //! status then judges new findings only (see
 //! [`crate::report::counts_against`]).
@@ -25,17 +25,15 @@ use crate::report::{json, BaselineSummary, Report, STATUS_EXISTING, STATUS_NEW, 
 /// Why a baseline could not be read or written. Each message names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
-    #[error("cannot read baseline {}: {source}", path.display())]
+    #[error("cannot read baseline {}: {cause}", path.display())]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("cannot write baseline {}: {source}", path.display())]
+    #[error("cannot write baseline {}: {cause}", path.display())]
     Write {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("baseline {} is not a parity JSON report: {reason}", path.display())]
     Invalid { path: PathBuf, reason: String },
@@ -99,7 +97,7 @@ pub fn load(path: &Path) -> Result<Report, BaselineError> {
 pub fn load_all(path: &Path) -> Result<Vec<Report>, BaselineError> {
     let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     })?;
     parse(&text).map_err(|reason| invalid(path, reason))
 }
@@ -293,6 +291,6 @@ pub fn write_all(reports: &[Report], path: &Path) -> Result<(), BaselineError> {
 fn write_text(path: &Path, text: &str) -> Result<(), BaselineError> {
     std::fs::write(path, text).map_err(|source| BaselineError::Write {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     })
 }

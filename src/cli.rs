@@ -1,8 +1,12 @@
 //! Command-line arguments (clap derive types only).
+//!
+//! Doc comments here are `--help` text, not rustdoc: `[[check]]` is
+//! parity.toml syntax, not a link.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
 
@@ -63,81 +67,16 @@ pub enum CategoryArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Compare two environments (names from parity.toml, directories, or snapshot files).
-    Diff {
-        env_a: String,
-        env_b: String,
-        /// What to read for each environment.
-        #[arg(long, value_enum, default_value_t = SourceArg::Code)]
-        source: SourceArg,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Write the report to FILE instead of stdout.
-        #[arg(long, short = 'o', value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// Lowest severity that fails the run (exit 2). Default: parity.toml's fail-on, else error.
-        #[arg(long, value_enum)]
-        fail_on: Option<FailOnArg>,
-        /// Only report these categories (repeatable).
-        #[arg(long, value_enum)]
-        category: Vec<CategoryArg>,
-        /// A previous JSON report (from the base branch): findings are marked
-        /// new / existing / resolved and --fail-on judges only new ones.
-        #[arg(long, value_name = "FILE")]
-        baseline: Option<PathBuf>,
-        /// Also write this run's report as a baseline to FILE.
-        #[arg(long, value_name = "FILE")]
-        write_baseline: Option<PathBuf>,
-    },
+    Diff(DiffArgs),
     /// Run every [[check]] of parity.toml: one combined report, one exit code (the CI entry point).
-    Check {
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Write the report to FILE instead of stdout.
-        #[arg(long, short = 'o', value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// Lowest severity that fails the run (exit 2). Default: parity.toml's fail-on, else error.
-        #[arg(long, value_enum)]
-        fail_on: Option<FailOnArg>,
-        /// Only report these categories (repeatable).
-        #[arg(long, value_enum)]
-        category: Vec<CategoryArg>,
-        /// Previous report(s) of `parity check --format json`: judge only new findings.
-        #[arg(long, value_name = "FILE")]
-        baseline: Option<PathBuf>,
-        /// Also write this run's reports as a baseline to FILE.
-        #[arg(long, value_name = "FILE")]
-        write_baseline: Option<PathBuf>,
-    },
+    Check(CheckArgs),
     /// Code against state (and against the live account when the environment
     /// has an `aws` table): what changed outside the code, what was not
     /// applied, what was removed from code but not destroyed, what exists
     /// live but not in state (unmanaged) and what state has but live lacks (missing).
-    Drift {
-        env: String,
-        /// Compare code and state only, even when the environment has an `aws` table.
-        #[arg(long)]
-        no_live: bool,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Write the report to FILE instead of stdout.
-        #[arg(long, short = 'o', value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// Lowest severity that fails the run (exit 2). Default: parity.toml's fail-on, else error.
-        #[arg(long, value_enum)]
-        fail_on: Option<FailOnArg>,
-        /// Only report these categories (repeatable).
-        #[arg(long, value_enum)]
-        category: Vec<CategoryArg>,
-    },
+    Drift(DriftArgs),
     /// Write one environment's normalized model as JSON.
-    Snapshot {
-        env: String,
-        #[arg(long, value_enum, default_value_t = SourceArg::Code)]
-        source: SourceArg,
-        /// Write to FILE instead of stdout.
-        #[arg(long, short = 'o', value_name = "FILE")]
-        output: Option<PathBuf>,
-    },
+    Snapshot(SnapshotArgs),
     /// List or explain the rules in force.
     Rules {
         #[command(subcommand)]
@@ -147,14 +86,7 @@ pub enum Command {
     /// directory): environment directories, per-environment var files,
     /// workspaces, state files, and a [[check]] of the most production-like
     /// environment against the others. Never overwrites without --force.
-    Init {
-        /// Replace an existing parity.toml.
-        #[arg(long)]
-        force: bool,
-        /// Print the parity.toml to stdout instead of writing it (a dry run).
-        #[arg(long, visible_alias = "dry-run")]
-        stdout: bool,
-    },
+    Init(InitArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         #[arg(value_enum)]
@@ -162,11 +94,107 @@ pub enum Command {
     },
     /// Print the man page (roff) to stdout, or write parity.1 and one page per
     /// subcommand into DIR.
-    Man {
-        /// Write parity.1, parity-diff.1, ... into DIR instead of stdout.
-        #[arg(long, short = 'o', value_name = "DIR")]
-        output: Option<PathBuf>,
-    },
+    Man(ManArgs),
+}
+
+// The arguments of `parity diff` (no doc comment: the variant's is its help).
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    pub env_a: String,
+    pub env_b: String,
+    /// What to read for each environment.
+    #[arg(long, value_enum, default_value_t = SourceArg::Code)]
+    pub source: SourceArg,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Lowest severity that fails the run (exit 2). Default: parity.toml's fail-on, else error.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOnArg>,
+    /// Only report these categories (repeatable).
+    #[arg(long, value_enum)]
+    pub category: Vec<CategoryArg>,
+    /// A previous JSON report (from the base branch): findings are marked
+    /// new / existing / resolved and --fail-on judges only new ones.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Also write this run's report as a baseline to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+}
+
+// The arguments of `parity check` (no doc comment: the variant's is its help).
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Lowest severity that fails the run (exit 2). Default: parity.toml's fail-on, else error.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOnArg>,
+    /// Only report these categories (repeatable).
+    #[arg(long, value_enum)]
+    pub category: Vec<CategoryArg>,
+    /// Previous report(s) of `parity check --format json`: judge only new findings.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Also write this run's reports as a baseline to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+}
+
+// The arguments of `parity drift` (no doc comment: the variant's is its help).
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    pub env: String,
+    /// Compare code and state only, even when the environment has an `aws` table.
+    #[arg(long)]
+    pub no_live: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Lowest severity that fails the run (exit 2). Default: parity.toml's fail-on, else error.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOnArg>,
+    /// Only report these categories (repeatable).
+    #[arg(long, value_enum)]
+    pub category: Vec<CategoryArg>,
+}
+
+// The arguments of `parity snapshot` (no doc comment: the variant's is its help).
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    pub env: String,
+    #[arg(long, value_enum, default_value_t = SourceArg::Code)]
+    pub source: SourceArg,
+    /// Write to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+// The arguments of `parity init` (no doc comment: the variant's is its help).
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Replace an existing parity.toml.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the parity.toml to stdout instead of writing it (a dry run).
+    #[arg(long, visible_alias = "dry-run")]
+    pub stdout: bool,
+}
+
+// The arguments of `parity man` (no doc comment: the variant's is its help).
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write parity.1, parity-diff.1, ... into DIR instead of stdout.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -36,17 +36,15 @@ pub enum InitError {
     NothingFound { dir: PathBuf },
     #[error("{} is not a directory", path.display())]
     NotADirectory { path: PathBuf },
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {cause}", path.display())]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}: {cause}", path.display())]
     Write {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The text init produced does not pass the loader: a defect of init,
     /// reported rather than written.
@@ -203,7 +201,7 @@ pub fn run(path: &Path, force: bool, dry_run: bool) -> Result<Outcome, InitError
 fn write(path: &Path, text: &str, force: bool) -> Result<(), InitError> {
     let err = |source| InitError::Write {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     let mut options = std::fs::OpenOptions::new();
     options.write(true);
@@ -305,7 +303,7 @@ struct Entry {
 fn entries(dir: &Path) -> Result<Vec<Entry>, InitError> {
     let rd = std::fs::read_dir(dir).map_err(|source| InitError::Read {
         path: dir.to_path_buf(),
-        source,
+        cause: source,
     })?;
     let mut out: Vec<Entry> = rd
         .filter_map(|e| e.ok())

@@ -21,4 +21,4 @@ pub mod run;
 pub mod sources;
 pub mod waivers;
 
-pub use error::Error;
+pub use error::{EnvError, Error};

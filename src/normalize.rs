@@ -43,6 +43,16 @@ impl Normalizer {
         }
     }
 
+    /// The substitutions of environment `name` as its identity gives them.
+    pub fn for_env(name: &str, id: &crate::sources::snapshot::Identity) -> Self {
+        Normalizer::new(
+            name,
+            &id.aliases,
+            id.account_id.as_deref(),
+            id.region.as_deref(),
+        )
+    }
+
     /// Normalize one string.
     pub fn string(&self, s: &str) -> String {
         let mut out = replace_tokens(s, &self.tokens);

@@ -55,11 +55,10 @@ pub enum RuleError {
         first: String,
         second: String,
     },
-    #[error("cannot read rule pack {}: {source}", path.display())]
+    #[error("cannot read rule pack {}: {cause}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{location}: rule id `{id}` is not kebab-case (lower-case letters, digits and single `-` between them)")]
     InvalidId { location: String, id: String },
@@ -198,14 +197,14 @@ pub fn builtin() -> Result<Vec<Rule>, RuleError> {
 fn read(path: &Path) -> Result<String, RuleError> {
     std::fs::read_to_string(path).map_err(|source| RuleError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     })
 }
 
 fn load_located(path: &Path) -> Result<Vec<Located>, RuleError> {
     let io = |source| RuleError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     if !path.is_dir() {
         return parse_pack(&path.display().to_string(), &read(path)?);

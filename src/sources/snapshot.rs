@@ -78,11 +78,14 @@ fn unify_secrets(v: Value) -> Value {
     }
 }
 
-fn resource_from(j: &Json, path: &str) -> Result<Resource, String> {
-    let field = |k: &str| {
+fn resource_from(j: &Json, path: &str) -> Result<Resource, SnapshotError> {
+    let field = |k: &'static str| {
         j.get(k)
             .and_then(Json::as_str)
-            .ok_or_else(|| format!("{path}: a resource has no `{k}`"))
+            .ok_or_else(|| SnapshotError::ResourceField {
+                path: path.to_string(),
+                field: k,
+            })
     };
     let mut r = Resource::new(
         field("address")?,
@@ -106,32 +109,66 @@ fn resource_from(j: &Json, path: &str) -> Result<Resource, String> {
     Ok(r)
 }
 
-/// Read a snapshot file.
-pub fn from_json(text: &str, path: &str) -> Result<(Snapshot, Identity), String> {
-    let doc: Json = serde_json::from_str(text).map_err(|e| {
-        format!(
-            "{path}:{}:{}: not a snapshot file: {e}",
-            e.line(),
-            e.column()
-        )
+/// Why a snapshot file could not be read. Each message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("cannot read {path}: {cause}")]
+    Io { path: String, cause: std::io::Error },
+    #[error("{path}:{line}:{column}: not a snapshot file: {cause}")]
+    Json {
+        path: String,
+        line: usize,
+        column: usize,
+        cause: serde_json::Error,
+    },
+    #[error("{path}: not a parity snapshot file (written by `parity snapshot`)")]
+    NotASnapshot { path: String },
+    #[error("{path}: unsupported snapshot schema (this parity reads schema 1)")]
+    Schema { path: String },
+    #[error("{path}: unknown source kind")]
+    SourceKind { path: String },
+    #[error("{path}: a resource has no `{field}`")]
+    ResourceField { path: String, field: &'static str },
+}
+
+/// Read a snapshot file given as an ENV argument.
+pub fn read_file(path: &std::path::Path) -> Result<super::Read, SnapshotError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|cause| SnapshotError::Io {
+        path: shown.clone(),
+        cause,
+    })?;
+    let (snap, identity) = from_json(&text, &shown)?;
+    Ok(super::Read::new(snap, identity))
+}
+
+pub fn from_json(text: &str, path: &str) -> Result<(Snapshot, Identity), SnapshotError> {
+    let doc: Json = serde_json::from_str(text).map_err(|cause| SnapshotError::Json {
+        path: path.to_string(),
+        line: cause.line(),
+        column: cause.column(),
+        cause,
     })?;
     if doc.get("kind").and_then(Json::as_str) != Some("parity-snapshot") {
-        return Err(format!(
-            "{path}: not a parity snapshot file (written by `parity snapshot`)"
-        ));
+        return Err(SnapshotError::NotASnapshot {
+            path: path.to_string(),
+        });
     }
     if doc.get("schema").and_then(Json::as_u64) != Some(1) {
-        return Err(format!(
-            "{path}: unsupported snapshot schema (this parity reads schema 1)"
-        ));
+        return Err(SnapshotError::Schema {
+            path: path.to_string(),
+        });
     }
     let env = doc
         .get("environment")
         .and_then(Json::as_str)
         .unwrap_or_default();
     let source: SourceKind =
-        serde_json::from_value(doc.get("source").cloned().unwrap_or(Json::Null))
-            .map_err(|_| format!("{path}: unknown source kind"))?;
+        serde_json::from_value(doc.get("source").cloned().unwrap_or(Json::Null)).map_err(|_| {
+            SnapshotError::SourceKind {
+                path: path.to_string(),
+            }
+        })?;
     let mut s = Snapshot::new(env, source);
     for (key, list) in [
         ("resources", &mut s.resources),

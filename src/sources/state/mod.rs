@@ -24,6 +24,7 @@
 //! ([`stream`]): a 68 MB state parses at over 100 MB/s in under 2.5× its
 //! size (see docs/sources.md, "Speed").
 
+pub mod cfg;
 pub mod drift;
 pub mod ids;
 pub mod json;
@@ -31,8 +32,12 @@ pub mod plan;
 pub mod s3;
 pub mod secrets;
 pub mod show;
+pub(crate) mod source;
 pub mod stream;
 pub mod tfstate;
+
+pub use cfg::StateTable;
+pub(crate) use source::State;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -48,12 +53,8 @@ use crate::model::{CoverageGap, Location, Resource, Snapshot, SourceKind, Value}
 /// never quotes a value from it.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot read {path}: {cause}")]
+    Io { path: String, cause: std::io::Error },
     #[error("{path} is empty: expected a Terraform state (or plan JSON)")]
     Empty { path: String },
     #[error("{path} is not valid JSON: {detail}")]
@@ -123,6 +124,9 @@ pub struct Options {
     pub paths: Vec<String>,
     /// A `terraform show -json` plan file.
     pub plan: Option<PathBuf>,
+    /// How `s3://` URLs are read (the environment's `aws` table; by
+    /// default the default AWS credential chain).
+    pub access: s3::Access,
 }
 
 /// A resource instance key: `[0]` or `["eu-west-1a"]`.
@@ -451,7 +455,7 @@ fn plan_url(path: &Path) -> Option<String> {
 fn read(path: &Path, shown: &str) -> Result<Vec<u8>, StateError> {
     std::fs::read(path).map_err(|source| StateError::Io {
         path: shown.to_string(),
-        source,
+        cause: source,
     })
 }
 
@@ -459,15 +463,9 @@ fn shown(base: &Path, p: &Path) -> String {
     crate::sources::terraform::files::display(base, p)
 }
 
-/// Read the environment's state files into one snapshot; `s3://` URLs
-/// with the default AWS credential chain (see [`load_state_with`]).
-pub fn load_state(opts: &Options) -> Result<Snapshot, StateError> {
-    load_state_with(opts, &s3::Access::default())
-}
-
 /// Read the environment's state files into one snapshot, `s3://` URLs with
-/// `access` (the environment's `aws` table).
-pub fn load_state_with(opts: &Options, access: &s3::Access) -> Result<Snapshot, StateError> {
+/// `opts.access`.
+pub fn load_state(opts: &Options) -> Result<Snapshot, StateError> {
     if opts.paths.is_empty() {
         return Err(StateError::NoState {
             env: opts.environment.clone(),
@@ -475,7 +473,7 @@ pub fn load_state_with(opts: &Options, access: &s3::Access) -> Result<Snapshot, 
     }
     s3::check_urls(opts.paths.iter().map(String::as_str))?;
     let reader = match opts.paths.iter().find(|p| s3::is_url(p)) {
-        Some(url) => Some(s3::Reader::connect(access, url)?),
+        Some(url) => Some(s3::Reader::connect(&opts.access, url)?),
         None => None,
     };
     let results: Vec<(String, Result<Parsed, StateError>)> = opts
@@ -490,7 +488,7 @@ pub fn load_state_with(opts: &Options, access: &s3::Access) -> Result<Snapshot, 
             let parsed = std::fs::File::open(&path)
                 .map_err(|source| StateError::Io {
                     path: shown.clone(),
-                    source,
+                    cause: source,
                 })
                 .and_then(|f| parse_reader(f, &shown, false));
             (shown, parsed)
@@ -524,14 +522,8 @@ pub fn load_state_with(opts: &Options, access: &s3::Access) -> Result<Snapshot, 
     Ok(snap)
 }
 
-/// Read the environment's plan; an `s3://` URL with the default AWS
-/// credential chain (see [`load_plan_with`]).
+/// Read the environment's plan, an `s3://` URL with `opts.access`.
 pub fn load_plan(opts: &Options) -> Result<Snapshot, StateError> {
-    load_plan_with(opts, &s3::Access::default())
-}
-
-/// Read the environment's plan, an `s3://` URL with `access`.
-pub fn load_plan_with(opts: &Options, access: &s3::Access) -> Result<Snapshot, StateError> {
     let Some(path) = &opts.plan else {
         return Err(StateError::NoPlan {
             env: opts.environment.clone(),
@@ -539,7 +531,7 @@ pub fn load_plan_with(opts: &Options, access: &s3::Access) -> Result<Snapshot, S
     };
     if let Some(url) = plan_url(path) {
         s3::check_urls(std::iter::once(url.as_str()))?;
-        let parsed = s3::Reader::connect(access, &url)?.parse(&url, true)?;
+        let parsed = s3::Reader::connect(&opts.access, &url)?.parse(&url, true)?;
         return Ok(assemble(
             &opts.environment,
             SourceKind::Plan,

@@ -5,7 +5,7 @@
 //! region, role-arn, external-id, endpoint-url), built exactly as the live
 //! collectors build theirs (src/sources/aws/client.rs) and behind the same
 //! read-only guard. The body is streamed into the parser that reads local
-//! files ([`super::parse_reader`]): memory holds the snapshot and one block,
+//! files (`super::parse_reader`): memory holds the snapshot and one block,
 //! never the whole object. Every failure is one sentence naming the URL;
 //! the SDK's debug output never reaches the user.
 //!
@@ -14,7 +14,7 @@
 //! The reader runs its own Tokio runtime and blocks on it: call the loaders
 //! from synchronous code (from async code, through `spawn_blocking`).
 
-use crate::config::Environment;
+use crate::sources::aws::AwsTable;
 
 use super::StateError;
 
@@ -72,11 +72,13 @@ pub struct Access {
 }
 
 impl Access {
-    pub fn from_environment(env: &Environment) -> Access {
-        let aws = env.aws.clone().unwrap_or_default();
+    /// The access an environment's `aws` table gives (its region, else
+    /// `env_region`); without a table, the defaults and `env_region`.
+    pub fn new(aws: Option<&AwsTable>, env_region: Option<&str>) -> Access {
+        let aws = aws.cloned().unwrap_or_default();
         Access {
             profile: aws.profile,
-            region: aws.region.or_else(|| env.region.clone()),
+            region: aws.region.or_else(|| env_region.map(str::to_string)),
             role_arn: aws.role_arn,
             external_id: aws.external_id,
             endpoint_url: aws.endpoint_url,
@@ -269,7 +271,7 @@ mod reader {
                 Err(_) => {
                     return Err(StateError::Io {
                         path: url.into(),
-                        source: stalled(self.stall),
+                        cause: stalled(self.stall),
                     })
                 }
             };
@@ -431,15 +433,18 @@ aws = { profile = "stg", region = "us-east-2", endpoint-url = "http://127.0.0.1:
             std::path::Path::new("parity.toml"),
         )
         .expect("config");
-        let env = |name: &str| config.environment(name).expect("environment");
+        let access = |name: &str| {
+            let env = config.environment(name).expect("environment");
+            Access::new(env.sources.get::<AwsTable>(), env.region.as_deref())
+        };
         assert_eq!(
-            Access::from_environment(env("staging")),
+            access("staging"),
             Access {
                 region: Some("eu-west-1".into()),
                 ..Access::default()
             }
         );
-        let a = Access::from_environment(env("prod"));
+        let a = access("prod");
         assert_eq!(a.region.as_deref(), Some("us-east-2"));
         assert_eq!(a.profile.as_deref(), Some("stg"));
         assert_eq!(a.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));

@@ -369,7 +369,7 @@ pub(crate) fn split<R: Read>(mut reader: R, path: &str) -> Result<Split, StateEr
             Err(source) => {
                 return Err(StateError::Io {
                     path: path.into(),
-                    source,
+                    cause: source,
                 })
             }
         };

@@ -73,7 +73,7 @@ pub fn collect(loader: &Loader, root: &ModuleDef) -> Result<(), TfError> {
         let shown = display(&loader.base, &lock);
         let text = std::fs::read_to_string(&lock).map_err(|source| TfError::Io {
             path: shown.clone(),
-            source,
+            cause: source,
         })?;
         let file = parse::parse_hcl(&text, &lock, &shown)?;
         for block in file.body.blocks("provider") {

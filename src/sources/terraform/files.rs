@@ -139,7 +139,7 @@ fn drop_duplicates(list: &mut Vec<Located<Block>>, gaps: &mut Vec<CoverageGap>) 
 pub fn load_module(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
     let entries = std::fs::read_dir(dir).map_err(|source| TfError::Io {
         path: display(base, dir),
-        source,
+        cause: source,
     })?;
     let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     names.sort();
@@ -190,7 +190,7 @@ pub fn load_module(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
                 Err(source) => {
                     return Err(TfError::Io {
                         path: shown,
-                        source,
+                        cause: source,
                     })
                 }
             };

@@ -61,7 +61,7 @@ pub fn read(root: &Path, base: &Path) -> Result<Option<Manifest>, TfError> {
     let shown = display(base, &path);
     let text = std::fs::read_to_string(&path).map_err(|source| TfError::Io {
         path: shown.clone(),
-        source,
+        cause: source,
     })?;
     let file: File = serde_json::from_str(super::parse::strip_bom(&text)).map_err(|e| {
         // serde_json ends its message with " at line L column C": the

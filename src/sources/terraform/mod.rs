@@ -9,6 +9,7 @@
 //! [`deps`] reads `required_version`, providers and the lock file,
 //! [`manifest`] finds registry and git modules `terraform init` installed.
 
+pub mod cfg;
 pub mod deps;
 pub mod eval;
 pub mod fastparse;
@@ -19,8 +20,14 @@ pub mod manifest;
 pub mod module;
 pub mod parse;
 pub mod policy;
+mod scope;
+mod source;
 pub mod types;
 pub mod vars;
+
+pub use cfg::TerraformTable;
+pub use scope::{scope_state_to_module, scope_to_module, ScopeError};
+pub(crate) use source::Terraform;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -33,12 +40,8 @@ use crate::model::{CoverageGap, Resource, Snapshot, SourceKind, Value};
 pub enum TfError {
     #[error("{0}")]
     Syntax(#[from] parse::SyntaxError),
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot read {path}: {cause}")]
+    Io { path: String, cause: std::io::Error },
     #[error("{location}: unknown function `{name}`")]
     UnknownFunction { name: String, location: String },
     #[error("{0}")]
@@ -119,7 +122,7 @@ impl Loader {
     /// The directory of a module call from a module in `caller_dir`: a
     /// local source beside it, or where `terraform init` installed a
     /// registry or git one (the manifest, by `key`, the call's path of
-    /// names: [`call_key`]). Evaluation and [`Loader::prefetch`] both ask
+    /// names: [`call_key`]). Evaluation and `Loader::prefetch` both ask
     /// here, so they agree on the directory. An error is why the call
     /// cannot be expanded (a coverage gap).
     pub fn module_dir(
@@ -461,7 +464,7 @@ pub fn release<T: Send + 'static>(value: T, size: usize) {
 }
 
 /// [`release`] code snapshots the caller is done with, sized by
-/// [`approx_snapshot_size`].
+/// `approx_snapshot_size`.
 pub fn release_snapshots<const N: usize>(snapshots: [Snapshot; N]) {
     let size = snapshots.iter().map(approx_snapshot_size).sum();
     release(snapshots, size);

@@ -281,7 +281,7 @@ impl hcl_edit::visit_mut::VisitMut for RestoreDelimiters<'_> {
     }
 }
 
-/// Prefix of a renamed repeated object key; see [`mark_repeated_key`].
+/// Prefix of a renamed repeated object key; see `mark_repeated_key`.
 pub const REPEATED_KEY_MARK: &str = "__parity_repeated__";
 
 /// Rename the object key that starts at byte `offset` (an identifier or a

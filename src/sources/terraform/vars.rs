@@ -23,7 +23,7 @@ pub fn root_values(loader: &Loader, opts: &Options) -> Result<crate::model::Map,
     let mut auto: Vec<_> = std::fs::read_dir(&opts.root)
         .map_err(|source| TfError::Io {
             path: display(&opts.base, &opts.root),
-            source,
+            cause: source,
         })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
@@ -57,7 +57,7 @@ pub fn read_tfvars(
     let shown = display(base, path);
     let bytes = std::fs::read(path).map_err(|source| TfError::Io {
         path: shown.clone(),
-        source,
+        cause: source,
     })?;
     let text = String::from_utf8_lossy(&bytes);
     let text = parse::strip_bom(&text);

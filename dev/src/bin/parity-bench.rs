@@ -2,7 +2,7 @@
 //! project and measures parsing, evaluation and a full `parity diff` on it.
 //!
 //! ```text
-//! cargo build --release --bin parity --bin parity-bench
+//! cargo build --release --workspace --bin parity --bin parity-bench
 //! ./target/release/parity-bench [--resources N] [--modules M] [--out DIR] [--keep] [--runs R]
 //! ```
 //!
@@ -39,8 +39,9 @@ use parity::model::{Snapshot, SourceKind};
 /// instructions (docs/benchmarks.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use parity::normalize::Normalizer;
 use parity::report::{exit_status, Format, RenderOptions};
-use parity::run::{normalizer, DiffOptions, EnvInput, Session};
+use parity::run::{DiffOptions, Session};
 use parity::sources::terraform;
 
 #[derive(Debug, Parser)]
@@ -265,9 +266,10 @@ fn env_tf_files(dir: &Path, env: &str) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 fn tf_options(session: &Session, env: &str) -> anyhow::Result<terraform::Options> {
-    match session.env(env)?.input {
-        EnvInput::Terraform(opts, _) => Ok(opts),
-        EnvInput::SnapshotFile(p) => bail!("{env} resolves to a snapshot file {}", p.display()),
+    let spec = session.env(env)?;
+    match spec.tables.get::<terraform::TerraformTable>() {
+        Some(tf) => Ok(tf.options(&spec.name, &session.base)),
+        None => bail!("{env} has no Terraform code source"),
     }
 }
 
@@ -836,8 +838,8 @@ fn staged_diff(dir: &Path, keep: usize) -> anyhow::Result<Staged> {
     let (mut sb, ib) = session.snapshot(&b, SourceKind::Code)?;
     lap("3 load prod", &mut t);
     let (na, nb) = (sa.environment.clone(), sb.environment.clone());
-    normalizer(&na, &ia).apply(&mut sa);
-    normalizer(&nb, &ib).apply(&mut sb);
+    Normalizer::for_env(&na, &ia).apply(&mut sa);
+    Normalizer::for_env(&nb, &ib).apply(&mut sb);
     lap("4 normalize both", &mut t);
     let opts = DiffOptions {
         source: SourceKind::Code,

@@ -31,7 +31,7 @@ use serde_json::Value as Json;
 
 use parity::sources::state;
 
-const TEMPLATE: &str = include_str!("../../fixtures/shop/state/prod.tfstate");
+const TEMPLATE: &str = include_str!("../../../fixtures/shop/state/prod.tfstate");
 
 #[derive(Debug, Parser)]
 #[command(
@@ -194,6 +194,7 @@ fn measure(path: &Path, bytes: &[u8], runs: usize) -> anyhow::Result<()> {
         base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         paths: vec![path.to_string_lossy().into_owned()],
         plan: None,
+        access: Default::default(),
     };
     let mut load = Vec::with_capacity(runs);
     for _ in 0..runs {
@@ -279,6 +280,7 @@ fn child(file: &Path) -> anyhow::Result<()> {
         base: file.parent().map(Path::to_path_buf).unwrap_or_default(),
         paths: vec![file.to_string_lossy().into_owned()],
         plan: None,
+        access: Default::default(),
     };
     let snap = state::load_state(&opts)?;
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

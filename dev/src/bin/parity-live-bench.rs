@@ -1088,7 +1088,7 @@ fn clock_ticks() -> f64 {
 }
 
 /// CPU time (user + system, all threads) process `pid` (`self` for this
-/// one) has used so far, from /proc/<pid>/stat.
+/// one) has used so far, from `/proc/<pid>/stat`.
 fn cpu_time(pid: &str, ticks: f64) -> Duration {
     let used = || -> Option<u64> {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -1152,7 +1152,9 @@ fn main() -> anyhow::Result<()> {
         .moto
         .clone()
         .or_else(|| std::env::var_os("PARITY_MOTO_SERVER").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/moto_server")
+        });
     // Services and the emulator that answers them: one for all, or one
     // each (IAM's also answers STS).
     let services = ["EC2", "IAM", "RDS"];

@@ -1,0 +1,77 @@
+//! `parity check`: every `[[check]]` of parity.toml, one report, one exit
+//! code (the CI entry point).
+
+use anyhow::anyhow;
+
+use parity::cli::CheckArgs;
+use parity::report::{exit_status, ExitStatus, Format};
+use parity::run::DiffOptions;
+
+use super::{categories, emit, open_session, threshold, Globals, Output};
+
+pub fn run(g: &Globals, args: CheckArgs) -> anyhow::Result<ExitStatus> {
+    let session = open_session(g)?;
+    let Some(config) = &session.config else {
+        return Err(anyhow!(
+            "`parity check` runs the [[check]] tables of a parity.toml, and there is none here (-C points at one)"
+        ));
+    };
+    if config.checks.is_empty() {
+        return Err(anyhow!(
+            "{} has no [[check]] table: add one (reference = \"prod\", compare = [\"staging\"]) or use `parity diff`",
+            config.path.display()
+        ));
+    }
+    let categories = categories(args.category);
+    let mut reports = Vec::new();
+    for check in &config.checks {
+        for env in &check.compare {
+            let opts = DiffOptions {
+                source: check.source,
+                categories: categories.clone(),
+            };
+            reports.push(session.diff(env, &check.reference, &opts)?);
+        }
+    }
+    let threshold = threshold(args.fail_on, &session);
+    if let Some(path) = &args.write_baseline {
+        parity::baseline::write_all(&reports, path)?;
+    }
+    if let Some(path) = &args.baseline {
+        let base = parity::baseline::load_all(path)?;
+        for r in &mut reports {
+            parity::baseline::apply_all(r, &base);
+        }
+    }
+    let output = args.output.as_deref();
+    let out = Output::new(args.format, output, g.verbose, threshold, &session);
+    let text = match (args.format, reports.as_slice()) {
+        (_, [one]) => out.render(one),
+        (Format::Json, many) => {
+            let mut t = serde_json::to_string_pretty(many)?;
+            t.push('\n');
+            t
+        }
+        (Format::Table | Format::Markdown | Format::Github, many) => many
+            .iter()
+            .map(|r| out.render(r))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        (other, _) => {
+            return Err(anyhow!(
+                "--format {other} holds one comparison and parity.toml's checks make {}: use --format json, table, markdown or github, or `parity diff`",
+                reports.len()
+            ))
+        }
+    };
+    emit(&text, output)?;
+    // One exit code: violations anywhere win, then incomplete coverage.
+    let statuses: Vec<ExitStatus> = reports.iter().map(|r| exit_status(r, threshold)).collect();
+    Ok(if statuses.contains(&ExitStatus::Violations) {
+        ExitStatus::Violations
+    } else if statuses.contains(&ExitStatus::Incomplete) {
+        ExitStatus::Incomplete
+    } else {
+        ExitStatus::Success
+    })
+}

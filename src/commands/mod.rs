@@ -1,0 +1,171 @@
+//! One file per subcommand; `main.rs` parses and dispatches here. What the
+//! commands share: where a report goes ([`emit`]), how it is rendered
+//! ([`Output`]), the `--fail-on` threshold, the session.
+
+mod check;
+mod diff;
+mod drift;
+mod init;
+mod man;
+mod rules;
+mod snapshot;
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::Context as _;
+use clap::CommandFactory;
+
+use parity::cli::{CategoryArg, Cli, Command, FailOnArg, SourceArg};
+use parity::findings::{Category, Severity};
+use parity::logging::Stage;
+use parity::model::SourceKind;
+use parity::report::{ExitStatus, Format, RenderContext, RenderOptions, Report};
+use parity::run::Session;
+
+/// The global options every command sees.
+pub struct Globals<'a> {
+    pub config: Option<&'a Path>,
+    pub quiet: bool,
+    pub verbose: bool,
+    pub cwd: &'a Path,
+}
+
+/// Run one parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let g = Globals {
+        config: cli.config.as_deref(),
+        quiet: cli.quiet,
+        verbose: cli.verbose > 0,
+        cwd: &cwd,
+    };
+    match cli.command {
+        Command::Diff(args) => diff::run(&g, args),
+        Command::Check(args) => check::run(&g, args),
+        Command::Drift(args) => drift::run(&g, args),
+        Command::Snapshot(args) => snapshot::run(&g, args),
+        Command::Rules { action } => rules::run(&g, action),
+        Command::Init(args) => init::run(&g, args),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "parity", &mut out);
+            emit(&String::from_utf8_lossy(&out), None)?;
+            Ok(ExitStatus::Success)
+        }
+        Command::Man(args) => man::run(&g, args),
+    }
+}
+
+pub fn source_kind(s: SourceArg) -> SourceKind {
+    match s {
+        SourceArg::Code => SourceKind::Code,
+        SourceArg::State => SourceKind::State,
+        SourceArg::Plan => SourceKind::Plan,
+        SourceArg::Live => SourceKind::Live,
+    }
+}
+
+pub fn categories(c: Vec<CategoryArg>) -> Vec<Category> {
+    c.into_iter()
+        .map(|c| match c {
+            CategoryArg::Engine => Category::Engine,
+            CategoryArg::Iam => Category::Iam,
+            CategoryArg::Topology => Category::Topology,
+            CategoryArg::Dependency => Category::Dependency,
+            CategoryArg::Config => Category::Config,
+        })
+        .collect()
+}
+
+/// Write to a file, or stdout.
+pub fn emit(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .context("cannot write to stdout")
+        }
+    }
+}
+
+/// One line for the user on stderr (stdout holds only reports).
+pub fn note(text: &str) {
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("{text}");
+    }
+}
+
+/// The session for the `-C` config, with the live read's progress bar on
+/// a terminal only, never under `-q`.
+pub fn open_session(g: &Globals) -> anyhow::Result<Session> {
+    let mut session = Session::open(g.config, g.cwd)?;
+    session.progress &= !g.quiet;
+    Ok(session)
+}
+
+/// `--fail-on`, else parity.toml's `fail-on`, else `error`.
+pub fn threshold(fail_on: Option<FailOnArg>, session: &Session) -> Option<Severity> {
+    match fail_on {
+        Some(FailOnArg::Error) => Some(Severity::Error),
+        Some(FailOnArg::Warning) => Some(Severity::Warning),
+        Some(FailOnArg::Info) => Some(Severity::Info),
+        Some(FailOnArg::Never) => None,
+        None => match session.config.as_ref().and_then(|c| c.fail_on) {
+            Some(f) => f.threshold(),
+            None => Some(Severity::Error),
+        },
+    }
+}
+
+fn color_wanted(output: Option<&Path>, format: Format) -> bool {
+    format == Format::Table
+        && output.is_none()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
+}
+
+/// How a command renders its report(s): the format, terminal colour, and
+/// what the renderers need from the session (rules for SARIF, the threshold
+/// for JUnit failures).
+pub struct Output<'s> {
+    pub format: Format,
+    options: RenderOptions,
+    context: RenderContext<'s>,
+}
+
+impl<'s> Output<'s> {
+    pub fn new(
+        format: Format,
+        output: Option<&Path>,
+        verbose: bool,
+        threshold: Option<Severity>,
+        session: &'s Session,
+    ) -> Self {
+        Output {
+            format,
+            options: RenderOptions {
+                verbose,
+                color: color_wanted(output, format),
+            },
+            context: RenderContext {
+                rules: &session.rules,
+                fail_on: threshold,
+                path_prefix: &session.repo_prefix,
+            },
+        }
+    }
+
+    pub fn render(&self, report: &Report) -> String {
+        let stage = Stage::start(format!("render ({})", self.format));
+        let text = report.render_with(self.format, &self.options, &self.context);
+        stage.done(format_args!("{} bytes", text.len()));
+        text
+    }
+}

@@ -1,0 +1,160 @@
+//! The live source's side of the seam: an environment's `aws` table turned
+//! into a read of its account, with the addresses its state gives the same
+//! ids, and what the read found beside the snapshot (API usage, unmanaged
+//! and missing resources).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::cfg;
+#[cfg(feature = "aws")]
+use super::cfg::AwsTable;
+use crate::config::toml::{Field, Sink};
+use crate::error::{EnvError, Error};
+use crate::model::SourceKind;
+use crate::sources::{EnvSpec, Read, ReadContext, Source, Table};
+
+/// The live source: `aws = { ... }`.
+pub(crate) struct Aws;
+
+impl Source for Aws {
+    fn key(&self) -> &'static str {
+        "aws"
+    }
+
+    fn kinds(&self) -> &'static [SourceKind] {
+        &[SourceKind::Live]
+    }
+
+    fn table(&self, sink: &mut Sink, field: &Field, _dir: &Path) -> Option<Arc<dyn Table>> {
+        cfg::read(sink, field)
+    }
+
+    #[cfg(feature = "aws")]
+    fn read(&self, cx: &ReadContext, env: &EnvSpec, _kind: SourceKind) -> Result<Read, Error> {
+        // With state, live resources take the addresses state gives them.
+        let has_state = env
+            .tables
+            .get::<crate::sources::state::StateTable>()
+            .is_some_and(|st| !st.paths.is_empty());
+        let state = if has_state {
+            Some(crate::sources::read(cx, env, SourceKind::State)?.snapshot)
+        } else {
+            None
+        };
+        read_live(cx, env, state.as_ref())
+    }
+
+    #[cfg(not(feature = "aws"))]
+    fn read(&self, _cx: &ReadContext, _env: &EnvSpec, _kind: SourceKind) -> Result<Read, Error> {
+        Err(EnvError::NotBuilt {
+            kind: SourceKind::Live,
+            feature: "aws",
+        }
+        .into())
+    }
+}
+
+/// The `aws` table of `env`, or why a live read cannot be made.
+#[cfg(feature = "aws")]
+fn table(env: &EnvSpec) -> Result<&AwsTable, Error> {
+    match (&env.config, env.tables.get::<AwsTable>()) {
+        (_, Some(aws)) => Ok(aws),
+        (None, None) => Err(EnvError::LiveNeedsConfig {
+            env: env.name.clone(),
+        }
+        .into()),
+        (Some(_), None) => Err(EnvError::NoAwsTable {
+            env: env.name.clone(),
+        }
+        .into()),
+    }
+}
+
+/// Read one environment from AWS; with its `state` (as read, not
+/// normalized), give live resources the state's addresses and find what is
+/// unmanaged and missing.
+#[cfg(feature = "aws")]
+pub(crate) fn read_live(
+    cx: &ReadContext,
+    env: &EnvSpec,
+    state: Option<&crate::model::Snapshot>,
+) -> Result<Read, Error> {
+    use std::collections::BTreeSet;
+
+    use crate::normalize::Normalizer;
+    use crate::sources::LiveRead;
+
+    let aws = table(env)?;
+    let mut settings = super::AwsSettings::from_table(
+        aws,
+        &env.name,
+        &env.identity.aliases,
+        env.identity.region.as_deref(),
+    );
+    settings.progress = cx.progress;
+    let (mut snap, stats) = super::collect_with_stats(&env.name, &settings)?;
+    let mut identity = env.identity.clone();
+    if identity.account_id.is_none() && !stats.account_id.is_empty() {
+        identity.account_id = Some(stats.account_id.clone());
+    }
+    let usage = live_usage(&env.name, &stats);
+    tracing::info!("read {} from AWS: {}", env.name, usage.describe());
+    let mut read = LiveRead {
+        env: env.name.clone(),
+        usage,
+        ..LiveRead::default()
+    };
+    // With state, live objects take the address state gives their id; the
+    // rest is unmanaged, and what state has that the read covers but did not
+    // find is missing.
+    if let Some(state) = state {
+        let n = Normalizer::for_env(&env.name, &identity);
+        let moved = super::readdress(&mut snap, &super::state_index(state));
+        read.unmanaged = moved.unmanaged.iter().map(|k| n.string(k)).collect();
+        let found: BTreeSet<&str> = snap.resources.iter().map(|r| r.address.as_str()).collect();
+        read.missing = super::live_scope(&settings, state, &snap.coverage)
+            .into_iter()
+            .filter(|a| !found.contains(a.as_str()))
+            .map(|a| n.string(&a))
+            .collect();
+        tracing::info!(
+            "{}: {} live resources at their state address, {} unmanaged, {} missing",
+            env.name,
+            moved.matched,
+            read.unmanaged.len(),
+            read.missing.len()
+        );
+    }
+    Ok(Read {
+        snapshot: snap,
+        identity,
+        live: Some(read),
+    })
+}
+
+/// What a live read cost, as the report states it.
+#[cfg(feature = "aws")]
+fn live_usage(env: &str, stats: &super::CollectStats) -> crate::report::LiveUsage {
+    let seconds = |d: std::time::Duration| (d.as_secs_f64() * 100.0).round() / 100.0;
+    crate::report::LiveUsage {
+        environment: env.to_string(),
+        calls: stats.calls(),
+        requests: stats.requests(),
+        seconds: seconds(stats.elapsed),
+        services: stats
+            .services
+            .iter()
+            .map(|(name, s)| {
+                (
+                    name.clone(),
+                    crate::report::ServiceUsage {
+                        calls: s.calls(),
+                        requests: s.requests,
+                        seconds: seconds(s.elapsed),
+                    },
+                )
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,165 @@
+//! The `terraform = { ... }` table of an environment in parity.toml: the
+//! code source's part of the configuration, read and validated beside the
+//! code that uses it (docs/configuration.md is the user's reference).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::config::toml::{fields, item_to_value};
+use crate::config::toml::{join_key, resolve, string, strings, table, Field, Sink, Spanned};
+use crate::sources::Table;
+
+/// `terraform = { ... }`: the code source, a Terraform root module.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TerraformTable {
+    /// The root module directory (resolved; exists).
+    pub root: PathBuf,
+    /// `.tfvars` / `.tfvars.json` files, in order (resolved; exist).
+    pub var_files: Vec<PathBuf>,
+    /// Variable values given inline; they win over var files.
+    pub vars: crate::model::Map,
+    /// Default `"default"`.
+    pub workspace: String,
+    /// Only this module call (an address such as `module.app`), when set.
+    pub module: Option<String>,
+}
+
+impl TerraformTable {
+    /// What to load for `environment`, locations shown relative to `base`.
+    pub fn options(&self, environment: &str, base: &std::path::Path) -> super::Options {
+        super::Options {
+            environment: environment.to_string(),
+            root: self.root.clone(),
+            base: base.to_path_buf(),
+            var_files: self.var_files.clone(),
+            vars: self.vars.clone(),
+            workspace: self.workspace.clone(),
+        }
+    }
+}
+
+impl Table for TerraformTable {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+pub(crate) const KEYS: &[&str] = &["root", "var-files", "vars", "workspace", "module"];
+
+#[derive(Debug)]
+struct RawTerraform {
+    at: usize,
+    key: String,
+    root: Option<Spanned<String>>,
+    var_files: Vec<Spanned<String>>,
+    vars: crate::model::Map,
+    workspace: Option<Spanned<String>>,
+    module: Option<Spanned<String>>,
+}
+
+/// Stage 1 and 2 of the table: its keys read (unknown keys, wrong types),
+/// then validated (the root and var files must exist). Problems go to
+/// `sink`; `None` when the value is not a table at all.
+pub(crate) fn read(sink: &mut Sink, f: &Field, dir: &std::path::Path) -> Option<Arc<dyn Table>> {
+    let raw = read_raw(sink, f)?;
+    Some(Arc::new(validate(raw, dir, sink)))
+}
+
+fn read_raw(sink: &mut Sink, f: &Field) -> Option<RawTerraform> {
+    let (t, at) = table(sink, f)?;
+    let mut tf = RawTerraform {
+        at,
+        key: f.key.clone(),
+        root: None,
+        var_files: Vec::new(),
+        vars: crate::model::Map::new(),
+        workspace: None,
+        module: None,
+    };
+    for g in fields(sink, t, &f.key, at, Some(KEYS)) {
+        match g.name {
+            "root" => tf.root = string(sink, &g),
+            "var-files" => tf.var_files = strings(sink, &g).map(|s| s.value).unwrap_or_default(),
+            "vars" => {
+                if let Some((vars, _)) = table(sink, &g) {
+                    tf.vars = vars
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), item_to_value(v)))
+                        .collect();
+                }
+            }
+            "workspace" => tf.workspace = string(sink, &g),
+            "module" => tf.module = string(sink, &g),
+            _ => {}
+        }
+    }
+    Some(tf)
+}
+
+fn validate(tf: RawTerraform, dir: &std::path::Path, sink: &mut Sink) -> TerraformTable {
+    let root = match &tf.root {
+        Some(root) => {
+            let resolved = resolve(dir, &root.value);
+            if root.value.trim().is_empty() {
+                sink.report(
+                    root.at,
+                    &root.key,
+                    "`root` cannot be empty (use \".\" for the config's directory)",
+                );
+            } else if !resolved.exists() {
+                sink.report(
+                    root.at,
+                    &root.key,
+                    format!("directory `{}` does not exist", resolved.display()),
+                );
+            } else if !resolved.is_dir() {
+                sink.report(
+                    root.at,
+                    &root.key,
+                    format!("`{}` is not a directory", resolved.display()),
+                );
+            }
+            resolved
+        }
+        None => {
+            sink.report(
+                tf.at,
+                &join_key(&tf.key, "root"),
+                "missing required key `root` (the Terraform root module directory)",
+            );
+            PathBuf::new()
+        }
+    };
+    let mut var_files = Vec::new();
+    for file in &tf.var_files {
+        let resolved = resolve(dir, &file.value);
+        if !resolved.exists() {
+            sink.report(
+                file.at,
+                &file.key,
+                format!("var file `{}` does not exist", resolved.display()),
+            );
+        } else if resolved.is_dir() {
+            sink.report(
+                file.at,
+                &file.key,
+                format!("var file `{}` is a directory", resolved.display()),
+            );
+        }
+        var_files.push(resolved);
+    }
+    if let Some(ws) = &tf.workspace {
+        if ws.value.trim().is_empty() {
+            sink.report(ws.at, &ws.key, "a workspace name cannot be empty");
+        }
+    }
+    TerraformTable {
+        root,
+        var_files,
+        vars: tf.vars,
+        workspace: tf
+            .workspace
+            .map_or_else(|| "default".to_string(), |s| s.value),
+        module: tf.module.map(|s| s.value),
+    }
+}
