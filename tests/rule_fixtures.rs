@@ -1,7 +1,8 @@
 //! Every built-in rule fires end to end: each rule id of the packs has a
 //! fixture, `fixtures/rules/<rule-id>/`, a small staging/prod pair that the
 //! real binary diffs, and the report holds a finding of that rule at the
-//! rule's severity.
+//! rule's severity. The same runs give docs/rules.md its examples, and
+//! docs/rules.md is checked against them (`PARITY_BLESS=1` rewrites it).
 //!
 //! A fixture is `staging/` and `prod/` with Terraform code, compared with
 //! `parity diff staging prod` (environments by convention, or its
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use common::{parity, repo};
-use parity::rules::packs;
+use parity::rules::packs::{self, Example, ExampleFile, ExampleFinding};
 use parity::rules::Rule;
 use serde_json::Value;
 
@@ -74,7 +75,7 @@ fn rules() -> &'static [Rule] {
     RULES.get_or_init(|| packs::builtin().expect("built-in packs load"))
 }
 
-/// Every rule's fixture, run once.
+/// Every rule's fixture, run once for all the tests of this file.
 fn runs() -> &'static BTreeMap<String, Run> {
     static RUNS: OnceLock<BTreeMap<String, Run>> = OnceLock::new();
     RUNS.get_or_init(|| rules().iter().map(|r| (r.id.clone(), run(&r.id))).collect())
@@ -159,5 +160,106 @@ fn every_fixture_belongs_to_a_builtin_rule() {
     assert!(
         strays.is_empty(),
         "fixtures for no built-in rule: {strays:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// docs/rules.md
+
+/// Every file under `dir`, as paths relative to it, sorted.
+fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else {
+                let rel = path.strip_prefix(base).expect("under base");
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// The files that differ between a fixture's `staging/` and `prod/`.
+fn differing_files(dir: &Path) -> Vec<ExampleFile> {
+    let mut names: Vec<String> = ENVIRONMENTS
+        .iter()
+        .flat_map(|env| files_under(&dir.join(env)))
+        .collect();
+    names.sort();
+    names.dedup();
+    let read = |env: &str, name: &str| std::fs::read_to_string(dir.join(env).join(name));
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let staging = read("staging", &name).unwrap_or_default();
+            let prod = read("prod", &name).unwrap_or_default();
+            (staging != prod).then(|| ExampleFile {
+                staging_path: format!("staging/{name}"),
+                prod_path: format!("prod/{name}"),
+                staging,
+                prod,
+            })
+        })
+        .collect()
+}
+
+fn example(rule: &Rule, report: &Value) -> Option<Example> {
+    let f = finding(report, rule)?;
+    let dir = fixture_dir(&rule.id);
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    Some(Example {
+        fixture: format!("{FIXTURES}/{}", rule.id),
+        command: format!("parity {}", args(&dir).join(" ")),
+        config: dir.join("parity.toml").is_file(),
+        files: differing_files(&dir),
+        finding: ExampleFinding {
+            severity: text(&f["severity"]),
+            resource: text(&f["resource"]),
+            attribute: f["attribute"].as_str().map(str::to_string),
+            message: text(&f["message"]),
+        },
+    })
+}
+
+#[test]
+fn docs_rules_md_shows_each_rules_example() {
+    let mut examples = BTreeMap::new();
+    for rule in rules() {
+        if let Run::Report(report) = &runs()[&rule.id] {
+            if let Some(example) = example(rule, report) {
+                assert!(
+                    !example.files.is_empty(),
+                    "{}: staging and prod of its fixture are the same",
+                    rule.id
+                );
+                examples.insert(rule.id.clone(), example);
+            }
+        }
+    }
+    // A rule without a working fixture is named by
+    // every_builtin_rule_fires_on_its_fixture; the page shows the others.
+    let expected = packs::render_markdown_with_examples(rules(), &examples);
+    let path = repo().join("docs/rules.md");
+    if std::env::var_os("PARITY_BLESS").is_some_and(|v| v == "1") {
+        std::fs::write(&path, &expected).expect("write docs/rules.md");
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "docs/rules.md is stale: run `PARITY_BLESS=1 cargo test --test rule_fixtures`"
+    );
+    assert_eq!(
+        actual.matches("\n**Example.** ").count(),
+        examples.len(),
+        "one example per rule that fires"
     );
 }
