@@ -358,15 +358,141 @@ one) and `ignore` (an expected difference, listed at `info` with \
 `--verbose`).
 ";
 
-/// docs/rules.md: how rules work, then one section per category with each
-/// rule's summary, settings and why it matters. Rules are sorted by id within
-/// a category, so the output depends only on the rules.
+/// A rule firing on its fixture, shown under the rule in docs/rules.md.
+///
+/// The fixtures live in `fixtures/rules/<rule-id>/` and are run by
+/// tests/rule_fixtures.rs, which builds these from what the binary reports
+/// and checks that docs/rules.md is what [`render_markdown_with_examples`]
+/// makes of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    /// The fixture folder, relative to the repository root
+    /// (`fixtures/rules/engine-version`).
+    pub fixture: String,
+    /// The command run in that folder (`parity diff staging prod`).
+    pub command: String,
+    /// The fixture has a parity.toml the command reads (state paths, a
+    /// `[[match]]`).
+    pub config: bool,
+    /// The files that differ between the two environments.
+    pub files: Vec<ExampleFile>,
+    /// The finding of the rule the command reports.
+    pub finding: ExampleFinding,
+}
+
+/// One file of an example, as it is in each environment (empty when the
+/// file exists in one environment only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleFile {
+    /// The path in the staging environment (`staging/main.tf`).
+    pub staging_path: String,
+    /// The path in the prod environment (`prod/main.tf`).
+    pub prod_path: String,
+    pub staging: String,
+    pub prod: String,
+}
+
+/// The fields of a finding an example shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleFinding {
+    pub severity: String,
+    pub resource: String,
+    pub attribute: Option<String>,
+    pub message: String,
+}
+
+/// Files up to this many lines are shown whole; longer ones (state files)
+/// as the lines that differ and a few around them.
+const WHOLE_FILE_LINES: usize = 30;
+
+/// The unified diff of one example file, staging (`-`) against prod (`+`).
+fn file_diff(file: &ExampleFile) -> String {
+    let longest = file.staging.lines().count().max(file.prod.lines().count());
+    let radius = if longest <= WHOLE_FILE_LINES {
+        longest
+    } else {
+        3
+    };
+    let diff = similar::TextDiff::from_lines(&file.staging, &file.prod);
+    let mut text = diff
+        .unified_diff()
+        .context_radius(radius)
+        .missing_newline_hint(false)
+        .header(&file.staging_path, &file.prod_path)
+        .to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+/// The fence for a block holding `text`: longer than any run of backticks
+/// in it.
+fn fence(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}
+
+fn render_example(out: &mut String, example: &Example) {
+    let config = if example.config {
+        format!(
+            " (with its [`parity.toml`](../{}/parity.toml))",
+            example.fixture
+        )
+    } else {
+        String::new()
+    };
+    let _ = write!(
+        out,
+        "\n**Example.** [`{fixture}`](../{fixture}/): `{command}`{config} compares\n",
+        fixture = example.fixture,
+        command = example.command,
+    );
+    for file in &example.files {
+        let diff = file_diff(file);
+        let fence = fence(&diff);
+        let _ = write!(out, "\n{fence}diff\n{diff}{fence}\n");
+    }
+    let f = &example.finding;
+    let target = match &f.attribute {
+        Some(attribute) => format!("{}  {attribute}", f.resource),
+        None => f.resource.clone(),
+    };
+    let finding = format!("{}  {target}\n  {}\n", f.severity, f.message.trim());
+    let fence = fence(&finding);
+    let _ = write!(out, "\nand reports\n\n{fence}text\n{finding}{fence}\n");
+}
+
+/// docs/rules.md without examples: how rules work, then one section per
+/// category with each rule's summary, settings and why it matters. This is
+/// `parity rules docs`, which also documents a project's own rules.
 pub fn render_markdown(rules: &[Rule]) -> String {
+    render(rules, &BTreeMap::new(), HEADER_PLAIN)
+}
+
+/// docs/rules.md as the repository keeps it: [`render_markdown`], with the
+/// example of each rule that `examples` (keyed by rule id) holds after the
+/// rule's settings.
+pub fn render_markdown_with_examples(
+    rules: &[Rule],
+    examples: &BTreeMap<String, Example>,
+) -> String {
+    render(rules, examples, HEADER_EXAMPLES)
+}
+
+const HEADER_PLAIN: &str =
+    "<!-- Generated from rules/*.toml by `parity rules docs`. Do not edit by hand. -->\n\n";
+
+const HEADER_EXAMPLES: &str =
+    "<!-- Generated from rules/*.toml and the fixtures in fixtures/rules/ by \
+`PARITY_BLESS=1 cargo test --test rule_fixtures`. Do not edit by hand. -->\n\n";
+
+/// Rules are sorted by id within a category, so the output depends only on
+/// the rules and the examples.
+fn render(rules: &[Rule], examples: &BTreeMap<String, Example>, header: &str) -> String {
     let mut out = String::new();
     out.push_str("# Rules reference\n\n");
-    out.push_str(
-        "<!-- Generated from rules/*.toml by `cargo run -- rules docs > docs/rules.md`. Do not edit by hand. -->\n\n",
-    );
+    out.push_str(header);
     out.push_str("## How rules work\n\n");
     out.push_str(HOW_RULES_WORK);
     for category in Category::ALL {
@@ -408,6 +534,9 @@ pub fn render_markdown(rules: &[Rule]) -> String {
                 attributes = code_list(&rule.attributes),
                 why = rule.why.trim(),
             );
+            if let Some(example) = examples.get(&rule.id) {
+                render_example(&mut out, example);
+            }
         }
     }
     out
@@ -497,18 +626,74 @@ why = "Restores depend on it."
         }
     }
 
-    #[test]
-    fn docs_are_fresh() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
-        let expected = render_markdown(&builtin().unwrap());
-        if std::env::var_os("PARITY_BLESS").is_some_and(|v| v == "1") {
-            std::fs::write(&path, &expected).unwrap();
+    fn example() -> Example {
+        Example {
+            fixture: "fixtures/rules/engine-version".into(),
+            command: "parity diff staging prod".into(),
+            config: false,
+            files: vec![ExampleFile {
+                staging_path: "staging/main.tf".into(),
+                prod_path: "prod/main.tf".into(),
+                staging:
+                    "resource \"aws_db_instance\" \"main\" {\n  engine_version = \"15.7\"\n}\n"
+                        .into(),
+                prod: "resource \"aws_db_instance\" \"main\" {\n  engine_version = \"15.5\"\n}\n"
+                    .into(),
+            }],
+            finding: ExampleFinding {
+                severity: "error".into(),
+                resource: "aws_db_instance.main".into(),
+                attribute: Some("engine_version".into()),
+                message: "minor version differs: 15.7 vs 15.5 (staging is newer)".into(),
+            },
         }
-        let actual = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            actual == expected,
-            "docs/rules.md is stale: run `cargo run -- rules docs > docs/rules.md` (or the tests with PARITY_BLESS=1)"
+    }
+
+    #[test]
+    fn examples_show_the_fixture_its_diff_and_the_finding() {
+        let rules = builtin().unwrap();
+        let examples = BTreeMap::from([("engine-version".to_string(), example())]);
+        let md = render_markdown_with_examples(&rules, &examples);
+        let section = md
+            .split("\n### engine-version\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n### ").next())
+            .unwrap();
+        let expected = "\n**Example.** [`fixtures/rules/engine-version`](../fixtures/rules/engine-version/): \
+`parity diff staging prod` compares\n\n```diff\n--- staging/main.tf\n+++ prod/main.tf\n@@ -1,3 +1,3 @@\n \
+resource \"aws_db_instance\" \"main\" {\n-  engine_version = \"15.7\"\n+  engine_version = \"15.5\"\n }\n```\n\n\
+and reports\n\n```text\nerror  aws_db_instance.main  engine_version\n  \
+minor version differs: 15.7 vs 15.5 (staging is newer)\n```\n";
+        assert!(section.ends_with(expected), "{section}");
+        // Only the rule with an example gets one; without examples the
+        // text is `parity rules docs`.
+        assert_eq!(md.matches("**Example.**").count(), 1);
+        let plain = render_markdown(&rules);
+        assert!(!plain.contains("**Example.**"));
+        assert_eq!(
+            plain.replace(HEADER_PLAIN, ""),
+            render_markdown_with_examples(&rules, &BTreeMap::new()).replace(HEADER_EXAMPLES, "")
         );
+    }
+
+    #[test]
+    fn long_files_show_the_lines_around_the_change() {
+        let lines: Vec<String> = (0..40).map(|i| format!("line {i}\n")).collect();
+        let staging = lines.concat();
+        let prod = staging.replace("line 20\n", "line twenty\n");
+        let diff = file_diff(&ExampleFile {
+            staging_path: "staging/terraform.tfstate".into(),
+            prod_path: "prod/terraform.tfstate".into(),
+            staging,
+            prod,
+        });
+        assert!(diff.contains("@@ -18,7 +18,7 @@\n line 17\n"), "{diff}");
+        assert!(
+            !diff.contains("line 16\n") && !diff.contains("line 24\n"),
+            "{diff}"
+        );
+        assert_eq!(fence("a ``` b"), "````");
+        assert_eq!(fence("plain"), "```");
     }
 
     #[test]
