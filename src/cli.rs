@@ -100,11 +100,15 @@ pub enum Command {
 // The arguments of `parity diff` (no doc comment: the variant's is its help).
 #[derive(Debug, Args)]
 pub struct DiffArgs {
+    /// The first environment: a name or alias in parity.toml, a directory
+    /// (envs/NAME, NAME.tfvars, ... without parity.toml), or a snapshot file.
     pub env_a: String,
+    /// The environment to compare it with, usually the reference (prod).
     pub env_b: String,
     /// What to read for each environment.
     #[arg(long, value_enum, default_value_t = SourceArg::Code)]
     pub source: SourceArg,
+    /// How to print the report (the exit code is the same in every format).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write the report to FILE instead of stdout.
@@ -128,6 +132,7 @@ pub struct DiffArgs {
 // The arguments of `parity check` (no doc comment: the variant's is its help).
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// How to print the report (the exit code is the same in every format).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write the report to FILE instead of stdout.
@@ -150,10 +155,12 @@ pub struct CheckArgs {
 // The arguments of `parity drift` (no doc comment: the variant's is its help).
 #[derive(Debug, Args)]
 pub struct DriftArgs {
+    /// An environment of parity.toml with code and state.
     pub env: String,
     /// Compare code and state only, even when the environment has an `aws` table.
     #[arg(long)]
     pub no_live: bool,
+    /// How to print the report (the exit code is the same in every format).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write the report to FILE instead of stdout.
@@ -170,6 +177,7 @@ pub struct DriftArgs {
 // The arguments of `parity snapshot` (no doc comment: the variant's is its help).
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
+    /// The environment to read (a name or alias in parity.toml, or a directory).
     pub env: String,
     #[arg(long, value_enum, default_value_t = SourceArg::Code)]
     pub source: SourceArg,

@@ -856,8 +856,10 @@ fn the_xml_checker_rejects_what_it_should() {
 fn github_commands_are_one_line_each_and_escaped() {
     let out = render(&fixed_report(), Format::Github, false);
     let lines: Vec<&str> = out.lines().collect();
-    // Violations only: no expected, no waived.
-    assert_eq!(lines.len(), 7, "{out}");
+    // Violations only (no expected, no waived), then one warning per input
+    // that was not read.
+    assert_eq!(lines.len(), 8, "{out}");
+    assert!(lines[7].starts_with("::warning title=parity%3A incomplete::"));
     for line in &lines {
         assert!(
             line.starts_with("::error ")
@@ -1040,9 +1042,10 @@ fn formats_show_the_baseline() {
     assert_eq!(root.count("skipped"), 5);
     assert_eq!(root.count("tests"), 11);
 
-    // GitHub: annotations for new violations only.
+    // GitHub: annotations for new violations only, and the unread input.
     let gh = render(&r, Format::Github, false);
-    assert_eq!(gh.lines().count(), 5);
+    assert_eq!(gh.lines().count(), 6);
+    assert_eq!(gh.matches("title=parity%3A incomplete").count(), 1);
     assert!(!gh.contains("title=engine-version"));
     assert!(!gh.contains("title=db-multi-az"));
 }

@@ -12,6 +12,10 @@
 //! environment's value (and its location, when it is elsewhere) is in the
 //! message. Escaping follows the runner's rules (`@actions/core`): `%`, CR
 //! and LF in the message; also `:` and `,` in properties.
+//!
+//! Each input that could not be read (the run exits 3 without violations)
+//! becomes a `::warning` titled `parity: incomplete`, so that a step that
+//! fails on it says why.
 
 use super::{
     masked, one_line, primary_location, shown_value, split_location, subject, RenderContext,
@@ -26,6 +30,13 @@ pub fn render(report: &Report, ctx: &RenderContext) -> String {
     for f in report.findings.iter().filter(|f| annotated(f)) {
         out.push_str(&command(f, report, ctx));
         out.push('\n');
+    }
+    for gap in &report.summary.incomplete {
+        out.push_str(&format!(
+            "::warning title={}::{}\n",
+            property("parity: incomplete"),
+            data(&format!("not read, so parity is not proven: {gap}"))
+        ));
     }
     out
 }
@@ -111,5 +122,25 @@ mod tests {
     fn escaping_follows_the_runner() {
         assert_eq!(data("50% a\r\nb"), "50%25 a%0D%0Ab");
         assert_eq!(property("a:b,c%"), "a%3Ab%2Cc%25");
+    }
+
+    #[test]
+    fn unread_inputs_are_warnings_so_an_incomplete_run_says_why() {
+        let gap = "staging: module.waf: module source `git::https://x/waf.git` is not installed";
+        let report = Report::new(
+            ["staging", "prod"],
+            "code",
+            Vec::new(),
+            3,
+            12,
+            vec![gap.to_string()],
+        );
+        let out = render(&report, &RenderContext::default());
+        assert_eq!(
+            out,
+            format!(
+                "::warning title=parity%3A incomplete::not read, so parity is not proven: {gap}\n"
+            )
+        );
     }
 }
