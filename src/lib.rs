@@ -19,6 +19,6 @@ pub mod report;
 pub mod rules;
 pub mod run;
 pub mod sources;
-pub mod waivers;
+pub(crate) mod waivers;
 
 pub use error::{EnvError, Error};

@@ -13,7 +13,7 @@
 //! the guard refuses any other operation before it is sent (see
 //! docs/permissions.md for the matching IAM policy).
 
-pub mod cfg;
+pub(crate) mod cfg;
 mod source;
 
 pub use cfg::AwsTable;

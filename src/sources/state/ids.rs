@@ -158,14 +158,11 @@ fn mapped_id(r: &Resource) -> Option<&str> {
 /// by a symbolic reference to it. Among several resources with the same
 /// id (a data source reading a VPC that another stack manages), one of the
 /// same state file wins, then one of the same module, then a managed one.
-pub fn symbolize(resources: &mut [Resource]) {
-    symbolize_with(resources, &|_, _| false);
-}
-
-/// [`symbolize`], running `hook(key, value)` on every value first (secret
-/// redaction) in the same walk: a 50 MB state's snapshot is traversed once.
-/// A hook that returns true has replaced the value; it is not looked into.
-pub fn symbolize_with(resources: &mut [Resource], hook: &dyn Fn(&str, &mut Value) -> bool) {
+///
+/// `hook(key, value)` runs on every value first (secret redaction) in the
+/// same walk, so a 50 MB state's snapshot is traversed once. A hook that
+/// returns true has replaced the value; it is not looked into.
+pub fn symbolize(resources: &mut [Resource], hook: &dyn Fn(&str, &mut Value) -> bool) {
     let mut index: Index = Index::default();
     let mut facts: Vec<Facts> = Vec::with_capacity(resources.len());
     for (i, r) in resources.iter().enumerate() {
@@ -378,7 +375,7 @@ mod tests {
                 ],
             ),
         ];
-        symbolize(&mut rs);
+        symbolize(&mut rs, &|_, _| false);
         assert_eq!(
             rs[1].attributes["vpc_id"],
             Value::Unknown("aws_vpc.main.id".into())
@@ -411,7 +408,7 @@ mod tests {
             ),
             res("aws_x.y", &[("target", Value::str(arn))]),
         ];
-        symbolize(&mut rs);
+        symbolize(&mut rs, &|_, _| false);
         assert_eq!(
             rs[1].attributes["load_balancer_arn"],
             Value::Unknown("aws_lb.app.arn".into())

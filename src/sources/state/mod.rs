@@ -24,17 +24,17 @@
 //! ([`stream`]): a 68 MB state parses at over 100 MB/s in under 2.5× its
 //! size (see docs/sources.md, "Speed").
 
-pub mod cfg;
+pub(crate) mod cfg;
 pub mod drift;
-pub mod ids;
-pub mod json;
-pub mod plan;
+pub(crate) mod ids;
+pub(crate) mod json;
+pub(crate) mod plan;
 pub mod s3;
-pub mod secrets;
-pub mod show;
+pub(crate) mod secrets;
+pub(crate) mod show;
 pub(crate) mod source;
-pub mod stream;
-pub mod tfstate;
+pub(crate) mod stream;
+pub(crate) mod tfstate;
 
 pub use cfg::StateTable;
 pub(crate) use source::State;

@@ -36,7 +36,7 @@ pub(crate) fn finish(snap: &mut Snapshot, mut secrets: Vec<String>) {
             Err(_) => Matcher::Scan(&secrets),
         }
     };
-    ids::symbolize_with(&mut snap.resources, &|k, v| redact_node(k, v, &matcher));
+    ids::symbolize(&mut snap.resources, &|k, v| redact_node(k, v, &matcher));
     for r in snap.dependencies.iter_mut() {
         for (k, v) in r.attributes.iter_mut() {
             redact_value(k, v, &matcher);

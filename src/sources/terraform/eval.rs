@@ -102,14 +102,6 @@ impl Resolved<'_> {
             Resolved::Owned(v) => v,
         }
     }
-
-    pub fn into_value(self) -> Value {
-        match self {
-            Resolved::Borrowed(v) => v.clone(),
-            Resolved::Shared(v) => Arc::try_unwrap(v).unwrap_or_else(|v| (*v).clone()),
-            Resolved::Owned(v) => v,
-        }
-    }
 }
 
 /// An evaluation scope: a resolver plus local bindings (`each`, `count`,

@@ -9,21 +9,21 @@
 //! [`deps`] reads `required_version`, providers and the lock file,
 //! [`manifest`] finds registry and git modules `terraform init` installed.
 
-pub mod cfg;
-pub mod deps;
-pub mod eval;
+pub(crate) mod cfg;
+pub(crate) mod deps;
+pub(crate) mod eval;
 pub mod fastparse;
 pub mod files;
 pub mod functions;
 pub mod json;
-pub mod manifest;
+pub(crate) mod manifest;
 pub mod module;
 pub mod parse;
-pub mod policy;
+pub(crate) mod policy;
 mod scope;
 mod source;
-pub mod types;
-pub mod vars;
+pub(crate) mod types;
+pub(crate) mod vars;
 
 pub use cfg::TerraformTable;
 pub use scope::{scope_state_to_module, scope_to_module, ScopeError};
