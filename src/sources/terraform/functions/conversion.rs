@@ -1,0 +1,221 @@
+//! Terraform's type conversions: the `to*` functions, the sensitivity
+//! markers, and the automatic primitive conversions that the `types` module
+//! shares when it converts values to declared variable types.
+
+use super::{boolean, invalid, make_set, num, one_arg, string, FnError};
+use crate::model::value::format_number;
+use crate::model::Value;
+
+pub(super) fn tostring(name: &str, a: &[Value]) -> Result<Value, FnError> {
+    match one_arg(name, a)? {
+        Value::Null => Ok(Value::Null),
+        v => string(name, v).map(Value::String),
+    }
+}
+
+pub(super) fn tonumber(name: &str, a: &[Value]) -> Result<Value, FnError> {
+    match one_arg(name, a)? {
+        Value::Null => Ok(Value::Null),
+        v => num(name, v).map(Value::Number),
+    }
+}
+
+pub(super) fn tobool(name: &str, a: &[Value]) -> Result<Value, FnError> {
+    match one_arg(name, a)? {
+        Value::Null => Ok(Value::Null),
+        v => boolean(name, v).map(Value::Bool),
+    }
+}
+
+/// `tolist` and `toset`; `toset` also sorts and de-duplicates.
+pub(super) fn tolist_toset(name: &str, a: &[Value]) -> Result<Value, FnError> {
+    match one_arg(name, a)? {
+        Value::Null => Ok(Value::Null),
+        Value::List(items) => {
+            let items = unify(items.clone()).map_err(|m| invalid(name, m))?;
+            Ok(Value::List(if name == "toset" {
+                make_set(items)
+            } else {
+                items
+            }))
+        }
+        other => Err(invalid(
+            name,
+            format!("cannot convert {} to {}", other.type_name(), &name[2..]),
+        )),
+    }
+}
+
+pub(super) fn tomap(name: &str, a: &[Value]) -> Result<Value, FnError> {
+    match one_arg(name, a)? {
+        Value::Null => Ok(Value::Null),
+        Value::Map(m) => {
+            let (keys, vals): (Vec<String>, Vec<Value>) =
+                m.iter().map(|(k, v)| (k.clone(), v.clone())).unzip();
+            let vals = unify(vals).map_err(|m| invalid(name, m))?;
+            Ok(Value::Map(keys.into_iter().zip(vals).collect()))
+        }
+        other => Err(invalid(
+            name,
+            format!("cannot convert {} to map", other.type_name()),
+        )),
+    }
+}
+
+pub(super) fn issensitive(name: &str, a: &[Value]) -> Result<Value, FnError> {
+    one_arg(name, a)?;
+    Ok(Value::Bool(false))
+}
+
+/// Terraform's automatic conversion of a primitive to a string: `3` → `"3"`,
+/// `true` → `"true"`.
+pub fn to_string_conv(v: &Value) -> Result<String, String> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(format_number(*n)),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Null => Err("a string is required, got null".into()),
+        Value::Unknown(_) => Err("value not known until apply".into()),
+        other => Err(format!("a string is required, got {}", other.type_name())),
+    }
+}
+
+/// Terraform's automatic conversion to a number: `"3"` → `3`.
+pub fn to_number_conv(v: &Value) -> Result<f64, String> {
+    match v {
+        Value::Number(n) => Ok(*n),
+        Value::String(s) => {
+            parse_number(s).ok_or_else(|| format!("a number is required, got string {s:?}"))
+        }
+        Value::Null => Err("a number is required, got null".into()),
+        Value::Unknown(_) => Err("value not known until apply".into()),
+        other => Err(format!("a number is required, got {}", other.type_name())),
+    }
+}
+
+/// Terraform's automatic conversion to a bool: `"true"`/`"1"` and
+/// `"false"`/`"0"` are accepted, as in cty.
+pub fn to_bool_conv(v: &Value) -> Result<bool, String> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) if s == "true" || s == "1" => Ok(true),
+        Value::String(s) if s == "false" || s == "0" => Ok(false),
+        Value::String(s) => Err(format!("a bool is required, got string {s:?}")),
+        Value::Null => Err("a bool is required, got null".into()),
+        Value::Unknown(_) => Err("value not known until apply".into()),
+        other => Err(format!("a bool is required, got {}", other.type_name())),
+    }
+}
+
+/// Parse a decimal number the way Terraform does: no surrounding spaces, no
+/// `inf`/`nan`, no hex.
+fn parse_number(s: &str) -> Option<f64> {
+    if s.is_empty()
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+    {
+        return None;
+    }
+    s.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+/// Give list (or map) elements a common type, as Terraform does when it
+/// builds a list from a tuple: mixed primitives all become strings. Nulls and
+/// unknowns are left alone; mixing primitives with collections is an error.
+pub fn unify(items: Vec<Value>) -> Result<Vec<Value>, String> {
+    let mut kinds = items
+        .iter()
+        .filter(|v| !v.is_null() && !v.is_unknown())
+        .map(|v| match v {
+            Value::List(_) | Value::Map(_) => "collection",
+            other => other.type_name(),
+        })
+        .collect::<Vec<_>>();
+    kinds.sort_unstable();
+    kinds.dedup();
+    if kinds.len() <= 1 {
+        return Ok(items);
+    }
+    if kinds.contains(&"collection") {
+        return Err("all elements must have the same type".into());
+    }
+    items
+        .into_iter()
+        .map(|v| match v {
+            Value::Number(_) | Value::Bool(_) => to_string_conv(&v).map(Value::String),
+            other => Ok(other),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::make_set;
+    use super::super::tests::{err, l, ln, ls, m, n, ok, s};
+    use super::{to_bool_conv, to_number_conv, to_string_conv};
+    use crate::model::Value;
+
+    #[test]
+    fn primitive_conversions() {
+        assert_eq!(ok("tostring", vec![s("hello")]), s("hello"));
+        assert_eq!(ok("tostring", vec![n(1.0)]), s("1"));
+        assert_eq!(ok("tostring", vec![Value::Bool(true)]), s("true"));
+        assert_eq!(ok("tostring", vec![Value::Null]), Value::Null);
+        assert!(err("tostring", vec![ls(&["a"])]).contains("string is required"));
+        assert_eq!(ok("tonumber", vec![n(1.0)]), n(1.0));
+        assert_eq!(ok("tonumber", vec![s("1")]), n(1.0));
+        assert_eq!(ok("tonumber", vec![s("-2.5")]), n(-2.5));
+        assert_eq!(ok("tonumber", vec![Value::Null]), Value::Null);
+        assert!(err("tonumber", vec![s("no")]).contains("number is required"));
+        assert!(err("tonumber", vec![s("inf")]).contains("number is required"));
+        assert_eq!(ok("tobool", vec![Value::Bool(true)]), Value::Bool(true));
+        assert_eq!(ok("tobool", vec![s("false")]), Value::Bool(false));
+        assert_eq!(ok("tobool", vec![Value::Null]), Value::Null);
+        assert!(err("tobool", vec![s("no")]).contains("bool is required"));
+        assert!(err("tobool", vec![n(1.0)]).contains("bool is required"));
+    }
+
+    #[test]
+    fn collection_conversions() {
+        assert_eq!(
+            ok("tolist", vec![ls(&["a", "b", "c"])]),
+            ls(&["a", "b", "c"])
+        );
+        assert_eq!(ok("tolist", vec![l(vec![s("a"), n(1.0)])]), ls(&["a", "1"]));
+        assert_eq!(ok("toset", vec![ls(&["c", "b", "b"])]), ls(&["b", "c"]));
+        assert_eq!(
+            ok("toset", vec![l(vec![s("a"), s("b"), n(3.0)])]),
+            ls(&["3", "a", "b"])
+        );
+        assert_eq!(ok("toset", vec![ln(&[10.0, 9.0, 9.0])]), ln(&[9.0, 10.0]));
+        assert_eq!(
+            ok(
+                "tomap",
+                vec![m(&[("a", s("foo")), ("b", Value::Bool(true))])]
+            ),
+            m(&[("a", s("foo")), ("b", s("true"))])
+        );
+        assert!(err("tolist", vec![l(vec![s("a"), ls(&["b"])])]).contains("same type"));
+        assert!(err("tomap", vec![ls(&["a"])]).contains("cannot convert"));
+    }
+
+    #[test]
+    fn sensitive_is_identity() {
+        assert_eq!(ok("sensitive", vec![s("x")]), s("x"));
+        assert_eq!(ok("nonsensitive", vec![s("x")]), s("x"));
+    }
+
+    #[test]
+    fn conversion_helpers() {
+        assert_eq!(to_string_conv(&n(3.0)), Ok("3".to_string()));
+        assert_eq!(to_string_conv(&Value::Bool(true)), Ok("true".to_string()));
+        assert_eq!(to_number_conv(&s("3")), Ok(3.0));
+        assert!(to_number_conv(&s("abc")).is_err());
+        assert_eq!(to_bool_conv(&s("true")), Ok(true));
+        assert_eq!(
+            make_set(vec![s("b"), n(2.0), Value::Null, s("a"), n(10.0), s("b")]),
+            vec![Value::Null, n(2.0), n(10.0), s("a"), s("b")]
+        );
+    }
+}

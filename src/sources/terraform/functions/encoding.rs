@@ -1,0 +1,417 @@
+//! Terraform's encoding functions (`jsonencode`, `yamlencode`, `base64*`,
+//! `urlencode`, ...). Their output must match Terraform's byte for byte, or
+//! the same configuration would compare different between environments.
+
+use base64::Engine as _;
+
+use super::{invalid, one_arg, string, to_string_conv, FnError};
+use crate::model::value::format_number;
+use crate::model::Value;
+
+pub(super) fn jsonencode(name: &str, a: &[Value]) -> Result<Value, FnError> {
+    let v = one_arg(name, a)?;
+    if v.contains_unknown() {
+        return Err(FnError::Unknown);
+    }
+    Ok(Value::String(json_encode(v)))
+}
+
+pub(super) fn jsondecode(name: &str, a: &[Value]) -> Result<Value, FnError> {
+    let s = string(name, one_arg(name, a)?)?;
+    let json: serde_json::Value =
+        serde_json::from_str(&s).map_err(|e| invalid(name, e.to_string()))?;
+    Ok(Value::from_json(&json))
+}
+
+pub(super) fn yamlencode(name: &str, a: &[Value]) -> Result<Value, FnError> {
+    let v = one_arg(name, a)?;
+    if v.contains_unknown() {
+        return Err(FnError::Unknown);
+    }
+    let mut out = String::new();
+    yaml_block(v, 0, &mut out);
+    Ok(Value::String(out))
+}
+
+pub(super) fn yamldecode(name: &str, a: &[Value]) -> Result<Value, FnError> {
+    let s = string(name, one_arg(name, a)?)?;
+    let mut y: serde_yaml::Value =
+        serde_yaml::from_str(&s).map_err(|e| invalid(name, e.to_string()))?;
+    y.apply_merge().map_err(|e| invalid(name, e.to_string()))?;
+    yaml_to_value(name, y)
+}
+
+pub(super) fn base64decode(name: &str, a: &[Value]) -> Result<Value, FnError> {
+    let s = string(name, one_arg(name, a)?)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(s.as_bytes())
+        .map_err(|e| invalid(name, format!("failed to decode base64 data: {e}")))?;
+    String::from_utf8(bytes).map(Value::String).map_err(|_| {
+        invalid(
+            name,
+            "the result of decoding the provided string is not valid UTF-8",
+        )
+    })
+}
+
+pub(super) fn base64encode(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s.as_bytes())
+}
+
+pub(super) fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Compact JSON with sorted keys and Go's HTML-safe escaping, byte for byte
+/// what Terraform's `jsonencode` produces.
+pub(super) fn json_encode(v: &Value) -> String {
+    // `Value::Map` is a BTreeMap, so keys come out sorted even with
+    // serde_json's preserve_order.
+    let s = v.to_json().to_string();
+    // These characters only ever appear inside JSON strings, so replacing
+    // them everywhere is safe.
+    s.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
+fn yaml_scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => Some("null".into()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(format_number(*n)),
+        Value::String(s) => Some(yaml_quote(s)),
+        Value::List(l) if l.is_empty() => Some("[]".into()),
+        Value::Map(m) if m.is_empty() => Some("{}".into()),
+        Value::Unknown(e) => Some(yaml_quote(&format!("${{{e}}}"))),
+        _ => None,
+    }
+}
+
+/// go-yaml's double-quoted style, which Terraform's `yamlencode` uses for
+/// every string and key.
+fn yaml_quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\0' => out.push_str("\\0"),
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\x0b' => out.push_str("\\v"),
+            '\x0c' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            '\x1b' => out.push_str("\\e"),
+            '\u{85}' => out.push_str("\\N"),
+            '\u{a0}' => out.push_str("\\_"),
+            '\u{2028}' => out.push_str("\\L"),
+            '\u{2029}' => out.push_str("\\P"),
+            '\u{feff}' => out.push_str("\\uFEFF"),
+            c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Multi-line strings use literal block style (`|`), as cty's YAML encoder
+/// does, unless a line has trailing spaces that the style cannot keep.
+fn yaml_literal(s: &str, indent: usize) -> Option<String> {
+    if !s.contains('\n')
+        || s.split('\n').any(|l| l.ends_with(' ') || l.ends_with('\t'))
+        || s.chars().any(|c| c.is_control() && c != '\n')
+    {
+        return None;
+    }
+    let chomp = if !s.ends_with('\n') {
+        "-"
+    } else if s.ends_with("\n\n") {
+        "+"
+    } else {
+        ""
+    };
+    let indicator = if s.starts_with(' ') { "2" } else { "" };
+    let body = s.strip_suffix('\n').unwrap_or(s);
+    let pad = " ".repeat(indent + 2);
+    let mut out = format!("|{indicator}{chomp}\n");
+    for line in body.split('\n') {
+        if !line.is_empty() {
+            out.push_str(&pad);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    Some(out)
+}
+
+/// Emit `v` as a block whose lines start at `indent`, go-yaml style:
+/// sequences inside mappings are not indented further, mappings are.
+fn yaml_block(v: &Value, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    match v {
+        Value::Map(m) if !m.is_empty() => {
+            for (k, val) in m {
+                out.push_str(&pad);
+                out.push_str(&yaml_quote(k));
+                out.push(':');
+                yaml_value_after_marker(val, indent, true, out);
+            }
+        }
+        Value::List(l) if !l.is_empty() => {
+            for item in l {
+                out.push_str(&pad);
+                out.push('-');
+                yaml_value_after_marker(item, indent, false, out);
+            }
+        }
+        other => {
+            if let Value::String(s) = other {
+                if let Some(lit) = yaml_literal(s, indent.saturating_sub(2)) {
+                    out.push_str(&pad);
+                    out.push_str(&lit);
+                    return;
+                }
+            }
+            out.push_str(&pad);
+            out.push_str(&yaml_scalar(other).unwrap_or_default());
+            out.push('\n');
+        }
+    }
+}
+
+/// Write a value that follows `key:` (in_map) or `-` at `indent`.
+fn yaml_value_after_marker(v: &Value, indent: usize, in_map: bool, out: &mut String) {
+    if let Value::String(s) = v {
+        if let Some(lit) = yaml_literal(s, indent) {
+            out.push(' ');
+            out.push_str(&lit);
+            return;
+        }
+    }
+    if let Some(scalar) = yaml_scalar(v) {
+        out.push(' ');
+        out.push_str(&scalar);
+        out.push('\n');
+        return;
+    }
+    match (v, in_map) {
+        (Value::List(_), true) => {
+            out.push('\n');
+            yaml_block(v, indent, out);
+        }
+        (_, true) => {
+            out.push('\n');
+            yaml_block(v, indent + 2, out);
+        }
+        (_, false) => {
+            // The first line of a nested block shares the dash's line.
+            let mut nested = String::new();
+            yaml_block(v, indent + 2, &mut nested);
+            out.push(' ');
+            out.push_str(nested.get(indent + 2..).unwrap_or(&nested));
+        }
+    }
+}
+
+fn yaml_to_value(name: &str, y: serde_yaml::Value) -> Result<Value, FnError> {
+    Ok(match y {
+        serde_yaml::Value::Null => Value::Null,
+        serde_yaml::Value::Bool(b) => Value::Bool(b),
+        serde_yaml::Value::Number(n) => Value::Number(
+            n.as_f64()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| invalid(name, format!("unsupported number {n}")))?,
+        ),
+        serde_yaml::Value::String(s) => Value::String(s),
+        serde_yaml::Value::Sequence(items) => Value::List(
+            items
+                .into_iter()
+                .map(|v| yaml_to_value(name, v))
+                .collect::<Result<_, _>>()?,
+        ),
+        serde_yaml::Value::Mapping(m) => {
+            // Sorted once at the end (see `model::Map`'s `FromIterator`).
+            let mut out = Vec::with_capacity(m.len());
+            for (k, v) in m {
+                let key = match yaml_to_value(name, k)? {
+                    Value::Null => "null".to_string(),
+                    k => to_string_conv(&k)
+                        .map_err(|_| invalid(name, "mapping keys must be strings"))?,
+                };
+                out.push((key, yaml_to_value(name, v)?));
+            }
+            Value::Map(out.into_iter().collect())
+        }
+        serde_yaml::Value::Tagged(t) => yaml_to_value(name, t.value)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{err, l, ln, ls, m, n, ok, s, u};
+    use super::super::{call, FnError};
+    use crate::model::Value;
+
+    #[test]
+    fn jsonencode() {
+        assert_eq!(
+            ok("jsonencode", vec![m(&[("hello", s("world"))])]),
+            s(r#"{"hello":"world"}"#)
+        );
+        assert_eq!(
+            ok(
+                "jsonencode",
+                vec![m(&[
+                    ("b", ln(&[1.0, 2.5])),
+                    ("a", Value::Null),
+                    ("c", Value::Bool(true))
+                ])]
+            ),
+            s(r#"{"a":null,"b":[1,2.5],"c":true}"#)
+        );
+        assert_eq!(
+            ok("jsonencode", vec![s("<a&b>")]),
+            s(r#""\u003ca\u0026b\u003e""#)
+        );
+        assert_eq!(
+            call("jsonencode", vec![l(vec![u("x")])]),
+            Err(FnError::Unknown)
+        );
+    }
+
+    #[test]
+    fn jsondecode() {
+        assert_eq!(
+            ok("jsondecode", vec![s(r#"{"hello": "world"}"#)]),
+            m(&[("hello", s("world"))])
+        );
+        assert_eq!(ok("jsondecode", vec![s("true")]), Value::Bool(true));
+        assert_eq!(
+            ok("jsondecode", vec![s("[1, null]")]),
+            l(vec![n(1.0), Value::Null])
+        );
+        assert!(matches!(
+            call("jsondecode", vec![s("{")]),
+            Err(FnError::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn yamlencode() {
+        assert_eq!(
+            ok("yamlencode", vec![m(&[("a", s("b")), ("c", s("d"))])]),
+            s("\"a\": \"b\"\n\"c\": \"d\"\n")
+        );
+        assert_eq!(
+            ok(
+                "yamlencode",
+                vec![m(&[("foo", ln(&[1.0, 2.0, 3.0])), ("bar", s("baz"))])]
+            ),
+            s("\"bar\": \"baz\"\n\"foo\":\n- 1\n- 2\n- 3\n")
+        );
+        assert_eq!(
+            ok(
+                "yamlencode",
+                vec![m(&[
+                    (
+                        "foo",
+                        l(vec![n(1.0), m(&[("a", s("b")), ("c", s("d"))]), n(3.0)])
+                    ),
+                    ("bar", s("baz"))
+                ])]
+            ),
+            s("\"bar\": \"baz\"\n\"foo\":\n- 1\n- \"a\": \"b\"\n  \"c\": \"d\"\n- 3\n")
+        );
+        assert_eq!(
+            ok(
+                "yamlencode",
+                vec![m(&[
+                    ("x", m(&[("y", l(vec![ln(&[1.0, 2.0])]))])),
+                    ("e", l(vec![]))
+                ])]
+            ),
+            s("\"e\": []\n\"x\":\n  \"y\":\n  - - 1\n    - 2\n")
+        );
+        assert_eq!(
+            ok("yamlencode", vec![m(&[("t", s("a\nb"))])]),
+            s("\"t\": |-\n  a\n  b\n")
+        );
+        // Whatever we emit must read back as the same value.
+        let v = m(&[
+            (
+                "k",
+                l(vec![
+                    m(&[("a", s("x\ny\n")), ("b", Value::Null)]),
+                    ls(&["q\"", "tab\t"]),
+                ]),
+            ),
+            ("n", n(2.5)),
+        ]);
+        let yaml = ok("yamlencode", vec![v.clone()]);
+        assert_eq!(ok("yamldecode", vec![yaml]), v);
+    }
+
+    #[test]
+    fn yamldecode() {
+        assert_eq!(
+            ok("yamldecode", vec![s("hello: world")]),
+            m(&[("hello", s("world"))])
+        );
+        assert_eq!(ok("yamldecode", vec![s("true")]), Value::Bool(true));
+        assert_eq!(
+            ok("yamldecode", vec![s("{a: &foo [1, 2, 3], b: *foo}")]),
+            m(&[("a", ln(&[1.0, 2.0, 3.0])), ("b", ln(&[1.0, 2.0, 3.0]))])
+        );
+        assert_eq!(
+            ok("yamldecode", vec![s("{a: [1, 2, 3], b: 4}")]),
+            m(&[("a", ln(&[1.0, 2.0, 3.0])), ("b", n(4.0))])
+        );
+        assert!(matches!(
+            call("yamldecode", vec![s("a: [")]),
+            Err(FnError::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn base64() {
+        assert_eq!(
+            ok("base64encode", vec![s("Hello World")]),
+            s("SGVsbG8gV29ybGQ=")
+        );
+        assert_eq!(
+            ok("base64decode", vec![s("SGVsbG8gV29ybGQ=")]),
+            s("Hello World")
+        );
+        assert!(err("base64decode", vec![s("/w==")]).contains("UTF-8"));
+        assert!(err("base64decode", vec![s("!!")]).contains("base64"));
+    }
+
+    #[test]
+    fn urlencode() {
+        assert_eq!(
+            ok("urlencode", vec![s("Hello World!")]),
+            s("Hello+World%21")
+        );
+        assert_eq!(ok("urlencode", vec![s("☃")]), s("%E2%98%83"));
+        assert_eq!(
+            ok("urlencode", vec![s("foo:bar@localhost?foo=bar&bar=baz")]),
+            s("foo%3Abar%40localhost%3Ffoo%3Dbar%26bar%3Dbaz")
+        );
+    }
+}
