@@ -208,3 +208,49 @@ pub fn answering(kind: SourceKind) -> Vec<&'static str> {
         .map(|s| s.key())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_source_and_every_key_one_source() {
+        for kind in [
+            SourceKind::Code,
+            SourceKind::State,
+            SourceKind::Plan,
+            SourceKind::Live,
+        ] {
+            assert!(!answering(kind).is_empty(), "no source reads {kind}");
+        }
+        let keys: Vec<&str> = keys().collect();
+        let mut unique = keys.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(keys.len(), unique.len(), "{keys:?}");
+        for key in keys {
+            assert_eq!(by_key(key).map(|s| s.key()), Some(key));
+            // A source key never shadows the environment's own keys.
+            assert!(!["aliases", "account-id", "region"].contains(&key));
+        }
+    }
+
+    #[test]
+    fn tables_are_found_by_type_and_kept_in_registry_order() {
+        let mut t = Tables::default();
+        t.insert("aws", Arc::new(aws::AwsTable::default()));
+        t.insert(
+            "state",
+            Arc::new(state::StateTable {
+                paths: vec!["s.tfstate".into()],
+                plan: None,
+            }),
+        );
+        assert_eq!(t.keys().collect::<Vec<_>>(), vec!["state", "aws"]);
+        assert!(t.get::<aws::AwsTable>().is_some());
+        assert!(t.get::<terraform::TerraformTable>().is_none());
+        // Replacing keeps one table per key.
+        t.insert("aws", Arc::new(aws::AwsTable::default()));
+        assert_eq!(t.keys().count(), 2);
+    }
+}

@@ -99,37 +99,74 @@ impl Manifest {
         key: &str,
         source: &str,
         version: Option<&str>,
-    ) -> Result<PathBuf, String> {
+    ) -> Result<PathBuf, NotInstalled> {
+        let module_source = source.to_string();
+        let manifest = self.shown.clone();
         let Some(entry) = self.entries.get(key) else {
-            return Err(format!(
-                "module source `{source}` is not local and {} has no entry `{key}` (added after the last `terraform init`?): its inside was not expanded (only the call is compared)",
-                self.shown
-            ));
+            return Err(NotInstalled::NoEntry {
+                module_source,
+                manifest,
+                key: key.to_string(),
+            });
         };
         if !entry.source.is_empty() && same_source(&entry.source) != same_source(source) {
-            return Err(format!(
-                "{} installed `{}` but the code asks for `{source}` (run `terraform init`): its inside was not expanded (only the call is compared)",
-                self.shown, entry.source
-            ));
+            return Err(NotInstalled::OtherSource {
+                module_source,
+                manifest,
+                installed: entry.source.clone(),
+            });
         }
         if let (Some(installed), Some(constraint)) = (entry.version.as_deref(), version) {
             if super::deps::satisfies(installed, constraint) == Some(false) {
-                return Err(format!(
-                    "{} installed version {installed}, outside the code's constraint `{constraint}` (run `terraform init`): its inside was not expanded (only the call is compared)",
-                    self.shown
-                ));
+                return Err(NotInstalled::OtherVersion {
+                    manifest,
+                    installed: installed.to_string(),
+                    constraint: constraint.to_string(),
+                });
             }
         }
         let dir = super::files::lexical(&self.root.join(&entry.dir));
         if !dir.is_dir() {
-            return Err(format!(
-                "{} installs module source `{source}` in {}, which does not exist (run `terraform init`): its inside was not expanded (only the call is compared)",
-                self.shown,
-                display(&self.base, &dir)
-            ));
+            return Err(NotInstalled::MissingDir {
+                module_source,
+                manifest,
+                dir: display(&self.base, &dir),
+            });
         }
         Ok(dir)
     }
+}
+
+/// Why a module call that is not local cannot be expanded: a coverage gap's
+/// reason (the call itself is still compared).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NotInstalled {
+    #[error("module source `{module_source}` is not local and not installed here (no {MANIFEST}): its inside was not expanded (only the call is compared)")]
+    NoManifest { module_source: String },
+    #[error("module source `{module_source}` is not local and {manifest} has no entry `{key}` (added after the last `terraform init`?): its inside was not expanded (only the call is compared)")]
+    NoEntry {
+        module_source: String,
+        manifest: String,
+        key: String,
+    },
+    #[error("{manifest} installed `{installed}` but the code asks for `{module_source}` (run `terraform init`): its inside was not expanded (only the call is compared)")]
+    OtherSource {
+        module_source: String,
+        manifest: String,
+        installed: String,
+    },
+    #[error("{manifest} installed version {installed}, outside the code's constraint `{constraint}` (run `terraform init`): its inside was not expanded (only the call is compared)")]
+    OtherVersion {
+        manifest: String,
+        installed: String,
+        constraint: String,
+    },
+    #[error("{manifest} installs module source `{module_source}` in {dir}, which does not exist (run `terraform init`): its inside was not expanded (only the call is compared)")]
+    MissingDir {
+        module_source: String,
+        manifest: String,
+        dir: String,
+    },
 }
 
 /// A module source address in one spelling, so the manifest's (Terraform

@@ -131,7 +131,7 @@ impl Loader {
         key: &str,
         source: &str,
         version: Option<&str>,
-    ) -> Result<PathBuf, String> {
+    ) -> Result<PathBuf, manifest::NotInstalled> {
         if module::source_kind(source) == "local" {
             Ok(files::lexical(&caller_dir.join(source)))
         } else {
@@ -144,13 +144,12 @@ impl Loader {
         key: &str,
         source: &str,
         version: Option<&str>,
-    ) -> Result<PathBuf, String> {
+    ) -> Result<PathBuf, manifest::NotInstalled> {
         match &self.manifest {
             Some(m) => m.installed(key, source, version),
-            None => Err(format!(
-                "module source `{source}` is not local and not installed here (no {}): its inside was not expanded (only the call is compared)",
-                manifest::MANIFEST
-            )),
+            None => Err(manifest::NotInstalled::NoManifest {
+                module_source: source.to_string(),
+            }),
         }
     }
 

@@ -331,7 +331,7 @@ impl<'l> Instance<'l> {
         {
             Ok(dir) => dir,
             Err(reason) => {
-                self.gap(&address, reason);
+                self.gap(&address, reason.to_string());
                 return Ok(Value::Unknown(format!("{}module.{name}", self.prefix)));
             }
         };
