@@ -745,7 +745,7 @@ async fn stack(c: &Clients, v: usize, rds_subnets: Option<&[String]>) -> anyhow:
             .await?;
         n.db_instances += 1;
     }
-    if v % AURORA_EVERY == 0 {
+    if v.is_multiple_of(AURORA_EVERY) {
         let cluster = name("aurora");
         let force_ssl = [("rds.force_ssl", "1", true)];
         c.rds
