@@ -1053,7 +1053,7 @@ impl Plan {
 
     fn instances(&self, i: usize, prod: bool) -> usize {
         let base = self.staging_instances.get(i).copied().unwrap_or(1);
-        if prod && i % 5 == 0 {
+        if prod && i.is_multiple_of(5) {
             base + 2
         } else {
             base
@@ -1125,7 +1125,7 @@ terraform = { root = "envs/prod" }
 "#;
 
 fn module_vars(i: usize) -> BTreeMap<&'static str, String> {
-    let postgres = i % 2 == 0;
+    let postgres = i.is_multiple_of(2);
     let mut v = BTreeMap::new();
     v.insert("IDX", format!("{i:02}"));
     v.insert("SVC", format!("svc{i:02}"));

@@ -243,7 +243,7 @@ impl Gen {
                     let c = self.expr(depth + 1, false);
                     let (a, b) = (self.sp(false), self.sp(false));
                     s.push_str(&format!("%{{{a}if {c}{b}}}yes"));
-                    if self.next() % 2 == 0 {
+                    if self.next().is_multiple_of(2) {
                         s.push_str("%{ else }no\\n");
                     }
                     s.push_str("%{endif}");
@@ -262,7 +262,7 @@ impl Gen {
     }
 
     fn expr(&mut self, depth: u32, nl: bool) -> String {
-        let leaf = depth > 3 || self.next() % 3 == 0;
+        let leaf = depth > 3 || self.next().is_multiple_of(3);
         if leaf {
             return match self.next() % 9 {
                 0 => self
@@ -376,7 +376,7 @@ impl Gen {
             }
             8 => {
                 let (c, v) = (self.expr(d, false), self.expr(d, true));
-                let cond = if self.next() % 2 == 0 {
+                let cond = if self.next().is_multiple_of(2) {
                     format!(" if {}", self.expr(d, true))
                 } else {
                     String::new()
@@ -390,7 +390,7 @@ impl Gen {
                     self.expr(d, false),
                 );
                 let group = self.pick(&["", "...", "... "]);
-                let cond = if self.next() % 2 == 0 {
+                let cond = if self.next().is_multiple_of(2) {
                     format!(" if {}", self.expr(d, true))
                 } else {
                     String::new()

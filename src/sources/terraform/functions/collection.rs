@@ -134,7 +134,7 @@ pub(super) fn setsubtract(name: &str, a: &[Value]) -> Result<Value, FnError> {
 
 /// `map("a", 1, "b", 2)` of Terraform 0.11/0.12.
 pub(super) fn legacy_map(name: &str, a: &[Value]) -> Result<Value, FnError> {
-    if a.len() % 2 != 0 {
+    if !a.len().is_multiple_of(2) {
         return Err(FnError::Invalid {
             name: name.into(),
             message: "expects an even number of arguments (key, value, ...)".into(),
