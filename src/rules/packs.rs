@@ -195,7 +195,7 @@ pub fn builtin() -> Result<Vec<Rule>, RuleError> {
 }
 
 fn read(path: &Path) -> Result<String, RuleError> {
-    std::fs::read_to_string(path).map_err(|source| RuleError::Io {
+    crate::input::read_text(path, crate::input::SMALL_FILE).map_err(|source| RuleError::Io {
         path: path.to_path_buf(),
         cause: source,
     })
