@@ -220,7 +220,11 @@ pub fn locate(explicit: Option<&Path>, cwd: &Path) -> Option<PathBuf> {
         Some(p) => Some(p.to_path_buf()),
         None => {
             let candidate = cwd.join(FILE_NAME);
-            candidate.is_file().then_some(candidate)
+            // Anything there but a directory is read (and a FIFO or a
+            // device refused, with its name): a parity.toml that is not
+            // a regular file must not make the run fall back to
+            // conventions silently.
+            (candidate.symlink_metadata().is_ok() && !candidate.is_dir()).then_some(candidate)
         }
     }
 }
@@ -232,9 +236,11 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     } else {
         path.to_path_buf()
     };
-    let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Io {
-        path: file.clone(),
-        cause: source,
+    let text = crate::input::read_text(&file, crate::input::CONFIG_FILE).map_err(|source| {
+        ConfigError::Io {
+            path: file.clone(),
+            cause: source,
+        }
     })?;
     parse(&text, &file)
 }
@@ -681,9 +687,20 @@ fn validate_environment(env: RawEnvironment, sink: &mut Sink) -> Environment {
     if let Some(region) = &env.region {
         check_region(sink, region);
     }
+    if env.name.value.trim().is_empty() {
+        sink.report(
+            env.name.at,
+            &env.name.key,
+            "an environment name cannot be empty",
+        );
+    }
     one_source_per_kind(&env, sink);
     let mut aliases: Vec<String> = Vec::new();
     for alias in env.aliases {
+        if alias.value.trim().is_empty() {
+            sink.report(alias.at, &alias.key, "an alias cannot be empty");
+            continue;
+        }
         if alias.value != env.name.value && !aliases.contains(&alias.value) {
             aliases.push(alias.value);
         }
