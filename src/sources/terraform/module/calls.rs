@@ -371,6 +371,7 @@ impl<'l> Instance<'l> {
                 self.depth + 1,
             );
             child.module_key = key.clone();
+            child.multiplicity = self.multiplicity.saturating_mul(instances.len());
             child.bind_variables(inputs, &format!("module `{name}` at {loc}"))?;
             results.push((inst.key.clone(), child.run()?));
         }
