@@ -1121,7 +1121,7 @@ fn loose_eq(l: &Value, r: &Value) -> bool {
 
 /// The number of values in `v`, nested ones included (a string counts one
 /// per 64 bytes), counted up to a little past `limit`.
-fn value_size(v: &Value, limit: usize) -> usize {
+pub(crate) fn value_size(v: &Value, limit: usize) -> usize {
     fn walk(v: &Value, n: &mut usize, limit: usize) {
         if *n > limit {
             return;

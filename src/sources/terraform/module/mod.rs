@@ -267,7 +267,18 @@ impl<'l> Instance<'l> {
         scope: &mut Scope,
     ) -> Result<Value, TfError> {
         match scope.eval(expr) {
-            Ok(v) => Ok(self.scrub(v)),
+            Ok(v) => {
+                // Values that double through a chain of locals
+                // (`a1 = "${local.a0}${local.a0}"`, forty deep) grow beyond
+                // any memory: each attribute's value is bounded.
+                let limit = crate::input::COLLECTION_ELEMENTS;
+                if crate::sources::terraform::eval::value_size(&v, limit) > limit {
+                    return Err(TfError::Fatal(format!(
+                        "{loc}: the value is larger than the limit of {limit} values (a string counts one per 64 bytes; docs/limits.md)"
+                    )));
+                }
+                Ok(self.scrub(v))
+            }
             Err(EvalErr::Soft(message)) => {
                 self.gap(&loc.to_string(), message);
                 Ok(Value::Unknown(expr_text(expr)))
