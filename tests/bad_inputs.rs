@@ -146,6 +146,10 @@ const ROWS: &[Row] = &[
     row!("parity.toml", "a FIFO", files: &[], special: &[Special::Remove("parity.toml"), Special::Fifo("parity.toml")], args: DIFF, 1, "FIFO"),
     row!("parity.toml", "a symlink to /dev/zero", files: &[], special: &[Special::Remove("parity.toml"), Special::Symlink("parity.toml", "/dev/zero")], args: DIFF, 1, "character device"),
     row!("parity.toml", "larger than its limit (16 MiB)", files: &[], special: &[Special::Remove("parity.toml"), Special::Sparse("parity.toml", 17 * MIB)], args: DIFF, 1, "over the limit of 16 MiB"),
+    row!("parity.toml", "var-files naming a FIFO", files: &[("parity.toml", b"[environments.staging]\nterraform = { root = \"staging\", var-files = [\"x.tfvars\"] }\n[environments.prod]\nterraform = { root = \"prod\" }\n")], special: &[Special::Fifo("x.tfvars")], args: DIFF, 1, "cannot read x.tfvars: it is a FIFO"),
+    row!("parity.toml", "a rule pack that is a FIFO", files: &[("parity.toml", b"rules = [\"pack.toml\"]\n[environments.staging]\nterraform = { root = \"staging\" }\n[environments.prod]\nterraform = { root = \"prod\" }\n")], special: &[Special::Fifo("pack.toml")], args: DIFF, 1, "FIFO"),
+    row!("filesystem", ".terraform.lock.hcl is a FIFO", files: &[], special: &[Special::Fifo("staging/.terraform.lock.hcl")], args: DIFF, 1, "cannot read staging/.terraform.lock.hcl: it is a FIFO"),
+    row!("filesystem", ".terraform/modules/modules.json is /dev/zero", files: &[("staging/.terraform/modules/x", b"")], special: &[Special::Symlink("staging/.terraform/modules/modules.json", "/dev/zero")], args: DIFF, 1, "modules.json: it is a character device"),
     // CLI arguments
     row!("CLI", "an environment against itself", files: &[], args: &["diff", "staging", "staging"], 1, "the same environment"),
     row!("CLI", "an environment against its own alias", files: &[], args: &["diff", "staging", "stg"], 1, "the same environment"),

@@ -69,7 +69,7 @@ pub fn collect(loader: &Loader, root: &ModuleDef) -> Result<(), TfError> {
     }
 
     let lock = loader.root.join(".terraform.lock.hcl");
-    if lock.is_file() {
+    if lock.exists() {
         let shown = display(&loader.base, &lock);
         let text = crate::input::read_text(&lock, crate::input::SMALL_FILE).map_err(|source| {
             TfError::Io {

@@ -55,7 +55,7 @@ struct File {
 /// one there.
 pub fn read(root: &Path, base: &Path) -> Result<Option<Manifest>, TfError> {
     let path = root.join(MANIFEST);
-    if !path.is_file() {
+    if !path.exists() {
         return Ok(None);
     }
     let shown = display(base, &path);
