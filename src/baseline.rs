@@ -95,12 +95,13 @@ pub fn load(path: &Path) -> Result<Report, BaselineError> {
 /// Read a baseline that holds one report or a JSON array of reports (one
 /// per environment pair, as [`write_all`] writes for `parity check`).
 pub fn load_all(path: &Path) -> Result<Vec<Report>, BaselineError> {
-    let text = crate::input::read_text(path, crate::input::BASELINE_FILE).map_err(|source| {
-        BaselineError::Read {
-            path: path.to_path_buf(),
-            cause: source,
-        }
-    })?;
+    let text =
+        crate::input::read_text(path, crate::input::limits().baseline_file).map_err(|source| {
+            BaselineError::Read {
+                path: path.to_path_buf(),
+                cause: source,
+            }
+        })?;
     parse(&text).map_err(|reason| invalid(path, reason))
 }
 

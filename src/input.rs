@@ -36,6 +36,104 @@ pub const COLLECTION_ELEMENTS: usize = 1_000_000;
 /// template ...); a cycle is reported as soon as it closes.
 pub const TEMPLATE_DEPTH: usize = 32;
 
+/// The limits in force: the defaults above, or what parity.toml's
+/// `[limits]` table sets (docs/limits.md). The size of parity.toml itself
+/// and of lock files, manifests and rule packs, and the template depth,
+/// are not configurable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub tf_file: u64,
+    pub tfvars_file: u64,
+    pub function_file: u64,
+    pub state_file: u64,
+    pub snapshot_file: u64,
+    pub baseline_file: u64,
+    pub instances_per_block: usize,
+    pub instances_per_environment: usize,
+    pub values: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        DEFAULT_LIMITS
+    }
+}
+
+const DEFAULT_LIMITS: Limits = Limits {
+    tf_file: TF_FILE,
+    tfvars_file: TFVARS_FILE,
+    function_file: FUNCTION_FILE,
+    state_file: STATE_FILE,
+    snapshot_file: SNAPSHOT_FILE,
+    baseline_file: BASELINE_FILE,
+    instances_per_block: INSTANCES_PER_BLOCK,
+    instances_per_environment: INSTANCES_PER_ENVIRONMENT,
+    values: COLLECTION_ELEMENTS,
+};
+
+/// The keys of `[limits]` in parity.toml; the first six are sizes.
+pub const LIMIT_KEYS: &[&str] = &[
+    "tf-file",
+    "tfvars-file",
+    "function-file",
+    "state-file",
+    "snapshot-file",
+    "baseline-file",
+    "instances-per-block",
+    "instances-per-environment",
+    "values",
+];
+
+impl Limits {
+    /// Set the limit of `key` (one of [`LIMIT_KEYS`]); false for another key.
+    pub fn set(&mut self, key: &str, n: u64) -> bool {
+        let count = usize::try_from(n).unwrap_or(usize::MAX);
+        match key {
+            "tf-file" => self.tf_file = n,
+            "tfvars-file" => self.tfvars_file = n,
+            "function-file" => self.function_file = n,
+            "state-file" => self.state_file = n,
+            "snapshot-file" => self.snapshot_file = n,
+            "baseline-file" => self.baseline_file = n,
+            "instances-per-block" => self.instances_per_block = count,
+            "instances-per-environment" => self.instances_per_environment = count,
+            "values" => self.values = count,
+            _ => return false,
+        }
+        true
+    }
+}
+
+static LIMITS: std::sync::RwLock<Limits> = std::sync::RwLock::new(DEFAULT_LIMITS);
+
+/// The limits in force in this process.
+pub fn limits() -> Limits {
+    *LIMITS.read().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Put `limits` in force (`run::Session::open`, from parity.toml).
+pub fn set_limits(limits: Limits) {
+    *LIMITS.write().unwrap_or_else(|p| p.into_inner()) = limits;
+}
+
+/// A size as written in parity.toml: a number of bytes, or a number with
+/// `KiB`, `MiB`, `GiB` (or `KB`, `MB`, `GB`, read as the same powers of
+/// two).
+pub fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits.parse().ok()?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" | "kb" | "k" => 1024,
+        "mib" | "mb" | "m" => MIB,
+        "gib" | "gb" | "g" => 1024 * MIB,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
+
 pub fn human(bytes: u64) -> String {
     if bytes >= 1024 * MIB {
         format!("{:.1} GiB", bytes as f64 / (1024 * MIB) as f64).replace(".0 GiB", " GiB")
@@ -148,6 +246,17 @@ pub fn invalid_utf8_line(bytes: &[u8], at: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10"), Some(10));
+        assert_eq!(parse_size("4 GiB"), Some(4 << 30));
+        assert_eq!(parse_size("512MiB"), Some(512 << 20));
+        assert_eq!(parse_size("1 TiB"), None);
+        assert_eq!(parse_size("MiB"), None);
+        assert_eq!(human(2 << 30), "2 GiB");
+        assert_eq!(human(3 << 29), "1.5 GiB");
+    }
 
     #[test]
     fn refuses_devices_and_directories() {

@@ -91,6 +91,9 @@ impl Session {
         if let Some(c) = &config {
             check_waiver_rules(c, &rules)?;
         }
+        // The limits of docs/limits.md, as parity.toml sets them (the
+        // defaults without one).
+        crate::input::set_limits(config.as_ref().map(|c| c.limits).unwrap_or_default());
         let repo_prefix = repo_prefix(&base);
         Ok(Session {
             config,

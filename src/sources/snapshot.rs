@@ -204,12 +204,13 @@ pub enum SnapshotError {
 /// Read a snapshot file given as an ENV argument.
 pub fn read_file(path: &std::path::Path) -> Result<super::Read, SnapshotError> {
     let shown = path.display().to_string();
-    let text = crate::input::read_text(path, crate::input::SNAPSHOT_FILE).map_err(|cause| {
-        SnapshotError::Io {
-            path: shown.clone(),
-            cause,
-        }
-    })?;
+    let text =
+        crate::input::read_text(path, crate::input::limits().snapshot_file).map_err(|cause| {
+            SnapshotError::Io {
+                path: shown.clone(),
+                cause,
+            }
+        })?;
     let (snap, identity) = from_json(&text, &shown)?;
     Ok(super::Read::new(snap, identity))
 }

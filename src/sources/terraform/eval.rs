@@ -569,10 +569,11 @@ impl<'a> Scope<'a> {
             )),
             "fileset" => Ok(unknown(whole)),
             _ => {
-                let text = match crate::input::read_text(&path, crate::input::FUNCTION_FILE) {
-                    Ok(t) => t,
-                    Err(e) => return soft(format!("{name}: cannot read {path_arg}: {e}")),
-                };
+                let text =
+                    match crate::input::read_text(&path, crate::input::limits().function_file) {
+                        Ok(t) => t,
+                        Err(e) => return soft(format!("{name}: cannot read {path_arg}: {e}")),
+                    };
                 match name {
                     "file" => Ok(Value::String(text)),
                     "filebase64" => functions::call("base64encode", vec![Value::String(text)])
@@ -702,7 +703,7 @@ impl<'a> Scope<'a> {
         // Nested `for`s multiply: `[for a in x: [for b in x: ...]]` eight
         // deep over 30 items is 30^8 values. Each `for` counts what it
         // builds, nested values included, against one limit.
-        let limit = crate::input::COLLECTION_ELEMENTS;
+        let limit = crate::input::limits().values;
         *built = built.saturating_add(value_size(&value, limit));
         if *built > limit {
             return Err(EvalErr::Limit(format!(

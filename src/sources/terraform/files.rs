@@ -180,7 +180,7 @@ pub fn load_module(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
         .par_iter()
         .map(|path| {
             let shown = display(base, path);
-            let text = match crate::input::read(path, crate::input::TF_FILE) {
+            let text = match crate::input::read(path, crate::input::limits().tf_file) {
                 Ok(bytes) => bytes,
                 Err(e) if !path.exists() => {
                     // A dangling symlink: Terraform would fail; we say so and go on.

@@ -57,11 +57,12 @@ pub fn read_tfvars(
     base: &Path,
 ) -> Result<Vec<(String, Value)>, TfError> {
     let shown = display(base, path);
-    let bytes =
-        crate::input::read(path, crate::input::TFVARS_FILE).map_err(|source| TfError::Io {
+    let bytes = crate::input::read(path, crate::input::limits().tfvars_file).map_err(|source| {
+        TfError::Io {
             path: shown.clone(),
             cause: source,
-        })?;
+        }
+    })?;
     let text = parse::decode(&bytes, &shown)?;
     let text = parse::strip_bom(&text);
     if shown.ends_with(".json") {

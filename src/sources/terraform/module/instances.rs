@@ -22,14 +22,14 @@ impl<'l> Instance<'l> {
         loc: &str,
     ) -> Result<Vec<InstanceKey>, TfError> {
         let keys = self.instances_unbounded(body, file, loc)?;
-        let per_block = crate::input::INSTANCES_PER_BLOCK;
+        let per_block = crate::input::limits().instances_per_block;
         if keys.len() > per_block {
             return Err(TfError::Fatal(format!(
                 "{loc}: {} instances, over the limit of {per_block} instances per block (docs/limits.md)",
                 keys.len()
             )));
         }
-        let per_env = crate::input::INSTANCES_PER_ENVIRONMENT;
+        let per_env = crate::input::limits().instances_per_environment;
         if self.multiplicity > 1 && keys.len().saturating_mul(self.multiplicity) > per_env {
             return Err(TfError::Fatal(format!(
                 "{loc}: {} instances in each of the {} instances of the module that holds it ({} in all), over the limit of {per_env} instances in one environment (docs/limits.md)",
@@ -60,7 +60,7 @@ impl<'l> Instance<'l> {
     ) -> Result<Vec<InstanceKey>, TfError> {
         if let Some(attr) = body.attribute("count") {
             let v = self.eval_attr(attr, file, &mut Scope::new(self))?;
-            let per_block = crate::input::INSTANCES_PER_BLOCK;
+            let per_block = crate::input::limits().instances_per_block;
             return Ok(match v {
                 Value::Number(n) if n >= 0.0 && n.fract() == 0.0 && n > per_block as f64 => {
                     return Err(TfError::Fatal(format!(

@@ -271,7 +271,7 @@ impl<'l> Instance<'l> {
                 // Values that double through a chain of locals
                 // (`a1 = "${local.a0}${local.a0}"`, forty deep) grow beyond
                 // any memory: each attribute's value is bounded.
-                let limit = crate::input::COLLECTION_ELEMENTS;
+                let limit = crate::input::limits().values;
                 if crate::sources::terraform::eval::value_size(&v, limit) > limit {
                     return Err(TfError::Fatal(format!(
                         "{loc}: the value is larger than the limit of {limit} values (a string counts one per 64 bytes; docs/limits.md)"
