@@ -160,6 +160,8 @@ const ROWS: &[Row] = &[
     row!("CLI", "an environment against itself", files: &[], args: &["diff", "staging", "staging"], 1, "the same environment"),
     row!("CLI", "an environment against its own alias", files: &[], args: &["diff", "staging", "stg"], 1, "the same environment"),
     row!("CLI", "a snapshot file against itself", files: &[("a.json", SNAP)], args: &["diff", "a.json", "./a.json"], 1, "the same environment"),
+    row!("CLI", "without parity.toml, a directory against itself by two paths", files: &[("envs/qa/main.tf", b"resource \"aws_s3_bucket\" \"b\" {}\n")], special: &[Special::Remove("parity.toml")], args: &["diff", "qa", "envs/qa"], 1, "the same environment"),
+    row!("CLI", "without parity.toml, two directories of the same name (control)", files: &[("a/staging/main.tf", b"resource \"aws_s3_bucket\" \"b\" {}\n"), ("b/staging/main.tf", b"resource \"aws_s3_bucket\" \"b\" {}\n")], special: &[Special::Remove("parity.toml")], args: &["diff", "a/staging", "b/staging"], 0, ""),
     row!("CLI", "an unknown environment", files: &[], args: &["diff", "staging", "qa"], 1, "unknown environment `qa`"),
     row!("CLI", "an unknown --source", files: &[], args: &["diff", "staging", "prod", "--source", "cloud"], 1, "invalid value 'cloud'"),
     row!("CLI", "an unknown --format", files: &[], args: &["diff", "staging", "prod", "--format", "yaml"], 1, "invalid value 'yaml'"),

@@ -148,7 +148,27 @@ impl Session {
                         (Ok(x), Ok(y)) if x == y
                     )
             }
-            (None, None) => a.name == b.name,
+            // In parity.toml a name (or alias) is one environment.
+            (None, None) if a.config.is_some() => a.name == b.name,
+            // By convention the name is a directory's, and two
+            // directories may share one: the same root and var files are
+            // the same environment.
+            (None, None) => {
+                let code = |s: &EnvSpec| {
+                    s.tables
+                        .get::<crate::sources::terraform::TerraformTable>()
+                        .map(|t| {
+                            (
+                                std::fs::canonicalize(&t.root).unwrap_or_else(|_| t.root.clone()),
+                                t.var_files
+                                    .iter()
+                                    .map(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()))
+                                    .collect::<Vec<_>>(),
+                            )
+                        })
+                };
+                a.name == b.name && code(&a) == code(&b)
+            }
             _ => false,
         };
         if same {
