@@ -162,6 +162,7 @@ const ROWS: &[Row] = &[
     row!("CLI", "a snapshot file against itself", files: &[("a.json", SNAP)], args: &["diff", "a.json", "./a.json"], 1, "the same environment"),
     row!("CLI", "without parity.toml, a directory against itself by two paths", files: &[("envs/qa/main.tf", b"resource \"aws_s3_bucket\" \"b\" {}\n")], special: &[Special::Remove("parity.toml")], args: &["diff", "qa", "envs/qa"], 1, "the same environment"),
     row!("CLI", "without parity.toml, two directories of the same name (control)", files: &[("a/staging/main.tf", b"resource \"aws_s3_bucket\" \"b\" {}\n"), ("b/staging/main.tf", b"resource \"aws_s3_bucket\" \"b\" {}\n")], special: &[Special::Remove("parity.toml")], args: &["diff", "a/staging", "b/staging"], 0, ""),
+    row!("CLI", "-C naming a FIFO", files: &[], special: &[Special::Fifo("other.toml")], args: &["-C", "other.toml", "diff", "staging", "prod"], 1, "cannot read other.toml: it is a FIFO"),
     row!("CLI", "an unknown environment", files: &[], args: &["diff", "staging", "qa"], 1, "unknown environment `qa`"),
     row!("CLI", "an unknown --source", files: &[], args: &["diff", "staging", "prod", "--source", "cloud"], 1, "invalid value 'cloud'"),
     row!("CLI", "an unknown --format", files: &[], args: &["diff", "staging", "prod", "--format", "yaml"], 1, "invalid value 'yaml'"),
@@ -202,6 +203,7 @@ const ROWS: &[Row] = &[
     row!(".tf.json", "an empty file", files: &[("staging/main.tf.json", b"")], args: DIFF, 1, "staging/main.tf.json"),
     // .tfvars
     row!(".tfvars", "invalid UTF-8", files: &[("staging/terraform.tfvars", b"name = \"caf\xe9\"\n")], args: DIFF, 1, "staging/terraform.tfvars:1:12: invalid UTF-8"),
+    row!(".tfvars", "a directory named x.auto.tfvars", files: &[("staging/x.auto.tfvars/y", b"")], args: DIFF, 1, "cannot read staging/x.auto.tfvars: it is a directory"),
     row!(".tfvars", "a syntax error", files: &[("staging/terraform.tfvars", b"name = \n")], args: DIFF, 1, "staging/terraform.tfvars:1"),
     row!(".tfvars", "a FIFO", files: &[], special: &[Special::Fifo("staging/terraform.tfvars")], args: DIFF, 1, "FIFO"),
     row!(".tfvars", "a symlink to /dev/zero", files: &[], special: &[Special::Symlink("staging/terraform.tfvars", "/dev/zero")], args: DIFF, 1, "character device"),
@@ -248,6 +250,7 @@ const ROWS: &[Row] = &[
     row!("baseline", "schema 2", files: &[("base.json", br#"{"schema": 2}"#)], args: &["diff", "staging", "prod", "--baseline", "base.json"], 1, "unsupported schema 2"),
     row!("baseline", "a snapshot file", files: &[("base.json", SNAP)], args: &["diff", "staging", "prod", "--baseline", "base.json"], 1, "it is a snapshot file"),
     row!("baseline", "a list holding a number", files: &[("base.json", b"[1]")], args: &["diff", "staging", "prod", "--baseline", "base.json"], 1, "report 1: expected a JSON object"),
+    row!("baseline", "a directory", files: &[("base.json/x", b"")], args: &["diff", "staging", "prod", "--baseline", "base.json"], 1, "cannot read baseline base.json: it is a directory"),
     row!("baseline", "missing", files: &[], args: &["diff", "staging", "prod", "--baseline", "base.json"], 1, "cannot read baseline base.json"),
     row!("baseline", "a FIFO", files: &[], special: &[Special::Fifo("base.json")], args: &["diff", "staging", "prod", "--baseline", "base.json"], 1, "FIFO"),
 ];
