@@ -95,10 +95,13 @@ pub fn load(path: &Path) -> Result<Report, BaselineError> {
 /// Read a baseline that holds one report or a JSON array of reports (one
 /// per environment pair, as [`write_all`] writes for `parity check`).
 pub fn load_all(path: &Path) -> Result<Vec<Report>, BaselineError> {
-    let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
-        path: path.to_path_buf(),
-        cause: source,
-    })?;
+    let text =
+        crate::input::read_text(path, crate::input::limits().baseline_file).map_err(|source| {
+            BaselineError::Read {
+                path: path.to_path_buf(),
+                cause: source,
+            }
+        })?;
     parse(&text).map_err(|reason| invalid(path, reason))
 }
 
@@ -136,17 +139,32 @@ pub fn parse(text: &str) -> Result<Vec<Report>, String> {
             )
         }
     })?;
-    match value {
-        serde_json::Value::Array(items) => items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| report_from(v).map_err(|e| format!("report {}: {e}", i + 1)))
-            .collect(),
-        v => report_from(v).map(|r| vec![r]),
-    }
+    // The kind and schema of each report first (clear messages), then the
+    // typed read from the text, whose errors carry a line and column.
+    let reports: Vec<Report> = match &value {
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                check_report(v).map_err(|e| format!("report {}: {e}", i + 1))?;
+            }
+            serde_json::from_str(trimmed).map_err(|e| format!("wrong report shape: {e}"))?
+        }
+        v => {
+            check_report(v)?;
+            vec![serde_json::from_str(trimmed).map_err(|e| format!("wrong report shape: {e}"))?]
+        }
+    };
+    Ok(reports
+        .into_iter()
+        .map(|mut report| {
+            report
+                .findings
+                .retain(|f| f.status.as_deref() != Some(STATUS_RESOLVED));
+            report
+        })
+        .collect())
 }
 
-fn report_from(value: serde_json::Value) -> Result<Report, String> {
+fn check_report(value: &serde_json::Value) -> Result<(), String> {
     let Some(obj) = value.as_object() else {
         return Err("expected a JSON object (a report)".into());
     };
@@ -154,20 +172,12 @@ fn report_from(value: serde_json::Value) -> Result<Report, String> {
         return Err("it is a snapshot file (`parity snapshot`), not a report".into());
     }
     match obj.get("schema") {
-        None => return Err("no `schema` field (expected `\"schema\": 1`)".into()),
-        Some(s) if s.as_u64() == Some(1) => {}
-        Some(s) => {
-            return Err(format!(
-                "unsupported schema {s} (this parity reads schema 1)"
-            ))
-        }
+        None => Err("no `schema` field (expected `\"schema\": 1`)".into()),
+        Some(s) if s.as_u64() == Some(1) => Ok(()),
+        Some(s) => Err(format!(
+            "unsupported schema {s} (this parity reads schema 1)"
+        )),
     }
-    let mut report: Report =
-        serde_json::from_value(value).map_err(|e| format!("wrong report shape: {e}"))?;
-    report
-        .findings
-        .retain(|f| f.status.as_deref() != Some(STATUS_RESOLVED));
-    Ok(report)
 }
 
 /// The baseline for `current`'s environment pair among several (same names,

@@ -70,6 +70,12 @@ pub enum EnvError {
     Scope { env: String, cause: ScopeError },
     #[error("`parity drift` needs an environment of parity.toml with code and state, not the snapshot file {file}")]
     DriftOnSnapshotFile { file: String },
+    #[error("`{left}` and `{right}` are the same environment (`{name}`): compare two different environments")]
+    SameEnvironment {
+        left: String,
+        right: String,
+        name: String,
+    },
     #[error("no source of this build reads --source {kind}")]
     NoReader { kind: crate::model::SourceKind },
     #[error(

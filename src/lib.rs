@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod findings;
 pub mod init;
+pub mod input;
 pub mod logging;
 pub mod matching;
 pub mod model;

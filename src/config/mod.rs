@@ -31,7 +31,9 @@ use toml_edit::{ImDocument, TableLike};
 use crate::findings::Severity;
 use crate::model::SourceKind;
 use crate::sources::Tables;
-use toml::{check_region, closest, fields, join_key, resolve, string, strings, table, table_list};
+use toml::{
+    check_region, closest, fields, item_type, join_key, resolve, string, strings, table, table_list,
+};
 use toml::{Field, Sink, Spanned};
 
 pub const FILE_NAME: &str = "parity.toml";
@@ -50,6 +52,8 @@ pub struct Config {
     pub checks: Vec<Check>,
     pub matches: Vec<MatchEntry>,
     pub waivers: Vec<Waiver>,
+    /// `[limits]`: the defaults of docs/limits.md with what it overrides.
+    pub limits: crate::input::Limits,
 }
 
 impl Config {
@@ -220,7 +224,11 @@ pub fn locate(explicit: Option<&Path>, cwd: &Path) -> Option<PathBuf> {
         Some(p) => Some(p.to_path_buf()),
         None => {
             let candidate = cwd.join(FILE_NAME);
-            candidate.is_file().then_some(candidate)
+            // Anything there but a directory is read (and a FIFO or a
+            // device refused, with its name): a parity.toml that is not
+            // a regular file must not make the run fall back to
+            // conventions silently.
+            (candidate.symlink_metadata().is_ok() && !candidate.is_dir()).then_some(candidate)
         }
     }
 }
@@ -232,9 +240,11 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     } else {
         path.to_path_buf()
     };
-    let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Io {
-        path: file.clone(),
-        cause: source,
+    let text = crate::input::read_text(&file, crate::input::CONFIG_FILE).map_err(|source| {
+        ConfigError::Io {
+            path: file.clone(),
+            cause: source,
+        }
     })?;
     parse(&text, &file)
 }
@@ -292,6 +302,7 @@ struct RawConfig {
     checks: Vec<RawCheck>,
     matches: Vec<RawMatch>,
     waivers: Vec<RawWaiver>,
+    limits: crate::input::Limits,
 }
 
 #[derive(Debug)]
@@ -336,6 +347,7 @@ struct RawWaiver {
 }
 
 const TOP_KEYS: &[&str] = &[
+    "limits",
     "rules",
     "fail-on",
     "environments",
@@ -361,6 +373,13 @@ fn read(root: &toml_edit::Table, dir: &Path, sink: &mut Sink) -> RawConfig {
         match f.name {
             "rules" => raw.rules = strings(sink, &f).map(|s| s.value).unwrap_or_default(),
             "fail-on" => raw.fail_on = string(sink, &f),
+            "limits" => {
+                if let Some((table, at)) = table(sink, &f) {
+                    for g in fields(sink, table, &f.key, at, Some(crate::input::LIMIT_KEYS)) {
+                        read_limit(sink, &g, &mut raw.limits);
+                    }
+                }
+            }
             "environments" => {
                 if let Some((table, at)) = table(sink, &f) {
                     for ef in fields(sink, table, &f.key, at, None) {
@@ -389,6 +408,55 @@ fn read(root: &toml_edit::Table, dir: &Path, sink: &mut Sink) -> RawConfig {
         }
     }
     raw
+}
+
+/// One key of `[limits]`: a positive whole number, or for the sizes of
+/// files (`*-file`) also a string with a unit (`"4 GiB"`).
+fn read_limit(sink: &mut Sink, g: &Field, limits: &mut crate::input::Limits) {
+    let size = g.name.ends_with("-file");
+    let n = match (g.item.as_integer(), g.item.as_str()) {
+        (Some(n), _) if n >= 1 => Some(n.unsigned_abs()),
+        (Some(n), _) => {
+            sink.report(
+                g.value_at(),
+                &g.key,
+                format!("expected a positive number, found {n}"),
+            );
+            None
+        }
+        (None, Some(s)) if size => {
+            let parsed = crate::input::parse_size(s).filter(|&n| n >= 1);
+            if parsed.is_none() {
+                sink.report(
+                    g.value_at(),
+                    &g.key,
+                    format!(
+                        "`{s}` is not a size (a number of bytes, or a number with KiB, MiB or GiB)"
+                    ),
+                );
+            }
+            parsed
+        }
+        _ => {
+            sink.report(
+                g.value_at(),
+                &g.key,
+                format!(
+                    "expected {}, found {}",
+                    if size {
+                        "a size (a number of bytes, or a string such as \"4 GiB\")"
+                    } else {
+                        "a positive number"
+                    },
+                    item_type(g.item)
+                ),
+            );
+            None
+        }
+    };
+    if let Some(n) = n {
+        limits.set(g.name, n);
+    }
 }
 
 fn read_environment(sink: &mut Sink, f: &Field, dir: &Path) -> Option<RawEnvironment> {
@@ -664,6 +732,7 @@ fn validate(raw: RawConfig, path: &Path, dir: &Path, sink: &mut Sink) -> Config 
         checks,
         matches,
         waivers,
+        limits: raw.limits,
     }
 }
 
@@ -681,9 +750,20 @@ fn validate_environment(env: RawEnvironment, sink: &mut Sink) -> Environment {
     if let Some(region) = &env.region {
         check_region(sink, region);
     }
+    if env.name.value.trim().is_empty() {
+        sink.report(
+            env.name.at,
+            &env.name.key,
+            "an environment name cannot be empty",
+        );
+    }
     one_source_per_kind(&env, sink);
     let mut aliases: Vec<String> = Vec::new();
     for alias in env.aliases {
+        if alias.value.trim().is_empty() {
+            sink.report(alias.at, &alias.key, "an alias cannot be empty");
+            continue;
+        }
         if alias.value != env.name.value && !aliases.contains(&alias.value) {
             aliases.push(alias.value);
         }

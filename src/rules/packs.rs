@@ -195,7 +195,7 @@ pub fn builtin() -> Result<Vec<Rule>, RuleError> {
 }
 
 fn read(path: &Path) -> Result<String, RuleError> {
-    std::fs::read_to_string(path).map_err(|source| RuleError::Io {
+    crate::input::read_text(path, crate::input::SMALL_FILE).map_err(|source| RuleError::Io {
         path: path.to_path_buf(),
         cause: source,
     })
@@ -212,7 +212,7 @@ fn load_located(path: &Path) -> Result<Vec<Located>, RuleError> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(path).map_err(io)? {
         let file = entry.map_err(io)?.path();
-        if file.is_file() && file.extension().is_some_and(|e| e == "toml") {
+        if !file.is_dir() && file.extension().is_some_and(|e| e == "toml") {
             files.push(file);
         }
     }

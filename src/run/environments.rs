@@ -16,7 +16,9 @@ impl Session {
     /// snapshot file, or a name found by convention.
     pub fn env(&self, name: &str) -> Result<EnvSpec, Error> {
         let as_path = self.cwd.join(name);
-        if name.ends_with(".json") && as_path.is_file() {
+        // Whatever is there but a directory is a snapshot file: a FIFO or a
+        // device is refused by the reader, with its name.
+        if name.ends_with(".json") && as_path.symlink_metadata().is_ok() && !as_path.is_dir() {
             return Ok(EnvSpec {
                 name: name.to_string(),
                 identity: Identity::default(),

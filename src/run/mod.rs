@@ -88,6 +88,12 @@ impl Session {
                 rules.len()
             )),
         }
+        if let Some(c) = &config {
+            check_waiver_rules(c, &rules)?;
+        }
+        // The limits of docs/limits.md, as parity.toml sets them (the
+        // defaults without one).
+        crate::input::set_limits(config.as_ref().map(|c| c.limits).unwrap_or_default());
         let repo_prefix = repo_prefix(&base);
         Ok(Session {
             config,
@@ -134,6 +140,45 @@ impl Session {
     pub fn diff(&self, left: &str, right: &str, opts: &DiffOptions) -> Result<Report, Error> {
         let a = self.env(left)?;
         let b = self.env(right)?;
+        let same = match (&a.file, &b.file) {
+            (Some(fa), Some(fb)) => {
+                fa == fb
+                    || matches!(
+                        (std::fs::canonicalize(fa), std::fs::canonicalize(fb)),
+                        (Ok(x), Ok(y)) if x == y
+                    )
+            }
+            // In parity.toml a name (or alias) is one environment.
+            (None, None) if a.config.is_some() => a.name == b.name,
+            // By convention the name is a directory's, and two
+            // directories may share one: the same root and var files are
+            // the same environment.
+            (None, None) => {
+                let code = |s: &EnvSpec| {
+                    s.tables
+                        .get::<crate::sources::terraform::TerraformTable>()
+                        .map(|t| {
+                            (
+                                std::fs::canonicalize(&t.root).unwrap_or_else(|_| t.root.clone()),
+                                t.var_files
+                                    .iter()
+                                    .map(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()))
+                                    .collect::<Vec<_>>(),
+                            )
+                        })
+                };
+                a.name == b.name && code(&a) == code(&b)
+            }
+            _ => false,
+        };
+        if same {
+            return Err(crate::error::EnvError::SameEnvironment {
+                left: left.to_string(),
+                right: right.to_string(),
+                name: a.name,
+            }
+            .into());
+        }
         let (mut sa, ia) = self.snapshot(&a, opts.source)?;
         let (mut sb, ib) = self.snapshot(&b, opts.source)?;
         let (na, nb) = (sa.environment.clone(), sb.environment.clone());
@@ -186,5 +231,45 @@ impl Session {
             report.findings.len()
         ));
         report
+    }
+}
+
+/// Every `[[waiver]]` names a rule of the loaded packs (or `*`): a waiver
+/// for a rule that does not exist waives nothing, silently.
+fn check_waiver_rules(c: &config::Config, rules: &[Rule]) -> Result<(), Error> {
+    let problems: Vec<config::Problem> = c
+        .waivers
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| {
+            w.rule != "*" && !w.rule.is_empty() && !rules.iter().any(|r| r.id == w.rule)
+        })
+        .map(|(i, w)| {
+            let close = config::toml::closest(&w.rule, rules.iter().map(|r| r.id.as_str()));
+            config::Problem {
+                line: w.line,
+                column: 1,
+                key: format!("waiver[{i}].rule"),
+                message: match close {
+                    Some(s) => format!(
+                        "unknown rule `{}` (did you mean `{s}`? `parity rules` lists them)",
+                        w.rule
+                    ),
+                    None => format!(
+                        "unknown rule `{}` (`parity rules` lists the rule ids)",
+                        w.rule
+                    ),
+                },
+            }
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(config::ConfigError::Invalid {
+            path: c.path.clone(),
+            problems,
+        }
+        .into())
     }
 }

@@ -78,32 +78,96 @@ fn unify_secrets(v: Value) -> Value {
     }
 }
 
-fn resource_from(j: &Json, path: &str) -> Result<Resource, SnapshotError> {
-    let field = |k: &'static str| {
-        j.get(k)
-            .and_then(Json::as_str)
-            .ok_or_else(|| SnapshotError::ResourceField {
-                path: path.to_string(),
-                field: k,
-            })
-    };
-    let mut r = Resource::new(
-        field("address")?,
-        field("type")?,
-        parse_location(field("location")?),
-    );
-    r.data = j.get("data").and_then(Json::as_bool).unwrap_or(false);
-    if let Some(Json::Object(attrs)) = j.get("attributes") {
-        r.attributes = attrs
-            .iter()
-            .map(|(k, v)| (k.clone(), unify_secrets(Value::from_tagged_json(v))))
-            .collect::<crate::model::Map>();
+/// The JSON type of a value, for error messages.
+fn type_of(j: &Json) -> &'static str {
+    match j {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
     }
-    if let Some(Json::Object(locs)) = j.get("attribute_locations") {
-        for (k, v) in locs {
-            if let Some(s) = v.as_str() {
-                r.locate(k.clone(), parse_location(s));
+}
+
+fn shape(path: &str, at: &str, expected: &'static str, found: Option<&Json>) -> SnapshotError {
+    SnapshotError::Shape {
+        path: path.to_string(),
+        at: at.to_string(),
+        expected,
+        found: found.map_or("nothing (the key is missing)", type_of),
+    }
+}
+
+/// `doc[key]`, which must be a string.
+fn string<'a>(doc: &'a Json, key: &str, path: &str, at: &str) -> Result<&'a str, SnapshotError> {
+    let v = doc.get(key);
+    v.and_then(Json::as_str)
+        .ok_or_else(|| shape(path, &format!("{at}.{key}"), "a string", v))
+}
+
+/// `doc[key]` when present and not null, which must be a string.
+fn opt_string(
+    doc: &Json,
+    key: &str,
+    path: &str,
+    at: &str,
+) -> Result<Option<String>, SnapshotError> {
+    match doc.get(key) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(s)) => Ok(Some(s.clone())),
+        v => Err(shape(path, &format!("{at}.{key}"), "a string or null", v)),
+    }
+}
+
+fn resource_from(j: &Json, path: &str, at: &str) -> Result<Resource, SnapshotError> {
+    if !j.is_object() {
+        return Err(shape(path, at, "an object (a resource)", Some(j)));
+    }
+    let mut r = Resource::new(
+        string(j, "address", path, at)?,
+        string(j, "type", path, at)?,
+        parse_location(string(j, "location", path, at)?),
+    );
+    r.data = match j.get("data") {
+        None | Some(Json::Null) => false,
+        Some(Json::Bool(b)) => *b,
+        v => return Err(shape(path, &format!("{at}.data"), "a boolean", v)),
+    };
+    match j.get("attributes") {
+        None | Some(Json::Null) => {}
+        Some(Json::Object(attrs)) => {
+            r.attributes = attrs
+                .iter()
+                .map(|(k, v)| (k.clone(), unify_secrets(Value::from_tagged_json(v))))
+                .collect::<crate::model::Map>();
+        }
+        v => return Err(shape(path, &format!("{at}.attributes"), "an object", v)),
+    }
+    match j.get("attribute_locations") {
+        None | Some(Json::Null) => {}
+        Some(Json::Object(locs)) => {
+            for (k, v) in locs {
+                match v.as_str() {
+                    Some(s) => r.locate(k.clone(), parse_location(s)),
+                    None => {
+                        return Err(shape(
+                            path,
+                            &format!("{at}.attribute_locations.{k}"),
+                            "a string",
+                            Some(v),
+                        ))
+                    }
+                }
             }
+        }
+        v => {
+            return Err(shape(
+                path,
+                &format!("{at}.attribute_locations"),
+                "an object",
+                v,
+            ))
         }
     }
     Ok(r)
@@ -127,17 +191,26 @@ pub enum SnapshotError {
     Schema { path: String },
     #[error("{path}: unknown source kind")]
     SourceKind { path: String },
-    #[error("{path}: a resource has no `{field}`")]
-    ResourceField { path: String, field: &'static str },
+    /// A value of the wrong JSON type (or missing) at a JSON path.
+    #[error("{path}: {at}: expected {expected}, found {found}")]
+    Shape {
+        path: String,
+        at: String,
+        expected: &'static str,
+        found: &'static str,
+    },
 }
 
 /// Read a snapshot file given as an ENV argument.
 pub fn read_file(path: &std::path::Path) -> Result<super::Read, SnapshotError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|cause| SnapshotError::Io {
-        path: shown.clone(),
-        cause,
-    })?;
+    let text =
+        crate::input::read_text(path, crate::input::limits().snapshot_file).map_err(|cause| {
+            SnapshotError::Io {
+                path: shown.clone(),
+                cause,
+            }
+        })?;
     let (snap, identity) = from_json(&text, &shown)?;
     Ok(super::Read::new(snap, identity))
 }
@@ -159,10 +232,10 @@ pub fn from_json(text: &str, path: &str) -> Result<(Snapshot, Identity), Snapsho
             path: path.to_string(),
         });
     }
-    let env = doc
-        .get("environment")
-        .and_then(Json::as_str)
-        .unwrap_or_default();
+    if !doc.is_object() {
+        return Err(shape(path, "$", "an object", Some(&doc)));
+    }
+    let env = string(&doc, "environment", path, "$")?;
     let source: SourceKind =
         serde_json::from_value(doc.get("source").cloned().unwrap_or(Json::Null)).map_err(|_| {
             SnapshotError::SourceKind {
@@ -174,32 +247,56 @@ pub fn from_json(text: &str, path: &str) -> Result<(Snapshot, Identity), Snapsho
         ("resources", &mut s.resources),
         ("dependencies", &mut s.dependencies),
     ] {
-        if let Some(Json::Array(items)) = doc.get(key) {
-            for item in items {
-                list.push(resource_from(item, path)?);
-            }
+        let v = doc.get(key);
+        let Some(Json::Array(items)) = v else {
+            return Err(shape(path, &format!("$.{key}"), "an array", v));
+        };
+        for (i, item) in items.iter().enumerate() {
+            list.push(resource_from(item, path, &format!("$.{key}[{i}]"))?);
         }
     }
-    if let Some(cov) = doc.get("coverage") {
-        s.coverage = serde_json::from_value::<Vec<CoverageGap>>(cov.clone()).unwrap_or_default();
+    let cov = doc.get("coverage");
+    let Some(Json::Array(gaps)) = cov else {
+        return Err(shape(path, "$.coverage", "an array", cov));
+    };
+    for (i, gap) in gaps.iter().enumerate() {
+        let at = format!("$.coverage[{i}]");
+        if !gap.is_object() {
+            return Err(shape(path, &at, "an object (a coverage gap)", Some(gap)));
+        }
+        s.coverage.push(CoverageGap {
+            what: string(gap, "what", path, &at)?.to_string(),
+            reason: string(gap, "reason", path, &at)?.to_string(),
+        });
     }
-    let idj = doc.get("identity").cloned().unwrap_or(Json::Null);
-    let id = Identity {
-        aliases: idj
-            .get("aliases")
-            .and_then(Json::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Json::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default(),
-        account_id: idj
-            .get("account_id")
-            .and_then(Json::as_str)
-            .map(str::to_string),
-        region: idj.get("region").and_then(Json::as_str).map(str::to_string),
+    let id = match doc.get("identity") {
+        None | Some(Json::Null) => Identity::default(),
+        Some(idj @ Json::Object(_)) => {
+            let aliases = match idj.get("aliases") {
+                None | Some(Json::Null) => Vec::new(),
+                Some(Json::Array(a)) => a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        v.as_str().map(str::to_string).ok_or_else(|| {
+                            shape(
+                                path,
+                                &format!("$.identity.aliases[{i}]"),
+                                "a string",
+                                Some(v),
+                            )
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+                v => return Err(shape(path, "$.identity.aliases", "an array", v)),
+            };
+            Identity {
+                aliases,
+                account_id: opt_string(idj, "account_id", path, "$.identity")?,
+                region: opt_string(idj, "region", path, "$.identity")?,
+            }
+        }
+        v => return Err(shape(path, "$.identity", "an object", v)),
     };
     Ok((s, id))
 }

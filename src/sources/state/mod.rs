@@ -453,7 +453,7 @@ fn plan_url(path: &Path) -> Option<String> {
 }
 
 fn read(path: &Path, shown: &str) -> Result<Vec<u8>, StateError> {
-    std::fs::read(path).map_err(|source| StateError::Io {
+    crate::input::read(path, crate::input::limits().state_file).map_err(|source| StateError::Io {
         path: shown.to_string(),
         cause: source,
     })
@@ -485,7 +485,7 @@ pub fn load_state(opts: &Options) -> Result<Snapshot, StateError> {
             }
             let path = PathBuf::from(p);
             let shown = shown(&opts.base, &path);
-            let parsed = std::fs::File::open(&path)
+            let parsed = crate::input::open(&path, crate::input::limits().state_file)
                 .map_err(|source| StateError::Io {
                     path: shown.clone(),
                     cause: source,

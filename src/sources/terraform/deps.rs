@@ -69,11 +69,13 @@ pub fn collect(loader: &Loader, root: &ModuleDef) -> Result<(), TfError> {
     }
 
     let lock = loader.root.join(".terraform.lock.hcl");
-    if lock.is_file() {
+    if lock.exists() {
         let shown = display(&loader.base, &lock);
-        let text = std::fs::read_to_string(&lock).map_err(|source| TfError::Io {
-            path: shown.clone(),
-            cause: source,
+        let text = crate::input::read_text(&lock, crate::input::SMALL_FILE).map_err(|source| {
+            TfError::Io {
+                path: shown.clone(),
+                cause: source,
+            }
         })?;
         let file = parse::parse_hcl(&text, &lock, &shown)?;
         for block in file.body.blocks("provider") {

@@ -28,18 +28,29 @@ pub enum EvalErr {
     /// Something that stops the whole load (a cycle, a broken module),
     /// already rendered with its location.
     Fatal(String),
+    /// A limit of docs/limits.md was passed (a value too large, templates
+    /// that render themselves): stops the load like `Fatal`, and the
+    /// attribute that hit it adds its location.
+    Limit(String),
 }
 
 impl std::fmt::Display for EvalErr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            EvalErr::Soft(m) | EvalErr::Fatal(m) => f.write_str(m),
+            EvalErr::Soft(m) | EvalErr::Fatal(m) | EvalErr::Limit(m) => f.write_str(m),
             EvalErr::UnknownFunction(name) => write!(f, "unknown function `{name}`"),
         }
     }
 }
 
 type R<T> = Result<T, EvalErr>;
+
+thread_local! {
+    /// The `templatefile()` calls being rendered on this thread, outermost
+    /// first: (canonical path, path as written).
+    static TEMPLATES: std::cell::RefCell<Vec<(std::path::PathBuf, String)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
 
 fn soft<T>(msg: impl Into<String>) -> R<T> {
     Err(EvalErr::Soft(msg.into()))
@@ -558,10 +569,11 @@ impl<'a> Scope<'a> {
             )),
             "fileset" => Ok(unknown(whole)),
             _ => {
-                let text = match std::fs::read_to_string(&path) {
-                    Ok(t) => t,
-                    Err(e) => return soft(format!("{name}: cannot read {path_arg}: {e}")),
-                };
+                let text =
+                    match crate::input::read_text(&path, crate::input::limits().function_file) {
+                        Ok(t) => t,
+                        Err(e) => return soft(format!("{name}: cannot read {path_arg}: {e}")),
+                    };
                 match name {
                     "file" => Ok(Value::String(text)),
                     "filebase64" => functions::call("base64encode", vec![Value::String(text)])
@@ -580,12 +592,40 @@ impl<'a> Scope<'a> {
                         let template: Template = text.parse().map_err(|e| {
                             EvalErr::Soft(format!("templatefile: invalid template {path_arg}: {e}"))
                         })?;
+                        // A template that renders itself (directly or
+                        // through others) recursed until the stack
+                        // overflowed: the chain is kept per thread (a
+                        // template is rendered on the thread that calls it).
+                        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+                        let chain = TEMPLATES.with(|t| {
+                            let t = t.borrow();
+                            let closes = t.iter().any(|(k, _)| *k == key);
+                            (closes || t.len() >= crate::input::TEMPLATE_DEPTH).then(|| {
+                                let mut names: Vec<&str> =
+                                    t.iter().map(|(_, n)| n.as_str()).collect();
+                                names.push(&path_arg);
+                                (closes, names.join(" -> "))
+                            })
+                        });
+                        if let Some((closes, chain)) = chain {
+                            return Err(EvalErr::Limit(if closes {
+                                format!("templatefile: template recursion: {chain}: a template that renders itself never ends")
+                            } else {
+                                format!(
+                                    "templatefile: templates nested more than {} deep: {chain}",
+                                    crate::input::TEMPLATE_DEPTH
+                                )
+                            }));
+                        }
                         let mut scope = Scope {
                             resolver: self.resolver,
                             bindings: vars.into_iter().collect(),
                             isolated: true,
                         };
-                        scope.eval_template_value(&template)
+                        TEMPLATES.with(|t| t.borrow_mut().push((key, path_arg.clone())));
+                        let result = scope.eval_template_value(&template);
+                        TEMPLATES.with(|t| t.borrow_mut().pop());
+                        result
                     }
                 }
             }
@@ -608,13 +648,14 @@ impl<'a> Scope<'a> {
         let mut list = Vec::new();
         let mut object: crate::model::Map = crate::model::Map::new();
         let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        let mut built = 0usize;
         for (k, v) in items {
             let mark = self.bindings.len();
             if let Some(key_var) = &f.key_var {
                 self.bindings.push((key_var.to_string(), k));
             }
             self.bindings.push((f.value_var.to_string(), v));
-            let result = self.for_item(whole, f, &mut list, &mut object, &mut groups);
+            let result = self.for_item(whole, f, &mut list, &mut object, &mut groups, &mut built);
             self.bindings.truncate(mark);
             if let Some(done) = result? {
                 return Ok(done);
@@ -643,6 +684,7 @@ impl<'a> Scope<'a> {
         list: &mut Vec<Value>,
         object: &mut crate::model::Map,
         groups: &mut BTreeMap<String, Vec<Value>>,
+        built: &mut usize,
     ) -> R<Option<Value>> {
         if let Some(cond) = &f.cond_expr {
             match self.eval(cond)? {
@@ -658,6 +700,16 @@ impl<'a> Scope<'a> {
             }
         }
         let value = self.eval(&f.value_expr)?;
+        // Nested `for`s multiply: `[for a in x: [for b in x: ...]]` eight
+        // deep over 30 items is 30^8 values. Each `for` counts what it
+        // builds, nested values included, against one limit.
+        let limit = crate::input::limits().values;
+        *built = built.saturating_add(value_size(&value, limit));
+        if *built > limit {
+            return Err(EvalErr::Limit(format!(
+                "a `for` expression builds more than {limit} values, the limit (docs/limits.md)"
+            )));
+        }
         match &f.key_expr {
             None => list.push(value),
             Some(key_expr) => {
@@ -1066,6 +1118,26 @@ fn binary(op: BinaryOperator, l: Value, r: Value) -> R<Value> {
 /// string form are different, but tuple vs list of the same elements are not.
 fn loose_eq(l: &Value, r: &Value) -> bool {
     l == r
+}
+
+/// The number of values in `v`, nested ones included (a string counts one
+/// per 64 bytes), counted up to a little past `limit`.
+pub(crate) fn value_size(v: &Value, limit: usize) -> usize {
+    fn walk(v: &Value, n: &mut usize, limit: usize) {
+        if *n > limit {
+            return;
+        }
+        *n += 1;
+        match v {
+            Value::String(s) => *n += s.len() / 64,
+            Value::List(items) => items.iter().for_each(|i| walk(i, n, limit)),
+            Value::Map(m) => m.values().for_each(|i| walk(i, n, limit)),
+            _ => {}
+        }
+    }
+    let mut n = 0;
+    walk(v, &mut n, limit);
+    n
 }
 
 #[cfg(test)]

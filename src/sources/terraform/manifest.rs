@@ -55,14 +55,15 @@ struct File {
 /// one there.
 pub fn read(root: &Path, base: &Path) -> Result<Option<Manifest>, TfError> {
     let path = root.join(MANIFEST);
-    if !path.is_file() {
+    if !path.exists() {
         return Ok(None);
     }
     let shown = display(base, &path);
-    let text = std::fs::read_to_string(&path).map_err(|source| TfError::Io {
-        path: shown.clone(),
-        cause: source,
-    })?;
+    let text =
+        crate::input::read_text(&path, crate::input::SMALL_FILE).map_err(|source| TfError::Io {
+            path: shown.clone(),
+            cause: source,
+        })?;
     let file: File = serde_json::from_str(super::parse::strip_bom(&text)).map_err(|e| {
         // serde_json ends its message with " at line L column C": the
         // position is already in front, as for every syntax error.

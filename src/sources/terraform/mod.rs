@@ -89,6 +89,9 @@ pub struct Loader {
     /// from the modules (a `templatefile`'s) can never get another's
     /// template.
     templates: Mutex<TemplateCache>,
+    /// Instances asked for by `count`/`for_each` so far (module calls and
+    /// resources), against `input::INSTANCES_PER_ENVIRONMENT`.
+    pub(crate) instances: std::sync::atomic::AtomicUsize,
 }
 
 #[derive(Default)]
@@ -613,6 +616,7 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
         out: Mutex::default(),
         scrubbing: Default::default(),
         templates: Mutex::default(),
+        instances: std::sync::atomic::AtomicUsize::new(0),
     };
     let def = loader.module_def(&opts.root)?;
     if def.bytes == 0

@@ -65,6 +65,39 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+/// Decode a Terraform file's bytes. Invalid UTF-8 is a syntax error at the
+/// first bad byte, as in Terraform ("Invalid character encoding"), except in
+/// binary data (a NUL byte), which the parsers word themselves (git-crypt,
+/// "binary data").
+pub fn decode<'a>(
+    bytes: &'a [u8],
+    display: &str,
+) -> Result<std::borrow::Cow<'a, str>, SyntaxError> {
+    // `from_utf8` first: its ASCII fast path is several times faster than
+    // the lossy decoder, which only bad bytes need.
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
+        Err(_) if bytes.contains(&0) => Ok(String::from_utf8_lossy(bytes)),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let line_start = bytes[..at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&bytes[line_start..at])
+                .chars()
+                .count()
+                + 1;
+            Err(SyntaxError {
+                file: display.to_string(),
+                line: crate::input::invalid_utf8_line(bytes, at),
+                column,
+                message: "invalid UTF-8: Terraform reads only UTF-8 encoded text (Invalid character encoding)".into(),
+            })
+        }
+    }
+}
+
 /// Byte offset → 1-based line number.
 struct LineIndex {
     starts: Vec<usize>,

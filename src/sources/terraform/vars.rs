@@ -16,7 +16,9 @@ pub fn root_values(loader: &Loader, opts: &Options) -> Result<crate::model::Map,
     let mut files = Vec::new();
     for name in ["terraform.tfvars", "terraform.tfvars.json"] {
         let p = opts.root.join(name);
-        if p.is_file() {
+        // Whatever is there is read, so a FIFO or a device is refused with
+        // its name rather than skipped.
+        if p.exists() {
             files.push(p);
         }
     }
@@ -55,11 +57,13 @@ pub fn read_tfvars(
     base: &Path,
 ) -> Result<Vec<(String, Value)>, TfError> {
     let shown = display(base, path);
-    let bytes = std::fs::read(path).map_err(|source| TfError::Io {
-        path: shown.clone(),
-        cause: source,
+    let bytes = crate::input::read(path, crate::input::limits().tfvars_file).map_err(|source| {
+        TfError::Io {
+            path: shown.clone(),
+            cause: source,
+        }
     })?;
-    let text = String::from_utf8_lossy(&bytes);
+    let text = parse::decode(&bytes, &shown)?;
     let text = parse::strip_bom(&text);
     if shown.ends_with(".json") {
         let json: serde_json::Value = serde_json::from_str(text).map_err(|e| {

@@ -336,9 +336,18 @@ impl<'l> Instance<'l> {
             }
         };
         if !dir.is_dir() {
+            let shown = display(&self.loader.base, &dir);
+            // Say why when it is there but cannot be followed (a symbolic
+            // link loop) or is not a directory.
+            let why = match std::fs::metadata(&dir) {
+                Err(e) if dir.symlink_metadata().is_ok() => {
+                    format!("cannot be read ({shown}: {e})")
+                }
+                Ok(_) => format!("is not a directory ({shown})"),
+                Err(_) => format!("does not exist ({shown})"),
+            };
             return Err(TfError::Fatal(format!(
-                "{loc}: module `{name}`: source `{source_str}` does not exist ({})",
-                display(&self.loader.base, &dir)
+                "{loc}: module `{name}`: source `{source_str}` {why}"
             )));
         }
         if self.depth > 32 {
@@ -371,6 +380,7 @@ impl<'l> Instance<'l> {
                 self.depth + 1,
             );
             child.module_key = key.clone();
+            child.multiplicity = self.multiplicity.saturating_mul(instances.len());
             child.bind_variables(inputs, &format!("module `{name}` at {loc}"))?;
             results.push((inst.key.clone(), child.run()?));
         }

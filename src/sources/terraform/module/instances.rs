@@ -12,8 +12,47 @@ use crate::sources::terraform::TfError;
 use super::Instance;
 
 impl<'l> Instance<'l> {
-    /// The instances a `count` or `for_each` asks for.
+    /// The instances a `count` or `for_each` asks for, within the limits
+    /// of docs/limits.md: per block, and over the whole environment (a
+    /// module with `count = 1000` whose resources have `count = 1000`).
     pub(super) fn instances(
+        &self,
+        body: &Body,
+        file: &str,
+        loc: &str,
+    ) -> Result<Vec<InstanceKey>, TfError> {
+        let keys = self.instances_unbounded(body, file, loc)?;
+        let per_block = crate::input::limits().instances_per_block;
+        if keys.len() > per_block {
+            return Err(TfError::Fatal(format!(
+                "{loc}: {} instances, over the limit of {per_block} instances per block (docs/limits.md)",
+                keys.len()
+            )));
+        }
+        let per_env = crate::input::limits().instances_per_environment;
+        if self.multiplicity > 1 && keys.len().saturating_mul(self.multiplicity) > per_env {
+            return Err(TfError::Fatal(format!(
+                "{loc}: {} instances in each of the {} instances of the module that holds it ({} in all), over the limit of {per_env} instances in one environment (docs/limits.md)",
+                keys.len(),
+                self.multiplicity,
+                keys.len().saturating_mul(self.multiplicity)
+            )));
+        }
+        let total = self
+            .loader
+            .instances
+            .fetch_add(keys.len(), std::sync::atomic::Ordering::Relaxed)
+            + keys.len();
+        if total > per_env {
+            return Err(TfError::Fatal(format!(
+                "{loc}: over the limit of {per_env} instances in one environment (docs/limits.md): this block adds {} more",
+                keys.len()
+            )));
+        }
+        Ok(keys)
+    }
+
+    fn instances_unbounded(
         &self,
         body: &Body,
         file: &str,
@@ -21,8 +60,14 @@ impl<'l> Instance<'l> {
     ) -> Result<Vec<InstanceKey>, TfError> {
         if let Some(attr) = body.attribute("count") {
             let v = self.eval_attr(attr, file, &mut Scope::new(self))?;
+            let per_block = crate::input::limits().instances_per_block;
             return Ok(match v {
-                Value::Number(n) if n >= 0.0 && n.fract() == 0.0 && n < 100_000.0 => (0..n
+                Value::Number(n) if n >= 0.0 && n.fract() == 0.0 && n > per_block as f64 => {
+                    return Err(TfError::Fatal(format!(
+                        "{loc}: count = {n}, over the limit of {per_block} instances per block (docs/limits.md)"
+                    )))
+                }
+                Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => (0..n
                     as usize)
                     .map(|i| InstanceKey {
                         suffix: format!("[{i}]"),

@@ -73,6 +73,9 @@ pub struct Instance<'l> {
     /// The path of module call names from the root (`app.waf`), as
     /// `.terraform/modules/modules.json` keys installed modules.
     pub module_key: String,
+    /// How many instances of this module the environment holds: the
+    /// product of the instance counts of the module calls above it.
+    pub multiplicity: usize,
 }
 
 impl<'l> Instance<'l> {
@@ -100,6 +103,7 @@ impl<'l> Instance<'l> {
             skeletons: Memo::default(),
             depth,
             module_key: String::new(),
+            multiplicity: 1,
         }
     }
 
@@ -224,7 +228,7 @@ impl<'l> Instance<'l> {
 
     fn fatal(&self, e: EvalErr) -> TfError {
         match e {
-            EvalErr::Fatal(message) => TfError::Fatal(message),
+            EvalErr::Fatal(message) | EvalErr::Limit(message) => TfError::Fatal(message),
             EvalErr::UnknownFunction(name) => TfError::Fatal(format!("unknown function `{name}`")),
             EvalErr::Soft(message) => TfError::Fatal(message),
         }
@@ -263,7 +267,18 @@ impl<'l> Instance<'l> {
         scope: &mut Scope,
     ) -> Result<Value, TfError> {
         match scope.eval(expr) {
-            Ok(v) => Ok(self.scrub(v)),
+            Ok(v) => {
+                // Values that double through a chain of locals
+                // (`a1 = "${local.a0}${local.a0}"`, forty deep) grow beyond
+                // any memory: each attribute's value is bounded.
+                let limit = crate::input::limits().values;
+                if crate::sources::terraform::eval::value_size(&v, limit) > limit {
+                    return Err(TfError::Fatal(format!(
+                        "{loc}: the value is larger than the limit of {limit} values (a string counts one per 64 bytes; docs/limits.md)"
+                    )));
+                }
+                Ok(self.scrub(v))
+            }
             Err(EvalErr::Soft(message)) => {
                 self.gap(&loc.to_string(), message);
                 Ok(Value::Unknown(expr_text(expr)))
@@ -273,6 +288,7 @@ impl<'l> Instance<'l> {
                 location: loc.to_string(),
             }),
             Err(EvalErr::Fatal(message)) => Err(TfError::Fatal(message)),
+            Err(EvalErr::Limit(message)) => Err(TfError::Fatal(format!("{loc}: {message}"))),
         }
     }
 
