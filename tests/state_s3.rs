@@ -566,6 +566,12 @@ fail-on = "never"
 [environments.staging]
 state = {{ paths = ["s3://{BUCKET}/staging/shop.tfstate", "{missing}"] }}
 {aws}
+
+# The same inputs under another name: an environment is never compared
+# with itself.
+[environments.again]
+state = {{ paths = ["s3://{BUCKET}/staging/shop.tfstate", "{missing}"] }}
+{aws}
 "#,
         aws = aws_table(&moto)
     ));
@@ -579,7 +585,7 @@ state = {{ paths = ["s3://{BUCKET}/staging/shop.tfstate", "{missing}"] }}
     );
     let (stdout, stderr, code) = run(
         dir.path(),
-        &["diff", "staging", "staging", "--source", "state"],
+        &["diff", "staging", "again", "--source", "state"],
     );
     assert_eq!(code, 3, "{stdout}{stderr}");
     assert!(
@@ -777,6 +783,10 @@ fn a_large_state_streams_from_s3_like_the_local_file() {
 region = "{REGION}"
 state = {{ path = "big.tfstate" }}
 
+[environments.copy]
+region = "{REGION}"
+state = {{ path = "big.tfstate" }}
+
 [environments.object]
 region = "{REGION}"
 state = {{ path = "s3://{BUCKET}/big/terraform.tfstate" }}
@@ -794,7 +804,7 @@ state = {{ path = "s3://{BUCKET}/big/terraform.tfstate" }}
         report
     };
     // (Names that occur in no value: an environment's name is normalized.)
-    let same = report("file", "file");
+    let same = report("file", "copy");
     let remote = report("file", "object");
     assert_eq!(
         remote["findings"],
