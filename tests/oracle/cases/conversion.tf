@@ -32,4 +32,32 @@ locals {
   conversion_implicit_big    = "${100000000000000000000}"
   conversion_implicit_small  = "${0.000001}"
   conversion_tostring_frac   = tostring(1 / 3)
+  conversion_tobool_false    = tobool("false")
+  conversion_tobool_bool     = tobool(true)
+  conversion_tolist_set      = tolist(toset([3, 1, 2]))
+  conversion_tolist_empty    = tolist([])
+  conversion_tomap_empty     = tomap({})
+  conversion_tomap_nested    = tomap({ a = [1], b = [] })
+  conversion_toset_empty     = toset([])
+  conversion_toset_numbers   = toset([10, 9, 100, 9])
+  conversion_toset_bools     = toset([true, false])
+  conversion_tonumber_int    = tonumber("42")
+  conversion_tonumber_neg    = tonumber("-0.5")
+  conversion_tonumber_num    = tonumber(7)
+  conversion_tostring_str    = tostring("s")
+  conversion_tostring_big    = tostring(1e21)
+  conversion_tostring_2p53   = tostring(9007199254740993)
+  conversion_tostring_sum    = tostring(0.1 + 0.2)
+  conversion_tostring_neg0   = tostring(-0)
+  conversion_tostring_small  = tostring(0.000001)
+  conversion_tostring_exp    = tostring(1e-7)
+  conversion_implicit_third  = "${1 / 3}"
+  conversion_implicit_sum    = "${0.1 + 0.2}x"
+  conversion_implicit_1e21   = "${1e21}x"
+  conversion_implicit_2p53   = "${9007199254740993}x"
+  conversion_try_many        = try({ a = 1 }.x, tonumber("y"), "third")
+  conversion_try_null        = try(null, "x")
+  conversion_can_list_index  = can(["a"][3])
+  conversion_can_null_attr   = can(null.a)
+  conversion_list_to_set_dup = length(toset([1, "1"]))
 }

@@ -12,4 +12,10 @@ locals {
   crypto_uuidv5_url    = uuidv5("url", "https://www.terraform.io/")
   crypto_uuidv5_custom = uuidv5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "www.terraform.io")
   crypto_uuid_length   = length(uuid())
+  crypto_sha1_empty    = sha1("")
+  crypto_md5_utf8      = md5("ß")
+  crypto_base64sha256_empty = base64sha256("")
+  crypto_sha512_empty  = sha512("")
+  crypto_uuidv5_oid    = uuidv5("oid", "1.2.3")
+  crypto_uuidv5_x500   = uuidv5("x500", "cn=x")
 }

@@ -13,4 +13,10 @@ locals {
   datetime_timecmp_eq        = timecmp("2017-11-22T01:00:00+01:00", "2017-11-22T00:00:00Z")
   datetime_timecmp_gt        = timecmp("2018-11-22T00:00:00Z", "2017-11-22T00:00:00Z")
   datetime_timestamp_type    = can(formatdate("YYYY", timestamp()))
+  datetime_formatdate_month  = formatdate("MMMM D, YYYY", "2024-07-04T09:05:06Z")
+  datetime_formatdate_weekday = formatdate("EEE DD", "2024-07-04T09:05:06Z")
+  datetime_formatdate_12     = formatdate("HH:mm aa", "2024-07-04T21:05:06Z")
+  datetime_timeadd_seconds   = timeadd("2024-12-31T23:59:59Z", "1s")
+  datetime_timeadd_offset    = timeadd("2024-01-01T00:00:00+02:00", "1h")
+  datetime_timecmp_offset    = timecmp("2024-01-01T00:00:00+02:00", "2023-12-31T22:00:00Z")
 }

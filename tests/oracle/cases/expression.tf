@@ -116,4 +116,79 @@ EOT
   expression_number_key      = { 1 = "one" }
   expression_numeric_string  = "007"
   expression_interp_list_idx = "${local._list[0]}-${local._map.x}"
+  expression_cond_unify_list = true ? [1] : ["a"]
+  expression_cond_obj_map    = true ? { a = 1 } : { b = "x" }
+  expression_cond_null_obj   = true ? null : { a = 1 }
+  expression_cond_num_str    = false ? "5" : 3
+  expression_eq_tuple_list   = [1] == tolist([1])
+  expression_eq_obj_map      = { a = 1 } == tomap({ a = 1 })
+  expression_eq_bool_str     = true == "true"
+  expression_eq_null_false   = null == false
+  expression_eq_nested       = { a = [1, { b = "c" }] } == { a = [1, { b = "c" }] }
+  expression_neq_types       = 1 != "1"
+  expression_lt_float        = 0.1 + 0.2 > 0.3
+  expression_str_arith       = "2" * "3"
+  expression_bool_and_str    = "true" && true
+  expression_for_empty       = [for x in [] : x]
+  expression_for_set_if      = [for s in local._set : upper(s) if s != "q"]
+  expression_for_set_index   = { for i, v in local._set : i => v }
+  expression_for_map_order   = [for k, v in { b = 1, B = 2, a = 3 } : k]
+  expression_for_map_keys_num = { for n in [1, 2] : n => n * n }
+  expression_for_tuple_mixed = [for v in [1, "a", true] : tostring(v)]
+  expression_for_index_only  = [for i, v in ["x", "y"] : i]
+  expression_for_grouping_if = { for o in local._objs : o.tags.t => o.name... if o.n > 0 }
+  expression_for_obj_values  = [for o in local._omap : o.name]
+  expression_splat_set       = toset(["b", "a"])[*]
+  expression_splat_index     = local._objs[*].tags["t"]
+  expression_splat_empty     = [][*].a
+  expression_splat_lists     = [[1, 2], [3]][*][0]
+  expression_splat_full_attr = [for o in local._objs : o][*].n
+  expression_index_jsondecode = jsondecode("{\"a\": [10, 20]}").a[1]
+  expression_index_float_key = local._list[1.0]
+  expression_attr_quoted_key = { "a-b" = 1 }["a-b"]
+  expression_template_if_else_for = "%{for n in [1, 2, 3]}%{if n % 2 == 0}even%{else}odd%{endif} %{endfor}"
+  expression_template_for_idx = "%{for i, s in local._list}${i}${s}%{endfor}"
+  expression_template_strip_nl = "a\n  %{~ if true ~}\n  b\n  %{~ endif ~}\n  c"
+  expression_template_number = "${1.50}"
+  expression_template_null_cond = "${null == null ? "n" : "x"}"
+  expression_escape_double_dollar = "a$$b"
+  expression_escape_double_percent = "100%%"
+  expression_escape_cr       = "a\r\nb"
+  expression_escape_literal_brace = "$${a} and %%{b} and $"
+  expression_heredoc_escape  = <<-EOT
+    cost: $${x} %%{y}
+    EOT
+  expression_heredoc_strip   = <<-EOT
+    %{ for s in ["a", "b"] ~}
+    item ${s}
+    %{ endfor ~}
+    done
+    EOT
+  expression_heredoc_if      = <<EOT
+%{ if true }yes%{ else }no%{ endif }
+EOT
+  expression_heredoc_mixed_indent = <<-EOT
+        eight
+      six
+    EOT
+  expression_heredoc_tab     = <<-EOT
+	tab
+	EOT
+  expression_heredoc_trailing_space = <<-EOT
+    a  
+    EOT
+  expression_heredoc_no_trailing_nl = chomp(<<EOT
+x
+EOT
+  )
+  expression_unicode_escape_upper = "\U0001F600" == "😀"
+  expression_unicode_compose_upper = upper("e\u0301")
+  expression_object_nested_access = { a = { b = { c = "deep" } } }.a.b.c
+  expression_list_index_expr = ["a", "b", "c"][1 + 1]
+  expression_neg_number      = -1.5 * -2
+  expression_paren_string    = ("a")
+  expression_long_chain      = 1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10
+  expression_bool_precedence = true || false && false
+  expression_not_precedence  = !false == true
+  expression_compare_chain   = 1 < 2 == true
 }

@@ -13,4 +13,11 @@ locals {
   network_cidrsubnets_v6    = cidrsubnets("fd00:fd12:3456:7890::/56", 16, 16, 16, 32)
   network_cidrhost_host_bits = cidrhost("192.168.1.77/24", 5)
   network_for_subnets       = [for i in range(3) : cidrsubnet("10.0.0.0/16", 8, i)]
+  network_cidrhost_zero      = cidrhost("10.0.0.0/32", 0)
+  network_cidrnetmask_zero   = cidrnetmask("0.0.0.0/0")
+  network_cidrsubnet_zero    = cidrsubnet("10.0.0.0/16", 0, 0)
+  network_cidrsubnets_empty  = cidrsubnets("10.0.0.0/16")
+  network_cidrhost_v6_big    = cidrhost("2001:db8::/32", 4294967295)
+  network_cidrsubnet_v6_64   = cidrsubnet("2001:db8::/32", 32, 1)
+  network_cidrnetmask_24     = cidrnetmask("192.168.0.0/24")
 }
