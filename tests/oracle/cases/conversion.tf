@@ -1,4 +1,12 @@
 # Type conversion functions.
+# The built-in provider's functions (provider::terraform::*) need it declared;
+# it is part of Terraform, init downloads nothing.
+terraform {
+  required_providers {
+    terraform = { source = "terraform.io/builtin/terraform" }
+  }
+}
+
 locals {
   conversion_can_true        = can(tonumber("1"))
   conversion_can_false       = can(tonumber("x"))
@@ -60,4 +68,8 @@ locals {
   conversion_can_list_index  = can(["a"][3])
   conversion_can_null_attr   = can(null.a)
   conversion_list_to_set_dup = length(toset([1, "1"]))
+  conversion_ephemeralasnull = ephemeralasnull("not ephemeral")
+  conversion_encode_expr     = provider::terraform::encode_expr({ a = [1, "b"], c = null })
+  conversion_encode_tfvars   = provider::terraform::encode_tfvars({ region = "eu-west-1", n = 3 })
+  conversion_decode_tfvars   = provider::terraform::decode_tfvars("a = 1\nb = \"x\"")
 }

@@ -18,4 +18,8 @@ locals {
   crypto_sha512_empty  = sha512("")
   crypto_uuidv5_oid    = uuidv5("oid", "1.2.3")
   crypto_uuidv5_x500   = uuidv5("x500", "cn=x")
+  # files/rsa.pem and files/rsa-ciphertext.b64: a throwaway key, made by files/make-rsa.sh.
+  crypto_rsadecrypt    = rsadecrypt(file("${path.module}/files/rsa-ciphertext.b64"), file("${path.module}/files/rsa.pem"))
+  crypto_bcrypt_length = length(bcrypt("secret"))
+  crypto_bcrypt_prefix = substr(bcrypt("secret", 6), 0, 7)
 }

@@ -19,4 +19,5 @@ locals {
   datetime_timeadd_seconds   = timeadd("2024-12-31T23:59:59Z", "1s")
   datetime_timeadd_offset    = timeadd("2024-01-01T00:00:00+02:00", "1h")
   datetime_timecmp_offset    = timecmp("2024-01-01T00:00:00+02:00", "2023-12-31T22:00:00Z")
+  datetime_plantimestamp_type = can(formatdate("YYYY", plantimestamp()))
 }
