@@ -1,0 +1,25 @@
+# Hash and crypto functions (uuid(), bcrypt() are not deterministic and are not recorded).
+locals {
+  crypto_base64sha256  = base64sha256("hello world")
+  crypto_base64sha512  = base64sha512("hello world")
+  crypto_md5           = md5("hello world")
+  crypto_md5_empty     = md5("")
+  crypto_sha1          = sha1("hello world")
+  crypto_sha256        = sha256("hello world")
+  crypto_sha256_utf8   = sha256("ß")
+  crypto_sha512        = sha512("hello world")
+  crypto_uuidv5_dns    = uuidv5("dns", "www.terraform.io")
+  crypto_uuidv5_url    = uuidv5("url", "https://www.terraform.io/")
+  crypto_uuidv5_custom = uuidv5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "www.terraform.io")
+  crypto_uuid_length   = length(uuid())
+  crypto_sha1_empty    = sha1("")
+  crypto_md5_utf8      = md5("ß")
+  crypto_base64sha256_empty = base64sha256("")
+  crypto_sha512_empty  = sha512("")
+  crypto_uuidv5_oid    = uuidv5("oid", "1.2.3")
+  crypto_uuidv5_x500   = uuidv5("x500", "cn=x")
+  # files/rsa.pem and files/rsa-ciphertext.b64: a throwaway key, made by files/make-rsa.sh.
+  crypto_rsadecrypt    = rsadecrypt(file("${path.module}/files/rsa-ciphertext.b64"), file("${path.module}/files/rsa.pem"))
+  crypto_bcrypt_length = length(bcrypt("secret"))
+  crypto_bcrypt_prefix = substr(bcrypt("secret", 6), 0, 7)
+}
