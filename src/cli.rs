@@ -97,17 +97,11 @@ pub enum Command {
     Man(ManArgs),
 }
 
-// The arguments of `parity diff` (no doc comment: the variant's is its help).
+// What every command that judges prints and how it fails: the report's
+// format and destination, `--fail-on` and `--category` (flattened into
+// diff, check and drift, in this order in their help).
 #[derive(Debug, Args)]
-pub struct DiffArgs {
-    /// The first environment: a name or alias in parity.toml, a directory
-    /// (envs/NAME, NAME.tfvars, ... without parity.toml), or a snapshot file.
-    pub env_a: String,
-    /// The environment to compare it with, usually the reference (prod).
-    pub env_b: String,
-    /// What to read for each environment.
-    #[arg(long, value_enum, default_value_t = SourceArg::Code)]
-    pub source: SourceArg,
+pub struct ReportArgs {
     /// How to print the report (the exit code is the same in every format).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -120,6 +114,21 @@ pub struct DiffArgs {
     /// Only report these categories (repeatable).
     #[arg(long, value_enum)]
     pub category: Vec<CategoryArg>,
+}
+
+// The arguments of `parity diff` (no doc comment: the variant's is its help).
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The first environment: a name or alias in parity.toml, a directory
+    /// (envs/NAME, NAME.tfvars, ... without parity.toml), or a snapshot file.
+    pub env_a: String,
+    /// The environment to compare it with, usually the reference (prod).
+    pub env_b: String,
+    /// What to read for each environment.
+    #[arg(long, value_enum, default_value_t = SourceArg::Code)]
+    pub source: SourceArg,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// A previous JSON report (from the base branch): findings are marked
     /// new / existing / resolved and --fail-on judges only new ones.
     #[arg(long, value_name = "FILE")]
@@ -132,18 +141,8 @@ pub struct DiffArgs {
 // The arguments of `parity check` (no doc comment: the variant's is its help).
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// How to print the report (the exit code is the same in every format).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the report to FILE instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Lowest severity that fails the run (exit 2). Default: parity.toml's fail-on, else error.
-    #[arg(long, value_enum)]
-    pub fail_on: Option<FailOnArg>,
-    /// Only report these categories (repeatable).
-    #[arg(long, value_enum)]
-    pub category: Vec<CategoryArg>,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Previous report(s) of `parity check --format json`: judge only new findings.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
@@ -160,18 +159,8 @@ pub struct DriftArgs {
     /// Compare code and state only, even when the environment has an `aws` table.
     #[arg(long)]
     pub no_live: bool,
-    /// How to print the report (the exit code is the same in every format).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the report to FILE instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Lowest severity that fails the run (exit 2). Default: parity.toml's fail-on, else error.
-    #[arg(long, value_enum)]
-    pub fail_on: Option<FailOnArg>,
-    /// Only report these categories (repeatable).
-    #[arg(long, value_enum)]
-    pub category: Vec<CategoryArg>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 // The arguments of `parity snapshot` (no doc comment: the variant's is its help).

@@ -22,7 +22,7 @@ pub fn run(g: &Globals, args: CheckArgs) -> anyhow::Result<ExitStatus> {
             config.path.display()
         ));
     }
-    let categories = categories(args.category);
+    let categories = categories(args.report.category.clone());
     let mut reports = Vec::new();
     for check in &config.checks {
         for env in &check.compare {
@@ -33,7 +33,7 @@ pub fn run(g: &Globals, args: CheckArgs) -> anyhow::Result<ExitStatus> {
             reports.push(session.diff(env, &check.reference, &opts)?);
         }
     }
-    let threshold = threshold(args.fail_on, &session);
+    let threshold = threshold(args.report.fail_on, &session);
     if let Some(path) = &args.write_baseline {
         parity::baseline::write_all(&reports, path)?;
     }
@@ -43,9 +43,8 @@ pub fn run(g: &Globals, args: CheckArgs) -> anyhow::Result<ExitStatus> {
             parity::baseline::apply_all(r, &base);
         }
     }
-    let output = args.output.as_deref();
-    let out = Output::new(args.format, output, g.verbose, threshold, &session);
-    let text = match (args.format, reports.as_slice()) {
+    let out = Output::new(&args.report, g.verbose, threshold, &session);
+    let text = match (args.report.format, reports.as_slice()) {
         (_, [one]) => out.render(one),
         (Format::Json, many) => {
             let mut t = serde_json::to_string_pretty(many)?;
@@ -64,7 +63,7 @@ pub fn run(g: &Globals, args: CheckArgs) -> anyhow::Result<ExitStatus> {
             ))
         }
     };
-    emit(&text, output)?;
+    emit(&text, args.report.output.as_deref())?;
     // One exit code: violations anywhere win, then incomplete coverage.
     let statuses: Vec<ExitStatus> = reports.iter().map(|r| exit_status(r, threshold)).collect();
     Ok(if statuses.contains(&ExitStatus::Violations) {

@@ -10,10 +10,10 @@ pub fn run(g: &Globals, args: DiffArgs) -> anyhow::Result<ExitStatus> {
     let session = open_session(g)?;
     let opts = DiffOptions {
         source: source_kind(args.source),
-        categories: categories(args.category),
+        categories: categories(args.report.category.clone()),
     };
     let mut report = session.diff(&args.env_a, &args.env_b, &opts)?;
-    let threshold = threshold(args.fail_on, &session);
+    let threshold = threshold(args.report.fail_on, &session);
     if let Some(path) = &args.write_baseline {
         parity::baseline::write(&report, path)?;
     }
@@ -21,8 +21,7 @@ pub fn run(g: &Globals, args: DiffArgs) -> anyhow::Result<ExitStatus> {
         let base = parity::baseline::load_all(path)?;
         parity::baseline::apply_all(&mut report, &base);
     }
-    let output = args.output.as_deref();
-    let out = Output::new(args.format, output, g.verbose, threshold, &session);
-    emit(&out.render(&report), output)?;
+    let out = Output::new(&args.report, g.verbose, threshold, &session);
+    emit(&out.render(&report), args.report.output.as_deref())?;
     Ok(exit_status(&report, threshold))
 }

@@ -9,13 +9,12 @@ use super::{categories, emit, open_session, threshold, Globals, Output};
 pub fn run(g: &Globals, args: DriftArgs) -> anyhow::Result<ExitStatus> {
     let session = open_session(g)?;
     let opts = DriftOptions {
-        categories: categories(args.category),
+        categories: categories(args.report.category.clone()),
         live: !args.no_live,
     };
     let report = session.drift(&args.env, &opts)?;
-    let threshold = threshold(args.fail_on, &session);
-    let output = args.output.as_deref();
-    let out = Output::new(args.format, output, g.verbose, threshold, &session);
-    emit(&out.render(&report), output)?;
+    let threshold = threshold(args.report.fail_on, &session);
+    let out = Output::new(&args.report, g.verbose, threshold, &session);
+    emit(&out.render(&report), args.report.output.as_deref())?;
     Ok(exit_status(&report, threshold))
 }

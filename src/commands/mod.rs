@@ -16,7 +16,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use clap::CommandFactory;
 
-use parity::cli::{CategoryArg, Cli, Command, FailOnArg, SourceArg};
+use parity::cli::{CategoryArg, Cli, Command, FailOnArg, ReportArgs, SourceArg};
 use parity::findings::{Category, Severity};
 use parity::logging::Stage;
 use parity::model::SourceKind;
@@ -141,18 +141,20 @@ pub struct Output<'s> {
 }
 
 impl<'s> Output<'s> {
+    /// The output `--format`, `-o` and `--fail-on` ask for (`threshold`
+    /// resolved from them and parity.toml).
     pub fn new(
-        format: Format,
-        output: Option<&Path>,
+        args: &ReportArgs,
         verbose: bool,
         threshold: Option<Severity>,
         session: &'s Session,
     ) -> Self {
+        let format = args.format;
         Output {
             format,
             options: RenderOptions {
                 verbose,
-                color: color_wanted(output, format),
+                color: color_wanted(args.output.as_deref(), format),
             },
             context: RenderContext {
                 rules: &session.rules,
