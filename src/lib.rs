@@ -2,7 +2,7 @@
 //!
 //! Data flow: [`config`] → one source per environment ([`sources`]) →
 //! [`model::Snapshot`] → [`normalize`] → [`matching`] → [`rules`] engine →
-//! [`findings`] (+ [`waivers`]) → [`report`] → exit code. [`run`] wires the
+//! [`findings`] (+ `waivers`) → [`report`] → exit code. [`run`] wires the
 //! stages together; `main.rs` only parses arguments and prints.
 
 pub mod baseline;

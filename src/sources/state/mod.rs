@@ -1,27 +1,27 @@
 //! The state and plan sources: what Terraform last applied, or is about to.
 //!
 //! Three inputs, one model:
-//! - [`tfstate`]: the raw state file (`terraform.tfstate`, format version 4),
+//! - `tfstate`: the raw state file (`terraform.tfstate`, format version 4),
 //!   as written by Terraform or printed by `terraform state pull`;
-//! - [`show`]: `terraform show -json` of a state (`values.root_module`);
-//! - [`plan`]: `terraform show -json` of a saved plan (`planned_values`,
+//! - `show`: `terraform show -json` of a state (`values.root_module`);
+//! - `plan`: `terraform show -json` of a saved plan (`planned_values`,
 //!   `resource_changes`, `prior_state`, `configuration`).
 //!
 //! Each becomes the same [`Snapshot`] as the code source: Terraform
 //! addresses, types and attribute names; nested blocks as lists of objects.
 //! Real ids that always differ between environments (`vpc-0abc…`, ARNs with
 //! random suffixes) are turned into the symbolic references the code source
-//! produces ([`ids`]); secrets are redacted before anything else sees them
-//! ([`secrets`]). Several state files per environment (one per stack) merge
+//! produces (`ids`); secrets are redacted before anything else sees them
+//! (`secrets`). Several state files per environment (one per stack) merge
 //! into one snapshot; each resource keeps its file and line as its location.
 //! [`drift`] prepares code and state of one environment for `parity drift`.
 //! [`s3`] reads `s3://bucket/key` state through the AWS SDK (the `aws`
 //! feature), with the environment's credentials, into the same parser.
 //!
 //! Parsing goes straight from the file's bytes into typed structs and model
-//! values ([`json`]), never through a generic JSON tree, and a raw state is
+//! values (`json`), never through a generic JSON tree, and a raw state is
 //! read in blocks, its resources cut out and parsed in parallel batches
-//! ([`stream`]): a 68 MB state parses at over 100 MB/s in under 2.5× its
+//! (`stream`): a 68 MB state parses at over 100 MB/s in under 2.5× its
 //! size (see docs/sources.md, "Speed").
 
 pub(crate) mod cfg;

@@ -4,10 +4,10 @@
 //!
 //! Layout: [`parse`] turns files into a spanned IR ([`json`] does the same
 //! for `*.tf.json`), [`files`] groups a
-//! directory's blocks, [`module`] evaluates one module instance with
-//! [`eval`] and [`functions`], [`vars`] reads tfvars in Terraform's order,
-//! [`deps`] reads `required_version`, providers and the lock file,
-//! [`manifest`] finds registry and git modules `terraform init` installed.
+//! directory's blocks, `module` evaluates one module instance with
+//! `eval` and `functions`, `vars` reads tfvars in Terraform's order,
+//! `deps` reads `required_version`, providers and the lock file,
+//! `manifest` finds registry and git modules `terraform init` installed.
 
 pub(crate) mod cfg;
 pub(crate) mod deps;
