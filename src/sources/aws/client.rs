@@ -39,7 +39,7 @@ use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::whole::WholeAnswers;
-use super::{AwsError, AwsSettings, CollectStats, ATTEMPT_TIMEOUT_FACTOR};
+use super::{AwsError, AwsSettings, CollectStats, ATTEMPT_TIMEOUT_FACTOR, STALL_TIMEOUT_VAR};
 
 /// Every operation the collectors may call, as (service, operation). The
 /// service is the SDK's name for it, lower-cased. docs/permissions.md turns
@@ -484,14 +484,8 @@ impl ApiFailure {
                     .unwrap_or_else(|| format!("HTTP status {}", raw.status().as_u16()));
                 ApiFailure { code, message }
             }
-            SdkError::TimeoutError(_) => ApiFailure {
-                code: None,
-                message: format!("timed out: {}", innermost(err)),
-            },
-            SdkError::DispatchFailure(d) if d.is_timeout() => ApiFailure {
-                code: None,
-                message: format!("timed out: {}", innermost(err)),
-            },
+            SdkError::TimeoutError(_) => ApiFailure::timed_out(err),
+            SdkError::DispatchFailure(d) if d.is_timeout() => ApiFailure::timed_out(err),
             SdkError::DispatchFailure(d) => ApiFailure {
                 code: None,
                 message: format!("request not sent: {}", innermost(err).trim()),
@@ -501,6 +495,20 @@ impl ApiFailure {
                 code: None,
                 message: innermost(err),
             },
+        }
+    }
+
+    /// A wait that ran out (connect, first byte, stalled body, attempt).
+    fn timed_out(err: &(dyn StdError + 'static)) -> ApiFailure {
+        let inner = innermost(err);
+        let message = if inner.eq_ignore_ascii_case("timed out") {
+            format!("timed out waiting for AWS ({STALL_TIMEOUT_VAR} sets the wait)")
+        } else {
+            format!("timed out waiting for AWS: {inner} ({STALL_TIMEOUT_VAR} sets the wait)")
+        };
+        ApiFailure {
+            code: None,
+            message,
         }
     }
 
