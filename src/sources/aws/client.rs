@@ -3,7 +3,10 @@
 //! Credentials come from aws-config's standard chain (environment, shared
 //! profile, SSO, web identity, container, instance metadata), a named
 //! profile, or fixed keys; a `role-arn` is then assumed through STS. Every
-//! client retries adaptively (client-side rate limiting on throttling).
+//! client retries adaptively (client-side rate limiting on throttling), has
+//! a bound on every network wait (`AwsSettings::stall_timeout`), and (but
+//! S3) carries [`WholeAnswers`](super::whole::WholeAnswers), so a body cut
+//! short is a failed, retried attempt and never a shorter list.
 //!
 //! The [`Guard`] is an SDK interceptor: it sees the name of every operation
 //! before the request is serialized, counts it, and refuses (fails the call
@@ -16,9 +19,12 @@ use std::collections::BTreeMap;
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::sts::AssumeRoleProvider;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -32,7 +38,8 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::{AwsError, AwsSettings, CollectStats};
+use super::whole::WholeAnswers;
+use super::{AwsError, AwsSettings, CollectStats, ATTEMPT_TIMEOUT_FACTOR, STALL_TIMEOUT_VAR};
 
 /// Every operation the collectors may call, as (service, operation). The
 /// service is the SDK's name for it, lower-cased. docs/permissions.md turns
@@ -243,6 +250,7 @@ impl Clients {
         };
         let guard = Guard::default();
         let shared = SharedInterceptor::new(guard.clone());
+        let whole = SharedInterceptor::new(WholeAnswers);
         let regional = regions
             .iter()
             .map(|region| {
@@ -256,11 +264,13 @@ impl Clients {
                     ec2: aws_sdk_ec2::Client::from_conf(
                         aws_sdk_ec2::config::Builder::from(&conf)
                             .interceptor(shared.clone())
+                            .interceptor(whole.clone())
                             .build(),
                     ),
                     rds: aws_sdk_rds::Client::from_conf(
                         aws_sdk_rds::config::Builder::from(&conf)
                             .interceptor(shared.clone())
+                            .interceptor(whole.clone())
                             .build(),
                     ),
                 }
@@ -271,11 +281,13 @@ impl Clients {
             iam: aws_sdk_iam::Client::from_conf(
                 aws_sdk_iam::config::Builder::from(&base)
                     .interceptor(shared.clone())
+                    .interceptor(whole.clone())
                     .build(),
             ),
             sts: aws_sdk_sts::Client::from_conf(
                 aws_sdk_sts::config::Builder::from(&base)
                     .interceptor(shared)
+                    .interceptor(whole)
                     .build(),
             ),
             guard,
@@ -284,45 +296,69 @@ impl Clients {
 
     /// Check the credentials with STS GetCallerIdentity (which needs no
     /// permission) and return the account id. Failing here is an error of
-    /// the whole environment, not a coverage gap.
+    /// the whole environment, not a coverage gap. The call has the
+    /// collectors' retries and timeouts: a passing 503 or throttle is
+    /// ridden out, and one that lasts is named as such, not as a
+    /// credentials problem.
     pub async fn verify(&self, env_name: &str, settings: &AwsSettings) -> Result<String, AwsError> {
-        // Two attempts at most: an endpoint that refuses connections or
-        // credentials that are refused should say so at once, not after
-        // the collectors' six attempts with backoff.
-        let quick = aws_sdk_sts::config::Builder::default().retry_config(
-            RetryConfig::standard().with_max_attempts(settings.max_attempts.clamp(1, 2)),
-        );
-        let answer = self
-            .sts
-            .get_caller_identity()
-            .customize()
-            .config_override(quick)
-            .send()
-            .await;
-        match answer {
+        match self.sts.get_caller_identity().send().await {
             Ok(out) => Ok(out.account().unwrap_or_default().to_string()),
-            Err(e) => {
-                let failure = ApiFailure::from_sdk(&e);
-                let unreachable = matches!(e, SdkError::DispatchFailure(ref d) if d.is_io() || d.is_timeout())
-                    || matches!(e, SdkError::TimeoutError(_));
-                Err(if unreachable {
-                    AwsError::Unreachable {
-                        environment: env_name.to_string(),
-                        endpoint: settings
-                            .endpoint_url
-                            .clone()
-                            .unwrap_or_else(|| "the STS endpoint".into()),
-                        reason: failure.to_string(),
-                    }
-                } else {
-                    AwsError::Credentials {
-                        environment: env_name.to_string(),
-                        tried: settings.credential_source(),
-                        reason: failure.to_string(),
-                    }
-                })
-            }
+            Err(e) => Err(identity_error(env_name, settings, &e)),
         }
+    }
+}
+
+/// What a failed `sts:GetCallerIdentity` says about the environment: the
+/// endpoint cannot be reached (connection, timeout), STS is unavailable
+/// (server error, throttling, an incomplete answer: nothing is known about
+/// the credentials), or the credentials are not usable.
+fn identity_error<E>(
+    env_name: &str,
+    settings: &AwsSettings,
+    err: &SdkError<E, HttpResponse>,
+) -> AwsError
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+{
+    let failure = ApiFailure::from_sdk(err);
+    let endpoint =
+        settings
+            .endpoint_url
+            .clone()
+            .unwrap_or_else(|| match settings.regions.first() {
+                Some(r) => format!("the STS endpoint of {r}"),
+                None => "the STS endpoint".into(),
+            });
+    let unavailable = |status: u16| AwsError::Unavailable {
+        environment: env_name.to_string(),
+        service: "STS".into(),
+        status,
+        endpoint: endpoint.clone(),
+        attempts: settings.max_attempts.max(1),
+        reason: failure.to_string(),
+    };
+    match err {
+        SdkError::TimeoutError(_) => AwsError::Unreachable {
+            environment: env_name.to_string(),
+            endpoint: endpoint.clone(),
+            reason: failure.to_string(),
+        },
+        SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => AwsError::Unreachable {
+            environment: env_name.to_string(),
+            endpoint: endpoint.clone(),
+            reason: failure.to_string(),
+        },
+        SdkError::ResponseError(r) => unavailable(r.raw().status().as_u16()),
+        SdkError::ServiceError(se)
+            if se.raw().status().is_server_error() || failure.is_throttled() =>
+        {
+            unavailable(se.raw().status().as_u16())
+        }
+        _ => AwsError::Credentials {
+            environment: env_name.to_string(),
+            tried: settings.credential_source(),
+            reason: failure.to_string(),
+        },
     }
 }
 
@@ -340,7 +376,22 @@ pub async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
 
 async fn base_config(settings: &AwsSettings, region: Option<String>) -> SdkConfig {
     let retry = RetryConfig::adaptive().with_max_attempts(settings.max_attempts.max(1));
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry);
+    let stall = settings.stall_timeout.max(Duration::from_millis(100));
+    // Every wait is bounded: connecting, the first byte of an answer (the
+    // SDK sets neither by default), a body that stops arriving, and the
+    // attempt as a whole.
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(stall)
+        .read_timeout(stall)
+        .operation_attempt_timeout(stall * ATTEMPT_TIMEOUT_FACTOR)
+        .build();
+    let stalls = StalledStreamProtectionConfig::enabled()
+        .grace_period(stall)
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retry)
+        .timeout_config(timeouts)
+        .stalled_stream_protection(stalls);
     if let Some(profile) = &settings.profile {
         loader = loader.profile_name(profile);
     }
@@ -433,10 +484,8 @@ impl ApiFailure {
                     .unwrap_or_else(|| format!("HTTP status {}", raw.status().as_u16()));
                 ApiFailure { code, message }
             }
-            SdkError::TimeoutError(_) => ApiFailure {
-                code: None,
-                message: "the request timed out".into(),
-            },
+            SdkError::TimeoutError(_) => ApiFailure::timed_out(err),
+            SdkError::DispatchFailure(d) if d.is_timeout() => ApiFailure::timed_out(err),
             SdkError::DispatchFailure(d) => ApiFailure {
                 code: None,
                 message: format!("request not sent: {}", innermost(err).trim()),
@@ -446,6 +495,20 @@ impl ApiFailure {
                 code: None,
                 message: innermost(err),
             },
+        }
+    }
+
+    /// A wait that ran out (connect, first byte, stalled body, attempt).
+    fn timed_out(err: &(dyn StdError + 'static)) -> ApiFailure {
+        let inner = innermost(err);
+        let message = if inner.eq_ignore_ascii_case("timed out") {
+            format!("timed out waiting for AWS ({STALL_TIMEOUT_VAR} sets the wait)")
+        } else {
+            format!("timed out waiting for AWS: {inner} ({STALL_TIMEOUT_VAR} sets the wait)")
+        };
+        ApiFailure {
+            code: None,
+            message,
         }
     }
 

@@ -46,6 +46,13 @@ pub struct AwsSettings {
     pub concurrency: usize,
     /// Attempts per call, with adaptive retries on throttling.
     pub max_attempts: u32,
+    /// How long a call may wait for the network: to connect, for the
+    /// first byte of an answer, and with no more of the body arriving
+    /// (stalled-stream protection). Each attempt is also bounded by
+    /// [`ATTEMPT_TIMEOUT_FACTOR`] times this. A wait that runs out fails the
+    /// attempt (retried; then a coverage gap). `PARITY_AWS_STALL_TIMEOUT`
+    /// sets it for `parity` runs ([`stall_timeout_from_env`]).
+    pub stall_timeout: Duration,
     /// Draw a progress bar on stderr while reading, when stderr is a
     /// terminal (never otherwise, whatever this says).
     pub progress: bool,
@@ -69,6 +76,7 @@ impl Default for AwsSettings {
             credentials: None,
             concurrency: DEFAULT_CONCURRENCY,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
+            stall_timeout: DEFAULT_STALL_TIMEOUT,
             progress: false,
             iam_bulk: true,
         }
@@ -81,6 +89,31 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 /// Attempts per call by default (the SDK's standard is 3; throttling on a
 /// large account needs a few more).
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 6;
+
+/// How long a live call may wait for the network by default.
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// An attempt (sending, waiting, reading the whole body) may last this many
+/// stall timeouts at most: a backstop for a body that trickles in.
+pub const ATTEMPT_TIMEOUT_FACTOR: u32 = 5;
+/// The environment variable that sets [`AwsSettings::stall_timeout`], in
+/// seconds.
+pub const STALL_TIMEOUT_VAR: &str = "PARITY_AWS_STALL_TIMEOUT";
+
+/// [`AwsSettings::stall_timeout`] from `PARITY_AWS_STALL_TIMEOUT` (whole
+/// seconds, at least 1), [`DEFAULT_STALL_TIMEOUT`] when it is not set.
+pub fn stall_timeout_from_env(env_name: &str) -> Result<Duration, AwsError> {
+    match std::env::var(STALL_TIMEOUT_VAR) {
+        Err(_) => Ok(DEFAULT_STALL_TIMEOUT),
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(secs) if secs >= 1 => Ok(Duration::from_secs(secs)),
+            _ => Err(AwsError::Setting {
+                environment: env_name.to_string(),
+                var: STALL_TIMEOUT_VAR.to_string(),
+                value: v,
+            }),
+        },
+    }
+}
 
 impl fmt::Debug for AwsSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -98,6 +131,7 @@ impl fmt::Debug for AwsSettings {
             )
             .field("concurrency", &self.concurrency)
             .field("max_attempts", &self.max_attempts)
+            .field("stall_timeout", &self.stall_timeout)
             .field("progress", &self.progress)
             .field("iam_bulk", &self.iam_bulk)
             .finish()
@@ -169,6 +203,24 @@ pub enum AwsError {
         environment: String,
         endpoint: String,
         reason: String,
+    },
+    /// The identity call was answered, but not with an answer about the
+    /// credentials: a server error, throttling, or an incomplete body, still
+    /// so after every attempt.
+    #[error("environment `{environment}`: AWS {service} unavailable (HTTP {status}) at {endpoint}, after {attempts} attempts: {reason}")]
+    Unavailable {
+        environment: String,
+        service: String,
+        status: u16,
+        endpoint: String,
+        attempts: u32,
+        reason: String,
+    },
+    #[error("environment `{environment}`: {var}={value:?} is not a number of seconds (a whole number, at least 1)")]
+    Setting {
+        environment: String,
+        var: String,
+        value: String,
     },
     #[error(
         "environment `{environment}`: no AWS region: set `region` in its `aws` table or AWS_REGION"

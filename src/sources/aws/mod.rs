@@ -35,6 +35,8 @@ mod exec;
 mod iam;
 #[cfg(feature = "aws")]
 mod rds;
+#[cfg(feature = "aws")]
+pub mod whole;
 
 #[cfg(feature = "aws")]
 pub use collect::*;

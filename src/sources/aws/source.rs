@@ -93,6 +93,7 @@ pub(crate) fn read_live(
         env.identity.region.as_deref(),
     );
     settings.progress = cx.progress;
+    settings.stall_timeout = super::stall_timeout_from_env(&env.name)?;
     let (mut snap, stats) = super::collect_with_stats(&env.name, &settings)?;
     let mut identity = env.identity.clone();
     if identity.account_id.is_none() && !stats.account_id.is_empty() {

@@ -173,18 +173,27 @@ mod reader {
     const DEFAULT_STALL_SECS: u64 = 60;
 
     /// How long an S3 read may wait for data: `PARITY_S3_STALL_TIMEOUT`
-    /// seconds (a whole number, at least 1), 60 by default. The SDK sets
+    /// seconds (a whole number, at least 1), else `PARITY_AWS_STALL_TIMEOUT`
+    /// (the setting of every live call), 60 by default. The SDK sets
     /// no read timeout, so without this a connection that stops sending
     /// would hang a CI job until it is killed.
     fn stall_timeout(url: &str) -> Result<std::time::Duration, StateError> {
-        match std::env::var(STALL_TIMEOUT_VAR) {
+        // Else the setting of every live call, which applies to S3 too.
+        let (name, var) = match std::env::var(STALL_TIMEOUT_VAR) {
+            Ok(v) => (STALL_TIMEOUT_VAR, Ok(v)),
+            Err(_) => {
+                let name = crate::sources::aws::STALL_TIMEOUT_VAR;
+                (name, std::env::var(name))
+            }
+        };
+        match var {
             Err(_) => Ok(std::time::Duration::from_secs(DEFAULT_STALL_SECS)),
             Ok(v) => match v.trim().parse::<u64>() {
                 Ok(secs) if secs >= 1 => Ok(std::time::Duration::from_secs(secs)),
                 _ => Err(StateError::S3Access {
                     url: url.into(),
                     reason: format!(
-                        "{STALL_TIMEOUT_VAR}={v:?} is not a number of seconds (a whole number, at least 1)"
+                        "{name}={v:?} is not a number of seconds (a whole number, at least 1)"
                     ),
                 }),
             },
@@ -206,6 +215,7 @@ mod reader {
         /// Build the client (no request is sent yet). `url`: the first URL
         /// to read, named when this fails.
         pub fn connect(access: &Access, url: &str) -> Result<Reader, StateError> {
+            let stall = stall_timeout(url)?;
             let settings = AwsSettings {
                 profile: access.profile.clone(),
                 regions: access.region.iter().cloned().collect(),
@@ -215,9 +225,9 @@ mod reader {
                 // One object: the SDK's standard attempts, not the
                 // collectors' (which ride out throttling on big accounts).
                 max_attempts: 3,
+                stall_timeout: stall,
                 ..AwsSettings::default()
             };
-            let stall = stall_timeout(url)?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
