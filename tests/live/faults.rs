@@ -317,7 +317,7 @@ async fn serve(
             drop(client);
             return Ok(());
         }
-        Some(Fault::Stall) if second % 2 == 0 => {
+        Some(Fault::Stall) if second.is_multiple_of(2) => {
             // Nothing at all.
             tokio::time::sleep(STALL_HOLD).await;
             return Ok(());

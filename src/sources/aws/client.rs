@@ -5,7 +5,7 @@
 //! profile, or fixed keys; a `role-arn` is then assumed through STS. Every
 //! client retries adaptively (client-side rate limiting on throttling), has
 //! a bound on every network wait (`AwsSettings::stall_timeout`), and (but
-//! S3) carries [`WholeAnswers`](super::whole::WholeAnswers), so a body cut
+//! S3) carries `WholeAnswers` (`whole.rs`), so a body cut
 //! short is a failed, retried attempt and never a shorter list.
 //!
 //! The [`Guard`] is an SDK interceptor: it sees the name of every operation
