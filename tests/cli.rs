@@ -751,3 +751,50 @@ fn code_scanning_paths_start_at_the_root_of_the_git_work_tree() {
         "{found:?} (is the temporary directory inside a git work tree?)"
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_failure() {
+    // `parity snapshot staging | head -1`: the snapshot of 3,000 buckets is
+    // far more than a pipe holds, so parity writes into a closed pipe.
+    let dir = tree(&[(
+        "envs/staging/main.tf",
+        "resource \"aws_s3_bucket\" \"b\" {\n  count  = 3000\n  bucket = \"shop-staging-${count.index}\"\n}\n",
+    )]);
+    let bin = assert_cmd::cargo::cargo_bin("parity");
+    let mut child = std::process::Command::new(bin)
+        .current_dir(dir.path())
+        .args(["snapshot", "staging"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(&mut stdout, &mut first).expect("some output");
+    drop(stdout);
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_environment_without_any_source_table_is_refused_naming_the_tables() {
+    let dir = tree(&[(
+        "parity.toml",
+        "[environments.staging]\naliases = [\"stg\"]\n\n[environments.prod]\nregion = \"eu-west-1\"\n",
+    )]);
+    parity(dir.path())
+        .args(["diff", "staging", "prod"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "environment `staging` has no source in",
+        ))
+        .stderr(predicate::str::contains(
+            "give it one of the tables `terraform`, `state`, `aws`",
+        ));
+}

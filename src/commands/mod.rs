@@ -135,7 +135,7 @@ fn color_wanted(output: Option<&Path>, format: Format) -> bool {
 /// what the renderers need from the session (rules for SARIF, the threshold
 /// for JUnit failures).
 pub struct Output<'s> {
-    pub format: Format,
+    format: Format,
     options: RenderOptions,
     context: RenderContext<'s>,
 }

@@ -313,8 +313,6 @@ struct RawEnvironment {
     region: Option<Spanned<String>>,
     /// Source tables, already validated by their sources.
     sources: Tables,
-    /// Where each source table was written, by key.
-    source_at: Vec<(&'static str, usize)>,
 }
 
 #[derive(Debug)]
@@ -471,7 +469,6 @@ fn read_environment(sink: &mut Sink, f: &Field, dir: &Path) -> Option<RawEnviron
         account_id: None,
         region: None,
         sources: Tables::default(),
-        source_at: Vec::new(),
     };
     let known: Vec<&str> = ENV_KEYS
         .iter()
@@ -497,7 +494,6 @@ fn read_environment(sink: &mut Sink, f: &Field, dir: &Path) -> Option<RawEnviron
                 if let Some(source) = crate::sources::by_key(other) {
                     if let Some(t) = source.table(sink, &g, dir) {
                         env.sources.insert(source.key(), t);
-                        env.source_at.push((source.key(), g.at));
                     }
                 }
             }
@@ -757,7 +753,6 @@ fn validate_environment(env: RawEnvironment, sink: &mut Sink) -> Environment {
             "an environment name cannot be empty",
         );
     }
-    one_source_per_kind(&env, sink);
     let mut aliases: Vec<String> = Vec::new();
     for alias in env.aliases {
         if alias.value.trim().is_empty() {
@@ -775,34 +770,6 @@ fn validate_environment(env: RawEnvironment, sink: &mut Sink) -> Environment {
         region: env.region.map(|s| s.value),
         sources: env.sources,
         line,
-    }
-}
-
-/// Two tables of one environment that answer the same `--source` kind
-/// (say, two code sources) leave it ambiguous which one a comparison reads.
-fn one_source_per_kind(env: &RawEnvironment, sink: &mut Sink) {
-    for kind in [
-        SourceKind::Code,
-        SourceKind::State,
-        SourceKind::Plan,
-        SourceKind::Live,
-    ] {
-        let keys = crate::sources::answering(kind);
-        let given: Vec<&(&str, usize)> = env
-            .source_at
-            .iter()
-            .filter(|(k, _)| keys.contains(k))
-            .collect();
-        if let [first, .., last] = given.as_slice() {
-            sink.report(
-                last.1,
-                &join_key(&env.name.key, last.0),
-                format!(
-                    "`{}` and `{}` both read --source {kind}: keep one per environment",
-                    first.0, last.0
-                ),
-            );
-        }
     }
 }
 

@@ -8,7 +8,7 @@
 //! folder, one line in `SOURCES`, its docs page and its tests.
 //!
 //! The seam is a trait with a registry of trait objects rather than an enum:
-//! parity.toml's reader, the dispatcher and `parity snapshot` loop over
+//! parity.toml's reader (which keys an environment accepts, who reads each) and the dispatcher loop over
 //! `SOURCES`, so a new source adds a line there and nothing else; an enum
 //! would add a variant and an arm in each of those places. A read is one
 //! call per environment, so the dynamic dispatch costs nothing measurable.
