@@ -299,6 +299,18 @@ fn iam_reads_in_bulk_and_falls_back_to_one_call_per_resource() {
     let (key, secret) = rt.block_on(async {
         let conf = moto.sdk().await;
         infra::build(&conf, &infra::STAGING).await;
+        // A policy with a description, which `ListPolicies` leaves out of
+        // its answer (on AWS and on the emulator).
+        aws_sdk_iam::Client::new(&conf)
+            .create_policy()
+            .policy_name("shop-staging-audit")
+            .description("read by the auditors")
+            .policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+            )
+            .send()
+            .await
+            .expect("create policy");
         // Every read but the account-wide IAM one.
         moto.user_with_policy(
             "no-bulk",
@@ -351,14 +363,27 @@ fn iam_reads_in_bulk_and_falls_back_to_one_call_per_resource() {
     for op in [
         "iam:GetRolePolicy",
         "iam:ListAttachedRolePolicies",
+        "iam:GetPolicy",
         "iam:GetPolicyVersion",
     ] {
         assert!(ops.iter().any(|o| o == op), "{op} not called: {ops:?}");
     }
     read_only(&stats);
     let (b, s) = (iam_only(&bulk), iam_only(&slow));
-    // Role, inline policy, attachment, managed policy, instance profile.
-    assert_eq!(b.len(), 5, "{b:#?}");
+    // Role, inline policy, attachment, two managed policies, instance
+    // profile.
+    assert_eq!(b.len(), 6, "{b:#?}");
+    let described = |snap: &[(String, Vec<(String, Value)>)]| {
+        snap.iter()
+            .find(|(k, _)| k == "aws_iam_policy.shop-staging-audit")
+            .and_then(|(_, attrs)| attrs.iter().find(|(k, _)| k == "description"))
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(
+        described(&s),
+        Some(Value::from("read by the auditors")),
+        "{s:#?}"
+    );
     assert_eq!(b, s);
 }
 

@@ -1042,6 +1042,7 @@ fn required(before: &BTreeMap<&str, u64>, c: &Created, iam_bulk: bool) -> BTreeM
             ("iam:ListRolePolicies", roles),
             ("iam:ListAttachedRolePolicies", roles),
             ("iam:GetRolePolicy", c.inline_policies),
+            ("iam:GetPolicy", b("iam:ListPolicies") + c.managed_policies),
             (
                 "iam:GetPolicyVersion",
                 b("iam:ListPolicies") + c.managed_policies,

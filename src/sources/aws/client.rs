@@ -55,6 +55,7 @@ pub const ALLOWED_OPERATIONS: &[(&str, &str)] = &[
     ("ec2", "DescribeSubnets"),
     ("ec2", "DescribeVpcs"),
     ("iam", "GetAccountAuthorizationDetails"),
+    ("iam", "GetPolicy"),
     ("iam", "GetPolicyVersion"),
     ("iam", "GetRolePolicy"),
     ("iam", "ListAttachedRolePolicies"),

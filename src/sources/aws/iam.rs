@@ -17,7 +17,8 @@
 //! the per-resource reads only, or narrows IAM to a path, which this call
 //! does not support), the collector falls back to `ListRolePolicies`,
 //! `GetRolePolicy` and `ListAttachedRolePolicies` per role and
-//! `ListPolicies` with `GetPolicyVersion` per policy.
+//! `ListPolicies` with `GetPolicy` (for the description, which
+//! `ListPolicies` leaves out) and `GetPolicyVersion` per policy.
 //! Roles AWS manages (service-linked roles under `/aws-service-role/`,
 //! `/aws-reserved/`) are not collected. Policy documents arrive URL-encoded;
 //! they are decoded and kept as compact JSON strings, as Terraform state
@@ -196,9 +197,10 @@ fn policy_draft(
     d
 }
 
-/// Customer-managed policies the slow way: `ListPolicies`, then the
-/// default version's document of each (one call per policy, spawned on
-/// `set`).
+/// Customer-managed policies the slow way: `ListPolicies`, then for each
+/// policy `GetPolicy` (`ListPolicies` answers without the description) and
+/// the default version's document with `GetPolicyVersion` (two calls per
+/// policy, side by side, spawned on `set`).
 async fn policies_one_by_one(
     ctx: &Ctx,
     client: &Client,
@@ -223,27 +225,36 @@ async fn policies_one_by_one(
             continue;
         }
         let arn = p.arn().unwrap_or_default().to_string();
-        let mut d = policy_draft(&name, &arn, p.path(), p.description(), p.policy_id());
+        let listed = p.clone();
         let version = p.default_version_id().map(str::to_string);
         let (ctx, client) = (ctx.clone(), client.clone());
         set.spawn(async move {
-            if let Some(version) = version {
-                let got = ctx
-                    .call("iam:GetPolicyVersion", || {
+            let (full, document) = tokio::join!(
+                ctx.call("iam:GetPolicy", || {
+                    client.get_policy().policy_arn(&arn).send()
+                }),
+                async {
+                    let version = version?;
+                    ctx.call("iam:GetPolicyVersion", || {
                         client
                             .get_policy_version()
                             .policy_arn(&arn)
                             .version_id(&version)
                             .send()
                     })
-                    .await;
-                if let Some(doc) = got
-                    .as_ref()
-                    .and_then(|g| g.policy_version())
-                    .and_then(|v| v.document())
-                {
-                    d.set("policy", Value::from(policy_json(doc)));
+                    .await
                 }
+            );
+            // What `GetPolicy` answered, else what the list said (a failed
+            // `GetPolicy` is a coverage gap already).
+            let p = full.as_ref().and_then(|g| g.policy()).unwrap_or(&listed);
+            let mut d = policy_draft(&name, &arn, p.path(), p.description(), p.policy_id());
+            if let Some(doc) = document
+                .as_ref()
+                .and_then(|g| g.policy_version())
+                .and_then(|v| v.document())
+            {
+                d.set("policy", Value::from(policy_json(doc)));
             }
             vec![d]
         });
