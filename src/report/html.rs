@@ -82,11 +82,13 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
     out.push_str(&format!("<title>{}</title>\n", esc(&title)));
     out.push_str(&format!("<style>{STYLE}</style>\n</head>\n<body>\n"));
     out.push_str(&format!(
-        "<header>\n<h1>{}</h1>\n<p class=\"muted\">source: {} · {} resources, {} attributes compared</p>\n</header>\n",
+        "<header>\n<h1>{}</h1>\n<p class=\"muted\">source: {} · {} resource{}, {} attribute{} compared</p>\n</header>\n",
         esc(&title),
         esc(&report.source),
         s.compared_resources,
-        s.compared_attributes
+        plural(s.compared_resources),
+        s.compared_attributes,
+        plural(s.compared_attributes)
     ));
 
     out.push_str("<section class=\"summary\">\n");

@@ -74,7 +74,7 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         text(&report.source)
     ));
     out.push_str(&format!(
-        "{} · {} warning{} · {} info · {} waived · parity score **{:.2}** · {} resources, {} attributes compared\n",
+        "{} · {} warning{} · {} info · {} waived · parity score **{:.2}** · {} resource{}, {} attribute{} compared\n",
         if s.errors > 0 {
             format!("**{} error{}**", s.errors, plural(s.errors))
         } else {
@@ -86,7 +86,9 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         s.waived,
         s.parity_score,
         s.compared_resources,
+        plural(s.compared_resources),
         s.compared_attributes,
+        plural(s.compared_attributes),
     ));
     if let Some(b) = &s.baseline {
         out.push_str(&format!(

@@ -6,7 +6,7 @@
 
 use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
 
-use super::{RenderOptions, Report};
+use super::{plural, RenderOptions, Report};
 use crate::findings::{Category, Finding, Severity};
 
 const MAX_VALUE: usize = 48;
@@ -173,7 +173,7 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         ));
     }
     out.push_str(&format!(
-        "parity {title} ({}): {} error{}, {} warning{}, {} info, {} waived · score {:.2} · {} resources, {} attributes compared\n",
+        "parity {title} ({}): {} error{}, {} warning{}, {} info, {} waived · score {:.2} · {} resource{}, {} attribute{} compared\n",
         report.source,
         s.errors,
         plural(s.errors),
@@ -183,7 +183,9 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         s.waived,
         s.parity_score,
         s.compared_resources,
+        plural(s.compared_resources),
         s.compared_attributes,
+        plural(s.compared_attributes),
     ));
     if let Some(b) = &s.baseline {
         out.push_str(&format!(
@@ -223,13 +225,5 @@ fn short_message(m: &str) -> String {
         format!("{cut}…")
     } else {
         one
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }

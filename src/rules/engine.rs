@@ -180,8 +180,9 @@ impl<'r> Engine<'r> {
             let rv = Value::Number(r.len() as f64);
             if let Outcome::Differ(d) = compare::compare(rule, &lv, &rv) {
                 let mut msg = format!(
-                    "{} instances in {left_env}, {} in {right_env}",
+                    "{} instance{} in {left_env}, {} in {right_env}",
                     l.len(),
+                    crate::report::plural(l.len()),
                     r.len()
                 );
                 if !only_left.is_empty() {
