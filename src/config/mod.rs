@@ -182,6 +182,28 @@ pub enum ConfigError {
     },
 }
 
+impl ConfigError {
+    /// The same error with its file named relative to `dir` when it lies
+    /// below it (`parity.toml`, not `/home/me/infra/parity.toml`, for the
+    /// file found in the working directory).
+    pub fn relative_to(self, dir: &Path) -> ConfigError {
+        let short = |path: PathBuf| match path.strip_prefix(dir) {
+            Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+            _ => path,
+        };
+        match self {
+            ConfigError::Io { path, cause } => ConfigError::Io {
+                path: short(path),
+                cause,
+            },
+            ConfigError::Invalid { path, problems } => ConfigError::Invalid {
+                path: short(path),
+                problems,
+            },
+        }
+    }
+}
+
 /// One problem in a configuration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {

@@ -63,7 +63,7 @@ impl Session {
     pub fn open(config_path: Option<&Path>, cwd: &Path) -> Result<Session, Error> {
         let stage = crate::logging::Stage::start("config");
         let config = match config::locate(config_path, cwd) {
-            Some(path) => Some(config::load(&path)?),
+            Some(path) => Some(config::load(&path).map_err(|e| e.relative_to(cwd))?),
             None => None,
         };
         let base = config

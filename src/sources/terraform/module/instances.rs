@@ -61,6 +61,15 @@ impl<'l> Instance<'l> {
         if let Some(attr) = body.attribute("count") {
             let v = self.eval_attr(attr, file, &mut Scope::new(self))?;
             let per_block = crate::input::limits().instances_per_block;
+            // A string that reads as a number converts, as Terraform
+            // converts it (`count = "2"`).
+            let v = match v {
+                Value::String(t) => match t.trim().parse::<f64>() {
+                    Ok(n) if n.is_finite() => Value::Number(n),
+                    _ => Value::String(t),
+                },
+                v => v,
+            };
             return Ok(match v {
                 Value::Number(n) if n >= 0.0 && n.fract() == 0.0 && n > per_block as f64 => {
                     return Err(TfError::Fatal(format!(
@@ -83,12 +92,13 @@ impl<'l> Instance<'l> {
                         each_value: None,
                     }]
                 }
+                // Terraform rejects the configuration: so does parity
+                // (a gap would let the run go on with no instances).
                 other => {
-                    self.gap(
-                        loc,
-                        format!("count must be a whole number, found {}", other.display()),
-                    );
-                    Vec::new()
+                    return Err(TfError::Fatal(format!(
+                        "{loc}: invalid count: must be a whole number greater than or equal to zero, found {}",
+                        other.display()
+                    )))
                 }
             });
         }
