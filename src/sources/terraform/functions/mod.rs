@@ -32,6 +32,7 @@ use std::cmp::Ordering;
 use crate::model::value::format_number;
 use crate::model::Value;
 
+mod charset;
 mod collection;
 mod conversion;
 mod crypto;
@@ -72,7 +73,6 @@ const EVALUATOR_FUNCTIONS: &[&str] = &[
 /// an evaluator which does not special-case them still gets a result.
 const NOT_EVALUATED: &[&str] = &[
     "base64gzip",
-    "csvdecode",
     "ephemeralasnull",
     "filebase64",
     "filebase64sha256",
@@ -83,8 +83,6 @@ const NOT_EVALUATED: &[&str] = &[
     "filesha256",
     "filesha512",
     "templatestring",
-    "textdecodebase64",
-    "textencodebase64",
     "type",
 ];
 
@@ -112,6 +110,7 @@ const FUNCTIONS: &[&str] = &[
     "compact",
     "concat",
     "contains",
+    "csvdecode",
     "dirname",
     "distinct",
     "element",
@@ -165,6 +164,8 @@ const FUNCTIONS: &[&str] = &[
     "strrev",
     "substr",
     "sum",
+    "textdecodebase64",
+    "textencodebase64",
     "timeadd",
     "timecmp",
     "timestamp",
@@ -297,6 +298,9 @@ pub fn call(name: &str, args: Vec<Value>) -> Result<Value, FnError> {
         "base64encode" => str_fn(name, a, encoding::base64encode),
         "base64decode" => encoding::base64decode(name, a),
         "urlencode" => str_fn(name, a, encoding::urlencode),
+        "csvdecode" => encoding::csvdecode(name, a),
+        "textencodebase64" => charset::textencodebase64(name, a),
+        "textdecodebase64" => charset::textdecodebase64(name, a),
 
         // --- hashes and crypto ---------------------------------------------
         "md5" => str_fn(name, a, crypto::md5),
