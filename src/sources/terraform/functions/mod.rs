@@ -38,6 +38,7 @@ mod conversion;
 mod crypto;
 mod datetime;
 mod encoding;
+mod fileset;
 mod filesystem;
 mod format;
 mod network;
@@ -45,6 +46,8 @@ mod numeric;
 mod strings;
 
 pub use conversion::{to_bool_conv, to_number_conv, to_string_conv, unify};
+pub use crypto::file_digest;
+pub use fileset::{fileset, Glob};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum FnError {
@@ -64,27 +67,22 @@ const EVALUATOR_FUNCTIONS: &[&str] = &[
     "can",
     "file",
     "fileexists",
-    "templatefile",
-    "abspath",
-];
-
-/// Terraform functions [`call`] recognises but does not compute; it
-/// returns [`FnError::Unknown`] for them. The file functions are here so that
-/// an evaluator which does not special-case them still gets a result.
-const NOT_EVALUATED: &[&str] = &[
-    "base64gzip",
-    "ephemeralasnull",
+    "fileset",
     "filebase64",
     "filebase64sha256",
     "filebase64sha512",
     "filemd5",
-    "fileset",
     "filesha1",
     "filesha256",
     "filesha512",
+    "templatefile",
     "templatestring",
-    "type",
+    "abspath",
 ];
+
+/// Terraform functions [`call`] recognises but does not compute; it
+/// returns [`FnError::Unknown`] for them.
+const NOT_EVALUATED: &[&str] = &["base64gzip", "ephemeralasnull", "type"];
 
 /// Every function [`call`] implements (the test of the dispatch table).
 #[cfg(test)]
