@@ -90,4 +90,10 @@ locals {
   encoding_yamlencode_bool    = yamlencode(true)
   encoding_yamlencode_trailing = yamlencode("line\n")
   encoding_csvdecode_header   = csvdecode("a,b\n")
+  encoding_csvdecode_crlf     = csvdecode("a,b\r\n\r\n1,\"x\ny\"\r\n")
+  encoding_csvdecode_spaces   = csvdecode(" a ,b\n x ,\"\"")
+  encoding_textencodebase64_utf16  = textencodebase64("Hi", "UTF-16")
+  encoding_textencodebase64_cp1252 = textencodebase64("é€", "windows-1252")
+  encoding_textencodebase64_latin1 = textencodebase64("é", "latin1")
+  encoding_textdecodebase64_bom    = textdecodebase64("//5IAGkA", "UTF-16")
 }
