@@ -96,4 +96,14 @@ locals {
   encoding_textencodebase64_cp1252 = textencodebase64("é€", "windows-1252")
   encoding_textencodebase64_latin1 = textencodebase64("é", "latin1")
   encoding_textdecodebase64_bom    = textdecodebase64("//5IAGkA", "UTF-16")
+  # base64gzip: Go's gzip writer byte for byte (matches, lazy matching, dynamic codes, several blocks, a window shift).
+  encoding_base64gzip_empty   = base64gzip("")
+  encoding_base64gzip_repeat  = base64gzip(join("", [for i in range(200) : "abc"]))
+  encoding_base64gzip_text    = base64gzip(join(" ", [for i in range(300) : format("item-%d", i)]))
+  encoding_base64gzip_unicode = base64gzip("ünïcødé ✓ 日本語 😀")
+  encoding_base64gzip_hex     = base64gzip(join("", [for i in range(600) : sha512(tostring(i))]))
+  encoding_base64gzip_mixed   = base64gzip(join("", [for i in range(1000) : "${sha256(tostring(i))}${i % 7 == 0 ? "repeat-me-please " : ""}"]))
+  encoding_base64gzip_long    = base64gzip(join("", [for i in range(1000) : "0123456789abcdef"]))
+  encoding_base64gzip_latin   = base64gzip("ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ")
+  encoding_base64gzip_lines   = base64gzip(join("\n", [for i in range(1000) : "${i % 3 == 0 ? "fizz" : ""}${i % 5 == 0 ? "buzz" : ""}${i}"]))
 }

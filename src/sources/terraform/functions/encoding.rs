@@ -58,6 +58,11 @@ pub(super) fn base64encode(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s.as_bytes())
 }
 
+/// `base64gzip`: the bytes Go's gzip writer produces (see `deflate.rs`).
+pub(super) fn base64gzip(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(super::deflate::gzip(s.as_bytes()))
+}
+
 pub(super) fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
