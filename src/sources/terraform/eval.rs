@@ -52,6 +52,14 @@ thread_local! {
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// An HCL identifier (hclsyntax.ValidIdentifier): a letter or `_`, then
+/// letters, digits, `_` and `-`.
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
 fn soft<T>(msg: impl Into<String>) -> R<T> {
     Err(EvalErr::Soft(msg.into()))
 }
@@ -122,7 +130,26 @@ pub struct Scope<'a> {
     bindings: Vec<(String, Value)>,
     /// In `templatefile`, only the given variables are visible.
     isolated: bool,
+    /// In `templatestring`, Terraform refuses the functions that read files
+    /// and the template functions.
+    no_files: bool,
 }
+
+/// Terraform's filesystem functions (`filesystemFunctions` in its
+/// `internal/lang/functions.go`), refused inside `templatestring`.
+const FILE_FUNCTIONS: &[&str] = &[
+    "file",
+    "fileexists",
+    "fileset",
+    "filebase64",
+    "filebase64sha256",
+    "filebase64sha512",
+    "filemd5",
+    "filesha1",
+    "filesha256",
+    "filesha512",
+    "templatefile",
+];
 
 impl<'a> Scope<'a> {
     pub fn new(resolver: &'a dyn Resolver) -> Self {
@@ -130,6 +157,7 @@ impl<'a> Scope<'a> {
             resolver,
             bindings: Vec::new(),
             isolated: false,
+            no_files: false,
         }
     }
 
@@ -520,11 +548,23 @@ impl<'a> Scope<'a> {
             // must differ when var.tags does.
             return Ok(call_text(call, &args, false));
         }
+        if self.no_files {
+            if matches!(name, "templatefile" | "templatestring") {
+                return soft(format!(
+                    "{name}: cannot recursively call {name} from inside another template function"
+                ));
+            }
+            if FILE_FUNCTIONS.contains(&name) {
+                return soft(format!("{name}: cannot use filesystem access functions like {name} in templatestring templates; consider passing the function result as a template variable instead"));
+            }
+        }
         match name {
             "file" | "fileexists" | "templatefile" | "abspath" | "dirname" | "basename"
-            | "pathexpand" | "filebase64" | "filesha256" | "filemd5" | "fileset" => {
+            | "pathexpand" | "filebase64" | "filemd5" | "filesha1" | "filesha256"
+            | "filesha512" | "filebase64sha256" | "filebase64sha512" | "fileset" => {
                 return self.file_function(whole, name, args)
             }
+            "templatestring" => return self.templatestring(call, args),
             _ => {}
         }
         // Kept only to name a nested unknown in the result's text.
@@ -567,7 +607,29 @@ impl<'a> Scope<'a> {
                     .map(|p| p.to_string_lossy().into_owned())
                     .unwrap_or_default(),
             )),
-            "fileset" => Ok(unknown(whole)),
+            "fileset" => {
+                let Some(Value::String(pattern)) = args.get(1) else {
+                    return soft("fileset: expects a pattern string as second argument");
+                };
+                match functions::fileset(base, &path_arg, pattern, crate::input::limits().values) {
+                    Ok(paths) => Ok(Value::List(paths.into_iter().map(Value::String).collect())),
+                    Err(functions::Glob::OrderDependent) => Ok(unknown(whole)),
+                    Err(functions::Glob::Error(e) | functions::Glob::Limit(e)) => {
+                        soft(format!("fileset: {e}"))
+                    }
+                }
+            }
+            "filebase64" | "filemd5" | "filesha1" | "filesha256" | "filesha512"
+            | "filebase64sha256" | "filebase64sha512" => {
+                // Terraform digests the bytes: the file need not be UTF-8.
+                let bytes = match crate::input::read(&path, crate::input::limits().function_file) {
+                    Ok(b) => b,
+                    Err(e) => return soft(format!("{name}: cannot read {path_arg}: {e}")),
+                };
+                functions::file_digest(name, &bytes)
+                    .map(Value::String)
+                    .ok_or_else(|| EvalErr::Soft(format!("{name}: not a file digest function")))
+            }
             _ => {
                 let text =
                     match crate::input::read_text(&path, crate::input::limits().function_file) {
@@ -576,12 +638,6 @@ impl<'a> Scope<'a> {
                     };
                 match name {
                     "file" => Ok(Value::String(text)),
-                    "filebase64" => functions::call("base64encode", vec![Value::String(text)])
-                        .map_err(|e| EvalErr::Soft(e.to_string())),
-                    "filesha256" => functions::call("sha256", vec![Value::String(text)])
-                        .map_err(|e| EvalErr::Soft(e.to_string())),
-                    "filemd5" => functions::call("md5", vec![Value::String(text)])
-                        .map_err(|e| EvalErr::Soft(e.to_string())),
                     _ => {
                         // templatefile(path, vars): only `vars` are visible.
                         let vars = match args.get(1) {
@@ -621,6 +677,7 @@ impl<'a> Scope<'a> {
                             resolver: self.resolver,
                             bindings: vars.into_iter().collect(),
                             isolated: true,
+                            no_files: false,
                         };
                         TEMPLATES.with(|t| t.borrow_mut().push((key, path_arg.clone())));
                         let result = scope.eval_template_value(&template);
@@ -629,6 +686,57 @@ impl<'a> Scope<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// `templatestring(template, vars)` as Terraform 1.11: the template
+    /// must be given by a reference (`local.t`, `var.t["x"]`), not written
+    /// inline, and must be a string; `vars` is an object of identifiers;
+    /// the template sees only `vars`, may not read files nor call template
+    /// functions, and its result is converted to a string.
+    fn templatestring(&mut self, call: &hcl::expr::FuncCall, args: Vec<Value>) -> R<Value> {
+        fn reference(e: &Expression) -> bool {
+            match e {
+                Expression::Variable(_) => true,
+                Expression::Traversal(t) => reference(&t.expr),
+                _ => false,
+            }
+        }
+        let [template, vars] = args.as_slice() else {
+            return soft(format!(
+                "templatestring: expects 2 arguments, got {}",
+                args.len()
+            ));
+        };
+        if !call.args.first().is_some_and(reference) {
+            return soft("templatestring: invalid template expression: must be a direct reference to a single string from elsewhere, containing valid Terraform template syntax");
+        }
+        let Value::String(text) = template else {
+            return soft("templatestring: invalid template value: a string is required");
+        };
+        let vars = match vars {
+            Value::Map(m) => m,
+            _ => return soft("templatestring: invalid vars value: must be a map"),
+        };
+        if let Some(bad) = vars.keys().find(|k| !is_identifier(k)) {
+            return soft(format!("templatestring: invalid template variable name {bad:?}: must start with a letter, followed by zero or more letters, digits, and underscores"));
+        }
+        let parsed: Template = text
+            .parse()
+            .map_err(|e| EvalErr::Soft(format!("templatestring: invalid template: {e}")))?;
+        let mut scope = Scope {
+            resolver: self.resolver,
+            bindings: vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            isolated: true,
+            no_files: true,
+        };
+        match scope.eval_template_value(&parsed)? {
+            v @ (Value::String(_) | Value::Unknown(_) | Value::Null) => Ok(v),
+            v => functions::to_string_conv(&v)
+                .map(Value::String)
+                .map_err(|e| {
+                    EvalErr::Soft(format!("templatestring: invalid template result: {e}"))
+                }),
         }
     }
 

@@ -20,4 +20,14 @@ locals {
   datetime_timeadd_offset    = timeadd("2024-01-01T00:00:00+02:00", "1h")
   datetime_timecmp_offset    = timecmp("2024-01-01T00:00:00+02:00", "2023-12-31T22:00:00Z")
   datetime_plantimestamp_type = can(formatdate("YYYY", plantimestamp()))
+  # Edge cases of formatdate, timeadd and timecmp (timestamps are read by Go's time.Parse(time.RFC3339)).
+  datetime_formatdate_short   = formatdate("YY M D H s", "2009-03-05T00:07:09Z")
+  datetime_formatdate_negzero = formatdate("ZZZ Z", "2018-01-02T00:00:00-00:00")
+  datetime_formatdate_quote_esc = formatdate("'o''clock' h", "2018-01-02T03:00:00Z")
+  datetime_formatdate_unicode = formatdate("DD·MM", "2018-01-02T03:00:00Z")
+  datetime_timeadd_frac       = timeadd("2018-01-02T00:00:00.75Z", "1.5h")
+  datetime_timeadd_micro      = timeadd("2018-01-02T00:00:00Z", "1500000µs")
+  datetime_timeadd_leap       = timeadd("2023-02-28T23:00:00-05:00", "1h")
+  datetime_timeadd_zero       = timeadd("2018-01-02T00:00:00+00:00", "0")
+  datetime_timecmp_frac       = timecmp("2018-01-02T00:00:00.1Z", "2018-01-02T00:00:00Z")
 }

@@ -24,4 +24,12 @@ locals {
   filesystem_path_root      = path.root
   # path.cwd is absolute in Terraform and depends on where it runs: only its shape is compared.
   filesystem_path_cwd_abs   = substr(path.cwd, 0, 1) == "/"
+  filesystem_fileset_all    = fileset("${path.module}/files", "**")
+  filesystem_fileset_alt    = fileset("${path.module}/files", "{hello,data}.*")
+  filesystem_fileset_class  = fileset("${path.module}/files", "sub/[a-a].txt")
+  filesystem_fileset_neg    = fileset("${path.module}/files", "sub/[^a].txt")
+  filesystem_fileset_qmark  = fileset("${path.module}/files", "sub/?.txt")
+  filesystem_fileset_none   = fileset("${path.module}/files", "nothing/*")
+  filesystem_fileset_up     = fileset("${path.module}/files/sub", "../*.txt")
+  filesystem_fileset_literal = fileset(path.module, "files/hello.txt")
 }

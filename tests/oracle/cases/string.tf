@@ -107,4 +107,8 @@ locals {
   string_upper_ligature    = upper("ﬁ")
   string_length_tab        = length("\t\n")
   string_concat_interp     = "${"a"}${1}${true}"
+  _tmpl_for                = "%%{ for x in xs }$${x};%%{ endfor }"
+  string_templatestring_for = templatestring(local._tmpl_for, { xs = ["a", "b"] })
+  _tmpl_num                = "$${n}"
+  string_templatestring_num = templatestring(local._tmpl_num, { n = 5 })
 }

@@ -38,6 +38,25 @@ pub(super) fn base64sha512(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(<sha2::Sha512 as sha2::Digest>::digest(s))
 }
 
+/// The file functions that digest or encode a file's bytes (which need not
+/// be UTF-8): `filebase64`, `filemd5`, `filesha1`, `filesha256`,
+/// `filesha512`, `filebase64sha256`, `filebase64sha512`. `None` for
+/// another name.
+pub fn file_digest(name: &str, bytes: &[u8]) -> Option<String> {
+    use sha2::Digest as _;
+    let b64 = |x: &[u8]| base64::engine::general_purpose::STANDARD.encode(x);
+    Some(match name {
+        "filebase64" => b64(bytes),
+        "filemd5" => hex(&md5::Md5::digest(bytes)),
+        "filesha1" => hex(&sha1::Sha1::digest(bytes)),
+        "filesha256" => hex(&sha2::Sha256::digest(bytes)),
+        "filesha512" => hex(&sha2::Sha512::digest(bytes)),
+        "filebase64sha256" => b64(&sha2::Sha256::digest(bytes)),
+        "filebase64sha512" => b64(&sha2::Sha512::digest(bytes)),
+        _ => return None,
+    })
+}
+
 /// A different value on every run.
 pub(super) fn uuid(name: &str, a: &[Value]) -> Result<Value, FnError> {
     exact(name, a, 0)?;

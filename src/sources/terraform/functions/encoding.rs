@@ -58,6 +58,11 @@ pub(super) fn base64encode(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s.as_bytes())
 }
 
+/// `base64gzip`: the bytes Go's gzip writer produces (see `deflate.rs`).
+pub(super) fn base64gzip(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(super::deflate::gzip(s.as_bytes()))
+}
+
 pub(super) fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
@@ -262,6 +267,152 @@ fn yaml_to_value(name: &str, y: serde_yaml::Value) -> Result<Value, FnError> {
     })
 }
 
+/// `csvdecode`: go-cty's `CSVDecodeFunc` over Go's `encoding/csv` reader
+/// (comma-separated, RFC 4180 quoting, no lazy quotes, no trimming). The
+/// first record names the columns; every record must have as many fields.
+pub(super) fn csvdecode(name: &str, a: &[Value]) -> Result<Value, FnError> {
+    let text = string(name, one_arg(name, a)?)?;
+    let mut reader = CsvReader {
+        rest: text.as_str(),
+        line: 0,
+    };
+    let headers = match reader.record() {
+        None => return Err(invalid(name, "missing header line")),
+        Some(r) => r.map_err(|e| invalid(name, e))?,
+    };
+    for (i, h) in headers.iter().enumerate() {
+        if headers[..i].contains(h) {
+            return Err(invalid(name, format!("duplicate column name {h:?}")));
+        }
+    }
+    let mut rows = Vec::new();
+    while let Some(record) = reader.record() {
+        let fields = record.map_err(|e| invalid(name, e))?;
+        if fields.len() != headers.len() {
+            return Err(invalid(
+                name,
+                format!(
+                    "CSV parse error on line {}: wrong number of fields",
+                    reader.line
+                ),
+            ));
+        }
+        rows.push(Value::Map(
+            headers
+                .iter()
+                .cloned()
+                .zip(fields.into_iter().map(Value::String))
+                .collect(),
+        ));
+    }
+    Ok(Value::List(rows))
+}
+
+/// Go's `csv.Reader` with its defaults.
+struct CsvReader<'a> {
+    rest: &'a str,
+    /// The line the last record ended on (1-based).
+    line: usize,
+}
+
+impl CsvReader<'_> {
+    /// The next line with its newline; a final `\r\n` reads as `\n` and a
+    /// `\r` just before the end of the input is dropped, as Go's
+    /// `readLine` does. `None` at the end.
+    fn read_line(&mut self) -> Option<String> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        self.line += 1;
+        let (line, rest) = match self.rest.find('\n') {
+            Some(i) => self.rest.split_at(i + 1),
+            None => (self.rest, ""),
+        };
+        self.rest = rest;
+        let mut line = line.to_string();
+        if line.ends_with("\r\n") {
+            line.truncate(line.len() - 2);
+            line.push('\n');
+        } else if !line.ends_with('\n') && line.ends_with('\r') {
+            line.pop();
+        }
+        Some(line)
+    }
+
+    /// The next record, skipping empty lines; `None` at the end.
+    fn record(&mut self) -> Option<Result<Vec<String>, String>> {
+        let mut line = loop {
+            let line = self.read_line()?;
+            if line != "\n" {
+                break line;
+            }
+        };
+        let start = self.line;
+        let err = |line: usize, what: &str| {
+            Err(format!(
+                "CSV parse error on line {line}: {what} (record on line {start})"
+            ))
+        };
+        let mut fields = Vec::new();
+        let mut at = 0usize;
+        loop {
+            let rest = &line[at..];
+            if !rest.starts_with('"') {
+                // A plain field: up to the next comma or the newline.
+                let (field, next) = match rest.find(',') {
+                    Some(i) => (&rest[..i], Some(at + i + 1)),
+                    None => (rest.strip_suffix('\n').unwrap_or(rest), None),
+                };
+                if field.contains('"') {
+                    return Some(err(self.line, "bare \" in non-quoted-field"));
+                }
+                fields.push(field.to_string());
+                match next {
+                    Some(n) => at = n,
+                    None => return Some(Ok(fields)),
+                }
+                continue;
+            }
+            // A quoted field, which may span lines.
+            let mut field = String::new();
+            at += 1;
+            loop {
+                let rest = &line[at..];
+                if let Some(i) = rest.find('"') {
+                    field.push_str(&rest[..i]);
+                    let after = &rest[i + 1..];
+                    if after.starts_with('"') {
+                        field.push('"');
+                        at += i + 2;
+                    } else if after.starts_with(',') {
+                        fields.push(std::mem::take(&mut field));
+                        at += i + 2;
+                        break;
+                    } else if after.is_empty() || after == "\n" {
+                        fields.push(std::mem::take(&mut field));
+                        return Some(Ok(fields));
+                    } else {
+                        return Some(err(self.line, "extraneous or missing \" in quoted-field"));
+                    }
+                } else if !rest.is_empty() {
+                    field.push_str(rest);
+                    match self.read_line() {
+                        Some(next) => {
+                            line = next;
+                            at = 0;
+                        }
+                        None => {
+                            return Some(err(self.line, "extraneous or missing \" in quoted-field"))
+                        }
+                    }
+                } else {
+                    return Some(err(self.line, "extraneous or missing \" in quoted-field"));
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::{err, l, ln, ls, m, n, ok, s, u};
@@ -413,5 +564,48 @@ mod tests {
             ok("urlencode", vec![s("foo:bar@localhost?foo=bar&bar=baz")]),
             s("foo%3Abar%40localhost%3Ffoo%3Dbar%26bar%3Dbaz")
         );
+    }
+    #[test]
+    fn csvdecode() {
+        let row =
+            |pairs: &[(&str, &str)]| m(&pairs.iter().map(|(k, v)| (*k, s(v))).collect::<Vec<_>>());
+        assert_eq!(
+            ok("csvdecode", vec![s("a,b,c\n1,2,3\n4,5,6")]),
+            l(vec![
+                row(&[("a", "1"), ("b", "2"), ("c", "3")]),
+                row(&[("a", "4"), ("b", "5"), ("c", "6")])
+            ])
+        );
+        assert_eq!(
+            ok("csvdecode", vec![s("a,b\n\"x,y\",\"he said \"\"hi\"\"\"")]),
+            l(vec![row(&[("a", "x,y"), ("b", "he said \"hi\"")])])
+        );
+        assert_eq!(ok("csvdecode", vec![s("a,b\n")]), l(vec![]));
+        // CRLF, blank lines, a quoted newline, an empty field, a final \r.
+        assert_eq!(
+            ok("csvdecode", vec![s("a,b\r\n\r\n\n\"1\r\n2\",\r")]),
+            l(vec![row(&[("a", "1\n2"), ("b", "")])])
+        );
+        assert_eq!(
+            ok("csvdecode", vec![s(" a ,b\n x ,y")]),
+            l(vec![row(&[(" a ", " x "), ("b", "y")])])
+        );
+        for bad in [
+            "",
+            "a,b\n1",
+            "a,b\n1,2,3",
+            "a,a\n1,2",
+            "a\nx\"y",
+            "a\n\"x\"y",
+            "a\n\"open",
+        ] {
+            assert!(
+                matches!(
+                    call("csvdecode", vec![s(bad)]),
+                    Err(FnError::Invalid { .. })
+                ),
+                "{bad:?}"
+            );
+        }
     }
 }

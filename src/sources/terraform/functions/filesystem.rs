@@ -36,7 +36,7 @@ pub(super) fn dirname(s: &str) -> String {
 }
 
 /// Go's `filepath.Clean`.
-fn clean_path(p: &str) -> String {
+pub(super) fn clean_path(p: &str) -> String {
     if p.is_empty() {
         return ".".into();
     }
