@@ -90,9 +90,14 @@ pub fn parse_template(t: &hcl::expr::TemplateExpr) -> R<Arc<Template>> {
         hcl::expr::TemplateExpr::Heredoc(h) => h.template.as_str(),
     };
     let heredoc = matches!(t, hcl::expr::TemplateExpr::Heredoc(_));
+    let indented = matches!(t, hcl::expr::TemplateExpr::Heredoc(h)
+        if h.strip == hcl::expr::HeredocStripMode::Indent);
     if let Some(mut template) = super::fastparse::template(text) {
         if text.contains('~') {
             apply_strip_markers(&mut template, Strip::None, Strip::None, heredoc);
+        }
+        if indented {
+            dedent_heredoc(&mut template);
         }
         return Ok(Arc::new(template));
     }
@@ -110,7 +115,108 @@ pub fn parse_template(t: &hcl::expr::TemplateExpr) -> R<Arc<Template>> {
         }
     }
     apply_strip_markers(&mut template, Strip::None, Strip::None, heredoc);
+    if indented {
+        dedent_heredoc(&mut template);
+    }
     Ok(Arc::new(template))
+}
+
+/// Remove a `<<-` heredoc's indent the way HCL does (its
+/// `flushHeredocTemplateParts`), on the text as written and after the strip
+/// markers: the template is a sequence of tokens, each literal cut at its
+/// line breaks; a token that starts a line counts its leading whitespace,
+/// a line of whitespace only is blank and does not count, and any other
+/// token that starts a line (`${`, `%{`) counts zero. The least count is
+/// then removed from every counted literal. A literal a strip marker
+/// emptied still counts (zero), as in HCL, and so does text after a
+/// marker that took its line break: it no longer starts a line.
+fn dedent_heredoc(template: &mut Template) {
+    /// `visit` walks the tokens in order; `on_line_start` gets each literal
+    /// token that starts a line (`None` for any other token).
+    fn visit(
+        template: &mut Template,
+        at_line_start: &mut bool,
+        on_line_start: &mut dyn FnMut(Option<&str>) -> Option<String>,
+    ) {
+        /// A `${`, `%{` tag: a token that is not a literal.
+        fn tag(
+            at_line_start: &mut bool,
+            on_line_start: &mut dyn FnMut(Option<&str>) -> Option<String>,
+        ) {
+            if std::mem::take(at_line_start) {
+                on_line_start(None);
+            }
+        }
+        for element in template.elements_mut() {
+            match element {
+                Element::Literal(lit) => {
+                    let mut out = String::with_capacity(lit.len());
+                    let mut changed = false;
+                    let tokens: Vec<&str> = if lit.is_empty() {
+                        vec![""]
+                    } else {
+                        lit.split_inclusive('\n').collect()
+                    };
+                    for token in tokens {
+                        let mut kept = token;
+                        let mut replaced = None;
+                        if std::mem::take(at_line_start) {
+                            replaced = on_line_start(Some(token));
+                        }
+                        if let Some(r) = &replaced {
+                            changed = true;
+                            kept = r;
+                        }
+                        out.push_str(kept);
+                        if token.ends_with('\n') {
+                            *at_line_start = true;
+                        }
+                    }
+                    if changed {
+                        *lit = out;
+                    }
+                }
+                Element::Interpolation(_) => tag(at_line_start, on_line_start),
+                Element::Directive(d) => match &mut **d {
+                    Directive::If(dir) => {
+                        tag(at_line_start, on_line_start);
+                        visit(&mut dir.true_template, at_line_start, on_line_start);
+                        if let Some(f) = &mut dir.false_template {
+                            tag(at_line_start, on_line_start);
+                            visit(f, at_line_start, on_line_start);
+                        }
+                        tag(at_line_start, on_line_start);
+                    }
+                    Directive::For(dir) => {
+                        tag(at_line_start, on_line_start);
+                        visit(&mut dir.template, at_line_start, on_line_start);
+                        tag(at_line_start, on_line_start);
+                    }
+                },
+            }
+        }
+    }
+    let blank = |t: &str| t.ends_with('\n') && t.trim_start().is_empty();
+    let leading = |t: &str| t.chars().take_while(|c| c.is_whitespace()).count();
+    let mut least = usize::MAX;
+    visit(template, &mut true, &mut |token| {
+        match token {
+            Some(t) if blank(t) => {}
+            Some(t) => least = least.min(leading(t)),
+            None => least = 0,
+        }
+        None
+    });
+    if least == 0 || least == usize::MAX {
+        return;
+    }
+    visit(template, &mut true, &mut |token| match token {
+        Some(t) if !blank(t) => {
+            let cut: usize = t.chars().take(least).map(char::len_utf8).sum();
+            Some(t[cut..].to_string())
+        }
+        _ => None,
+    });
 }
 
 /// Apply a template's `~` strip markers to the literals next to them, as
@@ -1515,7 +1621,16 @@ mod tests {
             &[],
         )
         .unwrap();
-        assert_eq!(v, Value::str("a\nb\n"));
+        // As Terraform: the `~}` of `for` takes the line break, so the
+        // indent before `${x}` no longer starts a line and stays.
+        assert_eq!(v, Value::str("  a\n  b\n"));
+        // Without strip markers every line loses the common indent.
+        let v = eval_with(
+            "<<-EOT\n  %{ for x in [\"a\", \"b\"] }\n    ${x}\n  %{ endfor }\n  EOT",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(v, Value::str("\n  a\n\n  b\n\n"));
     }
 
     #[test]
