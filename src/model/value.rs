@@ -229,11 +229,21 @@ fn number_to_json(n: f64) -> serde_json::Value {
     }
 }
 
-/// Format a number the way Terraform prints it: integers without a fraction.
+/// Format a number the way Terraform prints it (cty: Go's
+/// `big.Float.Text('f', -1)`): integers without a fraction, every digit
+/// written out (`1e-7` is `0.0000001`, never an exponent), negative zero
+/// as `-0`, infinities as `+Inf` and `-Inf`.
 pub fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        if n == 0.0 && n.is_sign_negative() {
+            return "-0".into();
+        }
         format!("{}", n as i64)
+    } else if n.is_infinite() {
+        if n > 0.0 { "+Inf" } else { "-Inf" }.into()
     } else {
+        // Rust's `Display` for f64: the shortest digits that round-trip,
+        // in plain decimal notation.
         format!("{n}")
     }
 }
@@ -292,5 +302,10 @@ mod tests {
     fn numbers_print_like_terraform() {
         assert_eq!(format_number(3.0), "3");
         assert_eq!(format_number(2.5), "2.5");
+        assert_eq!(format_number(-0.0), "-0");
+        assert_eq!(format_number(0.0), "0");
+        assert_eq!(format_number(1e-7), "0.0000001");
+        assert_eq!(format_number(1e21), "1000000000000000000000");
+        assert_eq!(format_number(f64::NEG_INFINITY), "-Inf");
     }
 }

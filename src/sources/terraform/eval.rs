@@ -97,12 +97,272 @@ pub fn parse_template(t: &hcl::expr::TemplateExpr) -> R<Arc<Template>> {
         hcl::expr::TemplateExpr::QuotedString(s) => s.as_str(),
         hcl::expr::TemplateExpr::Heredoc(h) => h.template.as_str(),
     };
-    if let Some(template) = super::fastparse::template(text) {
+    let heredoc = matches!(t, hcl::expr::TemplateExpr::Heredoc(_));
+    let indented = matches!(t, hcl::expr::TemplateExpr::Heredoc(h)
+        if h.strip == hcl::expr::HeredocStripMode::Indent);
+    if let Some(mut template) = super::fastparse::template(text) {
+        if text.contains('~') {
+            apply_strip_markers(&mut template, Strip::None, Strip::None, heredoc);
+        }
+        if indented {
+            dedent_heredoc(&mut template);
+        }
         return Ok(Arc::new(template));
     }
-    Template::from_expr(t)
-        .map(Arc::new)
-        .map_err(|e| EvalErr::Soft(format!("invalid template: {e}")))
+    let mut template =
+        Template::from_expr(t).map_err(|e| EvalErr::Soft(format!("invalid template: {e}")))?;
+    if !heredoc {
+        // hcl-edit decodes the escapes of a quoted template's top-level
+        // text but keeps the text inside `%{if}`/`%{for}` as written
+        // (`\n` as backslash-n). Terraform decodes it all before `~` strip
+        // markers apply, so decode it here.
+        for element in template.elements_mut() {
+            if let Element::Directive(d) = element {
+                decode_directive(d);
+            }
+        }
+    }
+    apply_strip_markers(&mut template, Strip::None, Strip::None, heredoc);
+    if indented {
+        dedent_heredoc(&mut template);
+    }
+    Ok(Arc::new(template))
+}
+
+/// Remove a `<<-` heredoc's indent the way HCL does (its
+/// `flushHeredocTemplateParts`), on the text as written and after the strip
+/// markers: the template is a sequence of tokens, each literal cut at its
+/// line breaks; a token that starts a line counts its leading whitespace,
+/// a line of whitespace only is blank and does not count, and any other
+/// token that starts a line (`${`, `%{`) counts zero. The least count is
+/// then removed from every counted literal. A literal a strip marker
+/// emptied still counts (zero), as in HCL, and so does text after a
+/// marker that took its line break: it no longer starts a line.
+fn dedent_heredoc(template: &mut Template) {
+    /// `visit` walks the tokens in order; `on_line_start` gets each literal
+    /// token that starts a line (`None` for any other token).
+    fn visit(
+        template: &mut Template,
+        at_line_start: &mut bool,
+        on_line_start: &mut dyn FnMut(Option<&str>) -> Option<String>,
+    ) {
+        /// A `${`, `%{` tag: a token that is not a literal.
+        fn tag(
+            at_line_start: &mut bool,
+            on_line_start: &mut dyn FnMut(Option<&str>) -> Option<String>,
+        ) {
+            if std::mem::take(at_line_start) {
+                on_line_start(None);
+            }
+        }
+        for element in template.elements_mut() {
+            match element {
+                Element::Literal(lit) => {
+                    let mut out = String::with_capacity(lit.len());
+                    let mut changed = false;
+                    let tokens: Vec<&str> = if lit.is_empty() {
+                        vec![""]
+                    } else {
+                        lit.split_inclusive('\n').collect()
+                    };
+                    for token in tokens {
+                        let mut kept = token;
+                        let mut replaced = None;
+                        if std::mem::take(at_line_start) {
+                            replaced = on_line_start(Some(token));
+                        }
+                        if let Some(r) = &replaced {
+                            changed = true;
+                            kept = r;
+                        }
+                        out.push_str(kept);
+                        if token.ends_with('\n') {
+                            *at_line_start = true;
+                        }
+                    }
+                    if changed {
+                        *lit = out;
+                    }
+                }
+                Element::Interpolation(_) => tag(at_line_start, on_line_start),
+                Element::Directive(d) => match &mut **d {
+                    Directive::If(dir) => {
+                        tag(at_line_start, on_line_start);
+                        visit(&mut dir.true_template, at_line_start, on_line_start);
+                        if let Some(f) = &mut dir.false_template {
+                            tag(at_line_start, on_line_start);
+                            visit(f, at_line_start, on_line_start);
+                        }
+                        tag(at_line_start, on_line_start);
+                    }
+                    Directive::For(dir) => {
+                        tag(at_line_start, on_line_start);
+                        visit(&mut dir.template, at_line_start, on_line_start);
+                        tag(at_line_start, on_line_start);
+                    }
+                },
+            }
+        }
+    }
+    let blank = |t: &str| t.ends_with('\n') && t.trim_start().is_empty();
+    let leading = |t: &str| t.chars().take_while(|c| c.is_whitespace()).count();
+    let mut least = usize::MAX;
+    visit(template, &mut true, &mut |token| {
+        match token {
+            Some(t) if blank(t) => {}
+            Some(t) => least = least.min(leading(t)),
+            None => least = 0,
+        }
+        None
+    });
+    if least == 0 || least == usize::MAX {
+        return;
+    }
+    visit(template, &mut true, &mut |token| match token {
+        Some(t) if !blank(t) => {
+            let cut: usize = t.chars().take(least).map(char::len_utf8).sum();
+            Some(t[cut..].to_string())
+        }
+        _ => None,
+    });
+}
+
+/// Apply a template's `~` strip markers to the literals next to them, as
+/// HCL does when it parses the template, and clear the markers (so
+/// evaluation, which would strip again, leaves the literals alone).
+/// `prev` and `next` are the markers of the tags around `template` (a
+/// directive's body). HCL trims all whitespace of the literal token next
+/// to a marker: in a quoted string the literal is one token; in a heredoc
+/// each line is one (so `%{~` after indentation trims the indentation, not
+/// the line break before it).
+fn apply_strip_markers(template: &mut Template, prev: Strip, next: Strip, heredoc: bool) {
+    let strips: Vec<Strip> = template.elements().iter().map(element_strip).collect();
+    let len = strips.len();
+    for (i, elem) in template.elements_mut().iter_mut().enumerate() {
+        let before = if i == 0 { prev } else { strips[i - 1] };
+        let after = if i + 1 == len { next } else { strips[i + 1] };
+        match elem {
+            Element::Literal(lit) => {
+                trim_for_markers(lit, before.strip_end(), after.strip_start(), heredoc)
+            }
+            Element::Interpolation(interp) => interp.strip = Strip::None,
+            Element::Directive(d) => match &mut **d {
+                Directive::If(dir) => {
+                    let ends_true = if dir.false_template.is_some() {
+                        dir.else_strip
+                    } else {
+                        dir.endif_strip
+                    };
+                    apply_strip_markers(&mut dir.true_template, dir.if_strip, ends_true, heredoc);
+                    if let Some(f) = &mut dir.false_template {
+                        apply_strip_markers(f, dir.else_strip, dir.endif_strip, heredoc);
+                    }
+                    dir.if_strip = Strip::None;
+                    dir.else_strip = Strip::None;
+                    dir.endif_strip = Strip::None;
+                }
+                Directive::For(dir) => {
+                    apply_strip_markers(
+                        &mut dir.template,
+                        dir.for_strip,
+                        dir.endfor_strip,
+                        heredoc,
+                    );
+                    dir.for_strip = Strip::None;
+                    dir.endfor_strip = Strip::None;
+                }
+            },
+        }
+    }
+}
+
+/// Trim a literal for the strip markers around it (see
+/// [`apply_strip_markers`]).
+fn trim_for_markers(lit: &mut String, start: bool, end: bool, heredoc: bool) {
+    if start {
+        // The first token: the whole literal, or in a heredoc its first
+        // line with the line break.
+        let first_end = match lit.find('\n') {
+            Some(at) if heredoc => at + 1,
+            _ => lit.len(),
+        };
+        let kept = lit[..first_end].trim_start().len();
+        lit.drain(..first_end - kept);
+    }
+    if end {
+        // The last token: the whole literal, or in a heredoc its last line
+        // (with its line break when the literal ends with one).
+        let body = lit.strip_suffix('\n').unwrap_or(lit);
+        let last_start = match body.rfind('\n') {
+            Some(at) if heredoc => at + 1,
+            _ => 0,
+        };
+        let kept = lit[last_start..].trim_end().len();
+        lit.truncate(last_start + kept);
+    }
+}
+
+fn decode_directive(d: &mut Directive) {
+    match d {
+        Directive::If(dir) => {
+            decode_escapes_in(&mut dir.true_template);
+            if let Some(f) = &mut dir.false_template {
+                decode_escapes_in(f);
+            }
+        }
+        Directive::For(dir) => decode_escapes_in(&mut dir.template),
+    }
+}
+
+fn decode_escapes_in(template: &mut Template) {
+    for element in template.elements_mut() {
+        match element {
+            Element::Literal(lit) if lit.contains('\\') => *lit = decode_escapes(lit),
+            Element::Directive(d) => decode_directive(d),
+            _ => {}
+        }
+    }
+}
+
+/// HCL's string escapes: `\n`, `\r`, `\t`, `\"`, `\\`, `\uNNNN`,
+/// `\UNNNNNNNN`. Anything else after a backslash is kept as written.
+fn decode_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (decoded, used) = match after.as_bytes().first() {
+            Some(b'n') => (Some('\n'), 1),
+            Some(b'r') => (Some('\r'), 1),
+            Some(b't') => (Some('\t'), 1),
+            Some(b'"') => (Some('"'), 1),
+            Some(b'\\') => (Some('\\'), 1),
+            Some(b'u') => (hex_char(after.get(1..5)), 5),
+            Some(b'U') => (hex_char(after.get(1..9)), 9),
+            _ => (None, 0),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &after[used..];
+            }
+            None => {
+                out.push('\\');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn hex_char(digits: Option<&str>) -> Option<char> {
+    let digits = digits?;
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    char::from_u32(u32::from_str_radix(digits, 16).ok()?)
 }
 
 /// A value a [`Resolver`] found: borrowed from it, shared with its memo
@@ -192,7 +452,8 @@ impl<'a> Scope<'a> {
             Expression::Null => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b)),
             Expression::Number(n) => Ok(Value::Number(n.as_f64().unwrap_or(f64::NAN))),
-            Expression::String(s) => Ok(Value::String(s.clone())),
+            // NFC, as cty makes every string (`functions::nfc`).
+            Expression::String(s) => Ok(Value::String(functions::nfc(s.clone()))),
             Expression::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for item in items {
@@ -245,10 +506,14 @@ impl<'a> Scope<'a> {
             Expression::FuncCall(call) => self.eval_call(expr, call),
             Expression::Parenthesis(inner) => self.eval(inner),
             Expression::Conditional(c) => match self.eval(&c.cond_expr)? {
-                Value::Bool(true) => self.eval(&c.true_expr),
-                Value::Bool(false) => self.eval(&c.false_expr),
-                Value::String(s) if s == "true" => self.eval(&c.true_expr),
-                Value::String(s) if s == "false" => self.eval(&c.false_expr),
+                Value::Bool(true) => self.conditional_result(&c.true_expr, &c.false_expr),
+                Value::Bool(false) => self.conditional_result(&c.false_expr, &c.true_expr),
+                Value::String(s) if s == "true" => {
+                    self.conditional_result(&c.true_expr, &c.false_expr)
+                }
+                Value::String(s) if s == "false" => {
+                    self.conditional_result(&c.false_expr, &c.true_expr)
+                }
                 cond @ Value::Unknown(_) => {
                     // Both branches equal means the condition does not matter.
                     let t = self.eval(&c.true_expr)?;
@@ -299,6 +564,34 @@ impl<'a> Scope<'a> {
             Expression::ForExpr(f) => self.eval_for(expr, f),
             _ => soft("unsupported expression"),
         }
+    }
+
+    /// The result of a conditional whose condition chose `chosen`: its
+    /// value converted to the type both results unify to, as HCL does
+    /// (`true ? 1 : "x"` is "1"; `convert.UnifyUnsafe`). HCL evaluates both
+    /// results; the other one here only when the conversion could change
+    /// the chosen value (it holds a number or a bool) and its type is not
+    /// plain from the syntax. An error or an unknown in the other result
+    /// leaves the chosen value as it is, as Terraform's dynamic type does.
+    fn conditional_result(&mut self, chosen: &Expression, other: &Expression) -> R<Value> {
+        let mut v = self.eval(chosen)?;
+        if !functions::has_convertible(&v) {
+            return Ok(v);
+        }
+        let other_ty = match other {
+            Expression::Null => return Ok(v),
+            Expression::String(_) => functions::Ty::String,
+            Expression::Number(_) => functions::Ty::Number,
+            Expression::Bool(_) => functions::Ty::Bool,
+            other => match self.eval(other) {
+                Ok(o) if !o.contains_unknown() => functions::Ty::of(&o),
+                _ => return Ok(v),
+            },
+        };
+        if let Some(ty) = functions::unify_types(&functions::Ty::of(&v), &other_ty) {
+            functions::convert_to(&mut v, &ty);
+        }
+        Ok(v)
     }
 
     fn eval_traversal(
@@ -573,6 +866,7 @@ impl<'a> Scope<'a> {
             .any(Value::contains_unknown)
             .then(|| args.clone());
         match functions::call(name, args) {
+            Ok(Value::String(s)) => Ok(Value::String(functions::nfc(s))),
             Ok(v) => Ok(v),
             Err(FnError::Unknown) => Ok(match &nested {
                 Some(args) => call_text(call, args, false),
@@ -857,7 +1151,7 @@ impl<'a> Scope<'a> {
         }
         let mut out = String::new();
         self.eval_template(&mut out, template, Strip::None, Strip::None)?;
-        Ok(Value::String(out))
+        Ok(Value::String(functions::nfc(out)))
     }
 
     fn eval_template(
@@ -1202,24 +1496,48 @@ fn binary(op: BinaryOperator, l: Value, r: Value) -> R<Value> {
         B::LessEq => Value::Bool(to_number(&l)? <= to_number(&r)?),
         B::Greater => Value::Bool(to_number(&l)? > to_number(&r)?),
         B::GreaterEq => Value::Bool(to_number(&l)? >= to_number(&r)?),
-        B::Plus => Value::Number(to_number(&l)? + to_number(&r)?),
-        B::Minus => Value::Number(to_number(&l)? - to_number(&r)?),
-        B::Mul => Value::Number(to_number(&l)? * to_number(&r)?),
+        // Opposite infinities added, or zero times infinity: no number
+        // (cty fails on big.ErrNaN).
+        B::Plus => finite_or(to_number(&l)? + to_number(&r)?, "opposing infinities")?,
+        B::Minus => finite_or(to_number(&l)? - to_number(&r)?, "opposing infinities")?,
+        B::Mul => finite_or(to_number(&l)? * to_number(&r)?, "zero times infinity")?,
+        // cty's arithmetic on big floats: `1 / 0` is infinity; 0 / 0 and
+        // infinity / infinity are errors (Go's big.ErrNaN).
         B::Div => {
-            let d = to_number(&r)?;
-            if d == 0.0 {
-                return soft("division by zero");
+            let (n, d) = (to_number(&l)?, to_number(&r)?);
+            let q = n / d;
+            if q.is_nan() {
+                return soft("can't divide zero by zero or infinity by infinity");
             }
-            Value::Number(to_number(&l)? / d)
+            Value::Number(q)
         }
+        // cty's `Modulo`: `x % 0` is x; with an infinity on either side,
+        // the product of the two (an infinity of the right sign).
         B::Mod => {
-            let d = to_number(&r)?;
-            if d == 0.0 {
-                return soft("modulo by zero");
+            let (n, d) = (to_number(&l)?, to_number(&r)?);
+            let m = if n.is_infinite() || d.is_infinite() {
+                n * d
+            } else if d == 0.0 {
+                n
+            } else {
+                n % d
+            };
+            if m.is_nan() {
+                return soft("can't use modulo with zero and infinity");
             }
-            Value::Number(to_number(&l)? % d)
+            Value::Number(m)
         }
     })
+}
+
+/// A number result, or the error cty gives where its big-float arithmetic
+/// has no result (NaN).
+fn finite_or(n: f64, what: &str) -> R<Value> {
+    if n.is_nan() {
+        soft(format!("arithmetic on {what} has no result"))
+    } else {
+        Ok(Value::Number(n))
+    }
 }
 
 /// `==` in Terraform compares values of the same type; a number and its
@@ -1325,6 +1643,46 @@ mod tests {
     }
 
     #[test]
+    fn conditional_results_unify_their_types() {
+        let e = |src| eval_with(src, &[]).unwrap();
+        assert_eq!(e(r#"true ? 1 : "x""#), Value::str("1"));
+        assert_eq!(e(r#"false ? "5" : 3"#), Value::str("3"));
+        assert_eq!(
+            e(r#"true ? { a = 1 } : { b = "x" }"#).display(),
+            r#"{"a":"1"}"#
+        );
+        assert_eq!(e("true ? 1 : null"), Value::from(1i64));
+        // The other result is evaluated for its type only: an error there
+        // leaves the chosen value as it is.
+        assert_eq!(e(r#"true ? 1 : var.missing.x"#), Value::from(1i64));
+        assert_eq!(
+            eval_with("true ? 1 : var.s", &[("s", Value::str("x"))]).unwrap(),
+            Value::str("1")
+        );
+    }
+
+    #[test]
+    fn arithmetic_like_cty() {
+        let e = |src| eval_with(src, &[]);
+        assert_eq!(e("1 / 0"), Ok(Value::Number(f64::INFINITY)));
+        assert_eq!(e("5 % 0"), Ok(Value::from(5i64)));
+        assert_eq!(e("-7 % 3"), Ok(Value::from(-1i64)));
+        assert!(e("0 / 0").is_err());
+        assert!(e("1 / 0 - 1 / 0").is_err());
+        assert_eq!(e("0 * -1"), Ok(Value::Number(-0.0)));
+        assert_eq!(e(r#""n${0 * -1}""#), Ok(Value::str("n-0")));
+    }
+
+    #[test]
+    fn strings_are_nfc() {
+        let e = |src| eval_with(src, &[]).unwrap();
+        assert_eq!(e(r#""e\u0301""#), Value::str("\u{e9}"));
+        assert_eq!(e(r#""e\u0301" == "\u00e9""#), Value::Bool(true));
+        assert_eq!(e(r#"upper("e\u0301")"#), Value::str("\u{c9}"));
+        assert_eq!(e(r#""${"e"}\u0301""#), Value::str("\u{e9}"));
+    }
+
+    #[test]
     fn splats_and_grouping() {
         let list = Value::List(vec![
             Value::Map([("id".to_string(), Value::str("a"))].into_iter().collect()),
@@ -1371,7 +1729,25 @@ mod tests {
             &[],
         )
         .unwrap();
-        assert_eq!(v, Value::str("a\nb\n"));
+        // As Terraform: the `~}` of `for` takes the line break, so the
+        // indent before `${x}` no longer starts a line and stays.
+        assert_eq!(v, Value::str("  a\n  b\n"));
+        // Without strip markers every line loses the common indent.
+        let v = eval_with(
+            "<<-EOT\n  %{ for x in [\"a\", \"b\"] }\n    ${x}\n  %{ endfor }\n  EOT",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(v, Value::str("\n  a\n\n  b\n\n"));
+    }
+
+    #[test]
+    fn strip_markers_see_escaped_newlines() {
+        // Terraform decodes the escapes first, then strips.
+        let v = eval_with(r#""a\n%{ if true }b\t%{ endif }""#, &[]).unwrap();
+        assert_eq!(v, Value::str("a\nb\t"));
+        let v = eval_with(r#""a\n  %{~ if true ~}\n  b\n  %{~ endif ~}\n  c""#, &[]).unwrap();
+        assert_eq!(v, Value::str("abc"));
     }
 
     #[test]

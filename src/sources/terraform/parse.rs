@@ -202,7 +202,7 @@ pub fn parse_hcl_with(
         }
     };
     let text = owned.as_deref().unwrap_or(text);
-    hcl_edit::visit_mut::VisitMut::visit_body_mut(&mut HeredocFix, &mut body);
+    hcl_edit::visit_mut::VisitMut::visit_body_mut(&mut RawIndentedHeredoc(text), &mut body);
     if !renamed.is_empty() {
         hcl_edit::visit_mut::VisitMut::visit_body_mut(&mut RestoreDelimiters(&renamed), &mut body);
     }
@@ -334,58 +334,28 @@ fn mark_repeated_key(text: &str, offset: usize) -> Option<String> {
     None
 }
 
-/// hcl-edit dedents a `<<-` heredoc's top-level text but not the text
-/// inside its `%{for}` / `%{if}` directives; Terraform dedents every line.
-/// This applies the same indent to the nested text.
-struct HeredocFix;
+/// hcl-edit dedents a `<<-` heredoc's top-level text when it parses it
+/// (not the text inside its `%{for}` / `%{if}` directives). Terraform
+/// removes the indent after applying the `~` strip markers, from the lines
+/// that still start a line then (`eval::dedent_heredoc`). So a heredoc
+/// hcl-edit dedented gets its text back as written, from the source; its
+/// indent stays set, which marks it `Indent` for the evaluator.
+struct RawIndentedHeredoc<'t>(&'t str);
 
-impl hcl_edit::visit_mut::VisitMut for HeredocFix {
+impl hcl_edit::visit_mut::VisitMut for RawIndentedHeredoc<'_> {
     fn visit_heredoc_template_mut(&mut self, node: &mut hcl_edit::template::HeredocTemplate) {
-        if let Some(n) = node.indent() {
-            for el in node.template.iter_mut() {
-                dedent_directive(el, n);
+        use hcl_edit::Span as _;
+        if node.indent().is_some() {
+            let raw = node
+                .template
+                .span()
+                .and_then(|span| self.0.get(span))
+                .and_then(|raw| raw.parse::<hcl_edit::template::Template>().ok());
+            if let Some(raw) = raw {
+                node.template = raw;
             }
         }
         hcl_edit::visit_mut::visit_heredoc_template_mut(self, node);
-    }
-}
-
-fn dedent_directive(el: &mut hcl_edit::template::Element, n: usize) {
-    use hcl_edit::template::{Directive, Element};
-    if let Element::Directive(d) = el {
-        match d.as_mut() {
-            Directive::If(i) => {
-                dedent_nested(&mut i.if_expr.template, n);
-                if let Some(e) = &mut i.else_expr {
-                    dedent_nested(&mut e.template, n);
-                }
-            }
-            Directive::For(f) => dedent_nested(&mut f.for_expr.template, n),
-        }
-    }
-}
-
-fn dedent_nested(t: &mut hcl_edit::template::Template, n: usize) {
-    for el in t.iter_mut() {
-        if let hcl_edit::template::Element::Literal(lit) = el {
-            // The literal starts mid-line (right after a directive tag):
-            // only the lines after its first line break start a line.
-            let mut out = String::with_capacity(lit.len());
-            for (i, line) in lit.split_inclusive('\n').enumerate() {
-                if i == 0 {
-                    out.push_str(line);
-                    continue;
-                }
-                let cut = line
-                    .char_indices()
-                    .take_while(|(j, c)| *j < n && (*c == ' ' || *c == '\t'))
-                    .count();
-                out.push_str(&line[cut..]);
-            }
-            *lit.as_mut() = out;
-        } else {
-            dedent_directive(el, n);
-        }
     }
 }
 

@@ -1,5 +1,6 @@
-//! Heredocs (`<<EOF`, and `<<-EOF` with its indentation removed the way
-//! hcl-edit and parse.rs's heredoc fix remove it).
+//! Heredocs (`<<EOF`, and `<<-EOF`, whose text is kept as written and
+//! marked `Indent` where hcl-edit would dedent it, as parse.rs's
+//! `RawIndentedHeredoc` does; the evaluator removes the indent).
 
 use std::borrow::Cow;
 
@@ -67,15 +68,15 @@ impl<'a> Parser<'a, '_> {
             Some(c) if c >= 0x80 || id_continue(c) => return None,
             _ => {}
         }
-        let mut strip = HeredocStripMode::None;
-        if indent {
-            if let Some(n) = dedent(&mut elems) {
-                strip = HeredocStripMode::Indent;
-                for el in &mut elems {
-                    dedent_directive(el, n);
-                }
-            }
-        }
+        // A `<<-` heredoc that hcl-edit would dedent keeps its text as
+        // written, marked `Indent`: the evaluator removes the indent the
+        // way Terraform does, after the strip markers (parse.rs's
+        // `RawIndentedHeredoc` does the same on hcl-edit's tree).
+        let strip = if indent && dedent_amount(&elems).is_some() {
+            HeredocStripMode::Indent
+        } else {
+            HeredocStripMode::None
+        };
         let mut template = String::new();
         encode(&elems, &mut template);
         Some(Expression::TemplateExpr(Box::new(TemplateExpr::Heredoc(
@@ -88,8 +89,9 @@ impl<'a> Parser<'a, '_> {
     }
 }
 
-/// hcl-edit's `Template::dedent` on a `<<-` heredoc's top-level elements.
-fn dedent(elems: &mut [TElem<'_>]) -> Option<usize> {
+/// The indent hcl-edit's `Template::dedent` would remove from a `<<-`
+/// heredoc's top-level elements (`None`: it would not dedent).
+fn dedent_amount(elems: &[TElem<'_>]) -> Option<usize> {
     let mut indent: Option<usize> = None;
     let mut skip_first = false;
     for el in elems.iter() {
@@ -102,18 +104,7 @@ fn dedent(elems: &mut [TElem<'_>]) -> Option<usize> {
             return None;
         }
     }
-    let n = indent?;
-    skip_first = false;
-    for el in elems.iter_mut() {
-        if let TElem::Lit(lit) = el {
-            let dedented = dedent_by(lit, n, skip_first);
-            *lit = Cow::Owned(dedented);
-            skip_first = !lit.ends_with('\n');
-        } else {
-            skip_first = true;
-        }
-    }
-    Some(n)
+    indent
 }
 
 fn min_leading_whitespace(s: &str, skip_first: bool) -> Option<usize> {
@@ -132,59 +123,6 @@ fn min_leading_whitespace(s: &str, skip_first: bool) -> Option<usize> {
         leading = Some(leading.map_or(n, |l| l.min(n)));
     }
     leading
-}
-
-fn dedent_by(s: &str, n: usize, skip_first: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for (i, line) in s.lines().enumerate() {
-        if i == 0 && skip_first {
-            out.push_str(line);
-        } else if !line.is_empty() {
-            out.extend(line.chars().skip(n));
-        }
-        out.push('\n');
-    }
-    if out.ends_with('\n') && !s.ends_with('\n') {
-        out.pop();
-    }
-    out
-}
-
-/// parse.rs's `HeredocFix`: the text inside a dedented heredoc's
-/// directives loses the same indent.
-fn dedent_directive(el: &mut TElem<'_>, n: usize) {
-    match el {
-        TElem::If { body, els, .. } => {
-            dedent_nested(body, n);
-            if let Some((_, body)) = els {
-                dedent_nested(body, n);
-            }
-        }
-        TElem::For { body, .. } => dedent_nested(body, n),
-        TElem::Lit(_) | TElem::Raw(_) => {}
-    }
-}
-
-fn dedent_nested(elems: &mut [TElem<'_>], n: usize) {
-    for el in elems {
-        if let TElem::Lit(lit) = el {
-            let mut out = String::with_capacity(lit.len());
-            for (i, line) in lit.split_inclusive('\n').enumerate() {
-                if i == 0 {
-                    out.push_str(line);
-                    continue;
-                }
-                let cut = line
-                    .char_indices()
-                    .take_while(|(j, c)| *j < n && (*c == ' ' || *c == '\t'))
-                    .count();
-                out.push_str(line.get(cut..).unwrap_or(""));
-            }
-            *lit = Cow::Owned(out);
-        } else {
-            dedent_directive(el, n);
-        }
-    }
 }
 
 #[cfg(test)]

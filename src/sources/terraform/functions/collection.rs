@@ -189,14 +189,13 @@ fn position(items: &[Value], v: &Value) -> Result<Option<usize>, FnError> {
     }
 }
 
+/// `contains`: cty's `Equals`, which is false between values of different
+/// types (`contains(["1", "2"], 1)` is false), unlike `index`.
 pub(super) fn contains(items: &[Value], v: &Value) -> Result<bool, FnError> {
     if v.contains_unknown() {
         return Err(FnError::Unknown);
     }
-    if items
-        .iter()
-        .any(|i| !i.contains_unknown() && loosely_equal(i, v))
-    {
+    if items.iter().any(|i| !i.contains_unknown() && i == v) {
         return Ok(true);
     }
     if items.iter().any(Value::contains_unknown) {
@@ -261,7 +260,7 @@ pub(super) fn range(name: &str, a: &[Value]) -> Result<Value, FnError> {
 
 pub(super) fn length(name: &str, a: &[Value]) -> Result<Value, FnError> {
     let n = match one_arg(name, a)? {
-        Value::String(s) => s.chars().count(),
+        Value::String(s) => super::strings::grapheme_count(s),
         Value::List(items) => items.len(),
         Value::Map(m) => m.len(),
         Value::Unknown(_) => return Err(FnError::Unknown),
@@ -621,7 +620,9 @@ mod tests {
         assert_eq!(ok("length", vec![ls(&["a", "b"])]), n(2.0));
         assert_eq!(ok("length", vec![m(&[("a", s("b"))])]), n(1.0));
         assert_eq!(ok("length", vec![s("hello")]), n(5.0));
-        assert_eq!(ok("length", vec![s("👾🕹️")]), n(3.0)); // grapheme clusters would give 2
+        assert_eq!(ok("length", vec![s("👾🕹️")]), n(2.0)); // grapheme clusters, as Terraform counts
+        assert_eq!(ok("length", vec![s("e\u{301}")]), n(1.0));
+        assert_eq!(ok("length", vec![s("a\r\nb")]), n(3.0));
         assert_eq!(ok("length", vec![l(vec![u("a"), u("b")])]), n(2.0));
         assert!(err("length", vec![n(3.0)]).contains("collection"));
     }
@@ -689,6 +690,15 @@ mod tests {
         assert_eq!(
             call("contains", vec![l(vec![u("x"), s("a")]), s("d")]),
             Err(FnError::Unknown)
+        );
+        // Values of different types are never equal.
+        assert_eq!(
+            ok("contains", vec![ls(&["1", "2"]), n(1.0)]),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            ok("contains", vec![l(vec![n(1.0), n(2.0)]), s("2")]),
+            Value::Bool(false)
         );
     }
 

@@ -120,6 +120,134 @@ fn parse_number(s: &str) -> Option<f64> {
     s.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
+/// A value's type as cty sees it, as far as parity's value model tells:
+/// a list is a tuple, a map an object (the model has no list, set or map
+/// type of its own), null and unknown are dynamic. For [`unify_types`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ty {
+    Dynamic,
+    String,
+    Number,
+    Bool,
+    Tuple(Vec<Ty>),
+    /// Attributes in key order (the order of [`crate::model::Map`]).
+    Object(Vec<(String, Ty)>),
+    List(Box<Ty>),
+    Map(Box<Ty>),
+}
+
+impl Ty {
+    pub fn of(v: &Value) -> Ty {
+        match v {
+            Value::Null | Value::Unknown(_) => Ty::Dynamic,
+            Value::String(_) => Ty::String,
+            Value::Number(_) => Ty::Number,
+            Value::Bool(_) => Ty::Bool,
+            Value::List(items) => Ty::Tuple(items.iter().map(Ty::of).collect()),
+            Value::Map(m) => Ty::Object(m.iter().map(|(k, v)| (k.clone(), Ty::of(v))).collect()),
+        }
+    }
+}
+
+/// The type two types unify to, by the rules of cty's `convert.UnifyUnsafe`
+/// that HCL applies to a conditional's two results: a number or a bool with
+/// a string is a string; tuples of one length unify element by element,
+/// of different lengths to a list of all their elements' unified type;
+/// objects with the same attributes attribute by attribute, otherwise to a
+/// map. Dynamic (null, unknown) takes the other type. `None`: no common
+/// type (Terraform's "Inconsistent conditional result types").
+pub fn unify_types(a: &Ty, b: &Ty) -> Option<Ty> {
+    use Ty as T;
+    if a == b {
+        return Some(a.clone());
+    }
+    match (a, b) {
+        (T::Dynamic, t) | (t, T::Dynamic) => Some(t.clone()),
+        (T::String, T::Number | T::Bool) | (T::Number | T::Bool, T::String) => Some(T::String),
+        (T::Tuple(x), T::Tuple(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .map(|(p, q)| unify_types(p, q))
+            .collect::<Option<Vec<_>>>()
+            .map(T::Tuple),
+        (T::Tuple(x), T::Tuple(y)) => unify_all(x.iter().chain(y)).map(|t| T::List(Box::new(t))),
+        (T::List(t), T::Tuple(x)) | (T::Tuple(x), T::List(t)) => {
+            unify_all(std::iter::once(&**t).chain(x)).map(|t| T::List(Box::new(t)))
+        }
+        (T::List(p), T::List(q)) => unify_types(p, q).map(|t| T::List(Box::new(t))),
+        (T::Object(x), T::Object(y))
+            if x.len() == y.len() && x.iter().zip(y).all(|((k, _), (j, _))| k == j) =>
+        {
+            x.iter()
+                .zip(y)
+                .map(|((k, p), (_, q))| unify_types(p, q).map(|t| (k.clone(), t)))
+                .collect::<Option<Vec<_>>>()
+                .map(T::Object)
+        }
+        (T::Object(x), T::Object(y)) => {
+            unify_all(x.iter().chain(y).map(|(_, t)| t)).map(|t| T::Map(Box::new(t)))
+        }
+        (T::Map(t), T::Object(x)) | (T::Object(x), T::Map(t)) => {
+            unify_all(std::iter::once(&**t).chain(x.iter().map(|(_, t)| t)))
+                .map(|t| T::Map(Box::new(t)))
+        }
+        (T::Map(p), T::Map(q)) => unify_types(p, q).map(|t| T::Map(Box::new(t))),
+        _ => None,
+    }
+}
+
+fn unify_all<'a>(types: impl Iterator<Item = &'a Ty>) -> Option<Ty> {
+    let mut out = Ty::Dynamic;
+    for t in types {
+        out = unify_types(&out, t)?;
+    }
+    Some(out)
+}
+
+/// Convert `v` to the type `ty` (from [`unify_types`]): numbers and bools
+/// where a string is wanted become strings; everything else stays.
+pub fn convert_to(v: &mut Value, ty: &Ty) {
+    match (v, ty) {
+        (v @ (Value::Number(_) | Value::Bool(_)), Ty::String) => {
+            if let Ok(s) = to_string_conv(v) {
+                *v = Value::String(s);
+            }
+        }
+        (Value::List(items), Ty::Tuple(types)) => {
+            for (item, t) in items.iter_mut().zip(types) {
+                convert_to(item, t);
+            }
+        }
+        (Value::List(items), Ty::List(t)) => {
+            for item in items {
+                convert_to(item, t);
+            }
+        }
+        (Value::Map(m), Ty::Object(attrs)) => {
+            for ((_, item), (_, t)) in m.iter_mut().zip(attrs) {
+                convert_to(item, t);
+            }
+        }
+        (Value::Map(m), Ty::Map(t)) => {
+            for item in m.values_mut() {
+                convert_to(item, t);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// True when converting `v` to some unified type could change it: it holds
+/// a number or a bool somewhere (only those become strings).
+pub fn has_convertible(v: &Value) -> bool {
+    match v {
+        Value::Number(_) | Value::Bool(_) => true,
+        Value::List(items) => items.iter().any(has_convertible),
+        Value::Map(m) => m.values().any(has_convertible),
+        _ => false,
+    }
+}
+
 /// Give list (or map) elements a common type, as Terraform does when it
 /// builds a list from a tuple: mixed primitives all become strings. Nulls and
 /// unknowns are left alone; mixing primitives with collections is an error.
@@ -153,8 +281,47 @@ pub fn unify(items: Vec<Value>) -> Result<Vec<Value>, String> {
 mod tests {
     use super::super::make_set;
     use super::super::tests::{err, l, ln, ls, m, n, ok, s};
-    use super::{to_bool_conv, to_number_conv, to_string_conv};
+    use super::{convert_to, to_bool_conv, to_number_conv, to_string_conv, unify_types, Ty};
     use crate::model::Value;
+
+    /// A conditional's chosen value converted to the type both results
+    /// unify to.
+    fn unified(chosen: Value, other: &Value) -> Value {
+        let mut v = chosen;
+        if let Some(t) = unify_types(&Ty::of(&v), &Ty::of(other)) {
+            convert_to(&mut v, &t);
+        }
+        v
+    }
+
+    #[test]
+    fn conditional_results_unify() {
+        assert_eq!(unified(n(1.0), &s("x")), s("1"));
+        assert_eq!(unified(Value::Bool(true), &s("x")), s("true"));
+        assert_eq!(unified(n(1.0), &n(2.0)), n(1.0));
+        // number and bool have no common type: left alone.
+        assert_eq!(unified(n(1.0), &Value::Bool(true)), n(1.0));
+        assert_eq!(unified(n(1.0), &Value::Null), n(1.0));
+        // Tuples of one length element by element, of two lengths to a list.
+        assert_eq!(unified(ln(&[1.0]), &ls(&["a"])), ls(&["1"]));
+        assert_eq!(unified(ln(&[1.0, 2.0]), &ls(&["a"])), ls(&["1", "2"]));
+        assert_eq!(unified(ln(&[1.0, 2.0]), &ln(&[3.0])), ln(&[1.0, 2.0]));
+        // Objects with other attributes to a map.
+        assert_eq!(
+            unified(m(&[("a", n(1.0))]), &m(&[("b", s("x"))])),
+            m(&[("a", s("1"))])
+        );
+        // Same attributes: attribute by attribute.
+        assert_eq!(
+            unified(
+                m(&[("a", n(1.0)), ("b", n(2.0))]),
+                &m(&[("a", s("x")), ("b", n(3.0))])
+            ),
+            m(&[("a", s("1")), ("b", n(2.0))])
+        );
+        // A list and a string: no common type.
+        assert_eq!(unified(ln(&[1.0]), &s("x")), ln(&[1.0]));
+    }
 
     #[test]
     fn primitive_conversions() {

@@ -30,11 +30,26 @@ pub(super) fn yamlencode(name: &str, a: &[Value]) -> Result<Value, FnError> {
     }
     let mut out = String::new();
     yaml_block(v, 0, &mut out);
+    // go-yaml ends a document whose root is a plain scalar with the
+    // document end marker (strings are quoted or literal blocks, not plain).
+    if matches!(v, Value::Null | Value::Bool(_) | Value::Number(_)) {
+        out.push_str("...\n");
+    }
     Ok(Value::String(out))
 }
 
 pub(super) fn yamldecode(name: &str, a: &[Value]) -> Result<Value, FnError> {
     let s = string(name, one_arg(name, a)?)?;
+    // No document at all (only blanks and comments): Terraform's YAML
+    // parser fails where serde_yaml reads a null.
+    if s.lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Err(invalid(
+            name,
+            "on line 1, column 1: missing start of document",
+        ));
+    }
     let mut y: serde_yaml::Value =
         serde_yaml::from_str(&s).map_err(|e| invalid(name, e.to_string()))?;
     y.apply_merge().map_err(|e| invalid(name, e.to_string()))?;
@@ -80,9 +95,8 @@ pub(super) fn urlencode(s: &str) -> String {
 /// Compact JSON with sorted keys and Go's HTML-safe escaping, byte for byte
 /// what Terraform's `jsonencode` produces.
 pub(super) fn json_encode(v: &Value) -> String {
-    // `Value::Map` is a BTreeMap, so keys come out sorted even with
-    // serde_json's preserve_order.
-    let s = v.to_json().to_string();
+    let mut s = String::new();
+    json_write(v, &mut s);
     // These characters only ever appear inside JSON strings, so replacing
     // them everywhere is safe.
     s.replace('<', "\\u003c")
@@ -90,6 +104,40 @@ pub(super) fn json_encode(v: &Value) -> String {
         .replace('&', "\\u0026")
         .replace('\u{2028}', "\\u2028")
         .replace('\u{2029}', "\\u2029")
+}
+
+/// Compact JSON: keys in `Value::Map`'s (sorted) order, strings escaped by
+/// serde_json, numbers as cty writes them (`format_number`: every digit,
+/// `-0` kept; serde_json would write `1e-7` and `-0.0`).
+fn json_write(v: &Value, out: &mut String) {
+    match v {
+        Value::Number(n) => out.push_str(&format_number(*n)),
+        Value::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_write(item, out);
+            }
+            out.push(']');
+        }
+        Value::Map(m) => {
+            out.push('{');
+            for (i, (k, item)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                out.push(':');
+                json_write(item, out);
+            }
+            out.push('}');
+        }
+        // Null, bools, strings (a sensitive one as "(sensitive)") and
+        // unknowns as `Value::to_json` writes them.
+        other => out.push_str(&other.to_json().to_string()),
+    }
 }
 
 fn yaml_scalar(v: &Value) -> Option<String> {
@@ -421,6 +469,13 @@ mod tests {
 
     #[test]
     fn jsonencode() {
+        // Numbers as cty writes them: every digit, no exponent, -0 kept.
+        assert_eq!(ok("jsonencode", vec![n(1e-7)]), s("0.0000001"));
+        assert_eq!(ok("jsonencode", vec![n(-0.0)]), s("-0"));
+        assert_eq!(
+            ok("jsonencode", vec![ln(&[1e21, 2.5])]),
+            s("[1000000000000000000000,2.5]")
+        );
         assert_eq!(
             ok("jsonencode", vec![m(&[("hello", s("world"))])]),
             s(r#"{"hello":"world"}"#)
@@ -465,6 +520,10 @@ mod tests {
 
     #[test]
     fn yamlencode() {
+        // A plain scalar document ends with go-yaml's document end marker.
+        assert_eq!(ok("yamlencode", vec![n(1.5)]), s("1.5\n...\n"));
+        assert_eq!(ok("yamlencode", vec![Value::Null]), s("null\n...\n"));
+        assert_eq!(ok("yamlencode", vec![s("x")]), s("\"x\"\n"));
         assert_eq!(
             ok("yamlencode", vec![m(&[("a", s("b")), ("c", s("d"))])]),
             s("\"a\": \"b\"\n\"c\": \"d\"\n")
@@ -520,6 +579,10 @@ mod tests {
 
     #[test]
     fn yamldecode() {
+        // No document at all is an error, as in Terraform.
+        assert!(err("yamldecode", vec![s("")]).contains("missing start of document"));
+        assert!(err("yamldecode", vec![s("  \n# only a comment\n")]).contains("document"));
+        assert_eq!(ok("yamldecode", vec![s("---")]), Value::Null);
         assert_eq!(
             ok("yamldecode", vec![s("hello: world")]),
             m(&[("hello", s("world"))])

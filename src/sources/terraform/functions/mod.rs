@@ -18,9 +18,11 @@
 //! numerically, strings by code point (Terraform's own order for sets of
 //! strings), lists and maps element by element. [`make_set`] applies it.
 //!
-//! Known deviations from Terraform: string length, `substr` and `strrev` count
-//! Unicode scalar values rather than grapheme clusters; numbers are `f64`
-//! rather than arbitrary-precision decimals.
+//! Strings: string length, `substr` and `strrev` count grapheme clusters, as
+//! Terraform does; the evaluator normalizes string literals, templates and
+//! function results to NFC ([`nfc`]), as cty does every string. Known
+//! deviation from Terraform: numbers are `f64` rather than arbitrary-precision
+//! decimals.
 //!
 //! This file holds what every family shares: the error type, the lists of
 //! known functions, the dispatch table [`call`], the set order and the
@@ -46,9 +48,13 @@ mod network;
 mod numeric;
 mod strings;
 
-pub use conversion::{to_bool_conv, to_number_conv, to_string_conv, unify};
+pub use conversion::{
+    convert_to, has_convertible, to_bool_conv, to_number_conv, to_string_conv, unify, unify_types,
+    Ty,
+};
 pub use crypto::file_digest;
 pub use fileset::{fileset, Glob};
+pub use strings::nfc;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum FnError {
@@ -263,11 +269,11 @@ pub fn call(name: &str, args: Vec<Value>) -> Result<Value, FnError> {
         "formatlist" => format::formatlist(name, a),
         "join" => strings::join(name, a),
         "split" => strings::split(name, a),
-        "lower" => str_fn(name, a, |s| s.to_lowercase()),
-        "upper" => str_fn(name, a, |s| s.to_uppercase()),
+        "lower" => str_fn(name, a, strings::lower),
+        "upper" => str_fn(name, a, strings::upper),
         "title" => str_fn(name, a, strings::title),
         "trimspace" => str_fn(name, a, |s| s.trim().to_string()),
-        "strrev" => str_fn(name, a, |s| s.chars().rev().collect()),
+        "strrev" => str_fn(name, a, strings::strrev),
         "chomp" => str_fn(name, a, |s| s.trim_end_matches(['\n', '\r']).to_string()),
         "trim" => strings::trim(name, a),
         "trimprefix" => strings::trimprefix(name, a),

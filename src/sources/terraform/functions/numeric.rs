@@ -7,6 +7,14 @@ use crate::model::Value;
 
 pub(super) fn signum(name: &str, a: &[Value]) -> Result<Value, FnError> {
     let x = num(name, one_arg(name, a)?)?;
+    // Terraform decodes the argument into a Go `int` (gocty), which takes
+    // only a whole number in range: `signum(-0.5)` is an error.
+    if x.fract() != 0.0 || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&x) {
+        return Err(invalid(
+            name,
+            "value must be a whole number, between -9223372036854775808 and 9223372036854775807",
+        ));
+    }
     number(
         name,
         if x > 0.0 {
@@ -106,6 +114,8 @@ mod tests {
         assert_eq!(ok("signum", vec![n(-13.0)]), n(-1.0));
         assert_eq!(ok("signum", vec![n(0.0)]), n(0.0));
         assert_eq!(ok("signum", vec![n(344.0)]), n(1.0));
+        // A Go int: whole numbers only.
+        assert!(err("signum", vec![n(-0.5)]).contains("whole number"));
         assert!(err("pow", vec![n(10.0), n(400.0)]).contains("finite"));
     }
 

@@ -2,8 +2,88 @@
 //! `substr`, ...). `format` and `formatlist` have a file of their own
 //! because reproducing Go's formatting verbs is a subject by itself.
 
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization as _};
+use unicode_segmentation::UnicodeSegmentation as _;
+
 use super::{arity_error, at_least, int, invalid, list, string, three_args, two_args, FnError};
 use crate::model::Value;
+
+/// A string in Unicode normalization form C, as cty makes every string
+/// value (`cty.StringVal`): `"e\u0301"` is `"é"`. ASCII text, and text
+/// the quick check finds already normalized, is returned as it is.
+pub fn nfc(s: String) -> String {
+    if s.is_ascii() || is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        s
+    } else {
+        s.nfc().collect()
+    }
+}
+
+/// The number of grapheme clusters, what Terraform's `length` counts.
+pub(super) fn grapheme_count(s: &str) -> usize {
+    if s.is_ascii() && !s.contains('\r') {
+        s.len()
+    } else {
+        s.graphemes(true).count()
+    }
+}
+
+/// Go's `strings.ToUpper`, which Terraform's `upper` is: each character
+/// mapped alone by its simple case mapping, so `ß` and `ﬁ` stay (Rust's
+/// `to_uppercase` applies the full mapping: "SS", "FI").
+pub(super) fn upper(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_uppercase();
+    }
+    s.chars().map(upper_char).collect()
+}
+
+/// Go's `strings.ToLower`: each character alone, so no final-sigma rule
+/// (`ΣΑΣ` is `σασ`, Rust's `to_lowercase` gives `σας`).
+pub(super) fn lower(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    s.chars().map(lower_char).collect()
+}
+
+fn upper_char(c: char) -> char {
+    let mut full = c.to_uppercase();
+    match (full.next(), full.next()) {
+        (Some(u), None) => u,
+        // A full mapping of more than one character (SpecialCasing.txt);
+        // the simple mapping of UnicodeData.txt is the character itself,
+        // except for these Greek letters with ypogegrammeni, whose simple
+        // uppercase is the titlecase letter 8 (or 9) code points on.
+        _ => match c {
+            '\u{1F80}'..='\u{1F87}' | '\u{1F90}'..='\u{1F97}' | '\u{1FA0}'..='\u{1FA7}' => {
+                char::from_u32(c as u32 + 8).unwrap_or(c)
+            }
+            '\u{1FB3}' | '\u{1FC3}' | '\u{1FF3}' => char::from_u32(c as u32 + 9).unwrap_or(c),
+            _ => c,
+        },
+    }
+}
+
+fn lower_char(c: char) -> char {
+    let mut full = c.to_lowercase();
+    match (full.next(), full.next()) {
+        (Some(l), None) => l,
+        // `İ` (U+0130) is the one character whose full lowercase is two
+        // ("i̇"); its simple lowercase is `i`.
+        _ if c == '\u{130}' => 'i',
+        _ => c,
+    }
+}
+
+/// `strrev`: grapheme clusters in reverse order, so a combining accent
+/// stays on its letter.
+pub(super) fn strrev(s: &str) -> String {
+    if s.is_ascii() && !s.contains('\r') {
+        return s.chars().rev().collect();
+    }
+    s.graphemes(true).rev().collect()
+}
 
 pub(super) fn join(name: &str, a: &[Value]) -> Result<Value, FnError> {
     at_least(name, a, 2)?;
@@ -135,7 +215,9 @@ pub(super) fn substr(name: &str, a: &[Value]) -> Result<Value, FnError> {
     let (s, offset, len) = three_args(name, a)?;
     let s = string(name, s)?;
     let (offset, len) = (int(name, offset)?, int(name, len)?);
-    let chars: Vec<char> = s.chars().collect();
+    // Grapheme clusters, as Terraform counts (an emoji with modifiers is
+    // one).
+    let chars: Vec<&str> = s.graphemes(true).collect();
     let total = chars.len() as i64;
     let start = if offset < 0 {
         (total + offset).max(0)
@@ -150,7 +232,7 @@ pub(super) fn substr(name: &str, a: &[Value]) -> Result<Value, FnError> {
     Ok(Value::String(
         chars
             .get(start as usize..end as usize)
-            .map(|c| c.iter().collect())
+            .map(|c| c.concat())
             .unwrap_or_default(),
     ))
 }
@@ -230,6 +312,16 @@ mod tests {
         assert_eq!(ok("lower", vec![s("АЛЛО!")]), s("алло!"));
         assert_eq!(ok("upper", vec![s("hello")]), s("HELLO"));
         assert_eq!(ok("upper", vec![s("алло!")]), s("АЛЛО!"));
+        // Each character alone, by its simple case mapping (Go's
+        // strings.ToUpper / ToLower).
+        assert_eq!(ok("upper", vec![s("straße")]), s("STRAßE"));
+        assert_eq!(ok("upper", vec![s("ﬁ")]), s("ﬁ"));
+        assert_eq!(
+            ok("upper", vec![s("\u{1FB3}\u{1F80}")]),
+            s("\u{1FBC}\u{1F88}")
+        );
+        assert_eq!(ok("lower", vec![s("ΣΑΣ")]), s("σασ"));
+        assert_eq!(ok("lower", vec![s("İ")]), s("i"));
         assert_eq!(ok("title", vec![s("hello world")]), s("Hello World"));
         assert_eq!(ok("title", vec![s("foo-bar_baz")]), s("Foo-Bar_baz"));
     }
@@ -263,6 +355,7 @@ mod tests {
             s("ello")
         );
         assert_eq!(ok("substr", vec![s("🤔🤷"), n(0.0), n(1.0)]), s("🤔"));
+        assert_eq!(ok("substr", vec![s("e\u{301}x"), n(1.0), n(1.0)]), s("x"));
         assert_eq!(
             ok("substr", vec![s("hello world"), n(-5.0), n(-1.0)]),
             s("world")
@@ -333,6 +426,8 @@ mod tests {
     fn strrev_and_indent() {
         assert_eq!(ok("strrev", vec![s("hello")]), s("olleh"));
         assert_eq!(ok("strrev", vec![s("a ☃")]), s("☃ a"));
+        // Grapheme clusters keep their combining marks.
+        assert_eq!(ok("strrev", vec![s("e\u{301}a")]), s("ae\u{301}"));
         assert_eq!(
             ok("indent", vec![n(2.0), s("[\n  foo,\n  bar,\n]\n")]),
             s("[\n    foo,\n    bar,\n  ]\n  ")
