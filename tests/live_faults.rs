@@ -184,6 +184,7 @@ fn judge(
                 Fault::Http500 => assert!(text.contains("unavailable (HTTP 500)"), "{text}"),
                 Fault::Throttle => assert!(text.contains("unavailable (HTTP 400)"), "{text}"),
                 Fault::Truncate => assert!(text.contains("incomplete answer"), "{text}"),
+                Fault::RepeatToken => panic!("{label}: {text}"),
                 Fault::Drop | Fault::Stall => {
                     assert!(matches!(e, AwsError::Unreachable { .. }), "{label}: {text}")
                 }
@@ -329,6 +330,37 @@ fn a_truncated_describe_subnets_is_retried_then_a_gap() {
             u64::from(aws::DEFAULT_MAX_ATTEMPTS)
         );
     }
+}
+
+/// An answer that repeats the page token of the page before: the SDK's
+/// paginator would end the listing there as if it were whole; parity names
+/// a gap on that listing. Once on the bulk IAM call: IAM is read one call
+/// per resource instead, with no gap.
+#[test]
+fn a_repeated_page_token_is_a_gap_not_a_short_listing() {
+    let moto = start_with_staging();
+    let port = upstream_port(&moto);
+
+    let every_subnets_answer = Schedule {
+        action: Some("DescribeSubnets"),
+        ..Schedule::new(Fault::RepeatToken, 100, 3)
+    };
+    let proxy = Proxy::start(port, every_subnets_answer);
+    let (snap, _) = bounded("repeated token on DescribeSubnets", settings(&moto, &proxy));
+    let snap = snap.expect("read");
+    let gap = snap
+        .coverage
+        .iter()
+        .find(|g| g.what.starts_with("ec2:DescribeSubnets"))
+        .unwrap_or_else(|| panic!("no DescribeSubnets gap: {:?}", snap.coverage));
+    assert!(
+        gap.reason.contains("repeated the page token")
+            && gap.reason.contains(faults::REPEATED_TOKEN),
+        "{gap:?}"
+    );
+    // The first page and the repeat, then the read stopped.
+    assert_eq!(proxy.tally().injected["DescribeSubnets"], 2);
+    assert_eq!(snap.coverage.len(), 1, "{:?}", snap.coverage);
 }
 
 /// A lasting 503 or throttle on STS is named as such, after the

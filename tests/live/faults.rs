@@ -8,6 +8,10 @@
 //! answer), a stall (no answer, or the head and half the body, then
 //! nothing for [`STALL_HOLD`]) and a truncated 200 answer (the body cut at a
 //! drawn point, `Content-Length` set to the cut so the framing looks whole).
+//! Outside the matrix, [`Fault::RepeatToken`]: an EC2 answer given a
+//! `nextToken` equal to the one its request sent (or a fixed one on the
+//! first page), the case in which the SDK's paginator ends a listing as if
+//! it were whole.
 //!
 //! One request per connection (`Connection: close` both ways), which keeps
 //! the proxy simple and every request on its own draw.
@@ -32,6 +36,8 @@ pub enum Fault {
     Drop,
     Stall,
     Truncate,
+    /// Not in [`Fault::ALL`]: an EC2 answer whose `nextToken` repeats.
+    RepeatToken,
 }
 
 impl Fault {
@@ -52,6 +58,7 @@ impl Fault {
             Fault::Drop => "dropped connection",
             Fault::Stall => "stall",
             Fault::Truncate => "truncated 200",
+            Fault::RepeatToken => "repeated page token",
         }
     }
 }
@@ -338,6 +345,13 @@ async fn serve(
                     tokio::time::sleep(STALL_HOLD).await;
                     return Ok(());
                 }
+                Some(Fault::RepeatToken) => {
+                    let body = with_next_token(&resp.body, REPEATED_TOKEN);
+                    client
+                        .write_all(rewrite(&resp.head, Some(body.len())).as_bytes())
+                        .await?;
+                    client.write_all(&body).await?;
+                }
                 Some(Fault::Truncate) => {
                     let cut = if len == 0 {
                         0
@@ -359,4 +373,23 @@ async fn serve(
         }
     }
     client.shutdown().await
+}
+
+/// The token [`Fault::RepeatToken`] puts in every answer it touches.
+pub const REPEATED_TOKEN: &str = "parity-repeated-token";
+
+/// An EC2 XML answer with `<nextToken>token</nextToken>` (any it had
+/// removed) as the last element of its root.
+fn with_next_token(body: &[u8], token: &str) -> Vec<u8> {
+    let mut text = String::from_utf8_lossy(body).into_owned();
+    if let (Some(a), Some(b)) = (text.find("<nextToken>"), text.find("</nextToken>")) {
+        if a < b {
+            text.replace_range(a..b + "</nextToken>".len(), "");
+        }
+    }
+    match text.rfind("</") {
+        Some(end) => text.insert_str(end, &format!("<nextToken>{token}</nextToken>")),
+        None => text.push_str(&format!("<nextToken>{token}</nextToken>")),
+    }
+    text.into_bytes()
 }

@@ -21,7 +21,30 @@ use indicatif::ProgressBar;
 use tokio::sync::Semaphore;
 
 use super::client::ApiFailure;
+use super::paged::Paged;
 use crate::model::CoverageGap;
+
+/// At most this many pages of one listing (ten million resources at the
+/// page sizes the collectors ask for): a service that hands out new tokens
+/// forever gives a coverage gap, not an endless read.
+pub(crate) const MAX_PAGES: usize = 10_000;
+
+/// Why a listing cannot be trusted whole after `page`, if it cannot: the
+/// page repeats the previous page's token (the SDK's paginator then ends
+/// the listing as if it were complete), or the listing is past
+/// [`MAX_PAGES`].
+fn page_problem<T: Paged>(page: &T, previous: Option<&str>, count: usize) -> Option<String> {
+    match page.page_token().filter(|t| !t.is_empty()) {
+        Some(t) if previous == Some(t) => Some(format!(
+            "the answer repeated the page token of the page before ({}): the listing may be incomplete",
+            t.chars().take(40).collect::<String>()
+        )),
+        Some(_) if count >= MAX_PAGES => Some(format!(
+            "more than {MAX_PAGES} pages: the listing was stopped there"
+        )),
+        _ => None,
+    }
+}
 
 /// Shared by every collector of one collection.
 #[derive(Clone)]
@@ -147,9 +170,10 @@ impl Ctx {
         mut stream: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
     ) -> Option<Vec<T>>
     where
+        T: Paged,
         E: ProvideErrorMetadata + StdError + 'static,
     {
-        let mut out = Vec::new();
+        let mut out: Vec<T> = Vec::new();
         loop {
             let next = {
                 let _permit = self.exec.permits.acquire().await.ok();
@@ -160,7 +184,17 @@ impl Ctx {
             }
             match next {
                 None => return Some(out),
-                Some(Ok(page)) => out.push(page),
+                Some(Ok(page)) => {
+                    let previous = out.last().and_then(|p| p.page_token());
+                    if let Some(problem) = page_problem(&page, previous, out.len() + 1) {
+                        tracing::debug!(
+                            "{api} ({}): {problem}; reading resource by resource instead",
+                            self.region
+                        );
+                        return None;
+                    }
+                    out.push(page)
+                }
                 Some(Err(e)) => {
                     tracing::debug!(
                         "{api} ({}): {}; reading resource by resource instead",
@@ -182,9 +216,10 @@ impl Ctx {
         mut stream: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
     ) -> Vec<T>
     where
+        T: Paged,
         E: ProvideErrorMetadata + StdError + 'static,
     {
-        let mut out = Vec::new();
+        let mut out: Vec<T> = Vec::new();
         loop {
             let next = {
                 let _permit = self.exec.permits.acquire().await.ok();
@@ -195,7 +230,17 @@ impl Ctx {
             }
             match next {
                 None => break,
-                Some(Ok(page)) => out.push(page),
+                Some(Ok(page)) => {
+                    let previous = out.last().and_then(|p| p.page_token());
+                    if let Some(problem) = page_problem(&page, previous, out.len() + 1) {
+                        // The pages before it are kept, as after a failed
+                        // page; this one is not (a service that repeats a
+                        // token may repeat the page too).
+                        self.exec.gap(&format!("{api} ({})", self.region), &problem);
+                        break;
+                    }
+                    out.push(page)
+                }
                 Some(Err(e)) => {
                     self.failed(api, &e);
                     break;

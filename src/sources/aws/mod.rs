@@ -34,6 +34,8 @@ mod exec;
 #[cfg(feature = "aws")]
 mod iam;
 #[cfg(feature = "aws")]
+mod paged;
+#[cfg(feature = "aws")]
 mod rds;
 #[cfg(feature = "aws")]
 pub mod whole;
