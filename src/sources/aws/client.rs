@@ -487,9 +487,12 @@ impl ApiFailure {
             }
             SdkError::TimeoutError(_) => ApiFailure::timed_out(err),
             SdkError::DispatchFailure(d) if d.is_timeout() => ApiFailure::timed_out(err),
+            // Dispatch failed: no answer came, whether or not the request
+            // went out (a connection dropped after the request was sent
+            // lands here too).
             SdkError::DispatchFailure(d) => ApiFailure {
                 code: None,
-                message: format!("request not sent: {}", innermost(err).trim()),
+                message: format!("no answer: {}", innermost(err).trim()),
             }
             .with_io(d.is_io()),
             _ => ApiFailure {
@@ -515,9 +518,7 @@ impl ApiFailure {
 
     fn with_io(mut self, io: bool) -> Self {
         if io {
-            self.message = self
-                .message
-                .replacen("request not sent", "connection failed", 1);
+            self.message = self.message.replacen("no answer", "connection failed", 1);
         }
         self
     }
