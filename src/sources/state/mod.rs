@@ -37,7 +37,7 @@ pub(crate) mod stream;
 pub(crate) mod tfstate;
 
 pub use cfg::StateTable;
-pub(crate) use source::State;
+pub(crate) use source::{data_sources, State};
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -11,7 +11,7 @@ use crate::config::toml::{Field, Sink};
 use crate::error::{EnvError, Error};
 use crate::model::SourceKind;
 use crate::sources::aws::AwsTable;
-use crate::sources::terraform::{scope_state_to_module, TerraformTable};
+use crate::sources::terraform::{scope_state_to_module, StateData, TerraformTable};
 use crate::sources::{EnvSpec, Read, ReadContext, Source, Table};
 
 /// The state and plan source: `state = { ... }`.
@@ -59,6 +59,52 @@ impl Source for State {
         }
         Ok(Read::new(snap, env.identity.clone()))
     }
+}
+
+/// What the environment's state holds for each data source, for the code
+/// source to evaluate `data.TYPE.NAME` with (see [`StateData`]): its local
+/// state files, read whole and unscoped (the code is evaluated from the
+/// root, whatever `module` the `terraform` table names). `s3://` URLs are
+/// left out: a code read never needs AWS credentials or the network.
+/// `None` when there is no local state file to read.
+pub(crate) fn data_sources(
+    cx: &ReadContext,
+    env: &EnvSpec,
+) -> Option<Result<StateData, StateError>> {
+    let table = env.tables.get::<StateTable>()?;
+    let paths: Vec<String> = table
+        .paths
+        .iter()
+        .filter(|p| !s3::is_url(p))
+        .cloned()
+        .collect();
+    if paths.is_empty() {
+        return None;
+    }
+    let shown = paths
+        .iter()
+        .map(|p| super::shown(&cx.base, Path::new(p)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let opts = Options {
+        environment: env.name.clone(),
+        base: cx.base.clone(),
+        paths,
+        plan: None,
+        access: s3::Access::new(None, None),
+    };
+    Some(load_state(&opts).map(|snap| {
+        StateData {
+            by_address: snap
+                .resources
+                .into_iter()
+                .filter(|r| r.data)
+                .map(|r| (r.address, r.attributes))
+                .collect(),
+            shown,
+            unreadable: None,
+        }
+    }))
 }
 
 /// A state or plan that could not be read, as the library's error.
