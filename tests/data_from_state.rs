@@ -344,3 +344,36 @@ fn data_from_state_must_be_a_boolean() {
         "{err}"
     );
 }
+
+#[test]
+fn an_empty_attribute_in_the_state_is_empty_not_absent() {
+    // The state reader leaves empty values out; a data source's are put
+    // back: `length(ids)` is 0 as in Terraform, not an error.
+    let dir = tree(&[
+        ("parity.toml", "[environments.a]\nterraform = { root = \"code\" }\nstate = { path = \"s.tfstate\" }\n"),
+        ("code/main.tf", "data \"aws_subnets\" \"x\" {}\nresource \"aws_instance\" \"i\" {\n  count = length(data.aws_subnets.x.ids)\n  ami   = \"a\"\n}\nresource \"aws_ssm_parameter\" \"p\" {\n  name  = \"/p\"\n  value = coalesce(data.aws_subnets.x.tags, { none = true })[\"none\"]\n}\n"),
+        ("s.tfstate", r#"{"version": 4, "terraform_version": "1.11.4", "serial": 1, "lineage": "x", "outputs": {}, "resources": [
+ {"mode": "data", "type": "aws_subnets", "name": "x", "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+  "instances": [{"schema_version": 0, "attributes": {"id": "eu-west-1", "ids": [], "filter": null, "tags": null, "timeouts": null}, "sensitive_attributes": []}]}]}"#),
+    ]);
+    let out = parity(dir.path())
+        .args(["snapshot", "a"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let addresses: Vec<&str> = snap["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter_map(|r| r["address"].as_str())
+        .collect();
+    assert_eq!(addresses, ["aws_ssm_parameter.p", "data.aws_subnets.x"]);
+    assert_eq!(snap["resources"][0]["attributes"]["value"], true);
+    assert_eq!(snap["coverage"], serde_json::json!([]));
+}

@@ -25,6 +25,7 @@
 //! size (see docs/sources.md, "Speed").
 
 pub(crate) mod cfg;
+pub(crate) mod data;
 pub mod drift;
 pub(crate) mod ids;
 pub(crate) mod json;

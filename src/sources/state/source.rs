@@ -2,6 +2,7 @@
 //! turned into a read of its state files (`--source state`) or its plan
 //! (`--source plan`), `s3://` URLs through the environment's `aws` table.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -89,21 +90,49 @@ pub(crate) fn data_sources(
     let opts = Options {
         environment: env.name.clone(),
         base: cx.base.clone(),
-        paths,
+        paths: paths.clone(),
         plan: None,
         access: s3::Access::new(None, None),
     };
-    Some(load_state(&opts).map(|snap| {
-        StateData {
-            by_address: snap
-                .resources
-                .into_iter()
-                .filter(|r| r.data)
-                .map(|r| (r.address, r.attributes))
-                .collect(),
-            shown,
-            unreadable: None,
+    let snap = match load_state(&opts) {
+        Ok(snap) => snap,
+        Err(e) => return Some(Err(e)),
+    };
+    let mut by_address: HashMap<String, crate::model::Map> = snap
+        .resources
+        .into_iter()
+        .filter(|r| r.data)
+        .map(|r| (r.address, r.attributes))
+        .collect();
+    // The null and empty attributes the reader left out, back (see
+    // `data::empty_attributes`); of an address in two files, the first
+    // file's instance is the one read, so its empties are the ones added.
+    let mut seen = std::collections::HashSet::new();
+    for p in &paths {
+        let limit = crate::input::limits().state_file;
+        let Some(empties) = crate::input::read(Path::new(p), limit)
+            .ok()
+            .and_then(|bytes| super::data::empty_attributes(&bytes))
+        else {
+            continue;
+        };
+        for (at, attrs) in empties {
+            if !seen.insert(at.clone()) {
+                continue;
+            }
+            if let Some(known) = by_address.get_mut(&at) {
+                for (k, v) in attrs {
+                    if !known.contains_key(&k) {
+                        known.insert(k, v);
+                    }
+                }
+            }
         }
+    }
+    Some(Ok(StateData {
+        by_address,
+        shown,
+        unreadable: None,
     }))
 }
 
