@@ -377,3 +377,42 @@ fn an_empty_attribute_in_the_state_is_empty_not_absent() {
     assert_eq!(snap["resources"][0]["attributes"]["value"], true);
     assert_eq!(snap["coverage"], serde_json::json!([]));
 }
+
+#[test]
+fn a_scoped_environment_looks_data_sources_up_by_their_full_address() {
+    // `module = "module.network"`: the code is evaluated from the root, so
+    // the state's data sources are looked up unscoped.
+    let f = fixture();
+    let config = format!(
+        "[environments.s]\nterraform = {{ root = {:?}, module = \"module.network\" }}\nstate = {{ path = {:?} }}\n",
+        f.join("envs/staging").display().to_string(),
+        f.join("state/staging.tfstate").display().to_string()
+    );
+    let dir = tree(&[("parity.toml", &config)]);
+    let out = parity(dir.path())
+        .args(["snapshot", "s"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let addresses: Vec<&str> = snap["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter_map(|r| r["address"].as_str())
+        .collect();
+    assert_eq!(
+        addresses,
+        [
+            "aws_subnet.private[0]",
+            "aws_subnet.private[1]",
+            "aws_vpc.main",
+            "data.aws_availability_zones.available"
+        ]
+    );
+}
