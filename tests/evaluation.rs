@@ -18,6 +18,7 @@ fn options(dir: &Path) -> Options {
         var_files: Vec::new(),
         vars: parity::model::Map::new(),
         workspace: "default".into(),
+        data: None,
     }
 }
 
@@ -152,6 +153,7 @@ fn installed_modules_parsed_in_the_background_give_the_same_snapshot() {
         var_files: Vec::new(),
         vars: parity::model::Map::new(),
         workspace: "default".into(),
+        data: None,
     };
     let first = load(&opts).unwrap_or_else(|e| panic!("load: {e}"));
     assert!(first.coverage.is_empty(), "{:?}", first.coverage);

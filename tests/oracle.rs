@@ -187,6 +187,7 @@ fn evaluate(src: &str, names: &[String]) -> Result<BTreeMap<String, Value>, Stri
         var_files: Vec::new(),
         vars: parity::model::Map::new(),
         workspace: "default".into(),
+        data: None,
     })
     .map_err(|e| e.to_string())?;
     let mut values = BTreeMap::new();

@@ -20,6 +20,7 @@ fn options(dir: &Path, root: &str) -> Options {
         var_files: Vec::new(),
         vars: parity::model::Map::new(),
         workspace: "default".into(),
+        data: None,
     }
 }
 

@@ -140,6 +140,20 @@ pub(crate) fn string(sink: &mut Sink, f: &Field) -> Option<Spanned<String>> {
     }
 }
 
+pub(crate) fn boolean(sink: &mut Sink, f: &Field) -> Option<bool> {
+    match f.item.as_bool() {
+        Some(b) => Some(b),
+        None => {
+            sink.report(
+                f.value_at(),
+                &f.key,
+                format!("expected true or false, found {}", item_type(f.item)),
+            );
+            None
+        }
+    }
+}
+
 pub(crate) fn strings(sink: &mut Sink, f: &Field) -> Option<Spanned<Vec<Spanned<String>>>> {
     let Some(array) = f.item.as_array() else {
         sink.report(

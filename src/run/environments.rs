@@ -73,6 +73,7 @@ impl Session {
                     vars: crate::model::Map::new(),
                     workspace: "default".into(),
                     module: None,
+                    data_from_state: true,
                 }),
             );
             EnvSpec {

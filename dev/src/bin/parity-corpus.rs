@@ -113,6 +113,7 @@ fn main() -> anyhow::Result<()> {
                 var_files: Vec::new(),
                 vars: parity::model::Map::new(),
                 workspace: "default".into(),
+                data: None,
             };
             let start = Instant::now();
             let result = terraform::load_with_stats(&opts);

@@ -25,6 +25,7 @@
 //! size (see docs/sources.md, "Speed").
 
 pub(crate) mod cfg;
+pub(crate) mod data;
 pub mod drift;
 pub(crate) mod ids;
 pub(crate) mod json;
@@ -37,7 +38,7 @@ pub(crate) mod stream;
 pub(crate) mod tfstate;
 
 pub use cfg::StateTable;
-pub(crate) use source::State;
+pub(crate) use source::{data_sources, State};
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -2,6 +2,7 @@
 //! turned into a read of its state files (`--source state`) or its plan
 //! (`--source plan`), `s3://` URLs through the environment's `aws` table.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use crate::config::toml::{Field, Sink};
 use crate::error::{EnvError, Error};
 use crate::model::SourceKind;
 use crate::sources::aws::AwsTable;
-use crate::sources::terraform::{scope_state_to_module, TerraformTable};
+use crate::sources::terraform::{scope_state_to_module, StateData, TerraformTable};
 use crate::sources::{EnvSpec, Read, ReadContext, Source, Table};
 
 /// The state and plan source: `state = { ... }`.
@@ -59,6 +60,80 @@ impl Source for State {
         }
         Ok(Read::new(snap, env.identity.clone()))
     }
+}
+
+/// What the environment's state holds for each data source, for the code
+/// source to evaluate `data.TYPE.NAME` with (see [`StateData`]): its local
+/// state files, read whole and unscoped (the code is evaluated from the
+/// root, whatever `module` the `terraform` table names). `s3://` URLs are
+/// left out: a code read never needs AWS credentials or the network.
+/// `None` when there is no local state file to read.
+pub(crate) fn data_sources(
+    cx: &ReadContext,
+    env: &EnvSpec,
+) -> Option<Result<StateData, StateError>> {
+    let table = env.tables.get::<StateTable>()?;
+    let paths: Vec<String> = table
+        .paths
+        .iter()
+        .filter(|p| !s3::is_url(p))
+        .cloned()
+        .collect();
+    if paths.is_empty() {
+        return None;
+    }
+    let shown = paths
+        .iter()
+        .map(|p| super::shown(&cx.base, Path::new(p)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let opts = Options {
+        environment: env.name.clone(),
+        base: cx.base.clone(),
+        paths: paths.clone(),
+        plan: None,
+        access: s3::Access::new(None, None),
+    };
+    let snap = match load_state(&opts) {
+        Ok(snap) => snap,
+        Err(e) => return Some(Err(e)),
+    };
+    let mut by_address: HashMap<String, crate::model::Map> = snap
+        .resources
+        .into_iter()
+        .filter(|r| r.data)
+        .map(|r| (r.address, r.attributes))
+        .collect();
+    // The null and empty attributes the reader left out, back (see
+    // `data::empty_attributes`); of an address in two files, the first
+    // file's instance is the one read, so its empties are the ones added.
+    let mut seen = std::collections::HashSet::new();
+    for p in &paths {
+        let limit = crate::input::limits().state_file;
+        let Some(empties) = crate::input::read(Path::new(p), limit)
+            .ok()
+            .and_then(|bytes| super::data::empty_attributes(&bytes))
+        else {
+            continue;
+        };
+        for (at, attrs) in empties {
+            if !seen.insert(at.clone()) {
+                continue;
+            }
+            if let Some(known) = by_address.get_mut(&at) {
+                for (k, v) in attrs {
+                    if !known.contains_key(&k) {
+                        known.insert(k, v);
+                    }
+                }
+            }
+        }
+    }
+    Some(Ok(StateData {
+        by_address,
+        shown,
+        unreadable: None,
+    }))
 }
 
 /// A state or plan that could not be read, as the library's error.

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::config::toml::{fields, item_to_value};
+use crate::config::toml::{boolean, fields, item_to_value};
 use crate::config::toml::{join_key, resolve, string, strings, table, Field, Sink, Spanned};
 use crate::sources::Table;
 
@@ -22,6 +22,9 @@ pub struct TerraformTable {
     pub workspace: String,
     /// Only this module call (an address such as `module.app`), when set.
     pub module: Option<String>,
+    /// Take data sources' attributes from the environment's state, when it
+    /// has one (`data-from-state`, default true).
+    pub data_from_state: bool,
 }
 
 impl TerraformTable {
@@ -34,6 +37,7 @@ impl TerraformTable {
             var_files: self.var_files.clone(),
             vars: self.vars.clone(),
             workspace: self.workspace.clone(),
+            data: None,
         }
     }
 }
@@ -44,7 +48,14 @@ impl Table for TerraformTable {
     }
 }
 
-pub(crate) const KEYS: &[&str] = &["root", "var-files", "vars", "workspace", "module"];
+pub(crate) const KEYS: &[&str] = &[
+    "root",
+    "var-files",
+    "vars",
+    "workspace",
+    "module",
+    "data-from-state",
+];
 
 #[derive(Debug)]
 struct RawTerraform {
@@ -55,6 +66,7 @@ struct RawTerraform {
     vars: crate::model::Map,
     workspace: Option<Spanned<String>>,
     module: Option<Spanned<String>>,
+    data_from_state: Option<bool>,
 }
 
 /// Stage 1 and 2 of the table: its keys read (unknown keys, wrong types),
@@ -75,6 +87,7 @@ fn read_raw(sink: &mut Sink, f: &Field) -> Option<RawTerraform> {
         vars: crate::model::Map::new(),
         workspace: None,
         module: None,
+        data_from_state: None,
     };
     for g in fields(sink, t, &f.key, at, Some(KEYS)) {
         match g.name {
@@ -90,6 +103,7 @@ fn read_raw(sink: &mut Sink, f: &Field) -> Option<RawTerraform> {
             }
             "workspace" => tf.workspace = string(sink, &g),
             "module" => tf.module = string(sink, &g),
+            "data-from-state" => tf.data_from_state = boolean(sink, &g),
             _ => {}
         }
     }
@@ -161,5 +175,6 @@ fn validate(tf: RawTerraform, dir: &std::path::Path, sink: &mut Sink) -> Terrafo
             .workspace
             .map_or_else(|| "default".to_string(), |s| s.value),
         module: tf.module.map(|s| s.value),
+        data_from_state: tf.data_from_state.unwrap_or(true),
     }
 }

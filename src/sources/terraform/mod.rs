@@ -63,6 +63,26 @@ pub struct Options {
     pub var_files: Vec<PathBuf>,
     pub vars: crate::model::Map,
     pub workspace: String,
+    /// The attributes of data sources as the environment's state holds
+    /// them, when it has one: references to a data source read them there.
+    pub data: Option<Arc<StateData>>,
+}
+
+/// What Terraform read for each data source at the last apply, from the
+/// state's `mode = "data"` resources: evaluating `data.TYPE.NAME` takes its
+/// attributes from here, so a `count` or `for_each` driven by a data source
+/// expands as Terraform plans it.
+#[derive(Debug, Clone, Default)]
+pub struct StateData {
+    /// By full address, with module path and instance key, as the state
+    /// source writes it: `module.network.data.aws_availability_zones.available`,
+    /// `data.aws_subnet.x[0]`.
+    pub by_address: HashMap<String, crate::model::Map>,
+    /// The state, as coverage names it (its files, relative).
+    pub shown: String,
+    /// Why the state could not be read, when it could not: every data
+    /// source is then unknown, and each one referenced says why.
+    pub unreadable: Option<String>,
 }
 
 type TemplateCache = HashMap<usize, (hcl::expr::TemplateExpr, Arc<hcl::template::Template>)>;
@@ -92,6 +112,11 @@ pub struct Loader {
     /// Instances asked for by `count`/`for_each` so far (module calls and
     /// resources), against `input::INSTANCES_PER_ENVIRONMENT`.
     pub(crate) instances: std::sync::atomic::AtomicUsize,
+    /// See [`Options::data`].
+    pub(crate) data: Option<Arc<StateData>>,
+    /// Data blocks already said to be missing from the state (one coverage
+    /// gap per block, whatever the number of its module's instances).
+    data_missing: Mutex<std::collections::BTreeSet<String>>,
 }
 
 #[derive(Default)]
@@ -118,6 +143,30 @@ impl Loader {
 
     pub fn gap(&self, gap: CoverageGap) {
         self.lock().coverage.push(gap);
+    }
+
+    /// A data block (`module.app.data.aws_ami.ubuntu`, without instance
+    /// keys) that the state does not hold: said once.
+    pub(crate) fn data_missing(&self, block: String) {
+        let Some(data) = &self.data else {
+            return;
+        };
+        let first = self
+            .data_missing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(block.clone());
+        if first {
+            self.gap(CoverageGap {
+                what: block,
+                reason: match &data.unreadable {
+                    Some(why) => {
+                        format!("the state could not be read ({why}): compared as unknown")
+                    }
+                    None => format!("not in the state ({}): compared as unknown", data.shown),
+                },
+            });
+        }
     }
 
     /// Where the non-local module call `key` (`waf`, `app.waf`) was
@@ -617,6 +666,8 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
         scrubbing: Default::default(),
         templates: Mutex::default(),
         instances: std::sync::atomic::AtomicUsize::new(0),
+        data: opts.data.clone(),
+        data_missing: Mutex::default(),
     };
     let def = loader.module_def(&opts.root)?;
     if def.bytes == 0

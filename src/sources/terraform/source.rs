@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::cfg::{self, TerraformTable};
-use super::{load, scope_to_module};
+use super::{load, scope_to_module, StateData};
 use crate::config::toml::{Field, Sink};
 use crate::error::{EnvError, Error};
 use crate::model::SourceKind;
@@ -47,11 +47,31 @@ impl Source for Terraform {
             tf.workspace,
             tf.module
         );
-        let mut snap =
-            load(&tf.options(&env.name, &cx.base)).map_err(|cause| Error::Terraform {
-                env: env.name.clone(),
-                cause,
-            })?;
+        let mut opts = tf.options(&env.name, &cx.base);
+        // Data sources as the last apply read them, from the state. A state
+        // that cannot be read leaves them unknown, as without one; only a
+        // data source that is referenced says so in coverage (a code read
+        // does not fail on the state source's input).
+        if tf.data_from_state {
+            opts.data = crate::sources::state::data_sources(cx, env).map(|read| {
+                Arc::new(read.unwrap_or_else(|e| StateData {
+                    unreadable: Some(e.to_string()),
+                    ..StateData::default()
+                }))
+            });
+            if let Some(data) = &opts.data {
+                tracing::debug!(
+                    "{}: {} data source instances from the state ({})",
+                    env.name,
+                    data.by_address.len(),
+                    data.unreadable.as_deref().unwrap_or("read")
+                );
+            }
+        }
+        let mut snap = load(&opts).map_err(|cause| Error::Terraform {
+            env: env.name.clone(),
+            cause,
+        })?;
         if let Some(module) = &tf.module {
             scope_to_module(&mut snap, module).map_err(|cause| EnvError::Scope {
                 env: env.name.clone(),

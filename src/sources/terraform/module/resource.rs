@@ -368,27 +368,63 @@ impl<'l> Instance<'l> {
         let instances = self.resource_instances(block, data)?;
         let counted = block.item.body.attribute("count").is_some();
         let each = block.item.body.attribute("for_each").is_some();
-        Ok(Some(match &instances[..] {
-            [only] if only.suffix.is_empty() => Value::Unknown(base),
-            _ if counted => Value::List(
-                instances
-                    .iter()
-                    .map(|i| Value::Unknown(format!("{base}{}", i.suffix)))
-                    .collect(),
-            ),
+        // A data source's instance: its attributes at the last apply when
+        // the state holds them, else symbolic (and said once per block).
+        // Instances whose keys are not known (an unknown count, already a
+        // gap) are not looked up.
+        let mut missing = false;
+        let mut instance = |suffix: &str| {
+            let address = format!("{base}{suffix}");
+            if let Some(state) = self.loader.data.as_ref().filter(|_| data) {
+                match state.by_address.get(&address) {
+                    Some(attrs) => return Value::Map(attrs.clone()),
+                    None => missing = true,
+                }
+            }
+            Value::Unknown(address)
+        };
+        let value = match &instances[..] {
+            [only]
+                if only.suffix.is_empty()
+                    && only.key.as_ref().is_some_and(Value::contains_unknown) =>
+            {
+                Value::Unknown(base.clone())
+            }
+            [only] if only.suffix.is_empty() => instance(""),
+            _ if counted => Value::List(instances.iter().map(|i| instance(&i.suffix)).collect()),
             _ if each => Value::Map(
                 instances
                     .iter()
                     .map(|i| {
                         (
                             i.key.as_ref().map(Value::display).unwrap_or_default(),
-                            Value::Unknown(format!("{base}{}", i.suffix)),
+                            instance(&i.suffix),
                         )
                     })
                     .collect(),
             ),
-            _ => Value::Unknown(base),
-        }))
+            _ => instance(""),
+        };
+        if missing {
+            self.loader.data_missing(self.block_address(rtype, name));
+        }
+        Ok(Some(value))
+    }
+
+    /// The address of a data block in every instance of this module:
+    /// `module.app.module.waf.data.aws_ami.ubuntu`, without instance keys.
+    fn block_address(&self, rtype: &str, name: &str) -> String {
+        let mut out = String::new();
+        for call in self.module_key.split('.').filter(|c| !c.is_empty()) {
+            out.push_str("module.");
+            out.push_str(call);
+            out.push('.');
+        }
+        out.push_str("data.");
+        out.push_str(rtype);
+        out.push('.');
+        out.push_str(name);
+        out
     }
 
     /// `data "aws_iam_policy_document"`: evaluated to the JSON Terraform
