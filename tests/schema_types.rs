@@ -173,3 +173,43 @@ fn code_written_with_strings_or_with_types_compares_equal() {
     assert_eq!(findings(&report), Vec::<String>::new());
     assert_eq!(status, 0);
 }
+
+#[test]
+fn a_tf_json_block_written_as_one_object_is_a_list_of_blocks() {
+    // Terraform tells the block from an object attribute by the schema:
+    // `root_block_device` is a list block of aws_instance, so one object is
+    // one block, as the same block in native syntax.
+    let json_dir = tree(&[(
+        "main.tf.json",
+        r#"{"resource": {"aws_instance": {"web": {
+            "ami": "ami-1",
+            "root_block_device": {"volume_size": "20", "encrypted": "true"},
+            "vpc_security_group_ids": ["sg-b", "sg-a"]
+        }}}}"#,
+    )]);
+    let hcl_dir = tree(&[(
+        "main.tf",
+        r#"
+resource "aws_instance" "web" {
+  ami                    = "ami-1"
+  vpc_security_group_ids = ["sg-a", "sg-b"]
+  root_block_device {
+    volume_size = 20
+    encrypted   = true
+  }
+}
+"#,
+    )]);
+    let attrs = |dir: &Path| {
+        let (snap, status) = json_out(dir, &["snapshot", "."]);
+        assert_eq!(status, 0, "{snap}");
+        snap["resources"][0]["attributes"].clone()
+    };
+    let expected = serde_json::json!({
+        "ami": "ami-1",
+        "root_block_device": [{"encrypted": true, "volume_size": 20}],
+        "vpc_security_group_ids": ["sg-a", "sg-b"],
+    });
+    assert_eq!(attrs(json_dir.path()), expected);
+    assert_eq!(attrs(hcl_dir.path()), expected);
+}
