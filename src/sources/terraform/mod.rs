@@ -20,6 +20,7 @@ pub(crate) mod manifest;
 pub(crate) mod module;
 pub mod parse;
 pub(crate) mod policy;
+pub(crate) mod schema;
 mod scope;
 mod source;
 pub(crate) mod types;

@@ -9,6 +9,7 @@ use crate::model::{InlineIgnore, Location, Resource, Value};
 use crate::sources::terraform::eval::{expr_text, EvalErr, Scope};
 use crate::sources::terraform::files::Located;
 use crate::sources::terraform::parse::{Block, Body};
+use crate::sources::terraform::schema;
 use crate::sources::terraform::TfError;
 
 use super::instances::{collect_instances, InstanceKey, InstanceMemo};
@@ -83,6 +84,11 @@ impl<'l> Instance<'l> {
                 Some(&mut memo),
             )?;
             res.attributes = attrs;
+            // As the provider would type them (`from_port = "0"` is 0).
+            let converted = schema::convert_resource(rtype, data, &mut res.attributes);
+            if converted > 0 {
+                tracing::trace!(resource = %res.address, converted, "provider schema types");
+            }
             if locations.is_none() {
                 locations = Some(res.attribute_locations.clone());
             }
