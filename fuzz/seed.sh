@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Seed corpora of the fuzz targets from the repository's own fixtures:
+# Seed corpora of the fuzz targets from the repository's own fixtures (and
+# the built-in rule packs):
 #   fuzz/corpus/<target>/  (generated, not committed; libFuzzer grows it)
 # Snapshot and baseline seeds are written by parity itself (built without
 # the `aws` feature) from fixtures/shop. Idempotent: files are named by
@@ -27,6 +28,7 @@ mapfile -t st < <(find fixtures tests -type f \( -name '*.tfstate' -o -name '*.p
 add state "${st[@]}"
 mapfile -t cfg < <(find fixtures tests -type f -name 'parity.toml' | sort)
 add config "${cfg[@]}"
+add rules rules/*.toml
 
 # Snapshots and baselines, written by parity from fixtures/shop.
 cargo build --quiet --no-default-features --bin parity
@@ -44,6 +46,6 @@ done
 add snapshot "$tmp"/*.snapshot.json
 add baseline "$tmp"/*.baseline.json "$tmp"/*.report.json
 
-for t in hcl state config snapshot baseline; do
-    printf '%-9s %4d seeds\n' "$t" "$(find "$corpus/$t" -type f | wc -l)"
+for t in hcl state config snapshot baseline rules; do
+    printf '%-9s %5d files\n' "$t" "$(find "$corpus/$t" -type f | wc -l)"
 done
