@@ -32,6 +32,11 @@ pub const INSTANCES_PER_ENVIRONMENT: usize = 1_000_000;
 /// Elements a `for` expression (or a function building a collection) may
 /// produce.
 pub const COLLECTION_ELEMENTS: usize = 1_000_000;
+/// Iterations one `for` expression may run, the `for`s nested in it
+/// included, per value of the `values` limit: nested `for`s whose bodies
+/// build little (`length([for j in x: length([for k in x: ...])])`) pass
+/// the values limit and would otherwise multiply their work without end.
+pub const FOR_ITERATIONS_PER_VALUE: usize = 10;
 /// How deep `templatefile()` calls may nest (a template that renders a
 /// template ...); a cycle is reported as soon as it closes.
 pub const TEMPLATE_DEPTH: usize = 32;

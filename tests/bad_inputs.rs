@@ -341,7 +341,9 @@ fn render(results: &[(&Row, Option<i32>, String)]) -> String {
          a small valid project (two environments with code, state and plan),\n\
          with a 20 second timeout; this page is generated from those runs\n\
          (`PARITY_BLESS=1 cargo test --no-default-features --test bad_inputs`)\n\
-         and checked against them. The limits are in [limits.md](limits.md).\n\n\
+         and checked against them. The limits are in [limits.md](limits.md);\n\
+         inputs built wrong at random, by fuzzing the readers, in\n\
+         [fuzzing.md](fuzzing.md).\n\n\
          | # | input | what is wrong | command | exit | what parity says |\n\
          |---|---|---|---|---|---|\n",
     );

@@ -564,6 +564,21 @@ pub fn snapshot_from_bytes(
     ))
 }
 
+/// Parse one plan JSON document already in memory into a finished
+/// snapshot, as `load_plan` does with a file (the plan fuzz target's entry).
+pub fn plan_snapshot_from_bytes(
+    bytes: &[u8],
+    shown: &str,
+    environment: &str,
+) -> Result<Snapshot, StateError> {
+    let parsed = parse(bytes, shown, true)?;
+    Ok(assemble(
+        environment,
+        SourceKind::Plan,
+        vec![(shown.to_string(), parsed)],
+    ))
+}
+
 /// Merge the files of one environment: resources keep their file as
 /// location; an address found in two files is kept from the first and
 /// noted as a gap.

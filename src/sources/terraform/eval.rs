@@ -50,6 +50,56 @@ thread_local! {
     /// first: (canonical path, path as written).
     static TEMPLATES: std::cell::RefCell<Vec<(std::path::PathBuf, String)>> =
         const { std::cell::RefCell::new(Vec::new()) };
+    /// The `for` expressions being evaluated on this thread: how deep they
+    /// nest, and the iterations run since the outermost one began.
+    static FOR_RUN: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// One `for` expression being evaluated (see `FOR_RUN`): the outermost
+/// starts the count of iterations, the guard's drop ends it.
+struct ForRun {
+    limit: usize,
+}
+
+impl ForRun {
+    fn enter() -> ForRun {
+        FOR_RUN.with(|r| {
+            let (depth, iterations) = r.get();
+            r.set((depth + 1, if depth == 0 { 0 } else { iterations }));
+        });
+        ForRun {
+            limit: crate::input::limits()
+                .values
+                .saturating_mul(crate::input::FOR_ITERATIONS_PER_VALUE),
+        }
+    }
+
+    /// Count one iteration; an error once the outermost `for` has run more
+    /// than its budget (fuzzing found `for`s four deep over `range(1024)`,
+    /// 10^12 iterations: tests/fuzz/hcl/).
+    fn step(&self) -> R<()> {
+        let over = FOR_RUN.with(|r| {
+            let (depth, iterations) = r.get();
+            r.set((depth, iterations.saturating_add(1)));
+            iterations >= self.limit
+        });
+        if over {
+            return Err(EvalErr::Limit(format!(
+                "a `for` expression runs more than {} iterations, nested `for`s included, the limit (docs/limits.md)",
+                self.limit
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ForRun {
+    fn drop(&mut self) {
+        FOR_RUN.with(|r| {
+            let (depth, iterations) = r.get();
+            r.set((depth.saturating_sub(1), iterations));
+        });
+    }
 }
 
 /// An HCL identifier (hclsyntax.ValidIdentifier): a letter or `_`, then
@@ -1051,7 +1101,9 @@ impl<'a> Scope<'a> {
         let mut object: crate::model::Map = crate::model::Map::new();
         let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         let mut built = 0usize;
+        let run = ForRun::enter();
         for (k, v) in items {
+            run.step()?;
             let mark = self.bindings.len();
             if let Some(key_var) = &f.key_var {
                 self.bindings.push((key_var.to_string(), k));
