@@ -58,6 +58,7 @@ fuzz_target!(|data: &[u8]| {
         var_files: Vec::new(),
         vars: Default::default(),
         workspace: "default".into(),
+        data: None,
     };
     match terraform::load(&opts) {
         Ok(snapshot) => drop(snapshot),
