@@ -8,7 +8,7 @@
 //! `expected` pack and the domain packs coexist with the catch-all.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::compare::{self, Outcome};
 use super::{Comparator, Rule};
@@ -167,6 +167,10 @@ impl<'r> Engine<'r> {
         let mut out = Outcomes::default();
         let counts = instance_counts(pairs);
         let mut folded: BTreeSet<String> = BTreeSet::new();
+        // The first pair of each base address (counted or not), in pair
+        // order: where a count finding points. Built once, on the first
+        // count finding, instead of a scan of all pairs per finding.
+        let mut first_of: Option<HashMap<&str, &Pair>> = None;
         for ((base, rtype), (l, r)) in &counts {
             if l.is_empty() || r.is_empty() || l.len() == r.len() {
                 continue;
@@ -174,11 +178,11 @@ impl<'r> Engine<'r> {
             let Some(rule) = self.resolve(rtype, "@count") else {
                 continue;
             };
-            let only_left: Vec<&String> = l.iter().filter(|k| !r.contains(*k)).collect();
-            let only_right: Vec<&String> = r.iter().filter(|k| !l.contains(*k)).collect();
             let lv = Value::Number(l.len() as f64);
             let rv = Value::Number(r.len() as f64);
             if let Outcome::Differ(d) = compare::compare(rule, &lv, &rv) {
+                let only_left = only_in(l, r);
+                let only_right = only_in(r, l);
                 let mut msg = format!(
                     "{} instance{} in {left_env}, {} in {right_env}",
                     l.len(),
@@ -194,7 +198,16 @@ impl<'r> Engine<'r> {
                 if !d.detail.is_empty() && rule.compare != Comparator::Equal {
                     msg.push_str(&format!(" ({})", d.detail));
                 }
-                let sample = pairs.iter().find(|p| base_of(p.key()) == base.as_str());
+                let sample = first_of
+                    .get_or_insert_with(|| {
+                        let mut first = HashMap::new();
+                        for p in pairs {
+                            first.entry(base_of(p.key())).or_insert(p);
+                        }
+                        first
+                    })
+                    .get(base.as_str())
+                    .copied();
                 let mut f = self.finding(
                     rule,
                     d.severity,
@@ -455,6 +468,16 @@ fn name_sides(text: &str, left_env: &str, right_env: &str) -> String {
             .into_owned(),
         None => text.to_string(),
     }
+}
+
+/// The keys of `mine` that `other` lacks, in `mine`'s order: through a set
+/// of `other`'s keys, not a scan of `other` per key (quadratic in the
+/// instances of one address).
+fn only_in<'a>(mine: &'a [String], other: &[String]) -> Vec<&'a String> {
+    let other: HashSet<&str> = other.iter().map(String::as_str).collect();
+    mine.iter()
+        .filter(|k| !other.contains(k.as_str()))
+        .collect()
 }
 
 fn join(items: &[&String]) -> String {

@@ -2,7 +2,7 @@
 //! is `unmanaged` when its read found it outside the state, `missing` when
 //! its state has it and the read, which covers it, did not find it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::findings::{Finding, Label};
 use crate::model::Snapshot;
@@ -23,11 +23,21 @@ pub(super) fn label_live(
     if reads.is_empty() {
         return;
     }
-    for f in findings
+    let mut counted = findings
         .iter_mut()
         .filter(|f| f.attribute.as_deref() == Some("@count"))
-    {
-        label_count(f, sa, sb, reads);
+        .peekable();
+    if counted.peek().is_some() {
+        // The instances of every counted address, per side: one pass over
+        // each snapshot, not one per count finding.
+        let (ia, ib) = (instances_by_base(sa), instances_by_base(sb));
+        let none = BTreeSet::new();
+        for f in counted {
+            let base = f.resource.as_str();
+            let ia = ia.get(base).unwrap_or(&none);
+            let ib = ib.get(base).unwrap_or(&none);
+            label_count(f, (sa, ia), (sb, ib), reads);
+        }
     }
     for f in findings.iter_mut().filter(|f| f.attribute.is_none()) {
         for (snap, present) in [(sa, f.left.is_some()), (sb, f.right.is_some())] {
@@ -56,33 +66,43 @@ fn missing_why(env: &str) -> String {
     format!("in the state of {env} but not in its AWS account")
 }
 
-/// [`label_live`] for one `@count` finding.
-fn label_count(f: &mut Finding, sa: &Snapshot, sb: &Snapshot, reads: &[LiveRead]) {
+/// The keys of a snapshot's instances (`aws_x.y[0]`), by their base
+/// address (`aws_x.y`).
+fn instances_by_base(s: &Snapshot) -> HashMap<&str, BTreeSet<&str>> {
     use crate::rules::engine::base_of;
-    let base = f.resource.as_str();
-    let instances = |s: &Snapshot| -> BTreeSet<String> {
-        s.resources
-            .iter()
-            .map(|r| r.key.as_str())
-            .filter(|k| *k != base && base_of(k) == base)
-            .map(str::to_string)
-            .collect()
-    };
-    let (ia, ib) = (instances(sa), instances(sb));
-    let one_side = ia.symmetric_difference(&ib).count();
+    let mut out: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for r in &s.resources {
+        let k = r.key.as_str();
+        let base = base_of(k);
+        if base != k {
+            out.entry(base).or_default().insert(k);
+        }
+    }
+    out
+}
+
+/// [`label_live`] for one `@count` finding, with the instances of its
+/// address on each side.
+fn label_count(
+    f: &mut Finding,
+    (sa, ia): (&Snapshot, &BTreeSet<&str>),
+    (sb, ib): (&Snapshot, &BTreeSet<&str>),
+    reads: &[LiveRead],
+) {
+    let one_side = ia.symmetric_difference(ib).count();
     let (mut unmanaged, mut missing) = (Vec::new(), Vec::new());
-    for (snap, mine, other) in [(sa, &ia, &ib), (sb, &ib, &ia)] {
+    for (snap, mine, other) in [(sa, ia, ib), (sb, ib, ia)] {
         let Some(read) = reads.iter().find(|r| r.env == snap.environment) else {
             continue;
         };
         let env = snap.environment.as_str();
         for k in mine.difference(other) {
-            if read.unmanaged.contains(k) {
+            if read.unmanaged.contains(*k) {
                 unmanaged.push(format!("{k} ({})", unmanaged_why(env)));
             }
         }
         for k in other.difference(mine) {
-            if read.missing.contains(k) {
+            if read.missing.contains(*k) {
                 missing.push(format!("{k} ({})", missing_why(env)));
             }
         }
