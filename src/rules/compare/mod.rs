@@ -142,9 +142,10 @@ fn differing_paths(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
             }
         }
         (Value::List(x), Value::List(y)) => out.push(format!(
-            "{}: {} items vs {}",
+            "{}: {} item{} vs {}",
             at_path(path),
             x.len(),
+            crate::report::plural(x.len()),
             y.len()
         )),
         _ => out.push(format!("{}: {} vs {}", at_path(path), show(a), show(b))),
