@@ -167,61 +167,67 @@ impl Ctx {
     pub async fn try_pages<T, E>(
         &self,
         api: &str,
-        mut stream: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
+        stream: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
     ) -> Option<Vec<T>>
     where
         T: Paged,
         E: ProvideErrorMetadata + StdError + 'static,
     {
-        let mut out: Vec<T> = Vec::new();
-        loop {
-            let next = {
-                let _permit = self.exec.permits.acquire().await.ok();
-                stream.next().await
-            };
-            if next.is_some() {
-                self.exec.progress.inc(1);
-            }
-            match next {
-                None => return Some(out),
-                Some(Ok(page)) => {
-                    let previous = out.last().and_then(|p| p.page_token());
-                    if let Some(problem) = page_problem(&page, previous, out.len() + 1) {
-                        tracing::debug!(
-                            "{api} ({}): {problem}; reading resource by resource instead",
-                            self.region
-                        );
-                        return None;
-                    }
-                    out.push(page)
-                }
-                Some(Err(e)) => {
-                    tracing::debug!(
-                        "{api} ({}): {}; reading resource by resource instead",
-                        self.region,
-                        ApiFailure::from_sdk(&e)
-                    );
-                    return None;
-                }
+        let (out, end) = self.read_pages(stream).await;
+        match end {
+            None => Some(out),
+            Some(why) => {
+                let why = match why {
+                    PagesEnd::Failed(e) => ApiFailure::from_sdk(&e).to_string(),
+                    PagesEnd::Untrusted(problem) => problem,
+                };
+                tracing::debug!(
+                    "{api} ({}): {why}; reading resource by resource instead",
+                    self.region
+                );
+                None
             }
         }
     }
 
-    /// Every page of a paginated call, each fetched under a permit. A failed
-    /// page ends the listing with a coverage gap; the pages before it are
-    /// kept.
+    /// Every page of a paginated call, each fetched under a permit. A page
+    /// that fails, or that makes the listing untrustworthy (see
+    /// [`page_problem`]), ends the listing with a coverage gap; the pages
+    /// before it are kept.
     pub async fn pages<T, E>(
         &self,
         api: &str,
-        mut stream: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
+        stream: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
     ) -> Vec<T>
     where
         T: Paged,
         E: ProvideErrorMetadata + StdError + 'static,
     {
+        let (out, end) = self.read_pages(stream).await;
+        match end {
+            None => {}
+            Some(PagesEnd::Failed(e)) => self.failed(api, &e),
+            Some(PagesEnd::Untrusted(problem)) => {
+                self.exec.gap(&format!("{api} ({})", self.region), &problem)
+            }
+        }
+        out
+    }
+
+    /// The pages of a listing up to its end, or up to the first page that
+    /// fails or cannot be trusted (which is not kept: a service that
+    /// repeats a token may repeat the page too), and why it stopped there.
+    async fn read_pages<T, E>(
+        &self,
+        mut stream: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
+    ) -> (Vec<T>, Option<PagesEnd<E>>)
+    where
+        T: Paged,
+    {
         let mut out: Vec<T> = Vec::new();
         loop {
             let next = {
+                // invariant: the semaphore is never closed.
                 let _permit = self.exec.permits.acquire().await.ok();
                 stream.next().await
             };
@@ -229,24 +235,24 @@ impl Ctx {
                 self.exec.progress.inc(1);
             }
             match next {
-                None => break,
+                None => return (out, None),
                 Some(Ok(page)) => {
                     let previous = out.last().and_then(|p| p.page_token());
                     if let Some(problem) = page_problem(&page, previous, out.len() + 1) {
-                        // The pages before it are kept, as after a failed
-                        // page; this one is not (a service that repeats a
-                        // token may repeat the page too).
-                        self.exec.gap(&format!("{api} ({})", self.region), &problem);
-                        break;
+                        return (out, Some(PagesEnd::Untrusted(problem)));
                     }
                     out.push(page)
                 }
-                Some(Err(e)) => {
-                    self.failed(api, &e);
-                    break;
-                }
+                Some(Err(e)) => return (out, Some(PagesEnd::Failed(Box::new(e)))),
             }
         }
-        out
     }
+}
+
+/// Why [`Ctx::read_pages`] stopped before the end of a listing.
+enum PagesEnd<E> {
+    /// A page's call failed.
+    Failed(Box<SdkError<E, HttpResponse>>),
+    /// A page made the listing untrustworthy ([`page_problem`]).
+    Untrusted(String),
 }

@@ -445,22 +445,6 @@ pub struct Scope<'a> {
     no_files: bool,
 }
 
-/// Terraform's filesystem functions (`filesystemFunctions` in its
-/// `internal/lang/functions.go`), refused inside `templatestring`.
-const FILE_FUNCTIONS: &[&str] = &[
-    "file",
-    "fileexists",
-    "fileset",
-    "filebase64",
-    "filebase64sha256",
-    "filebase64sha512",
-    "filemd5",
-    "filesha1",
-    "filesha256",
-    "filesha512",
-    "templatefile",
-];
-
 impl<'a> Scope<'a> {
     pub fn new(resolver: &'a dyn Resolver) -> Self {
         Scope {
@@ -897,7 +881,7 @@ impl<'a> Scope<'a> {
                     "{name}: cannot recursively call {name} from inside another template function"
                 ));
             }
-            if FILE_FUNCTIONS.contains(&name) {
+            if super::functions::FILE_FUNCTIONS.contains(&name) {
                 return soft(format!("{name}: cannot use filesystem access functions like {name} in templatestring templates; consider passing the function result as a template variable instead"));
             }
         }

@@ -67,11 +67,10 @@ pub enum FnError {
     Unknown,
 }
 
-/// Functions the evaluator implements itself because they read files or take
-/// their arguments unevaluated.
-const EVALUATOR_FUNCTIONS: &[&str] = &[
-    "try",
-    "can",
+/// Terraform's filesystem functions (`filesystemFunctions` in its
+/// `internal/lang/functions.go`): the evaluator implements them itself, as
+/// they read files, and refuses them inside `templatestring`.
+pub(crate) const FILE_FUNCTIONS: &[&str] = &[
     "file",
     "fileexists",
     "fileset",
@@ -83,9 +82,16 @@ const EVALUATOR_FUNCTIONS: &[&str] = &[
     "filesha256",
     "filesha512",
     "templatefile",
-    "templatestring",
-    "abspath",
 ];
+
+/// The other functions the evaluator implements itself, because they take
+/// their arguments unevaluated or need the module's directory.
+const OTHER_EVALUATOR_FUNCTIONS: &[&str] = &["try", "can", "templatestring", "abspath"];
+
+/// Whether the evaluator, not [`call`], implements `name`.
+fn is_evaluator_function(name: &str) -> bool {
+    FILE_FUNCTIONS.contains(&name) || OTHER_EVALUATOR_FUNCTIONS.contains(&name)
+}
 
 /// Terraform functions [`call`] recognises but does not compute; it
 /// returns [`FnError::Unknown`] for them.
@@ -205,9 +211,7 @@ const FUNCTIONS: &[&str] = &[
 /// ones the evaluator implements itself.
 #[cfg(test)]
 fn is_known_function(name: &str) -> bool {
-    FUNCTIONS.contains(&name)
-        || NOT_EVALUATED.contains(&name)
-        || EVALUATOR_FUNCTIONS.contains(&name)
+    FUNCTIONS.contains(&name) || NOT_EVALUATED.contains(&name) || is_evaluator_function(name)
 }
 
 /// Call the pure built-in function `name`.
@@ -344,7 +348,7 @@ pub fn call(name: &str, args: Vec<Value>) -> Result<Value, FnError> {
         // are treated like values known only after apply rather than
         // failing the whole expression.
         _ if NOT_EVALUATED.contains(&name) => Err(FnError::Unknown),
-        _ if EVALUATOR_FUNCTIONS.contains(&name) => Err(invalid(
+        _ if is_evaluator_function(name) => Err(invalid(
             name,
             "must be evaluated by the expression evaluator, not called directly",
         )),
@@ -594,8 +598,9 @@ mod tests {
                 "{f}"
             );
         }
-        for f in EVALUATOR_FUNCTIONS
+        for f in FILE_FUNCTIONS
             .iter()
+            .chain(OTHER_EVALUATOR_FUNCTIONS)
             .chain(&["dirname", "basename", "pathexpand"])
         {
             assert!(is_known_function(f), "{f}");
