@@ -105,7 +105,7 @@ impl Normalizer {
     /// (most do not): a snapshot of thousands of resources is not rebuilt.
     pub fn value_in_place(&self, v: &mut Value) {
         match v {
-            Value::String(s) if s.starts_with(SENSITIVE_PREFIX) => {}
+            Value::String(s) | Value::Unknown(s) if s.starts_with(SENSITIVE_PREFIX) => {}
             Value::String(s) | Value::Unknown(s) if self.touches(s) => {
                 *s = self.string(s);
             }
@@ -226,6 +226,8 @@ pub const SECRET_ATTRIBUTES: &[&str] = &[
     "db_password",
     "sensitive_content",
     "ses_smtp_password_v4",
+    "passwords",
+    "admin_user_password",
 ];
 
 fn salt() -> &'static str {
@@ -252,124 +254,126 @@ pub fn is_secret_attribute(key: &str) -> bool {
             .iter()
             .fold(0u64, |m, s| m | (1u64 << s.len().min(63)))
     });
-    key.len() < 63 && mask & (1u64 << key.len()) != 0 && SECRET_ATTRIBUTES.contains(&key)
+    (key.len() < 63 && mask & (1u64 << key.len()) != 0 && SECRET_ATTRIBUTES.contains(&key))
+        // Write-only arguments (`password_wo`, `secret_string_wo`, Terraform
+        // 1.11) are secrets by design.
+        || key.ends_with("_wo")
 }
 
-/// The secret values a snapshot is redacted with, each with a substring
-/// finder built once (they are looked for in every string).
-struct Secrets(Vec<memchr::memmem::Finder<'static>>);
-
-impl Secrets {
-    fn new(secrets: &[String]) -> Self {
-        // Short values ("1", "true") would redact half the snapshot and
-        // protect nothing.
-        Secrets(
-            secrets
-                .iter()
-                .filter(|s| s.len() >= 6)
-                .map(|s| memchr::memmem::Finder::new(s.as_bytes()).into_owned())
-                .collect(),
-        )
-    }
-
-    fn in_string(&self, s: &str) -> bool {
-        self.0.iter().any(|f| f.find(s.as_bytes()).is_some())
-    }
-}
-
-fn redact_value(v: &Value, secrets: &Secrets, by_name: bool) -> Value {
-    if by_name {
-        return match v {
-            Value::Null | Value::Unknown(_) => v.clone(),
-            Value::String(s) if s.starts_with(SENSITIVE_PREFIX) => v.clone(),
-            other => sensitive(&other.to_json().to_string()),
-        };
-    }
+/// The redacted form of a sensitive value: a salted hash of the value as
+/// its environment normalizes it (`n`), so that redaction never changes
+/// the outcome of a comparison: two values equal once normalized have equal
+/// hashes, as they would compare equal in clear. Marks inside are removed
+/// first; null stays null; a value already redacted is kept. A value that
+/// holds something known only after apply stays unknown (what is unknown
+/// in code is no difference from state), with the hash as its text.
+pub fn sensitive_value(v: &Value, n: &Normalizer) -> Value {
+    let (v, _) = v.clone().unmark_deep();
     match v {
-        Value::String(s) if s.starts_with(SENSITIVE_PREFIX) => v.clone(),
-        Value::String(s) => {
-            if secrets.in_string(s) {
-                sensitive(s)
-            } else {
-                v.clone()
-            }
-        }
-        Value::List(items) => Value::List(
-            items
-                .iter()
-                .map(|i| redact_value(i, secrets, false))
-                .collect(),
-        ),
-        Value::Map(m) => Value::Map(
-            m.iter()
-                .map(|(k, i)| (k.clone(), redact_value(i, secrets, is_secret_attribute(k))))
-                .collect(),
-        ),
-        other => other.clone(),
+        Value::Null => Value::Null,
+        v if v.is_sensitive() => v,
+        v if v.contains_unknown() => match sensitive(&n.value(&v).to_json().to_string()) {
+            Value::String(hash) => Value::Unknown(hash),
+            other => other,
+        },
+        v => sensitive(&n.value(&v).to_json().to_string()),
     }
 }
 
-/// Whether anything inside `v` is a secret (by value, or by the name of a
-/// nested attribute): most values are not, and are then left untouched.
-fn needs_redaction(v: &Value, secrets: &Secrets) -> bool {
-    match v {
-        Value::String(s) => {
-            !secrets.0.is_empty() && !s.starts_with(SENSITIVE_PREFIX) && secrets.in_string(s)
-        }
-        Value::List(items) => items.iter().any(|i| needs_redaction(i, secrets)),
-        Value::Map(m) => m
-            .iter()
-            .any(|(k, i)| is_secret_attribute(k) || needs_redaction(i, secrets)),
-        _ => false,
-    }
-}
-
-/// Replace secrets in a snapshot: values of secret-named attributes, and
-/// any string that contains a value known to be sensitive. Resources are
-/// independent, so large snapshots are redacted in parallel. Redacting
-/// twice changes nothing.
-pub fn redact(snapshot: &mut Snapshot, secrets: &[String]) {
-    use rayon::prelude::*;
-    let secrets = Secrets::new(secrets);
-    snapshot.resources.par_iter_mut().for_each(|r| {
-        redact_with(r, &secrets, false);
-    });
-    for r in snapshot.dependencies.iter_mut() {
-        redact_with(r, &secrets, false);
-    }
-}
-
-/// Redact one resource's secret-named attributes (at any depth), as
-/// [`redact`] does, except in values that hold unknowns (whose text may
-/// still change before the snapshot is final): returns `false` when such
-/// a value needed redacting and was left for [`redact`]. A source can do
-/// this as it builds each resource and call [`redact`] at the end only
-/// when it knows secret values or something was left.
-pub fn redact_names(r: &mut Resource) -> bool {
-    redact_with(r, &Secrets(Vec::new()), true)
-}
-
-/// Whether [`redact`] with these secrets would do more than
-/// [`redact_names`]: some secret is long enough to be looked for.
-pub fn redacts_values(secrets: &[String]) -> bool {
-    !Secrets::new(secrets).0.is_empty()
-}
-
-/// Redact what needs it in `r`; with `leave_unknowns`, values holding
-/// unknowns are left as they are, and `false` says one needed redacting.
-fn redact_with(r: &mut Resource, secrets: &Secrets, leave_unknowns: bool) -> bool {
-    let mut done = true;
+/// Seal one resource before it leaves its source: every marked value
+/// ([`Value::Marked`]) and the value of every secret-named attribute, at
+/// any depth, becomes its salted hash ([`sensitive_value`]). A
+/// secret-named attribute whose value is a plain reference known only
+/// after apply (`password = random_password.db.result`) keeps it: the text
+/// names no secret. Sealing twice changes nothing.
+pub fn seal(r: &mut Resource, n: &Normalizer) {
     for (k, v) in r.attributes.iter_mut() {
-        let by_name = is_secret_attribute(k);
-        if by_name || needs_redaction(v, secrets) {
-            if leave_unknowns && v.contains_unknown() {
-                done = false;
-            } else {
-                *v = redact_value(v, secrets, by_name);
-            }
-        }
+        seal_value(v, is_secret_attribute(k), n);
     }
-    done
+}
+
+/// [`seal`] for one value; `by_name` when its attribute is secret-named.
+pub fn seal_value(v: &mut Value, by_name: bool, n: &Normalizer) {
+    match v {
+        Value::Marked(_) => *v = sensitive_value(v, n),
+        Value::Null | Value::Unknown(_) => {}
+        _ if v.is_sensitive() => {}
+        _ if by_name => *v = sensitive_value(v, n),
+        Value::List(items) => items.iter_mut().for_each(|i| seal_value(i, false, n)),
+        Value::Map(m) => m
+            .iter_mut()
+            .for_each(|(k, i)| seal_value(i, is_secret_attribute(k), n)),
+        _ => {}
+    }
+}
+
+/// The substring guard: of the values a state or plan marks sensitive, the
+/// ones worth looking for in every other string of the environment (a
+/// password copied into a connection string arrives there without any
+/// mark). Only what looks like a secret is kept: 8 characters or more,
+/// about 3 bits of entropy per character or more, and not made only of an
+/// environment's name or aliases and words the environment uses in its own
+/// identifiers (`dictionary`: resource names, attribute names, names and
+/// tags). A sensitive map `{ STAGE = "staging", SCHEMA = "public" }` thus
+/// adds no pattern, and redaction changes no comparison it plays no part
+/// in.
+pub fn guard_patterns(
+    mut secrets: Vec<String>,
+    n: &Normalizer,
+    dictionary: &std::collections::HashSet<String>,
+) -> Vec<String> {
+    secrets.retain(|s| looks_secret(s, n, dictionary));
+    secrets.sort();
+    secrets.dedup();
+    secrets
+}
+
+/// Whether `s` is worth a substring guard (see [`guard_patterns`]).
+pub fn looks_secret(
+    s: &str,
+    n: &Normalizer,
+    dictionary: &std::collections::HashSet<String>,
+) -> bool {
+    if s.chars().count() < 8 || s.starts_with(SENSITIVE_PREFIX) {
+        return false;
+    }
+    let words = identifier_words(s);
+    let lower = |w: &str| w.to_lowercase();
+    if words
+        .iter()
+        .all(|w| n.tokens.contains(&lower(w)) || dictionary.contains(&lower(w)))
+    {
+        return false;
+    }
+    entropy_per_char(s) >= 3.0
+}
+
+/// The words of an identifier: its runs of letters and digits.
+pub fn identifier_words(s: &str) -> Vec<&str> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Shannon entropy of the characters of `s`, in bits per character.
+fn entropy_per_char(s: &str) -> f64 {
+    let mut counts: std::collections::HashMap<char, usize> = std::collections::HashMap::new();
+    let mut total = 0usize;
+    for c in s.chars() {
+        *counts.entry(c).or_default() += 1;
+        total += 1;
+    }
+    if total == 0 {
+        return 0.0;
+    }
+    let total = total as f64;
+    counts
+        .values()
+        .map(|&c| {
+            let p = c as f64 / total;
+            -p * p.log2()
+        })
+        .sum()
 }
 
 #[cfg(test)]
@@ -423,6 +427,104 @@ mod tests {
             defs.get_path("1.image"),
             Some(&Value::str("repo/shop-${env}-app:1.4.2"))
         );
+    }
+
+    #[test]
+    fn sensitive_values_hash_as_normalized() {
+        let s = Normalizer::new("staging", &["stg".into()], Some("111111111111"), None);
+        let p = Normalizer::new("prod", &[], Some("222222222222"), None);
+        let map = |env: &str, pass: &str| {
+            Value::Map(
+                [
+                    ("STAGE".to_string(), Value::str(env)),
+                    ("PASS".to_string(), Value::str(pass)),
+                ]
+                .into_iter()
+                .collect(),
+            )
+            .mark()
+        };
+        // Equal once normalized: equal hashes, as in clear.
+        assert_eq!(
+            sensitive_value(&map("staging", "x-1"), &s),
+            sensitive_value(&map("prod", "x-1"), &p)
+        );
+        assert_ne!(
+            sensitive_value(&map("staging", "x-1"), &s),
+            sensitive_value(&map("prod", "x-2"), &p)
+        );
+        // Unknown stays unknown; null stays null; a hash is kept.
+        let u = sensitive_value(
+            &Value::Unknown("random_password.p.result".into()).mark(),
+            &s,
+        );
+        assert!(u.is_unknown() && u.is_sensitive(), "{u:?}");
+        assert_eq!(u.display(), "${(sensitive)}");
+        assert_eq!(sensitive_value(&Value::Null.mark(), &s), Value::Null);
+        let h = sensitive("k");
+        assert_eq!(sensitive_value(&h, &s), h);
+    }
+
+    #[test]
+    fn the_substring_guard_takes_only_what_looks_secret() {
+        let n = Normalizer::new("staging", &["stage".into()], None, None);
+        let dict: std::collections::HashSet<String> = ["shop", "api", "db", "public"]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        for not in [
+            "staging",          // the environment's name
+            "public",           // short
+            "Sh0rt7",           // under 8 characters
+            "shop-staging-db",  // words of the environment's identifiers
+            "aaaaaaaaaaaaaaaa", // no entropy
+            "stage-shop-api",   // an alias and identifier words
+        ] {
+            assert!(!looks_secret(not, &n, &dict), "{not} taken as a secret");
+        }
+        for secret in ["hunter2-Secret", "Sh4red-Pass-Word-1", "out-CANARY-token-9"] {
+            assert!(
+                looks_secret(secret, &n, &dict),
+                "{secret} not taken as a secret"
+            );
+        }
+    }
+
+    #[test]
+    fn sealing_hashes_marks_and_secret_names_and_keeps_references() {
+        let n = Normalizer::default();
+        let mut r = Resource::new("aws_db_instance.d", "aws_db_instance", Default::default());
+        r.attributes
+            .insert("password".into(), Value::str("plain-pw"));
+        r.attributes
+            .insert("password_wo".into(), Value::str("wo-pw"));
+        r.attributes.insert(
+            "master_password".into(),
+            Value::Unknown("random_password.p.result".into()),
+        );
+        r.attributes.insert(
+            "tags".into(),
+            Value::Map(
+                [("Token".to_string(), Value::str("t").mark())]
+                    .into_iter()
+                    .collect(),
+            ),
+        );
+        r.attributes.insert("identifier".into(), Value::str("db"));
+        seal(&mut r, &n);
+        assert!(r.attributes["password"].is_sensitive());
+        assert!(r.attributes["password_wo"].is_sensitive());
+        assert!(r.attributes["tags"]
+            .get_path("Token")
+            .is_some_and(Value::is_sensitive));
+        assert_eq!(
+            r.attributes["master_password"],
+            Value::Unknown("random_password.p.result".into())
+        );
+        assert_eq!(r.attributes["identifier"], Value::str("db"));
+        let once = r.clone();
+        seal(&mut r, &n);
+        assert_eq!(r, once);
     }
 
     #[test]

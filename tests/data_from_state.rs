@@ -142,6 +142,7 @@ fn load_with(dir: &Path, data: Option<StateData>) -> Snapshot {
         vars: Map::new(),
         workspace: "default".into(),
         data: data.map(Arc::new),
+        identity: Default::default(),
     })
     .expect("load")
 }

@@ -188,6 +188,7 @@ fn evaluate(src: &str, names: &[String]) -> Result<BTreeMap<String, Value>, Stri
         vars: parity::model::Map::new(),
         workspace: "default".into(),
         data: None,
+        identity: Default::default(),
     })
     .map_err(|e| e.to_string())?;
     let mut values = BTreeMap::new();

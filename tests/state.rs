@@ -224,6 +224,7 @@ fn raw_state_and_show_json_give_the_same_snapshot() {
             paths: vec![dir.path().join(file).to_string_lossy().into_owned()],
             plan: None,
             access: Default::default(),
+            identity: Default::default(),
         };
         parity::sources::state::load_state(&opts).unwrap_or_else(|e| panic!("{e}"))
     };

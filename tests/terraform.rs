@@ -21,6 +21,7 @@ fn options(dir: &Path, root: &str) -> Options {
         vars: parity::model::Map::new(),
         workspace: "default".into(),
         data: None,
+        identity: Default::default(),
     }
 }
 

@@ -59,6 +59,7 @@ fuzz_target!(|data: &[u8]| {
         vars: Default::default(),
         workspace: "default".into(),
         data: None,
+        identity: Default::default(),
     };
     match terraform::load(&opts) {
         Ok(snapshot) => drop(snapshot),

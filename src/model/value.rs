@@ -20,6 +20,13 @@ pub enum Value {
     Map(super::Map),
     /// Known only after apply: the (normalized) expression text.
     Unknown(String),
+    /// A sensitive value, as Terraform marks one (a `sensitive = true`
+    /// variable or output, `sensitive()`, or anything computed from one).
+    /// Only the Terraform evaluator makes and sees these: its source turns
+    /// each into a salted hash ([`crate::normalize::sensitive_value`])
+    /// before a snapshot leaves it, so no other part of the program meets
+    /// one. Should one escape, every rendering shows `(sensitive)`.
+    Marked(Box<Value>),
 }
 
 /// Prefix of a redacted value: the rest is a salted hash, so equality is
@@ -27,9 +34,63 @@ pub enum Value {
 pub const SENSITIVE_PREFIX: &str = "\u{1}sensitive:";
 
 impl Value {
-    /// True for a value redacted by [`crate::normalize::redact`].
+    /// True for a value redacted by [`crate::normalize::redact`] (a salted
+    /// hash; an unknown whose text is one was computed from a secret and
+    /// something known only after apply).
     pub fn is_sensitive(&self) -> bool {
-        matches!(self, Value::String(s) if s.starts_with(SENSITIVE_PREFIX))
+        matches!(self, Value::String(s) | Value::Unknown(s) if s.starts_with(SENSITIVE_PREFIX))
+    }
+
+    /// Mark a value sensitive (see [`Value::Marked`]). Null carries no
+    /// secret and stays unmarked; a marked value is not marked twice.
+    pub fn mark(self) -> Value {
+        match self {
+            Value::Null => Value::Null,
+            v @ Value::Marked(_) => v,
+            v => Value::Marked(Box::new(v)),
+        }
+    }
+
+    pub fn is_marked(&self) -> bool {
+        matches!(self, Value::Marked(_))
+    }
+
+    /// True when this value or anything inside it is marked sensitive.
+    pub fn contains_marked(&self) -> bool {
+        match self {
+            Value::Marked(_) => true,
+            Value::List(items) => items.iter().any(Value::contains_marked),
+            Value::Map(map) => map.values().any(Value::contains_marked),
+            _ => false,
+        }
+    }
+
+    /// The value with every mark inside it removed, and whether there was
+    /// one (what `nonsensitive` gives, and what a function that does not
+    /// handle marks itself computes on; its result is then marked).
+    pub fn unmark_deep(self) -> (Value, bool) {
+        if !self.contains_marked() {
+            return (self, false);
+        }
+        fn strip(v: Value) -> Value {
+            match v {
+                Value::Marked(inner) => strip(*inner),
+                Value::List(items) => Value::List(items.into_iter().map(strip).collect()),
+                Value::Map(map) => {
+                    Value::Map(map.into_iter().map(|(k, v)| (k, strip(v))).collect())
+                }
+                other => other,
+            }
+        }
+        (strip(self), true)
+    }
+
+    /// The value under one mark at the top, if any.
+    pub fn unmarked(&self) -> &Value {
+        match self {
+            Value::Marked(inner) => inner.unmarked(),
+            other => other,
+        }
     }
 
     pub fn str(s: impl Into<String>) -> Value {
@@ -50,6 +111,7 @@ impl Value {
             Value::Unknown(_) => true,
             Value::List(items) => items.iter().any(Value::contains_unknown),
             Value::Map(map) => map.values().any(Value::contains_unknown),
+            Value::Marked(inner) => inner.contains_unknown(),
             _ => false,
         }
     }
@@ -99,6 +161,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Map(_) => "object",
             Value::Unknown(_) => "unknown",
+            Value::Marked(inner) => inner.type_name(),
         }
     }
 
@@ -124,6 +187,7 @@ impl Value {
             Value::Map(map) => {
                 Value::Map(map.iter().map(|(k, v)| (f(k), v.map_strings(f))).collect())
             }
+            Value::Marked(inner) => Value::Marked(Box::new(inner.map_strings(f))),
             other => other.clone(),
         }
     }
@@ -155,6 +219,7 @@ impl Value {
             Value::String(s) if s.starts_with(SENSITIVE_PREFIX) => {
                 serde_json::Value::String("(sensitive)".into())
             }
+            Value::Marked(_) => serde_json::Value::String("(sensitive)".into()),
             Value::String(s) => serde_json::Value::String(s.clone()),
             Value::List(items) => {
                 serde_json::Value::Array(items.iter().map(Value::to_json).collect())
@@ -162,6 +227,9 @@ impl Value {
             Value::Map(map) => serde_json::Value::Object(
                 map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
             ),
+            Value::Unknown(expr) if expr.starts_with(SENSITIVE_PREFIX) => {
+                serde_json::Value::String("${(sensitive)}".into())
+            }
             Value::Unknown(expr) => serde_json::Value::String(format!("${{{expr}}}")),
         }
     }
@@ -173,7 +241,12 @@ impl Value {
         match self {
             Value::Unknown(expr) => {
                 let mut m = serde_json::Map::new();
-                m.insert("$unknown".into(), serde_json::Value::String(expr.clone()));
+                let expr = if expr.starts_with(SENSITIVE_PREFIX) {
+                    "(sensitive)".to_string()
+                } else {
+                    expr.clone()
+                };
+                m.insert("$unknown".into(), serde_json::Value::String(expr));
                 serde_json::Value::Object(m)
             }
             Value::List(items) => {
@@ -211,8 +284,10 @@ impl Value {
     pub fn display(&self) -> String {
         match self {
             Value::String(s) if s.starts_with(SENSITIVE_PREFIX) => "(sensitive)".into(),
+            Value::Marked(_) => "(sensitive)".into(),
             Value::String(s) => s.clone(),
             Value::Null => "null".into(),
+            Value::Unknown(expr) if expr.starts_with(SENSITIVE_PREFIX) => "${(sensitive)}".into(),
             Value::Unknown(expr) => format!("${{{expr}}}"),
             other => other.to_json().to_string(),
         }

@@ -114,6 +114,7 @@ fn main() -> anyhow::Result<()> {
                 vars: parity::model::Map::new(),
                 workspace: "default".into(),
                 data: None,
+                identity: Default::default(),
             };
             let start = Instant::now();
             let result = terraform::load_with_stats(&opts);

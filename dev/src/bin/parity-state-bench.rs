@@ -195,6 +195,7 @@ fn measure(path: &Path, bytes: &[u8], runs: usize) -> anyhow::Result<()> {
         paths: vec![path.to_string_lossy().into_owned()],
         plan: None,
         access: Default::default(),
+        identity: Default::default(),
     };
     let mut load = Vec::with_capacity(runs);
     for _ in 0..runs {
@@ -281,6 +282,7 @@ fn child(file: &Path) -> anyhow::Result<()> {
         paths: vec![file.to_string_lossy().into_owned()],
         plan: None,
         access: Default::default(),
+        identity: Default::default(),
     };
     let snap = state::load_state(&opts)?;
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

@@ -37,6 +37,7 @@ fn kind(v: &Value) -> &'static str {
         Value::List(_) => "a list",
         Value::Map(_) => "an object",
         Value::Null => "unset",
+        Value::Marked(_) => "a sensitive value",
     }
 }
 

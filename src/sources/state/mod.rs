@@ -49,6 +49,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use crate::model::{CoverageGap, Location, Resource, Snapshot, SourceKind, Value};
+use crate::normalize::Normalizer;
 
 /// Why a state or plan could not be read. Every message names the file and
 /// never quotes a value from it.
@@ -128,6 +129,9 @@ pub struct Options {
     /// How `s3://` URLs are read (the environment's `aws` table; by
     /// default the default AWS credential chain).
     pub access: s3::Access,
+    /// How the environment normalizes: sensitive values are hashed as
+    /// normalized (`normalize::sensitive_value`), as the code source does.
+    pub identity: crate::sources::snapshot::Identity,
 }
 
 /// A resource instance key: `[0]` or `["eu-west-1a"]`.
@@ -207,13 +211,14 @@ impl Parsed {
     }
 }
 
-/// The redacted form of a sensitive value: the same salted hash the code
-/// source gives a secret attribute, so code and state compare.
+/// A sensitive value, marked: [`secrets::finish`] turns it into the
+/// salted hash the code source gives a secret (the value as its
+/// environment normalizes it), so code and state compare.
 pub(crate) fn redacted(v: &Value) -> Value {
     match v {
         Value::Null | Value::Unknown(_) => v.clone(),
         _ if v.is_sensitive() => v.clone(),
-        other => crate::normalize::sensitive(&other.to_json().to_string()),
+        other => other.clone().mark(),
     }
 }
 
@@ -517,7 +522,8 @@ pub fn load_state(opts: &Options) -> Result<Snapshot, StateError> {
             return Err(e);
         }
     }
-    let mut snap = assemble(&opts.environment, SourceKind::State, files);
+    let n = Normalizer::for_env(&opts.environment, &opts.identity);
+    let mut snap = assemble(&opts.environment, SourceKind::State, files, &n);
     snap.coverage.extend(gaps);
     snap.coverage.sort();
     Ok(snap)
@@ -537,6 +543,7 @@ pub fn load_plan(opts: &Options) -> Result<Snapshot, StateError> {
             &opts.environment,
             SourceKind::Plan,
             vec![(url, parsed)],
+            &Normalizer::for_env(&opts.environment, &opts.identity),
         ));
     }
     let shown = shown(&opts.base, path);
@@ -546,6 +553,7 @@ pub fn load_plan(opts: &Options) -> Result<Snapshot, StateError> {
         &opts.environment,
         SourceKind::Plan,
         vec![(shown, parsed)],
+        &Normalizer::for_env(&opts.environment, &opts.identity),
     ))
 }
 
@@ -561,6 +569,7 @@ pub fn snapshot_from_bytes(
         environment,
         SourceKind::State,
         vec![(shown.to_string(), parsed)],
+        &Normalizer::new(environment, &[], None, None),
     ))
 }
 
@@ -576,13 +585,19 @@ pub fn plan_snapshot_from_bytes(
         environment,
         SourceKind::Plan,
         vec![(shown.to_string(), parsed)],
+        &Normalizer::new(environment, &[], None, None),
     ))
 }
 
 /// Merge the files of one environment: resources keep their file as
 /// location; an address found in two files is kept from the first and
 /// noted as a gap.
-fn assemble(environment: &str, source: SourceKind, files: Vec<(String, Parsed)>) -> Snapshot {
+fn assemble(
+    environment: &str,
+    source: SourceKind,
+    files: Vec<(String, Parsed)>,
+    n: &Normalizer,
+) -> Snapshot {
     let mut snap = Snapshot::new(environment, source);
     let mut secrets: Vec<String> = Vec::new();
     let mut versions: Vec<String> = Vec::new();
@@ -644,7 +659,7 @@ fn assemble(environment: &str, source: SourceKind, files: Vec<(String, Parsed)>)
         records.insert("terraform".into(), tf);
     }
     snap.dependencies = records.into_values().collect();
-    secrets::finish(&mut snap, secrets);
+    secrets::finish(&mut snap, secrets, n);
     snap
 }
 

@@ -1,25 +1,35 @@
-//! Secrets in a state or plan: every value the file marks sensitive, every
-//! attribute named like a secret, and every string that contains one of
-//! them become salted hashes (shown as `(sensitive)`) before the snapshot
-//! leaves the source. Done in place, in the same walk as turning ids into
-//! references ([`super::ids`]): a large snapshot is neither copied nor walked
-//! twice.
+//! Secrets in a state or plan: every value the file marks sensitive and
+//! every attribute named like a secret become salted hashes (shown as
+//! `(sensitive)`) before the snapshot leaves the source, hashed as the
+//! environment normalizes them so that redaction never changes a
+//! comparison. A substring guard also redacts strings that contain a
+//! marked value that looks like a secret (a password copied into a
+//! connection string arrives without a mark). Done in place, in the same
+//! walk as turning ids into references ([`super::ids`]): a large snapshot
+//! is neither copied nor walked twice.
+
+use std::collections::HashSet;
 
 use super::ids;
 use crate::model::{Snapshot, Value};
+use crate::normalize::{self, Normalizer};
 
-/// Ids to references ([`ids`]) and what `normalize::redact` does, in one
-/// walk and in place (a large state is neither copied nor walked twice):
-/// attributes named like secrets (`password`, `private_key`, …) become
-/// salted hashes, and so does every string that contains a sensitive value
-/// (a password copied into a connection string), found with one automaton
-/// for all secrets rather than one scan per secret.
-pub(crate) fn finish(snap: &mut Snapshot, mut secrets: Vec<String>) {
-    // Short values ("1", "true") would redact half the snapshot and protect
-    // nothing (the threshold of `normalize::redact`).
-    secrets.retain(|s| s.len() >= 6);
-    secrets.sort();
-    secrets.dedup();
+/// Ids to references ([`ids`]) and the redaction, in one walk and in
+/// place: marked values ([`super::redacted`]) and attributes named like
+/// secrets (`password`, `private_key`, …) become salted hashes, and so does
+/// every string that contains one of `secrets` that looks like a secret
+/// ([`normalize::guard_patterns`]: never an environment's name, a word of
+/// its own identifiers, or anything short), found with one automaton for
+/// all of them rather than one scan per secret.
+pub(crate) fn finish(snap: &mut Snapshot, mut secrets: Vec<String>, n: &Normalizer) {
+    // The cheap tests first; the dictionary only when a candidate is left.
+    let empty = HashSet::new();
+    secrets.retain(|s| normalize::looks_secret(s, n, &empty));
+    let secrets = if secrets.is_empty() {
+        secrets
+    } else {
+        normalize::guard_patterns(secrets, n, &dictionary(snap))
+    };
     let pattern = secrets
         .iter()
         .map(|s| regex::escape(s))
@@ -36,23 +46,74 @@ pub(crate) fn finish(snap: &mut Snapshot, mut secrets: Vec<String>) {
             Err(_) => Matcher::Scan(&secrets),
         }
     };
-    ids::symbolize(&mut snap.resources, &|k, v| redact_node(k, v, &matcher));
+    ids::symbolize(&mut snap.resources, &|k, v| redact_node(k, v, &matcher, n));
     for r in snap.dependencies.iter_mut() {
         for (k, v) in r.attributes.iter_mut() {
-            redact_value(k, v, &matcher);
+            redact_value(k, v, &matcher, n);
         }
     }
 }
 
+/// The words the environment uses in its own identifiers: of resource
+/// addresses, attribute names, tag keys, and names (`name`, `*_name`,
+/// `identifier`, the `Name` and `Environment` tags; not other values, which
+/// may hold a copied secret). A
+/// sensitive value made only of these (`staging`, `public`, `shop-api`) is
+/// no pattern for the substring guard: it would redact the environment's
+/// names, not a secret.
+fn dictionary(snap: &Snapshot) -> HashSet<String> {
+    let mut words = HashSet::new();
+    let mut add = |s: &str| {
+        for w in normalize::identifier_words(s) {
+            words.insert(w.to_lowercase());
+        }
+    };
+    for r in snap.resources.iter().chain(snap.dependencies.iter()) {
+        add(&r.address);
+        for (k, v) in &r.attributes {
+            add(k);
+            let named = k == "name" || k.ends_with("_name") || k == "identifier";
+            match v {
+                Value::String(s) if named && !v.is_sensitive() => add(s),
+                Value::Map(m) if k == "tags" || k == "tags_all" => {
+                    for (tk, tv) in m {
+                        add(tk);
+                        match tv {
+                            Value::String(s)
+                                if matches!(tk.as_str(), "Name" | "Environment")
+                                    && !tv.is_sensitive() =>
+                            {
+                                add(s)
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    words
+}
+
 /// Redact one value if it is a secret; true when it was replaced.
-fn redact_node(key: &str, v: &mut Value, m: &Matcher) -> bool {
-    if crate::normalize::is_secret_attribute(key) {
-        *v = super::redacted(v);
+fn redact_node(key: &str, v: &mut Value, m: &Matcher, n: &Normalizer) -> bool {
+    match v {
+        Value::Marked(_) => {
+            *v = normalize::sensitive_value(v, n);
+            return true;
+        }
+        Value::Null | Value::Unknown(_) => return false,
+        _ if v.is_sensitive() => return true,
+        _ => {}
+    }
+    if normalize::is_secret_attribute(key) {
+        *v = normalize::sensitive_value(v, n);
         return true;
     }
     match v {
-        Value::String(s) if !s.starts_with(crate::model::value::SENSITIVE_PREFIX) && m.hit(s) => {
-            *v = crate::normalize::sensitive(s);
+        Value::String(s) if m.hit(s) => {
+            *v = normalize::sensitive_value(v, n);
             true
         }
         _ => false,
@@ -76,13 +137,13 @@ impl Matcher<'_> {
     }
 }
 
-fn redact_value(key: &str, v: &mut Value, m: &Matcher) {
-    if redact_node(key, v, m) {
+fn redact_value(key: &str, v: &mut Value, m: &Matcher, n: &Normalizer) {
+    if redact_node(key, v, m, n) {
         return;
     }
     match v {
-        Value::List(items) => items.iter_mut().for_each(|i| redact_value("", i, m)),
-        Value::Map(map) => map.iter_mut().for_each(|(k, i)| redact_value(k, i, m)),
+        Value::List(items) => items.iter_mut().for_each(|i| redact_value("", i, m, n)),
+        Value::Map(map) => map.iter_mut().for_each(|(k, i)| redact_value(k, i, m, n)),
         _ => {}
     }
 }

@@ -10,7 +10,7 @@ use super::cfg::{self, StateTable};
 use super::{load_plan, load_state, s3, Options, StateError};
 use crate::config::toml::{Field, Sink};
 use crate::error::{EnvError, Error};
-use crate::model::SourceKind;
+use crate::model::{SourceKind, Value};
 use crate::sources::aws::AwsTable;
 use crate::sources::terraform::{scope_state_to_module, StateData, TerraformTable};
 use crate::sources::{EnvSpec, Read, ReadContext, Source, Table};
@@ -39,6 +39,7 @@ impl Source for State {
             paths: table.map(|t| t.paths.clone()).unwrap_or_default(),
             plan: table.and_then(|t| t.plan.clone()),
             access: s3::Access::new(env.tables.get::<AwsTable>(), env.identity.region.as_deref()),
+            identity: env.identity.clone(),
         };
         let loaded = if kind == SourceKind::Plan {
             load_plan(&opts)
@@ -93,6 +94,7 @@ pub(crate) fn data_sources(
         paths: paths.clone(),
         plan: None,
         access: s3::Access::new(None, None),
+        identity: env.identity.clone(),
     };
     let snap = match load_state(&opts) {
         Ok(snap) => snap,
@@ -129,11 +131,27 @@ pub(crate) fn data_sources(
             }
         }
     }
+    // The state's secrets arrive as salted hashes; marked, what the code
+    // computes from them is sensitive too (`upper(data.x.secret)`).
+    for attrs in by_address.values_mut() {
+        for v in attrs.values_mut() {
+            mark_sensitive_hashes(v);
+        }
+    }
     Some(Ok(StateData {
         by_address,
         shown,
         unreadable: None,
     }))
+}
+
+fn mark_sensitive_hashes(v: &mut Value) {
+    match v {
+        _ if v.is_sensitive() => *v = std::mem::take(v).mark(),
+        Value::List(items) => items.iter_mut().for_each(mark_sensitive_hashes),
+        Value::Map(m) => m.values_mut().for_each(mark_sensitive_hashes),
+        _ => {}
+    }
 }
 
 /// A state or plan that could not be read, as the library's error.

@@ -38,6 +38,7 @@ impl TerraformTable {
             vars: self.vars.clone(),
             workspace: self.workspace.clone(),
             data: None,
+            identity: Default::default(),
         }
     }
 }

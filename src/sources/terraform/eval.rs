@@ -104,6 +104,21 @@ impl Drop for ForRun {
 
 /// An HCL identifier (hclsyntax.ValidIdentifier): a letter or `_`, then
 /// letters, digits, `_` and `-`.
+/// Functions that move values without looking into them: they keep the
+/// marks of the values they move (cty's `AllowMarked` parameters), so a
+/// sensitive attribute merged into a map leaves its neighbours in clear.
+const MARK_KEEPING: &[&str] = &[
+    "merge",
+    "concat",
+    "element",
+    "lookup",
+    "values",
+    "reverse",
+    "slice",
+    "zipmap",
+    "coalescelist",
+];
+
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
@@ -443,6 +458,9 @@ pub struct Scope<'a> {
     /// In `templatestring`, Terraform refuses the functions that read files
     /// and the template functions.
     no_files: bool,
+    /// A sensitive value took part in the template or `for` being
+    /// evaluated: its result is marked (see [`Value::Marked`]).
+    tainted: bool,
 }
 
 impl<'a> Scope<'a> {
@@ -452,6 +470,7 @@ impl<'a> Scope<'a> {
             bindings: Vec::new(),
             isolated: false,
             no_files: false,
+            tainted: false,
         }
     }
 
@@ -498,20 +517,34 @@ impl<'a> Scope<'a> {
             Expression::Object(object) => {
                 // Sorted once at the end; the last of repeated keys wins.
                 let mut out = Vec::with_capacity(object.len());
+                // A sensitive key makes the whole object sensitive.
+                let mut marked = false;
                 for (key, value) in object {
                     let key = match key {
                         ObjectKey::Identifier(id) => id.to_string(),
-                        ObjectKey::Expression(e) => match self.eval(e)? {
-                            Value::String(s) => s,
-                            Value::Number(n) => crate::model::value::format_number(n),
-                            Value::Bool(b) => b.to_string(),
-                            Value::Unknown(_) => return Ok(unknown(expr)),
-                            other => {
-                                return soft(format!(
-                                    "object key must be a string, found {}",
-                                    other.type_name()
-                                ))
+                        ObjectKey::Expression(e) => match self.eval(e)?.unmark_deep() {
+                            (k, true) if !marked => {
+                                marked = true;
+                                match k {
+                                    Value::String(s) => s,
+                                    Value::Number(n) => crate::model::value::format_number(n),
+                                    Value::Bool(b) => b.to_string(),
+                                    Value::Unknown(_) => return Ok(unknown(expr).mark()),
+                                    _ => return soft("object key must be a string"),
+                                }
                             }
+                            (k, _) => match k {
+                                Value::String(s) => s,
+                                Value::Number(n) => crate::model::value::format_number(n),
+                                Value::Bool(b) => b.to_string(),
+                                Value::Unknown(_) => return Ok(unknown(expr)),
+                                other => {
+                                    return soft(format!(
+                                        "object key must be a string, found {}",
+                                        other.type_name()
+                                    ))
+                                }
+                            },
                         },
                         _ => return soft("unsupported object key"),
                     };
@@ -523,7 +556,8 @@ impl<'a> Scope<'a> {
                     };
                     out.push((key, self.eval(value)?));
                 }
-                Ok(Value::Map(out.into_iter().collect()))
+                let object = Value::Map(out.into_iter().collect());
+                Ok(if marked { object.mark() } else { object })
             }
             Expression::TemplateExpr(t) => {
                 let template = self.resolver.template(t)?;
@@ -540,6 +574,11 @@ impl<'a> Scope<'a> {
             Expression::FuncCall(call) => self.eval_call(expr, call),
             Expression::Parenthesis(inner) => self.eval(inner),
             Expression::Conditional(c) => match self.eval(&c.cond_expr)? {
+                // A sensitive condition makes the result sensitive.
+                Value::Marked(cond) => {
+                    let (cond, _) = cond.unmark_deep();
+                    self.conditional_on(c, cond).map(Value::mark)
+                }
                 Value::Bool(true) => self.conditional_result(&c.true_expr, &c.false_expr),
                 Value::Bool(false) => self.conditional_result(&c.false_expr, &c.true_expr),
                 Value::String(s) if s == "true" => {
@@ -554,6 +593,17 @@ impl<'a> Scope<'a> {
                     let f = self.eval(&c.false_expr)?;
                     if t == f {
                         Ok(t)
+                    } else if t.contains_marked() || f.contains_marked() {
+                        // Written from the values, so marked whole.
+                        let (t, _) = t.unmark_deep();
+                        let (f, _) = f.unmark_deep();
+                        Ok(Value::Unknown(format!(
+                            "{} ? {} : {}",
+                            literal(&cond),
+                            literal(&t),
+                            literal(&f)
+                        ))
+                        .mark())
                     } else {
                         // The branches as evaluated, not as written: with the
                         // source text, `id != "" ? var.big : var.small`
@@ -574,29 +624,62 @@ impl<'a> Scope<'a> {
             },
             Expression::Operation(op) => match op.as_ref() {
                 hcl::expr::Operation::Unary(u) => {
-                    let v = self.eval(&u.expr)?;
-                    match (u.operator, v) {
-                        (op, v @ Value::Unknown(_)) => {
-                            Ok(Value::Unknown(format!("{}{}", op.as_str(), literal(&v))))
-                        }
-                        (UnaryOperator::Neg, v) => Ok(Value::Number(-to_number(&v)?)),
-                        (UnaryOperator::Not, v) => Ok(Value::Bool(!to_bool(&v)?)),
+                    let (v, marked) = self.eval(&u.expr)?.unmark_deep();
+                    if marked {
+                        return unary(u.operator, v).map(Value::mark);
                     }
+                    unary(u.operator, v)
                 }
                 hcl::expr::Operation::Binary(b) => {
-                    let l = self.eval(&b.lhs_expr)?;
+                    // An operand's marks go to the result (cty's operators).
+                    let (l, lm) = self.eval(&b.lhs_expr)?.unmark_deep();
+                    let mark = |v: Value, m: bool| if m { v.mark() } else { v };
                     // Short-circuit like Terraform does for known operands.
                     match (b.operator, &l) {
-                        (BinaryOperator::And, Value::Bool(false)) => return Ok(Value::Bool(false)),
-                        (BinaryOperator::Or, Value::Bool(true)) => return Ok(Value::Bool(true)),
+                        (BinaryOperator::And, Value::Bool(false)) => {
+                            return Ok(mark(Value::Bool(false), lm))
+                        }
+                        (BinaryOperator::Or, Value::Bool(true)) => {
+                            return Ok(mark(Value::Bool(true), lm))
+                        }
                         _ => {}
                     }
-                    let r = self.eval(&b.rhs_expr)?;
-                    binary(b.operator, l, r)
+                    let (r, rm) = self.eval(&b.rhs_expr)?.unmark_deep();
+                    binary(b.operator, l, r).map(|v| mark(v, lm || rm))
                 }
             },
             Expression::ForExpr(f) => self.eval_for(expr, f),
             _ => soft("unsupported expression"),
+        }
+    }
+
+    /// A conditional with its (unmarked) condition already evaluated.
+    fn conditional_on(&mut self, c: &hcl::expr::Conditional, cond: Value) -> R<Value> {
+        match cond {
+            Value::Bool(true) => self.conditional_result(&c.true_expr, &c.false_expr),
+            Value::Bool(false) => self.conditional_result(&c.false_expr, &c.true_expr),
+            Value::String(s) if s == "true" => self.conditional_result(&c.true_expr, &c.false_expr),
+            Value::String(s) if s == "false" => {
+                self.conditional_result(&c.false_expr, &c.true_expr)
+            }
+            Value::Unknown(_) => {
+                let t = self.eval(&c.true_expr)?.unmark_deep().0;
+                let f = self.eval(&c.false_expr)?.unmark_deep().0;
+                if t == f {
+                    Ok(t)
+                } else {
+                    Ok(Value::Unknown(format!(
+                        "{} ? {} : {}",
+                        literal(&cond),
+                        literal(&t),
+                        literal(&f)
+                    )))
+                }
+            }
+            other => soft(format!(
+                "condition must be a bool, found {}",
+                other.type_name()
+            )),
         }
     }
 
@@ -608,24 +691,29 @@ impl<'a> Scope<'a> {
     /// plain from the syntax. An error or an unknown in the other result
     /// leaves the chosen value as it is, as Terraform's dynamic type does.
     fn conditional_result(&mut self, chosen: &Expression, other: &Expression) -> R<Value> {
-        let mut v = self.eval(chosen)?;
+        // A marked result converts as its value does, and stays marked.
+        let (mut v, marked) = match self.eval(chosen)? {
+            Value::Marked(inner) => (*inner, true),
+            v => (v, false),
+        };
+        let mark = |v: Value| if marked { v.mark() } else { v };
         if !functions::has_convertible(&v) {
-            return Ok(v);
+            return Ok(mark(v));
         }
         let other_ty = match other {
-            Expression::Null => return Ok(v),
+            Expression::Null => return Ok(mark(v)),
             Expression::String(_) => functions::Ty::String,
             Expression::Number(_) => functions::Ty::Number,
             Expression::Bool(_) => functions::Ty::Bool,
             other => match self.eval(other) {
                 Ok(o) if !o.contains_unknown() => functions::Ty::of(&o),
-                _ => return Ok(v),
+                _ => return Ok(mark(v)),
             },
         };
         if let Some(ty) = functions::unify_types(&functions::Ty::of(&v), &other_ty) {
             functions::convert_to(&mut v, &ty);
         }
-        Ok(v)
+        Ok(mark(v))
     }
 
     fn eval_traversal(
@@ -729,6 +817,10 @@ impl<'a> Scope<'a> {
         for (i, op) in ops.iter().enumerate() {
             let next = match (op, cur) {
                 (_, Value::Unknown(text)) => return self.extend_unknown(whole, text, &ops[i..]),
+                // What is taken out of a sensitive value is sensitive.
+                (_, Value::Marked(inner)) => {
+                    return self.apply_ops_ref(whole, inner, &ops[i..]).map(Value::mark)
+                }
                 (TraversalOperator::GetAttr(name), Value::Map(m)) => m.get(name.as_str()),
                 (TraversalOperator::LegacyIndex(n), Value::List(items)) => {
                     usize::try_from(*n).ok().and_then(|n| items.get(n))
@@ -772,6 +864,9 @@ impl<'a> Scope<'a> {
         for (i, op) in ops.iter().enumerate() {
             if let Value::Unknown(text) = &cur {
                 return self.extend_unknown(whole, text, &ops[i..]);
+            }
+            if let Value::Marked(inner) = cur {
+                return self.apply_ops(whole, *inner, &ops[i..]).map(Value::mark);
             }
             cur = match op {
                 TraversalOperator::GetAttr(name) => match cur {
@@ -832,7 +927,7 @@ impl<'a> Scope<'a> {
                     return soft("can: expects 1 argument");
                 };
                 return match self.eval(arg) {
-                    Ok(Value::Unknown(_)) => Ok(unknown(whole)),
+                    Ok(v) if v.unmarked().is_unknown() => Ok(unknown(whole)),
                     Ok(_) => Ok(Value::Bool(true)),
                     Err(EvalErr::Soft(_)) => Ok(Value::Bool(false)),
                     Err(e) => Err(e),
@@ -844,6 +939,63 @@ impl<'a> Scope<'a> {
         for arg in &call.args {
             args.push(self.eval(arg)?);
         }
+        // Sensitivity, as Terraform marks it.
+        if let ("sensitive" | "nonsensitive" | "issensitive", [_]) = (name, args.as_slice()) {
+            let arg = args.pop().unwrap_or_default();
+            return Ok(match name {
+                "sensitive" => arg.mark(),
+                "nonsensitive" => arg.unmark_deep().0,
+                _ => Value::Bool(arg.is_marked()),
+            });
+        }
+        if args.iter().any(Value::contains_marked) {
+            // As cty calls a function: on the values without their marks,
+            // the result marked with all of them. The functions that only
+            // move values around keep the marks of what they move (a
+            // `merge` with one sensitive attribute has that one sensitive,
+            // as in Terraform); only an argument's own mark goes to the
+            // result.
+            // (A symbolic result is written from its arguments: then it
+            // is marked whole.)
+            let keeps = MARK_KEEPING.contains(&name) && !args.iter().any(Value::contains_unknown);
+            let mut marked = false;
+            let args: Vec<Value> = args
+                .into_iter()
+                .map(|a| match a {
+                    Value::Marked(inner) if keeps => {
+                        marked = true;
+                        *inner
+                    }
+                    a if keeps => a,
+                    a => {
+                        let (v, m) = a.unmark_deep();
+                        marked |= m;
+                        v
+                    }
+                })
+                .collect();
+            return match self.call_evaluated(whole, call, args) {
+                Ok(v) if marked => Ok(v.mark()),
+                Ok(v) => Ok(v),
+                // Its message may quote an argument.
+                Err(EvalErr::Soft(_)) if marked => soft(format!(
+                    "{name}: invalid arguments (a sensitive one, not shown)"
+                )),
+                Err(e) => Err(e),
+            };
+        }
+        self.call_evaluated(whole, call, args)
+    }
+
+    /// A function call on evaluated arguments without marks (see
+    /// [`Scope::eval_call`]).
+    fn call_evaluated(
+        &mut self,
+        whole: &Expression,
+        call: &hcl::expr::FuncCall,
+        mut args: Vec<Value>,
+    ) -> R<Value> {
+        let name = call.name.name.as_str();
         if call.expand_final {
             match args.pop() {
                 Some(Value::List(items)) => args.extend(items),
@@ -1006,6 +1158,7 @@ impl<'a> Scope<'a> {
                             bindings: vars.into_iter().collect(),
                             isolated: true,
                             no_files: false,
+                            tainted: false,
                         };
                         TEMPLATES.with(|t| t.borrow_mut().push((key, path_arg.clone())));
                         let result = scope.eval_template_value(&template);
@@ -1057,6 +1210,7 @@ impl<'a> Scope<'a> {
             bindings: vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             isolated: true,
             no_files: true,
+            tainted: false,
         };
         match scope.eval_template_value(&parsed)? {
             v @ (Value::String(_) | Value::Unknown(_) | Value::Null) => Ok(v),
@@ -1068,8 +1222,29 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// A `for` expression. Its result is marked when the collection is, or
+    /// when a condition or key computed from a sensitive value decided
+    /// it; the elements keep their own marks.
     fn eval_for(&mut self, whole: &Expression, f: &hcl::expr::ForExpr) -> R<Value> {
-        let collection = self.eval(&f.collection_expr)?;
+        let (collection, marked) = match self.eval(&f.collection_expr)? {
+            Value::Marked(inner) => (*inner, true),
+            other => (other, false),
+        };
+        let saved = std::mem::replace(&mut self.tainted, marked);
+        let result = self.eval_for_over(whole, f, collection);
+        let tainted = std::mem::replace(&mut self.tainted, saved);
+        match result {
+            Ok(v) if tainted => Ok(v.mark()),
+            other => other,
+        }
+    }
+
+    fn eval_for_over(
+        &mut self,
+        whole: &Expression,
+        f: &hcl::expr::ForExpr,
+        collection: Value,
+    ) -> R<Value> {
         let items: Vec<(Value, Value)> = match collection {
             Value::List(items) => items
                 .into_iter()
@@ -1125,7 +1300,9 @@ impl<'a> Scope<'a> {
         built: &mut usize,
     ) -> R<Option<Value>> {
         if let Some(cond) = &f.cond_expr {
-            match self.eval(cond)? {
+            let (cond, marked) = self.eval(cond)?.unmark_deep();
+            self.tainted |= marked;
+            match cond {
                 Value::Bool(true) => {}
                 Value::Bool(false) => return Ok(None),
                 Value::Unknown(_) => return Ok(Some(unknown(whole))),
@@ -1151,7 +1328,9 @@ impl<'a> Scope<'a> {
         match &f.key_expr {
             None => list.push(value),
             Some(key_expr) => {
-                let key = match self.eval(key_expr)? {
+                let (key, marked) = self.eval(key_expr)?.unmark_deep();
+                self.tainted |= marked;
+                let key = match key {
                     Value::String(s) => s,
                     Value::Number(n) => crate::model::value::format_number(n),
                     Value::Bool(b) => b.to_string(),
@@ -1185,9 +1364,15 @@ impl<'a> Scope<'a> {
         if let [Element::Interpolation(i)] = template.elements() {
             return self.eval(&i.expr);
         }
+        // A template that interpolates a sensitive value, or whose
+        // directives a sensitive value decides, is sensitive whole.
+        let saved = std::mem::replace(&mut self.tainted, false);
         let mut out = String::new();
-        self.eval_template(&mut out, template, Strip::None, Strip::None)?;
-        Ok(Value::String(functions::nfc(out)))
+        let r = self.eval_template(&mut out, template, Strip::None, Strip::None);
+        let tainted = std::mem::replace(&mut self.tainted, saved);
+        r?;
+        let v = Value::String(functions::nfc(out));
+        Ok(if tainted { v.mark() } else { v })
     }
 
     fn eval_template(
@@ -1213,12 +1398,14 @@ impl<'a> Scope<'a> {
             match elem {
                 Element::Literal(lit) => out.push_str(strip_literal(lit, prev, next)),
                 Element::Interpolation(interp) => {
-                    let v = self.eval(&interp.expr)?;
+                    let (v, marked) = self.eval(&interp.expr)?.unmark_deep();
+                    self.tainted |= marked;
                     out.push_str(&template_string(&v)?);
                 }
                 Element::Directive(d) => match d.as_ref() {
                     Directive::If(dir) => {
-                        let cond = self.eval(&dir.cond_expr)?;
+                        let (cond, marked) = self.eval(&dir.cond_expr)?.unmark_deep();
+                        self.tainted |= marked;
                         let ns = if dir.false_template.is_some() {
                             dir.else_strip
                         } else {
@@ -1262,7 +1449,13 @@ impl<'a> Scope<'a> {
                         }
                     }
                     Directive::For(dir) => {
-                        let coll = self.eval(&dir.collection_expr)?;
+                        let coll = match self.eval(&dir.collection_expr)? {
+                            Value::Marked(inner) => {
+                                self.tainted = true;
+                                *inner
+                            }
+                            other => other,
+                        };
                         let items: Vec<(Value, Value)> = match coll {
                             Value::List(items) => items
                                 .into_iter()
@@ -1416,6 +1609,10 @@ fn unknown(expr: &Expression) -> Value {
 /// two environments' symbolic values differ exactly when a known part does.
 fn literal(v: &Value) -> String {
     match v {
+        // Never the value: a result built from a marked value is marked
+        // and its text made from the unmarked parts (see `Scope::eval`);
+        // this is only the safe answer should one be missed.
+        Value::Marked(_) => "(sensitive)".into(),
         Value::Unknown(text) => text.clone(),
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
@@ -1465,6 +1662,17 @@ fn call_text(call: &hcl::expr::FuncCall, args: &[Value], expand_final: bool) -> 
 
 fn index(whole: &Expression, cur: Value, key: &Value) -> R<Value> {
     match (cur, key) {
+        (Value::Marked(cur), key) => index(whole, *cur, key).map(Value::mark),
+        // A sensitive key: the element is sensitive, and an error never
+        // quotes the key.
+        (cur, Value::Marked(key)) => index(whole, cur, key)
+            .map(Value::mark)
+            .map_err(|e| match e {
+                EvalErr::Soft(_) => {
+                    EvalErr::Soft("a (sensitive) key is not in the collection".into())
+                }
+                other => other,
+            }),
         (_, Value::Unknown(_)) | (Value::Unknown(_), _) => Ok(unknown(whole)),
         (Value::List(items), key) => {
             let n = to_number(key)?;
@@ -1489,6 +1697,16 @@ fn index(whole: &Expression, cur: Value, key: &Value) -> R<Value> {
         }
         (Value::Null, _) => soft("cannot index a null value"),
         (other, _) => soft(format!("cannot index a {}", other.type_name())),
+    }
+}
+
+fn unary(op: UnaryOperator, v: Value) -> R<Value> {
+    match (op, v) {
+        (op, v @ Value::Unknown(_)) => {
+            Ok(Value::Unknown(format!("{}{}", op.as_str(), literal(&v))))
+        }
+        (UnaryOperator::Neg, v) => Ok(Value::Number(-to_number(&v)?)),
+        (UnaryOperator::Not, v) => Ok(Value::Bool(!to_bool(&v)?)),
     }
 }
 
@@ -1642,6 +1860,84 @@ mod tests {
                 .unwrap();
         let expr = file.body.attributes[0].expr.clone();
         Scope::new(&r).eval(&expr)
+    }
+
+    /// Sensitivity as Terraform marks it: what is computed from a marked
+    /// value is marked; what is only moved keeps its own mark.
+    #[test]
+    fn marks_travel_through_every_form_of_expression() {
+        let secret = Value::str("Secr3t-value").mark();
+        let vars = [
+            ("s", secret.clone()),
+            (
+                "m",
+                Value::Map(
+                    [
+                        ("user".to_string(), Value::str("app")),
+                        ("pass".to_string(), secret.clone()),
+                    ]
+                    .into_iter()
+                    .collect(),
+                ),
+            ),
+            ("n", Value::Number(2.0).mark()),
+        ];
+        let marked = |src: &str| {
+            let v = eval_with(src, &vars).unwrap_or_else(|e| panic!("{src}: {e:?}"));
+            assert!(v.is_marked(), "{src} is not marked: {v:?}");
+            v
+        };
+        let plain = |src: &str| {
+            let v = eval_with(src, &vars).unwrap_or_else(|e| panic!("{src}: {e:?}"));
+            assert!(!v.contains_marked(), "{src} is marked: {v:?}");
+            v
+        };
+        // Functions, operators, templates, conditionals, `for`, indexing.
+        assert_eq!(marked("upper(var.s)"), Value::str("SECR3T-VALUE").mark());
+        assert_eq!(
+            marked("base64encode(var.s)"),
+            Value::str("U2VjcjN0LXZhbHVl").mark()
+        );
+        marked("substr(var.s, 0, 3)");
+        marked("jsonencode({ k = var.s })");
+        marked("\"Bearer ${var.s}\"");
+        marked("\"%{ if var.n > 1 }big%{ endif }\"");
+        assert_eq!(marked("var.n + 1"), Value::Number(3.0).mark());
+        marked("var.s == \"x\"");
+        marked("!(var.s == \"x\")");
+        marked("var.n > 1 ? \"a\" : \"b\"");
+        marked("[for c in split(\"-\", var.s) : c]");
+        marked("{ for k, v in var.m : k => v if v == \"app\" }");
+        marked("var.m.pass");
+        marked("var.m[\"pass\"]");
+        marked("{ (var.s) = 1 }");
+        marked("sensitive(\"made\")");
+        // Symbolic results are marked whole: their text holds the value.
+        assert!(marked("coalesce(aws_vpc.main.id, var.s)")
+            .unmarked()
+            .is_unknown());
+        marked("aws_vpc.main.id != \"\" ? var.s : \"none\"");
+        // Unmarked: what no secret touches, `nonsensitive`, `issensitive`.
+        assert_eq!(plain("var.m.user"), Value::str("app"));
+        assert_eq!(
+            plain("nonsensitive(upper(var.s))"),
+            Value::str("SECR3T-VALUE")
+        );
+        assert_eq!(plain("issensitive(var.s)"), Value::Bool(true));
+        assert_eq!(plain("issensitive(\"x\")"), Value::Bool(false));
+        assert_eq!(plain("can(var.s)"), Value::Bool(true));
+        // Moved, not computed: the neighbours of a marked value stay plain.
+        let merged = eval_with("merge({ team = \"shop\" }, { token = var.s })", &vars).unwrap();
+        assert!(!merged.is_marked());
+        assert_eq!(merged.get_path("team"), Some(&Value::str("shop")));
+        assert!(merged.get_path("token").is_some_and(Value::is_marked));
+        let list = eval_with("concat([\"a\"], [var.s])", &vars).unwrap();
+        assert!(!list.is_marked() && list.contains_marked());
+        // A function's error never quotes a sensitive argument.
+        match eval_with("cidrsubnet(var.s, 8, 1)", &vars) {
+            Err(EvalErr::Soft(m)) => assert!(!m.contains("Secr3t"), "{m}"),
+            other => panic!("expected an error, got {other:?}"),
+        }
     }
 
     #[test]

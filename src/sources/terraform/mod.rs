@@ -34,7 +34,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::model::{CoverageGap, Resource, Snapshot, SourceKind, Value};
+use crate::model::{CoverageGap, Resource, Snapshot, SourceKind};
 
 /// Why the code of an environment could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +67,10 @@ pub struct Options {
     /// The attributes of data sources as the environment's state holds
     /// them, when it has one: references to a data source read them there.
     pub data: Option<Arc<StateData>>,
+    /// How the environment normalizes (its aliases, account, region):
+    /// sensitive values are hashed as normalized, so that redaction never
+    /// changes a comparison (`normalize::sensitive_value`).
+    pub identity: crate::sources::snapshot::Identity,
 }
 
 /// What Terraform read for each data source at the last apply, from the
@@ -100,10 +104,9 @@ pub struct Loader {
     /// Module directories whose parsing has started (see `prefetch`).
     claimed: Mutex<std::collections::HashSet<PathBuf>>,
     out: Mutex<Collected>,
-    /// Whether any scrub pattern is known yet: read, without the lock, for
-    /// every value with a reference (both evaluation threads taking one
-    /// lock that often made them wait on each other).
-    scrubbing: std::sync::atomic::AtomicBool,
+    /// The environment's normalization: marked (sensitive) values are
+    /// hashed as normalized when a resource is added (`normalize::seal`).
+    normalizer: crate::normalize::Normalizer,
     /// Parsed template strings, by the address of their expression in the
     /// parsed modules (alive, so unique, for the whole load); the text is
     /// kept too and compared on every hit, so an expression that is not
@@ -126,13 +129,6 @@ struct Collected {
     resources: Vec<Vec<Resource>>,
     dependencies: Vec<Resource>,
     coverage: Vec<CoverageGap>,
-    secrets: Vec<String>,
-    /// What `module::scrub_unknowns` looks for, rebuilt when a secret is
-    /// added: evaluation asks for it for every value with a reference.
-    scrub_patterns: Arc<Vec<String>>,
-    /// A resource holds a secret-named value with unknowns, left for the
-    /// final redaction.
-    redaction_left: bool,
 }
 
 impl Loader {
@@ -210,48 +206,21 @@ impl Loader {
     /// pushed onto a single growing one: growing a list of thousands of
     /// resources copies it, under the lock the other threads wait on.
     ///
-    /// Secret-named attributes are redacted now, while the records are in
-    /// cache; secret values are known only at the end of the load.
+    /// Sealed now, while the records are in cache: marked values and
+    /// secret-named attributes become salted hashes (`normalize::seal`).
+    /// Sensitivity travels with the values as marks (`Value::Marked`), so
+    /// nothing is left to find in the finished snapshot.
     pub fn add_resources(&self, mut list: Vec<Resource>) {
-        let mut done = true;
         for r in &mut list {
-            done &= crate::normalize::redact_names(r);
+            crate::normalize::seal(r, &self.normalizer);
         }
-        let mut out = self.lock();
-        out.redaction_left |= !done;
-        out.resources.push(list);
+        self.lock().resources.push(list);
     }
 
-    /// A dependency record, redacted by name as resources are.
+    /// A dependency record, sealed as resources are.
     pub fn add_dependency(&self, mut r: Resource) {
-        let done = crate::normalize::redact_names(&mut r);
-        let mut out = self.lock();
-        out.redaction_left |= !done;
-        out.dependencies.push(r);
-    }
-
-    /// Remember a sensitive value so it can be redacted from every output.
-    pub fn add_secret(&self, v: &Value) {
-        let mut out = self.lock();
-        let before = out.secrets.len();
-        collect_strings(v, &mut out.secrets);
-        if out.secrets.len() != before {
-            out.scrub_patterns = Arc::new(module::scrub_patterns(&out.secrets));
-            if !out.scrub_patterns.is_empty() {
-                self.scrubbing
-                    .store(true, std::sync::atomic::Ordering::Release);
-            }
-        }
-    }
-
-    /// The patterns symbolic values are scrubbed with, as of now.
-    pub fn scrub_patterns(&self) -> Arc<Vec<String>> {
-        self.lock().scrub_patterns.clone()
-    }
-
-    /// Whether [`Loader::scrub_patterns`] has any, as of now (no lock).
-    pub fn scrubs(&self) -> bool {
-        self.scrubbing.load(std::sync::atomic::Ordering::Acquire)
+        crate::normalize::seal(&mut r, &self.normalizer);
+        self.lock().dependencies.push(r);
     }
 
     /// A parsed module directory, from cache, or parsed now. Two threads
@@ -383,16 +352,6 @@ pub fn call_key(parent: &str, name: &str) -> String {
         name.to_string()
     } else {
         format!("{parent}.{name}")
-    }
-}
-
-fn collect_strings(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::String(s) if !s.is_empty() => out.push(s.clone()),
-        Value::List(items) => items.iter().for_each(|i| collect_strings(i, out)),
-        Value::Map(m) => m.values().for_each(|i| collect_strings(i, out)),
-        Value::Number(n) => out.push(crate::model::value::format_number(*n)),
-        _ => {}
     }
 }
 
@@ -664,7 +623,7 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
         defs: Mutex::default(),
         claimed: Mutex::default(),
         out: Mutex::default(),
-        scrubbing: Default::default(),
+        normalizer: crate::normalize::Normalizer::for_env(&opts.environment, &opts.identity),
         templates: Mutex::default(),
         instances: std::sync::atomic::AtomicUsize::new(0),
         data: opts.data.clone(),
@@ -715,31 +674,7 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
     sort_resources(&mut snapshot.dependencies);
     snapshot.coverage.sort();
     snapshot.coverage.dedup();
-    // Module calls are evaluated in parallel, so a secret one of them
-    // declares may be known to another's evaluation or not yet: take every
-    // secret out of every symbolic value once more, with all of them known,
-    // so the result never depends on timing.
-    let patterns = &collected.scrub_patterns;
-    if !patterns.is_empty() {
-        use rayon::prelude::*;
-        snapshot
-            .resources
-            .par_iter_mut()
-            .chain(snapshot.dependencies.par_iter_mut())
-            .for_each(|r| {
-                for v in r.attributes.values_mut() {
-                    if v.contains_unknown() {
-                        *v = module::scrub_unknowns(std::mem::replace(v, Value::Null), patterns);
-                    }
-                }
-            });
-    }
-    // Everything was redacted by name as it was added; the whole snapshot
-    // is gone over again only for what that could not do.
-    if collected.redaction_left || crate::normalize::redacts_values(&collected.secrets) {
-        crate::normalize::redact(&mut snapshot, &collected.secrets);
-    }
-    tr("sorted and redacted");
+    tr("sorted");
     // Freeing thousands of parsed expressions takes a tenth of a load; the
     // caller has no use for them, so they are freed in the background,
     // once the snapshot is done (freeing would compete with it).
@@ -807,7 +742,8 @@ mod tests {
         snap.resources.push(r.clone());
         let one = approx_snapshot_size(&snap);
         assert!(one > 0);
-        r.attributes.insert("bucket".into(), Value::str("a"));
+        r.attributes
+            .insert("bucket".into(), crate::model::Value::str("a"));
         snap.dependencies.push(r);
         assert!(approx_snapshot_size(&snap) > 2 * one);
     }

@@ -11,6 +11,15 @@ use crate::model::Value;
 /// Build `{ json = "..." , minified_json = "..." }` from the evaluated
 /// attributes of the data source.
 pub fn document_json(attrs: &crate::model::Map) -> Value {
+    // A document built from a sensitive value is sensitive whole: its JSON
+    // is written from the values, so the mark goes on the text.
+    if attrs.values().any(Value::contains_marked) {
+        let plain: crate::model::Map = attrs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone().unmark_deep().0))
+            .collect();
+        return document_json(&plain).mark();
+    }
     let mut statements: Vec<Json> = Vec::new();
     // source_policy_documents come first; the document's own statements
     // then replace same-Sid ones; override documents replace last.

@@ -48,6 +48,7 @@ impl Source for Terraform {
             tf.module
         );
         let mut opts = tf.options(&env.name, &cx.base);
+        opts.identity = env.identity.clone();
         // Data sources as the last apply read them, from the state. A state
         // that cannot be read leaves them unknown, as without one; only a
         // data source that is referenced says so in coverage (a code read

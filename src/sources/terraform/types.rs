@@ -219,6 +219,13 @@ fn at(path: &str, message: impl std::fmt::Display) -> String {
 }
 
 fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, String> {
+    // A sensitive value converts as its value does and keeps its mark, at
+    // its place (cty converts marked values so); an error never quotes it.
+    if let Value::Marked(inner) = value {
+        return convert_at(inner, ty, path)
+            .map(Value::mark)
+            .map_err(|_| at(path, "the (sensitive) value does not convert to the type"));
+    }
     if value.is_unknown() || value.is_null() {
         return Ok(value.clone());
     }

@@ -145,6 +145,7 @@ impl Ty {
             Value::Bool(_) => Ty::Bool,
             Value::List(items) => Ty::Tuple(items.iter().map(Ty::of).collect()),
             Value::Map(m) => Ty::Object(m.iter().map(|(k, v)| (k.clone(), Ty::of(v))).collect()),
+            Value::Marked(inner) => Ty::of(inner),
         }
     }
 }

@@ -59,7 +59,12 @@ impl<'l> Instance<'l> {
         loc: &str,
     ) -> Result<Vec<InstanceKey>, TfError> {
         if let Some(attr) = body.attribute("count") {
-            let v = self.eval_attr(attr, file, &mut Scope::new(self))?;
+            // (Terraform refuses a sensitive count; the number of instances
+            // is no secret to compare here.)
+            let marked = self.eval_attr(attr, file, &mut Scope::new(self))?;
+            // Shown in an error as `(sensitive)` when it is.
+            let shown = marked.display();
+            let v = marked.unmark_deep().0;
             let per_block = crate::input::limits().instances_per_block;
             // A string that reads as a number converts, as Terraform
             // converts it (`count = "2"`).
@@ -97,13 +102,19 @@ impl<'l> Instance<'l> {
                 other => {
                     return Err(TfError::Fatal(format!(
                         "{loc}: invalid count: must be a whole number greater than or equal to zero, found {}",
-                        other.display()
+                        if other.display() == shown { shown } else { "(sensitive)".to_string() }
                     )))
                 }
             });
         }
         if let Some(attr) = body.attribute("for_each") {
-            let v = self.eval_attr(attr, file, &mut Scope::new(self))?;
+            // The keys are the instances' addresses: a mark on the whole
+            // collection is dropped (Terraform refuses one); the values
+            // (`each.value`) keep theirs.
+            let v = match self.eval_attr(attr, file, &mut Scope::new(self))? {
+                Value::Marked(inner) => *inner,
+                v => v,
+            };
             return Ok(match v {
                 Value::Map(m) => m
                     .into_iter()
@@ -116,7 +127,8 @@ impl<'l> Instance<'l> {
                 Value::List(items) => {
                     let mut out = Vec::new();
                     for item in items {
-                        match item {
+                        let shown = item.display();
+                        match item.unmark_deep().0 {
                             Value::String(s) => out.push(InstanceKey {
                                 suffix: format!("[{}]", quote(&s)),
                                 key: Some(Value::String(s.clone())),
@@ -127,7 +139,11 @@ impl<'l> Instance<'l> {
                                     loc,
                                     format!(
                                         "for_each over a set needs strings, found {}",
-                                        other.display()
+                                        if other.display() == shown {
+                                            shown
+                                        } else {
+                                            "(sensitive)".to_string()
+                                        }
                                     ),
                                 );
                             }

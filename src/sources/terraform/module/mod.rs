@@ -12,7 +12,6 @@
 mod calls;
 mod instances;
 mod resource;
-mod scrub;
 mod stack;
 
 use std::collections::BTreeMap;
@@ -32,7 +31,6 @@ use instances::InstanceKey;
 use resource::Skeletons;
 
 pub use calls::{git_ref, source_kind};
-pub(super) use scrub::{scrub_patterns, scrub_unknowns};
 pub(super) use stack::set_stack_budget;
 
 /// A memo table shared by the threads evaluating one module instance.
@@ -160,19 +158,27 @@ impl<'l> Instance<'l> {
                     }
                 },
             };
+            // The conversion keeps marks where they are (a sensitive
+            // attribute of an object stays the only sensitive one); an
+            // error never quotes a sensitive value.
             let value = match &ty {
                 Some(t) => match types::convert(&value, t) {
                     Ok(v) => v,
                     Err(e) => {
-                        self.gap(&loc, format!("variable `{name}`: {e}"));
+                        let e = if sensitive {
+                            format!("variable `{name}`: the (sensitive) value does not convert to its type")
+                        } else {
+                            format!("variable `{name}`: {e}")
+                        };
+                        self.gap(&loc, e);
                         value
                     }
                 },
                 None => value,
             };
-            if sensitive {
-                self.loader.add_secret(&value);
-            }
+            // Sensitive as Terraform marks it: a `sensitive = true` variable
+            // is marked whole; a value given with marks keeps them.
+            let value = if sensitive { value.mark() } else { value };
             vars.insert(name.clone(), value);
         }
         self.vars = vars;
@@ -207,12 +213,14 @@ impl<'l> Instance<'l> {
                 Some(attr) => self.eval_attr(attr, &out.file, &mut Scope::new(self))?,
                 None => Value::Null,
             };
-            if matches!(
+            let value = if matches!(
                 out.item.body.attribute("sensitive").map(|a| &a.expr),
                 Some(hcl::Expression::Bool(true))
             ) {
-                self.loader.add_secret(&value);
-            }
+                value.mark()
+            } else {
+                value
+            };
             let _ = loc;
             outputs.insert(name.clone(), value);
         }
@@ -277,7 +285,7 @@ impl<'l> Instance<'l> {
                         "{loc}: the value is larger than the limit of {limit} values (a string counts one per 64 bytes; docs/limits.md)"
                     )));
                 }
-                Ok(self.scrub(v))
+                Ok(v)
             }
             Err(EvalErr::Soft(message)) => {
                 self.gap(&loc.to_string(), message);

@@ -243,14 +243,22 @@ impl<'l> Instance<'l> {
             self.gap(&loc, format!("dynamic \"{label}\" has no for_each"));
             return Ok(Vec::new());
         };
-        let coll = self.eval_attr(for_each, file, scope)?;
+        // A sensitive collection: each block's content is sensitive.
+        let (coll, marked) = match self.eval_attr(for_each, file, scope)? {
+            Value::Marked(inner) => (*inner, true),
+            other => (other, false),
+        };
+        let mark = |v: Value| if marked { v.mark() } else { v };
         let items: Vec<(Value, Value)> = match coll {
             Value::List(items) => items
                 .into_iter()
                 .enumerate()
-                .map(|(i, v)| (Value::Number(i as f64), v))
+                .map(|(i, v)| (Value::Number(i as f64), mark(v)))
                 .collect(),
-            Value::Map(m) => m.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
+            Value::Map(m) => m
+                .into_iter()
+                .map(|(k, v)| (Value::String(k), mark(v)))
+                .collect(),
             Value::Null => Vec::new(),
             Value::Unknown(text) => {
                 self.gap(
