@@ -2578,3 +2578,26 @@ fn a_heredoc_line_that_only_starts_with_the_delimiter_stays_text() {
         "env/main.tf:8"
     );
 }
+
+#[test]
+fn path_cwd_is_the_absolute_root_directory() {
+    // The idiom of terraform-aws-modules' examples: resources named after
+    // the directory Terraform runs in.
+    let dir = tree(&[(
+        "examples/complete/main.tf",
+        r#"
+locals {
+  name = "ex-${basename(path.cwd)}"
+}
+resource "aws_vpc" "v" {
+  tags = { Name = local.name, Abs = substr(path.cwd, 0, 1) == "/", Root = path.root }
+}
+"#,
+    )]);
+    let s = snap(dir.path(), "examples/complete");
+    let tags = attr(&s, "aws_vpc.v", "tags");
+    assert_eq!(tags["Name"], json!("ex-complete"));
+    // A map of strings in the provider schema, so the bool is a string.
+    assert_eq!(tags["Abs"], json!("true"));
+    assert_eq!(tags["Root"], json!("."));
+}

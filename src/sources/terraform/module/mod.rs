@@ -382,7 +382,19 @@ impl Resolver for Instance<'_> {
                     Resolved::Owned(Value::String(self.path_module.clone())),
                     1,
                 ))),
-                Some("root") | Some("cwd") => Ok(Some((Resolved::Owned(Value::str(".")), 1))),
+                Some("root") => Ok(Some((Resolved::Owned(Value::str(".")), 1))),
+                // Terraform's working directory is where it runs: the root
+                // module's directory, absolute (`"ex-${basename(path.cwd)}"`
+                // names resources after it).
+                Some("cwd") => Ok(Some((
+                    Resolved::Owned(Value::String(
+                        std::path::absolute(&self.loader.root)
+                            .unwrap_or_else(|_| self.loader.root.clone())
+                            .to_string_lossy()
+                            .into_owned(),
+                    )),
+                    1,
+                ))),
                 _ => Err(EvalErr::Soft("unknown `path` attribute".into())),
             },
             "terraform" => match first {
