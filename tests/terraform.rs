@@ -2601,3 +2601,64 @@ resource "aws_vpc" "v" {
     assert_eq!(tags["Abs"], json!("true"));
     assert_eq!(tags["Root"], json!("."));
 }
+
+#[test]
+fn configured_resource_attributes_are_known_when_referenced() {
+    let dir = tree(&[(
+        "main.tf",
+        r#"
+variable "env" {
+  default = "staging"
+}
+resource "aws_s3_bucket" "logs" {
+  bucket = "shop-${var.env}-logs"
+}
+resource "terraform_data" "cfg" {
+  input = { size = 3 }
+}
+resource "aws_db_instance" "db" {
+  identifier = "shop-db"
+  password   = "db-Passw0rd-long"
+}
+resource "aws_subnet" "s" {
+  count      = 2
+  cidr_block = "10.0.${count.index}.0/24"
+}
+resource "aws_x" "a" {
+  name = aws_x.b.name
+}
+resource "aws_x" "b" {
+  name = aws_x.a.name
+}
+resource "aws_x" "user" {
+  bucket     = aws_s3_bucket.logs.bucket
+  bucket_id  = aws_s3_bucket.logs.id
+  size       = terraform_data.cfg.input.size
+  secret     = "x-${aws_db_instance.db.password}"
+  subnet     = aws_subnet.s[0].cidr_block
+  loop       = aws_x.a.name
+}
+"#,
+    )]);
+    let s = snap(dir.path(), ".");
+    let r = "aws_x.user";
+    // Set by the configuration: known at plan time, as in Terraform.
+    assert_eq!(attr(&s, r, "bucket"), json!("shop-staging-logs"));
+    assert_eq!(attr(&s, r, "size"), json!(3));
+    // Computed by the provider: symbolic.
+    assert_eq!(attr(&s, r, "bucket_id"), json!("${aws_s3_bucket.logs.id}"));
+    // A secret-named argument is sensitive where it is used.
+    assert_eq!(attr(&s, r, "secret"), json!("(sensitive)"));
+    // Counted resources and cycles stay symbolic.
+    assert_eq!(
+        attr(&s, r, "subnet"),
+        json!("${aws_subnet.s[0].cidr_block}")
+    );
+    assert!(
+        attr(&s, r, "loop")
+            .as_str()
+            .is_some_and(|t| t.starts_with("${aws_x.")),
+        "{}",
+        attr(&s, r, "loop")
+    );
+}

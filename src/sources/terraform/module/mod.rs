@@ -408,9 +408,16 @@ impl Resolver for Instance<'_> {
                 "`{root}` used outside a block that defines it"
             ))),
             rtype => match first {
-                Some(name) => Ok(self
-                    .resource_skeleton(rtype, name, false)?
-                    .map(|v| (Resolved::Shared(v), 1))),
+                Some(name) => {
+                    if let Some(TraversalOperator::GetAttr(attr)) = ops.get(1) {
+                        if let Some(v) = self.configured_attribute(rtype, name, attr)? {
+                            return Ok(Some((Resolved::Owned(v), 2)));
+                        }
+                    }
+                    Ok(self
+                        .resource_skeleton(rtype, name, false)?
+                        .map(|v| (Resolved::Shared(v), 1)))
+                }
                 None => Ok(None),
             },
         }

@@ -327,6 +327,48 @@ impl<'l> Instance<'l> {
         Ok(instances)
     }
 
+    /// `TYPE.NAME.ATTR` where the resource's block sets `ATTR` itself: the
+    /// value it is set to, as Terraform knows a configured argument at plan
+    /// time (`aws_s3_bucket.b.bucket`, `terraform_data.x.input`). Only for a
+    /// resource without `count`/`for_each` (one instance, no key to pick)
+    /// and a top-level argument; `None` leaves the reference symbolic, as
+    /// does a value that cannot be evaluated or a cycle of such references
+    /// (a configuration Terraform rejects). Secret-named arguments are
+    /// marked sensitive, as the provider's schema marks them.
+    pub(super) fn configured_attribute(
+        &self,
+        rtype: &str,
+        name: &str,
+        attr: &str,
+    ) -> Result<Option<Value>, EvalErr> {
+        if RESOURCE_META.contains(&attr) {
+            return Ok(None);
+        }
+        let Some(block) = self.def.resources.iter().find(|b| {
+            b.item.labels.first().map(String::as_str) == Some(rtype)
+                && b.item.labels.get(1).map(String::as_str) == Some(name)
+        }) else {
+            return Ok(None);
+        };
+        let body = &block.item.body;
+        if body.attribute("count").is_some() || body.attribute("for_each").is_some() {
+            return Ok(None);
+        }
+        let Some(expr) = body.attribute(attr).map(|a| &a.expr) else {
+            return Ok(None);
+        };
+        let loc = format!("{}:{}", block.file, block.item.line);
+        let key = format!("{}{rtype}.{name}.{attr}", self.prefix);
+        let value = self.guarded(key, &loc, || Scope::new(self).eval(expr));
+        Ok(match value {
+            Ok(v) if crate::normalize::is_secret_attribute(attr) => Some(v.mark()),
+            Ok(v) => Some(v),
+            Err(EvalErr::Soft(_)) => None,
+            Err(EvalErr::Fatal(m)) if m.contains(": cycle: ") => None,
+            Err(e) => return Err(e),
+        })
+    }
+
     /// What a reference to a resource is before apply: symbolic, but with
     /// its instance keys known, so `length(aws_subnet.private)` and
     /// `for_each = aws_subnet.public` evaluate as Terraform plans them.
