@@ -66,6 +66,8 @@ pub enum EnvError {
     LiveNeedsConfig { env: String },
     #[error("environment `{env}` has no `aws` table in parity.toml (profile, region, role-arn, endpoint-url, tags)")]
     NoAwsTable { env: String },
+    #[error("environment `{env}`: `data-live = true` in its `terraform` table reads data sources from AWS, and needs an `aws` table (profile, region, role-arn, endpoint-url)")]
+    DataLiveNeedsAws { env: String },
     #[error("environment `{env}`: {cause}")]
     Scope { env: String, cause: ScopeError },
     #[error("`parity drift` needs an environment of parity.toml with code and state, not the snapshot file {file}")]

@@ -143,6 +143,7 @@ fn load_with(dir: &Path, data: Option<StateData>) -> Snapshot {
         workspace: "default".into(),
         data: data.map(Arc::new),
         identity: Default::default(),
+        facts: None,
     })
     .expect("load")
 }

@@ -20,6 +20,7 @@ fn options(dir: &Path) -> Options {
         workspace: "default".into(),
         data: None,
         identity: Default::default(),
+        facts: None,
     }
 }
 
@@ -156,6 +157,7 @@ fn installed_modules_parsed_in_the_background_give_the_same_snapshot() {
         workspace: "default".into(),
         data: None,
         identity: Default::default(),
+        facts: None,
     };
     let first = load(&opts).unwrap_or_else(|e| panic!("load: {e}"));
     assert!(first.coverage.is_empty(), "{:?}", first.coverage);

@@ -1122,3 +1122,167 @@ fn three_way_drift_labels_every_difference() {
 
 /// What a user may do that reads EC2 and IAM but not RDS.
 const READ_WITHOUT_RDS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","iam:List*","iam:Get*","sts:GetCallerIdentity"],"Resource":"*"}]}"#;
+
+/// `data-live = true`: the data sources that are facts of the account are
+/// read from it (the emulator) as Terraform's provider reads them, so a
+/// `count` over the availability zones expands to one subnet per zone; every
+/// call goes through the read-only guard.
+#[test]
+fn data_sources_read_live_expand_counts_as_terraform_plans() {
+    let moto = Moto::start();
+    let rt = runtime();
+    // What the account says, asked through the SDK directly.
+    let (zones, account, ami_count) = rt.block_on(async {
+        let conf = moto.sdk().await;
+        let ec2 = aws_sdk_ec2::Client::new(&conf);
+        let zones: Vec<String> = ec2
+            .describe_availability_zones()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("state")
+                    .values("available")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("zones")
+            .availability_zones()
+            .iter()
+            .filter_map(|z| z.zone_name().map(str::to_string))
+            .collect();
+        let account = aws_sdk_sts::Client::new(&conf)
+            .get_caller_identity()
+            .send()
+            .await
+            .expect("identity")
+            .account()
+            .unwrap_or_default()
+            .to_string();
+        let amis = ec2
+            .describe_images()
+            .owners("amazon")
+            .send()
+            .await
+            .expect("images")
+            .images()
+            .len();
+        (zones, account, amis)
+    });
+    assert!(zones.len() >= 2, "the emulator has {zones:?}");
+    assert!(ami_count > 1, "the emulator has {ami_count} Amazon images");
+    let main_tf = r#"
+data "aws_availability_zones" "available" {
+  state = "available"
+}
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+data "aws_partition" "current" {}
+data "aws_ami" "base" {
+  owners      = ["amazon"]
+  most_recent = true
+}
+locals {
+  azs = slice(data.aws_availability_zones.available.names, 0, length(data.aws_availability_zones.available.names))
+}
+resource "aws_subnet" "private" {
+  count             = length(local.azs)
+  availability_zone = local.azs[count.index]
+  cidr_block        = cidrsubnet("10.0.0.0/16", 8, count.index)
+  tags = {
+    Account   = data.aws_caller_identity.current.account_id
+    Region    = data.aws_region.current.name
+    Partition = data.aws_partition.current.partition
+  }
+}
+resource "aws_instance" "app" {
+  ami = data.aws_ami.base.id
+}
+"#;
+    let toml = format!(
+        r#"[environments.staging]
+terraform = {{ root = "envs/staging", data-live = true }}
+aws = {{ region = "eu-west-1", endpoint-url = "{}" }}
+
+[environments.nolive]
+terraform = {{ root = "envs/staging" }}
+aws = {{ region = "eu-west-1", endpoint-url = "{}" }}
+"#,
+        moto.url, moto.url
+    );
+    let dir = common::tree(&[
+        ("parity.toml", &toml),
+        ("envs/staging/main.tf", main_tf),
+        ("aws/config", ""),
+        ("aws/credentials", ""),
+    ]);
+    let keys = ("testing", "testing");
+    let (stdout, stderr, code) = run_parity(dir.path(), &["snapshot", "staging"], keys);
+    assert_eq!(code, 0, "{stderr}");
+    let snap = json_of(&stdout, &stderr);
+    let resources = snap["resources"].as_array().expect("resources");
+    let subnets: Vec<&Json> = resources
+        .iter()
+        .filter(|r| r["type"] == "aws_subnet")
+        .collect();
+    // One subnet per zone, at Terraform's addresses, each in its zone.
+    assert_eq!(subnets.len(), zones.len(), "{stdout}");
+    let mut sorted = zones.clone();
+    sorted.sort();
+    for (i, zone) in sorted.iter().enumerate() {
+        let s = subnets
+            .iter()
+            .find(|r| r["address"] == format!("aws_subnet.private[{i}]"))
+            .unwrap_or_else(|| panic!("no aws_subnet.private[{i}]: {stdout}"));
+        assert_eq!(s["attributes"]["availability_zone"], json!(zone));
+        assert_eq!(s["attributes"]["tags"]["Account"], json!(account));
+        assert_eq!(s["attributes"]["tags"]["Region"], json!("eu-west-1"));
+        assert_eq!(s["attributes"]["tags"]["Partition"], json!("aws"));
+    }
+    let app = resources
+        .iter()
+        .find(|r| r["address"] == "aws_instance.app")
+        .expect("the instance");
+    let ami = app["attributes"]["ami"].as_str().unwrap_or_default();
+    assert!(ami.starts_with("ami-"), "ami: {ami}");
+    assert!(snap["coverage"]
+        .as_array()
+        .is_none_or(|gaps| !gaps.iter().any(|g| g.to_string().contains("data."))));
+
+    // Without `data-live`, the same code has no zones to count: one
+    // symbolic subnet and a coverage gap, and nothing is asked of AWS.
+    let (stdout, stderr, code) = run_parity(dir.path(), &["snapshot", "nolive"], keys);
+    assert_eq!(code, 3, "{stderr}{stdout}");
+    assert!(
+        stdout.contains("count is not known before apply"),
+        "{stdout}"
+    );
+    let snap = json_of(&stdout, &stderr);
+    let subnets = snap["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter(|r| r["type"] == "aws_subnet")
+        .count();
+    assert_eq!(subnets, 1, "{stdout}");
+
+    // An unreachable account: each data source is a coverage gap naming
+    // the failed read, and the result is incomplete (exit 3), never a
+    // false pass.
+    let toml = toml.replace(&moto.url, "http://127.0.0.1:9");
+    std::fs::write(dir.path().join("parity.toml"), toml).expect("write");
+    let (stdout, stderr, code) = run_parity(
+        dir.path(),
+        &["diff", "staging", "nolive", "--format", "json"],
+        keys,
+    );
+    assert_eq!(code, 3, "{stdout}{stderr}");
+    assert!(stdout.contains("live read failed"), "{stdout}");
+
+    // `data-live` without an `aws` table: a configuration error, exit 1.
+    let plain =
+        "[environments.staging]\nterraform = { root = \"envs/staging\", data-live = true }\n";
+    std::fs::write(dir.path().join("parity.toml"), plain).expect("write");
+    let (_, stderr, code) = run_parity(dir.path(), &["snapshot", "staging"], keys);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("needs an `aws` table"), "{stderr}");
+}

@@ -189,6 +189,7 @@ fn evaluate(src: &str, names: &[String]) -> Result<BTreeMap<String, Value>, Stri
         workspace: "default".into(),
         data: None,
         identity: Default::default(),
+        facts: None,
     })
     .map_err(|e| e.to_string())?;
     let mut values = BTreeMap::new();

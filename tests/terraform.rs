@@ -22,6 +22,7 @@ fn options(dir: &Path, root: &str) -> Options {
         workspace: "default".into(),
         data: None,
         identity: Default::default(),
+        facts: None,
     }
 }
 

@@ -60,6 +60,7 @@ fuzz_target!(|data: &[u8]| {
         workspace: "default".into(),
         data: None,
         identity: Default::default(),
+        facts: None,
     };
     match terraform::load(&opts) {
         Ok(snapshot) => drop(snapshot),

@@ -74,6 +74,7 @@ impl Session {
                     workspace: "default".into(),
                     module: None,
                     data_from_state: true,
+                    data_live: false,
                 }),
             );
             EnvSpec {

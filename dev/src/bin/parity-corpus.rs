@@ -115,6 +115,7 @@ fn main() -> anyhow::Result<()> {
                 workspace: "default".into(),
                 data: None,
                 identity: Default::default(),
+                facts: None,
             };
             let start = Instant::now();
             let result = terraform::load_with_stats(&opts);

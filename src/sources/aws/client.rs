@@ -45,6 +45,9 @@ use super::{AwsError, AwsSettings, CollectStats, ATTEMPT_TIMEOUT_FACTOR, STALL_T
 /// service is the SDK's name for it, lower-cased. docs/permissions.md turns
 /// this list into an IAM policy; a test keeps the two in step.
 pub const ALLOWED_OPERATIONS: &[(&str, &str)] = &[
+    // Facts for data sources (`data-live`, src/sources/aws/facts.rs).
+    ("ec2", "DescribeAvailabilityZones"),
+    ("ec2", "DescribeImages"),
     ("ec2", "DescribeInstances"),
     ("ec2", "DescribeInternetGateways"),
     ("ec2", "DescribeLaunchTemplateVersions"),

@@ -32,6 +32,8 @@ mod ec2;
 #[cfg(feature = "aws")]
 mod exec;
 #[cfg(feature = "aws")]
+pub mod facts;
+#[cfg(feature = "aws")]
 mod iam;
 #[cfg(feature = "aws")]
 mod paged;

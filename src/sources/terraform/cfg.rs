@@ -25,6 +25,12 @@ pub struct TerraformTable {
     /// Take data sources' attributes from the environment's state, when it
     /// has one (`data-from-state`, default true).
     pub data_from_state: bool,
+    /// Read the data sources that are read-only facts of the account
+    /// (`aws_availability_zones`, `aws_caller_identity`, `aws_region`,
+    /// `aws_partition`, `aws_ami`) live, with the environment's `aws`
+    /// table, when the state does not hold them (`data-live`, default
+    /// false).
+    pub data_live: bool,
 }
 
 impl TerraformTable {
@@ -39,6 +45,7 @@ impl TerraformTable {
             workspace: self.workspace.clone(),
             data: None,
             identity: Default::default(),
+            facts: None,
         }
     }
 }
@@ -56,6 +63,7 @@ pub(crate) const KEYS: &[&str] = &[
     "workspace",
     "module",
     "data-from-state",
+    "data-live",
 ];
 
 #[derive(Debug)]
@@ -68,6 +76,7 @@ struct RawTerraform {
     workspace: Option<Spanned<String>>,
     module: Option<Spanned<String>>,
     data_from_state: Option<bool>,
+    data_live: Option<bool>,
 }
 
 /// Stage 1 and 2 of the table: its keys read (unknown keys, wrong types),
@@ -89,6 +98,7 @@ fn read_raw(sink: &mut Sink, f: &Field) -> Option<RawTerraform> {
         workspace: None,
         module: None,
         data_from_state: None,
+        data_live: None,
     };
     for g in fields(sink, t, &f.key, at, Some(KEYS)) {
         match g.name {
@@ -105,6 +115,7 @@ fn read_raw(sink: &mut Sink, f: &Field) -> Option<RawTerraform> {
             "workspace" => tf.workspace = string(sink, &g),
             "module" => tf.module = string(sink, &g),
             "data-from-state" => tf.data_from_state = boolean(sink, &g),
+            "data-live" => tf.data_live = boolean(sink, &g),
             _ => {}
         }
     }
@@ -177,5 +188,6 @@ fn validate(tf: RawTerraform, dir: &std::path::Path, sink: &mut Sink) -> Terrafo
             .map_or_else(|| "default".to_string(), |s| s.value),
         module: tf.module.map(|s| s.value),
         data_from_state: tf.data_from_state.unwrap_or(true),
+        data_live: tf.data_live.unwrap_or(false),
     }
 }

@@ -12,6 +12,7 @@
 pub(crate) mod cfg;
 pub(crate) mod deps;
 pub(crate) mod eval;
+pub mod facts;
 pub mod fastparse;
 pub mod files;
 pub(crate) mod functions;
@@ -71,6 +72,9 @@ pub struct Options {
     /// sensitive values are hashed as normalized, so that redaction never
     /// changes a comparison (`normalize::sensitive_value`).
     pub identity: crate::sources::snapshot::Identity,
+    /// Read-only facts of the account read live for data sources the state
+    /// does not hold (`data-live`; see [`facts::Facts`]).
+    pub facts: Option<Arc<dyn facts::Facts>>,
 }
 
 /// What Terraform read for each data source at the last apply, from the
@@ -118,6 +122,8 @@ pub struct Loader {
     pub(crate) instances: std::sync::atomic::AtomicUsize,
     /// See [`Options::data`].
     pub(crate) data: Option<Arc<StateData>>,
+    /// See [`Options::facts`].
+    pub(crate) facts: Option<Arc<dyn facts::Facts>>,
     /// Data blocks already said to be missing from the state (one coverage
     /// gap per block, whatever the number of its module's instances).
     data_missing: Mutex<std::collections::BTreeSet<String>>,
@@ -627,6 +633,7 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
         templates: Mutex::default(),
         instances: std::sync::atomic::AtomicUsize::new(0),
         data: opts.data.clone(),
+        facts: opts.facts.clone(),
         data_missing: Mutex::default(),
     };
     let def = loader.module_def(&opts.root)?;

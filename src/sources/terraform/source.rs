@@ -69,6 +69,9 @@ impl Source for Terraform {
                 );
             }
         }
+        if tf.data_live {
+            opts.facts = Some(live_facts(env)?);
+        }
         let mut snap = load(&opts).map_err(|cause| Error::Terraform {
             env: env.name.clone(),
             cause,
@@ -81,4 +84,40 @@ impl Source for Terraform {
         }
         Ok(Read::new(snap, env.identity.clone()))
     }
+}
+
+/// The account facts `data-live` reads data sources from: the environment's
+/// `aws` table is required (a code read never calls AWS otherwise).
+#[cfg(feature = "aws")]
+fn live_facts(env: &EnvSpec) -> Result<Arc<dyn super::facts::Facts>, Error> {
+    let Some(aws) = env.tables.get::<crate::sources::aws::AwsTable>() else {
+        return Err(EnvError::DataLiveNeedsAws {
+            env: env.name.clone(),
+        }
+        .into());
+    };
+    let mut settings = crate::sources::aws::AwsSettings::from_table(
+        aws,
+        &env.name,
+        &env.identity.aliases,
+        env.identity.region.as_deref(),
+    );
+    settings.stall_timeout = crate::sources::aws::stall_timeout_from_env(&env.name)?;
+    let facts = crate::sources::aws::facts::AwsFacts::connect(&env.name, &settings)?;
+    Ok(Arc::new(facts))
+}
+
+#[cfg(not(feature = "aws"))]
+fn live_facts(env: &EnvSpec) -> Result<Arc<dyn super::facts::Facts>, Error> {
+    if env.tables.get::<crate::sources::aws::AwsTable>().is_none() {
+        return Err(EnvError::DataLiveNeedsAws {
+            env: env.name.clone(),
+        }
+        .into());
+    }
+    Err(EnvError::NotBuilt {
+        kind: SourceKind::Live,
+        feature: "aws",
+    }
+    .into())
 }

@@ -428,14 +428,21 @@ impl<'l> Instance<'l> {
         // the state holds them, else symbolic (and said once per block).
         // Instances whose keys are not known (an unknown count, already a
         // gap) are not looked up.
+        // Else, with `data-live`, a read-only fact of the account, read
+        // live (`facts`).
         let mut missing = false;
-        let mut instance = |suffix: &str| {
-            let address = format!("{base}{suffix}");
+        let mut instance = |inst: &InstanceKey| {
+            let address = format!("{base}{}", inst.suffix);
             if let Some(state) = self.loader.data.as_ref().filter(|_| data) {
-                match state.by_address.get(&address) {
-                    Some(attrs) => return Value::Map(attrs.clone()),
-                    None => missing = true,
+                if let Some(attrs) = state.by_address.get(&address) {
+                    return Value::Map(attrs.clone());
                 }
+            }
+            if data {
+                if let Some(v) = self.live_fact(block, rtype, inst) {
+                    return v;
+                }
+                missing |= self.loader.data.is_some();
             }
             Value::Unknown(address)
         };
@@ -446,25 +453,81 @@ impl<'l> Instance<'l> {
             {
                 Value::Unknown(base.clone())
             }
-            [only] if only.suffix.is_empty() => instance(""),
-            _ if counted => Value::List(instances.iter().map(|i| instance(&i.suffix)).collect()),
+            [only] if only.suffix.is_empty() => instance(only),
+            _ if counted => Value::List(instances.iter().map(&mut instance).collect()),
             _ if each => Value::Map(
                 instances
                     .iter()
                     .map(|i| {
                         (
                             i.key.as_ref().map(Value::display).unwrap_or_default(),
-                            instance(&i.suffix),
+                            instance(i),
                         )
                     })
                     .collect(),
             ),
-            _ => instance(""),
+            _ => instance(&InstanceKey {
+                suffix: String::new(),
+                key: None,
+                each_value: None,
+            }),
         };
         if missing {
             self.loader.data_missing(self.block_address(rtype, name));
         }
         Ok(Some(value))
+    }
+
+    /// A data source of `block`'s instance `inst` read live as a fact of the
+    /// account (`data-live`, [`crate::sources::terraform::facts`]): its
+    /// arguments evaluated in the instance's scope, then asked of the
+    /// account. `None` when there are no facts to ask, the type is not one
+    /// of them, an argument is not known, or the read failed (a coverage
+    /// gap says which).
+    fn live_fact(
+        &self,
+        block: &crate::sources::terraform::files::Located<crate::sources::terraform::parse::Block>,
+        rtype: &str,
+        inst: &InstanceKey,
+    ) -> Option<Value> {
+        let facts = self.loader.facts.as_ref()?;
+        if !crate::sources::terraform::facts::LIVE_DATA_SOURCES.contains(&rtype) {
+            return None;
+        }
+        let loc = format!("{}:{}", block.file, block.item.line);
+        let name = block.item.labels.get(1).map(String::as_str).unwrap_or("");
+        let mut scratch = Resource::new("", "", Location::default());
+        let args = self
+            .eval_body(
+                &block.item.body,
+                &block.file,
+                &mut inst.scope(self),
+                true,
+                &mut scratch,
+                None,
+            )
+            .ok()?;
+        let (args, _) = Value::Map(args).unmark_deep();
+        let Value::Map(args) = args else { return None };
+        if args.values().any(Value::contains_unknown) {
+            self.gap(
+                &loc,
+                format!(
+                    "data.{rtype}.{name}: not read live: an argument is known only after apply"
+                ),
+            );
+            return None;
+        }
+        match facts.read(rtype, &args) {
+            Ok(found) => found.map(Value::Map),
+            Err(reason) => {
+                self.gap(
+                    &loc,
+                    format!("data.{rtype}.{name}: live read failed: {reason}"),
+                );
+                None
+            }
+        }
     }
 
     /// The address of a data block in every instance of this module:
