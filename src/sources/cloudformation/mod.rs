@@ -1,0 +1,333 @@
+//! The CloudFormation code source: a template (JSON or YAML) evaluated for
+//! one environment with its parameter file, into a [`Snapshot`] with
+//! Terraform type and attribute names where a mapping exists
+//! (docs/cloudformation.md is the user's reference).
+//!
+//! Layout: [`template`] parses a template or parameter file and indexes the
+//! lines of its keys, [`params`] reads parameter files and resolves the
+//! template's `Parameters`, [`eval`] evaluates intrinsic functions and
+//! conditions, [`mapping`] holds the type tables, `cfg` the
+//! `cloudformation` table of parity.toml, `source` its side of the seam.
+
+pub(crate) mod cfg;
+pub(crate) mod eval;
+pub(crate) mod mapping;
+pub(crate) mod params;
+mod source;
+pub mod template;
+
+pub use cfg::CloudFormationTable;
+pub(crate) use source::CloudFormation;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+
+use crate::model::{CoverageGap, Location, Map, Resource, Snapshot, SourceKind, Value};
+use eval::{Eval, EvalError};
+
+/// Why a CloudFormation environment could not be read: a file that cannot
+/// be read, or a template or parameter file that CloudFormation would
+/// reject, with its file:line.
+#[derive(Debug, thiserror::Error)]
+pub enum CfnError {
+    #[error("cannot read {path}: {cause}")]
+    Io { path: String, cause: std::io::Error },
+    #[error("{location}: {message}")]
+    Invalid { location: String, message: String },
+}
+
+/// What to read for one environment.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub environment: String,
+    pub template: PathBuf,
+    pub parameters: Option<PathBuf>,
+    /// Paths in locations are shown relative to this (the config's directory).
+    pub base: PathBuf,
+    /// `AWS::StackName` (default: the environment's name).
+    pub stack_name: Option<String>,
+    /// `AWS::Region`, `AWS::AccountId`: unknown when not given.
+    pub region: Option<String>,
+    pub account: Option<String>,
+}
+
+/// Template sections that describe nothing to compare.
+const IGNORED_SECTIONS: &[&str] = &[
+    "AWSTemplateFormatVersion",
+    "Description",
+    "Metadata",
+    "Rules",
+    "Outputs",
+    "Hooks",
+];
+
+/// Read and evaluate one environment's template.
+pub fn load(opts: &Options) -> Result<Snapshot, CfnError> {
+    let shown = crate::sources::terraform::files::display(&opts.base, &opts.template);
+    let text = read_text(&opts.template, &shown)?;
+    let (tree, lines) = template::parse(&text).map_err(|e| CfnError::Invalid {
+        location: params::at(&shown, e.line),
+        message: format!("not a valid template: {}", e.message),
+    })?;
+    let file: Arc<str> = Arc::from(shown.as_str());
+    let invalid = |path: &[&str], message: String| CfnError::Invalid {
+        location: params::at(&shown, lines.line(path)),
+        message,
+    };
+    let Json::Object(top) = &tree else {
+        return Err(invalid(
+            &[],
+            "a template must be a mapping of sections".into(),
+        ));
+    };
+    let section = |name: &str| -> Result<Option<&serde_json::Map<String, Json>>, CfnError> {
+        match top.get(name) {
+            None => Ok(None),
+            Some(Json::Object(m)) => Ok(Some(m)),
+            Some(_) => Err(invalid(&[name], format!("`{name}` must be a mapping"))),
+        }
+    };
+    let Some(resources) = section("Resources")? else {
+        return Err(invalid(
+            &[],
+            "the template has no `Resources` section".into(),
+        ));
+    };
+
+    let param_file = match &opts.parameters {
+        Some(p) => {
+            let shown = crate::sources::terraform::files::display(&opts.base, p);
+            Some(params::read(&read_text(p, &shown)?, &shown)?)
+        }
+        None => None,
+    };
+    let resolved = params::resolve(section("Parameters")?, param_file.as_ref(), &shown, &lines)?;
+
+    let mut ev = Eval::new(file.clone(), &lines);
+    ev.params = resolved.values;
+    ev.region = opts.region.clone();
+    ev.mappings = section("Mappings")?;
+    ev.conditions = section("Conditions")?;
+    ev.pseudo = pseudo(opts);
+    for (id, def) in resources {
+        let ty = def.get("Type").and_then(Json::as_str).unwrap_or_default();
+        ev.types
+            .insert(id.clone(), mapping::model_type(ty).to_string());
+    }
+
+    let mut snap = Snapshot::new(opts.environment.clone(), SourceKind::Code);
+    for (line, reason) in resolved.gaps {
+        snap.coverage.push(CoverageGap {
+            what: params::at(&shown, line),
+            reason,
+        });
+    }
+    // Sections this reader does not know (a typo, or a newer feature).
+    for key in top.keys() {
+        let known = IGNORED_SECTIONS.contains(&key.as_str())
+            || [
+                "Resources",
+                "Parameters",
+                "Mappings",
+                "Conditions",
+                "Transform",
+            ]
+            .contains(&key.as_str());
+        if !known {
+            ev.gap(&[key], format!("template section `{key}` is not read"));
+        }
+    }
+    if let Some(transform) = top.get("Transform") {
+        let names = match transform {
+            Json::Array(items) => items.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+            other => vec![other.to_string()],
+        };
+        ev.gap(
+            &["Transform"],
+            format!(
+                "transform {} is not expanded: what it generates is not compared",
+                names.join(", ")
+            ),
+        );
+    }
+    for (id, def) in resources {
+        if let Some(r) = resource(&ev, id, def).map_err(|e| eval_error(&ev, e))? {
+            snap.resources.push(r);
+        }
+    }
+    snap.resources.push(stack(opts, &file, param_file.as_ref()));
+    snap.coverage.extend(ev.gaps.take());
+    snap.resources.sort_by(|a, b| a.address.cmp(&b.address));
+    snap.coverage.sort();
+    snap.coverage.dedup();
+    crate::normalize::redact(&mut snap, &resolved.secrets);
+    Ok(snap)
+}
+
+fn read_text(path: &Path, shown: &str) -> Result<String, CfnError> {
+    crate::input::read_text(path, crate::input::limits().tf_file).map_err(|cause| CfnError::Io {
+        path: shown.to_string(),
+        cause,
+    })
+}
+
+fn eval_error(ev: &Eval, e: EvalError) -> CfnError {
+    let path: Vec<&str> = e.path.iter().map(String::as_str).collect();
+    CfnError::Invalid {
+        location: ev.location(&path),
+        message: e.message,
+    }
+}
+
+/// The pseudo parameters, from the `cloudformation` table and the
+/// environment; what neither gives is unknown.
+fn pseudo(opts: &Options) -> HashMap<&'static str, Value> {
+    let region = opts.region.as_deref();
+    let partition = match region {
+        Some(r) if r.starts_with("cn-") => "aws-cn",
+        Some(r) if r.starts_with("us-gov-") => "aws-us-gov",
+        _ => "aws",
+    };
+    let known = |v: Option<&str>, name: &str| {
+        v.map_or_else(|| Value::Unknown(name.to_string()), Value::str)
+    };
+    HashMap::from([
+        ("AWS::Region", known(region, "AWS::Region")),
+        (
+            "AWS::AccountId",
+            known(opts.account.as_deref(), "AWS::AccountId"),
+        ),
+        ("AWS::Partition", Value::str(partition)),
+        (
+            "AWS::StackName",
+            Value::str(opts.stack_name.as_deref().unwrap_or(&opts.environment)),
+        ),
+        ("AWS::StackId", Value::Unknown("AWS::StackId".into())),
+        (
+            "AWS::URLSuffix",
+            Value::str(if partition == "aws-cn" {
+                "amazonaws.com.cn"
+            } else {
+                "amazonaws.com"
+            }),
+        ),
+        ("AWS::NotificationARNs", Value::List(Vec::new())),
+    ])
+}
+
+/// One resource, or `None` when its condition is false (it does not exist).
+fn resource(ev: &Eval, id: &str, def: &Json) -> Result<Option<Resource>, EvalError> {
+    let here = ["Resources", id];
+    let fail = |path: &[&str], message: String| EvalError {
+        path: path.iter().map(|s| s.to_string()).collect(),
+        message,
+    };
+    let Json::Object(def) = def else {
+        return Err(fail(&here, format!("resource `{id}` must be a mapping")));
+    };
+    let Some(Json::String(cfn)) = def.get("Type") else {
+        return Err(fail(&here, format!("resource `{id}` has no Type")));
+    };
+    match def.get("Condition") {
+        None => {}
+        Some(Json::String(c)) if !ev.condition(c, &["Resources", id, "Condition"])? => {
+            return Ok(None);
+        }
+        Some(Json::String(_)) => {}
+        Some(_) => {
+            return Err(fail(
+                &["Resources", id, "Condition"],
+                "a resource's Condition must be a condition name".into(),
+            ))
+        }
+    }
+    if cfn.starts_with("AWS::Serverless::") {
+        ev.gap(
+            &["Resources", id, "Type"],
+            format!("{cfn} is a SAM resource, not expanded: compared by its own properties"),
+        );
+    } else if cfn == "AWS::CloudFormation::Stack" {
+        ev.gap(
+            &["Resources", id, "Type"],
+            "nested stack not read: its resources are not compared".to_string(),
+        );
+    }
+    let props = match def.get("Properties") {
+        Some(p) => match ev.eval(p, &["Resources", id, "Properties"])? {
+            Some(Value::Map(m)) => m,
+            Some(Value::Null) | None => Map::new(),
+            Some(other) => {
+                return Err(fail(
+                    &["Resources", id, "Properties"],
+                    format!("Properties must be a mapping, found {}", other.type_name()),
+                ))
+            }
+        },
+        None => Map::new(),
+    };
+    let (mut attributes, names) = mapping::attributes(cfn, props);
+    // Kept under their own names: what deleting the stack does differs
+    // between environments more often than it should.
+    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+        if let Some(p) = def.get(policy) {
+            if let Some(v) = ev.eval(p, &["Resources", id, policy])? {
+                attributes.insert(policy.to_string(), v);
+            }
+        }
+    }
+    let rtype = mapping::model_type(cfn);
+    let line = ev.lines.line(&here);
+    let mut r = Resource::new(
+        format!("{rtype}.{id}"),
+        rtype,
+        Location::new(ev.file.clone(), line),
+    );
+    for (prop, attr) in names {
+        if let Some(l) = ev.lines.line(&["Resources", id, "Properties", &prop]) {
+            r.locate(attr, Location::new(ev.file.clone(), Some(l)));
+        }
+    }
+    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+        if let Some(l) = ev
+            .lines
+            .line(&["Resources", id, policy])
+            .filter(|_| def.contains_key(policy))
+        {
+            r.locate(policy, Location::new(ev.file.clone(), Some(l)));
+        }
+    }
+    crate::sources::terraform::schema::convert_resource(rtype, false, &mut attributes);
+    r.attributes = attributes;
+    crate::normalize::redact_names(&mut r);
+    Ok(Some(r))
+}
+
+/// The stack itself: its name and tags (the third shape of parameter file
+/// gives tags), as Terraform's `aws_cloudformation_stack`.
+fn stack(opts: &Options, file: &Arc<str>, params: Option<&params::ParamFile>) -> Resource {
+    let mut r = Resource::new(
+        "aws_cloudformation_stack.stack",
+        "aws_cloudformation_stack",
+        Location::new(file.clone(), None),
+    );
+    r.attributes.insert(
+        "name".into(),
+        Value::str(opts.stack_name.as_deref().unwrap_or(&opts.environment)),
+    );
+    if let Some(p) = params.filter(|p| !p.tags.is_empty()) {
+        r.attributes.insert(
+            "tags".into(),
+            Value::Map(
+                p.tags
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::str(v)))
+                    .collect(),
+            ),
+        );
+        r.locate("tags", Location::new(p.shown.as_str(), None));
+    }
+    r
+}
