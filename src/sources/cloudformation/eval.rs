@@ -101,6 +101,7 @@ impl<'a> Eval<'a> {
             Json::Null => Value::Null,
             Json::Bool(b) => Value::Bool(*b),
             Json::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+            Json::String(s) if s.contains("{{resolve:") => self.dynamic_reference(s, at),
             Json::String(s) => Value::String(s.clone()),
             Json::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -126,6 +127,22 @@ impl<'a> Eval<'a> {
                 Value::Map(out)
             }
         }))
+    }
+
+    /// A string with a dynamic reference (`{{resolve:ssm:/shop/db-version}}`,
+    /// `{{resolve:secretsmanager:...}}`): resolved at deployment, so
+    /// unknown and compared by the reference's text. A Secrets Manager or
+    /// `ssm-secure` reference names a secret (that is all there is to
+    /// compare); a plain `ssm` one holds a value that matters, and is a
+    /// coverage gap like an SSM parameter type.
+    fn dynamic_reference(&self, s: &str, at: At) -> Value {
+        if s.contains("{{resolve:ssm:") {
+            self.gap(
+                at,
+                format!("{s} is read from SSM at deployment: compared by its name"),
+            );
+        }
+        Value::Unknown(format!("\"{s}\""))
     }
 
     /// A value that must be there (an argument of a function).
@@ -885,6 +902,21 @@ mod tests {
         assert!(v.is_unknown());
         assert_eq!(e.gaps.borrow().len(), 1);
         assert!(e.gaps.borrow()[0].reason.contains("Fn::Transform"));
+    }
+
+    #[test]
+    fn dynamic_references_are_unknown_and_plain_ssm_a_gap() {
+        let lines = Lines::default();
+        let e = ev(&lines);
+        let v = run(
+            &e,
+            json!("{{resolve:secretsmanager:shop/db:SecretString:password}}"),
+        );
+        assert!(v.is_some_and(|v| v.is_unknown()));
+        assert!(e.gaps.borrow().is_empty());
+        let v = run(&e, json!("{{resolve:ssm:/shop/db-version}}"));
+        assert!(v.is_some_and(|v| v.is_unknown()));
+        assert_eq!(e.gaps.borrow().len(), 1);
     }
 
     #[test]

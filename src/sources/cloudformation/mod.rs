@@ -300,7 +300,11 @@ fn resource(ev: &Eval, id: &str, def: &Json) -> Result<Option<Resource>, EvalErr
         }
     }
     crate::sources::terraform::schema::convert_resource(rtype, false, &mut attributes);
+    for v in attributes.values_mut() {
+        redact_cfn_names(v);
+    }
     r.attributes = attributes;
+    redact_cfn_names_top(&mut r.attributes);
     crate::normalize::redact_names(&mut r);
     Ok(Some(r))
 }
@@ -330,4 +334,125 @@ fn stack(opts: &Options, file: &Arc<str>, params: Option<&params::ParamFile>) ->
         r.locate("tags", Location::new(p.shown.as_str(), None));
     }
     r
+}
+
+/// Secrets under CloudFormation names (`MasterUserPassword` of an unmapped
+/// `AWS::RDS::DBCluster`, `AuthToken`, `SecretString`), at any depth: the
+/// model redacts Terraform names (`password`), so a name is also tried in
+/// Terraform's case. A value from a `NoEcho` parameter is already
+/// sensitive; this covers literals written in the template.
+fn redact_cfn_names_top(attributes: &mut Map) {
+    for (k, v) in attributes.iter_mut() {
+        if is_cfn_secret(k) {
+            redact_whole(v);
+        }
+    }
+}
+
+fn redact_cfn_names(v: &mut Value) {
+    match v {
+        Value::Map(m) => {
+            for (k, item) in m.iter_mut() {
+                if is_cfn_secret(k) {
+                    redact_whole(item);
+                } else {
+                    redact_cfn_names(item);
+                }
+            }
+        }
+        Value::List(items) => items.iter_mut().for_each(redact_cfn_names),
+        _ => {}
+    }
+}
+
+fn is_cfn_secret(name: &str) -> bool {
+    name.bytes().any(|b| b.is_ascii_uppercase())
+        && crate::normalize::is_secret_attribute(&eval::snake(name))
+}
+
+fn redact_whole(v: &mut Value) {
+    match v {
+        Value::Null | Value::Unknown(_) => {}
+        v if v.is_sensitive() => {}
+        Value::String(s) => *v = crate::normalize::sensitive(s),
+        other => *other = crate::normalize::sensitive(&other.to_json().to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(template: &str) -> Result<Snapshot, CfnError> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("t.yaml");
+        std::fs::write(&path, template).expect("write");
+        load(&Options {
+            environment: "staging".into(),
+            template: path,
+            parameters: None,
+            base: dir.path().to_path_buf(),
+            stack_name: None,
+            region: Some("eu-west-1".into()),
+            account: None,
+        })
+    }
+
+    #[test]
+    fn literal_secrets_under_cloudformation_names_are_redacted() {
+        let snap = load_text(
+            "Resources:\n  Cluster:\n    Type: AWS::RDS::DBCluster\n    Properties:\n      MasterUserPassword: literal-Secret-1\n      Engine: aurora-postgresql\n  Cache:\n    Type: AWS::ElastiCache::ReplicationGroup\n    Properties:\n      Settings:\n        AuthToken: literal-Token-2\n",
+        )
+        .expect("loads");
+        let cluster = snap
+            .resources
+            .iter()
+            .find(|r| r.address == "AWS::RDS::DBCluster.Cluster")
+            .expect("cluster");
+        assert!(cluster.attributes["MasterUserPassword"].is_sensitive());
+        assert_eq!(
+            cluster.attributes["Engine"],
+            Value::str("aurora-postgresql")
+        );
+        let cache = snap
+            .resources
+            .iter()
+            .find(|r| r.rtype == "AWS::ElastiCache::ReplicationGroup")
+            .expect("cache");
+        assert!(cache.attributes["Settings"]
+            .get_path("AuthToken")
+            .is_some_and(Value::is_sensitive));
+    }
+
+    #[test]
+    fn a_false_condition_removes_the_resource_and_locations_have_lines() {
+        let snap = load_text(
+            "Conditions:\n  Never: !Equals [a, b]\nResources:\n  Gone:\n    Type: AWS::S3::Bucket\n    Condition: Never\n  Kept:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Sub '${AWS::StackName}-${AWS::Region}'\n",
+        )
+        .expect("loads");
+        let addresses: Vec<&str> = snap.resources.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(
+            addresses,
+            vec!["aws_cloudformation_stack.stack", "aws_s3_bucket.Kept"]
+        );
+        let kept = &snap.resources[1];
+        assert_eq!(kept.attributes["bucket"], Value::str("staging-eu-west-1"));
+        assert_eq!(kept.location.line, Some(7));
+        assert_eq!(kept.attribute_location("bucket").line, Some(10));
+    }
+
+    #[test]
+    fn templates_cloudformation_would_reject_are_errors_with_lines() {
+        let e = load_text("Resources:\n  A:\n    Properties: {}\n").expect_err("no Type");
+        assert!(
+            e.to_string()
+                .ends_with("t.yaml:2: resource `A` has no Type"),
+            "{e}"
+        );
+        let e = load_text("Parameters: {}\n").expect_err("no Resources");
+        assert!(e.to_string().contains("no `Resources` section"), "{e}");
+        let e = load_text("Resources:\n  A:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref Nope\n")
+            .expect_err("dangling Ref");
+        assert!(e.to_string().contains("t.yaml:5: Ref to `Nope`"), "{e}");
+    }
 }
