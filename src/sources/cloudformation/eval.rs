@@ -722,22 +722,25 @@ fn cidr(block: &str, count: f64, bits: f64) -> Option<Vec<Value>> {
 /// `Endpoint.Address` → `endpoint_address`, `Arn` → `arn`, `GroupId` →
 /// `group_id`: CloudFormation attribute names in Terraform's case.
 pub(crate) fn snake(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
     let mut out = String::with_capacity(name.len() + 4);
-    let mut prev_lower = false;
-    for c in name.chars() {
+    for (i, &c) in chars.iter().enumerate() {
         if c == '.' {
             out.push('_');
-            prev_lower = false;
-        } else if c.is_ascii_uppercase() {
-            if prev_lower {
+            continue;
+        }
+        if c.is_ascii_uppercase() && i > 0 {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            // `GroupId` → `group_id`; `EBSEnabled` → `ebs_enabled`.
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower)
+            {
                 out.push('_');
             }
-            out.push(c.to_ascii_lowercase());
-            prev_lower = false;
-        } else {
-            out.push(c);
-            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
         }
+        out.push(c.to_ascii_lowercase());
     }
     out
 }
@@ -924,5 +927,8 @@ mod tests {
         assert_eq!(snake("Arn"), "arn");
         assert_eq!(snake("Endpoint.Address"), "endpoint_address");
         assert_eq!(snake("GroupId"), "group_id");
+        assert_eq!(snake("EBSEnabled"), "ebs_enabled");
+        assert_eq!(snake("MultiAZEnabled"), "multi_az_enabled");
+        assert_eq!(snake("EnforceHTTPS"), "enforce_https");
     }
 }

@@ -7,7 +7,7 @@
 //!
 //! Nothing is dropped: a property a type's table does not name keeps its
 //! CloudFormation name, and a type without a table keeps its CloudFormation
-//! type (`AWS::SQS::Queue`) and property names; both are compared by the
+//! type (`AWS::Logs::LogGroup`) and property names; both are compared by the
 //! generic rule. After mapping, values take the provider schema's types
 //! (`AllocatedStorage: "20"` is the number 20), as Terraform code does.
 
@@ -37,6 +37,12 @@ pub(crate) enum Conv {
     Versioning,
     /// A list of one → its item.
     First,
+    /// `{name: value}` → `[{name, value}]` (DB parameter groups).
+    NameValue,
+    /// ECS container definitions: keys in the task definition JSON's
+    /// camelCase, as the JSON document Terraform holds (normalization
+    /// parses it, as it does Terraform's).
+    Containers,
     /// An object whose known keys spread into top-level attributes (Lambda
     /// `Code`: `S3Bucket` → `s3_bucket`, ...); the rest stays under the
     /// property's own name.
@@ -112,6 +118,267 @@ pub(crate) static TYPES: &[TypeMap] = &[
                 "iam_database_authentication_enabled",
                 Same,
             ),
+            TAGS,
+        ],
+        fixed: &[],
+    },
+    TypeMap {
+        cfn: "AWS::RDS::DBCluster",
+        terraform: "aws_rds_cluster",
+        properties: &[
+            ("Engine", "engine", Same),
+            ("EngineVersion", "engine_version", Same),
+            ("EngineMode", "engine_mode", Same),
+            ("DBClusterIdentifier", "cluster_identifier", Same),
+            ("DatabaseName", "database_name", Same),
+            ("MasterUsername", "master_username", Same),
+            ("MasterUserPassword", "master_password", Same),
+            (
+                "ManageMasterUserPassword",
+                "manage_master_user_password",
+                Same,
+            ),
+            ("StorageEncrypted", "storage_encrypted", Same),
+            ("KmsKeyId", "kms_key_id", Same),
+            ("BackupRetentionPeriod", "backup_retention_period", Same),
+            ("PreferredBackupWindow", "preferred_backup_window", Same),
+            (
+                "PreferredMaintenanceWindow",
+                "preferred_maintenance_window",
+                Same,
+            ),
+            ("DeletionProtection", "deletion_protection", Same),
+            ("DBSubnetGroupName", "db_subnet_group_name", Same),
+            ("VpcSecurityGroupIds", "vpc_security_group_ids", Same),
+            (
+                "DBClusterParameterGroupName",
+                "db_cluster_parameter_group_name",
+                Same,
+            ),
+            ("AvailabilityZones", "availability_zones", Same),
+            ("Port", "port", Same),
+            (
+                "ServerlessV2ScalingConfiguration",
+                "serverlessv2_scaling_configuration",
+                Block,
+            ),
+            TAGS,
+        ],
+        fixed: &[],
+    },
+    TypeMap {
+        cfn: "AWS::RDS::DBParameterGroup",
+        terraform: "aws_db_parameter_group",
+        properties: &[
+            ("Family", "family", Same),
+            ("Description", "description", Same),
+            ("DBParameterGroupName", "name", Same),
+            ("Parameters", "parameter", NameValue),
+            TAGS,
+        ],
+        fixed: &[],
+    },
+    TypeMap {
+        cfn: "AWS::RDS::DBClusterParameterGroup",
+        terraform: "aws_rds_cluster_parameter_group",
+        properties: &[
+            ("Family", "family", Same),
+            ("Description", "description", Same),
+            ("DBClusterParameterGroupName", "name", Same),
+            ("Parameters", "parameter", NameValue),
+            TAGS,
+        ],
+        fixed: &[],
+    },
+    TypeMap {
+        cfn: "AWS::ElastiCache::ReplicationGroup",
+        terraform: "aws_elasticache_replication_group",
+        properties: &[
+            ("Engine", "engine", Same),
+            ("EngineVersion", "engine_version", Same),
+            ("CacheNodeType", "node_type", Same),
+            ("NumCacheClusters", "num_cache_clusters", Same),
+            ("ReplicasPerNodeGroup", "replicas_per_node_group", Same),
+            (
+                "AutomaticFailoverEnabled",
+                "automatic_failover_enabled",
+                Same,
+            ),
+            ("MultiAZEnabled", "multi_az_enabled", Same),
+            (
+                "AtRestEncryptionEnabled",
+                "at_rest_encryption_enabled",
+                Same,
+            ),
+            (
+                "TransitEncryptionEnabled",
+                "transit_encryption_enabled",
+                Same,
+            ),
+            ("AuthToken", "auth_token", Same),
+            ("KmsKeyId", "kms_key_id", Same),
+            ("CacheParameterGroupName", "parameter_group_name", Same),
+            ("CacheSubnetGroupName", "subnet_group_name", Same),
+            ("SecurityGroupIds", "security_group_ids", Same),
+            ("ReplicationGroupId", "replication_group_id", Same),
+            ("ReplicationGroupDescription", "description", Same),
+            ("SnapshotRetentionLimit", "snapshot_retention_limit", Same),
+            (
+                "AutoMinorVersionUpgrade",
+                "auto_minor_version_upgrade",
+                Same,
+            ),
+            TAGS,
+        ],
+        fixed: &[],
+    },
+    TypeMap {
+        cfn: "AWS::ElastiCache::CacheCluster",
+        terraform: "aws_elasticache_cluster",
+        properties: &[
+            ("Engine", "engine", Same),
+            ("EngineVersion", "engine_version", Same),
+            ("CacheNodeType", "node_type", Same),
+            ("NumCacheNodes", "num_cache_nodes", Same),
+            ("ClusterName", "cluster_id", Same),
+            ("CacheParameterGroupName", "parameter_group_name", Same),
+            ("CacheSubnetGroupName", "subnet_group_name", Same),
+            ("VpcSecurityGroupIds", "security_group_ids", Same),
+            (
+                "AutoMinorVersionUpgrade",
+                "auto_minor_version_upgrade",
+                Same,
+            ),
+            TAGS,
+        ],
+        fixed: &[],
+    },
+    TypeMap {
+        cfn: "AWS::EKS::Cluster",
+        terraform: "aws_eks_cluster",
+        properties: &[
+            ("Name", "name", Same),
+            ("Version", "version", Same),
+            ("RoleArn", "role_arn", Same),
+            ("ResourcesVpcConfig", "vpc_config", Block),
+            TAGS,
+        ],
+        fixed: &[],
+    },
+    TypeMap {
+        cfn: "AWS::OpenSearchService::Domain",
+        terraform: "aws_opensearch_domain",
+        properties: &[
+            ("DomainName", "domain_name", Same),
+            ("EngineVersion", "engine_version", Same),
+            ("ClusterConfig", "cluster_config", Block),
+            ("EBSOptions", "ebs_options", Block),
+            ("EncryptionAtRestOptions", "encrypt_at_rest", Block),
+            (
+                "NodeToNodeEncryptionOptions",
+                "node_to_node_encryption",
+                Block,
+            ),
+            ("DomainEndpointOptions", "domain_endpoint_options", Block),
+            ("AccessPolicies", "access_policies", Same),
+            TAGS,
+        ],
+        fixed: &[],
+    },
+    TypeMap {
+        cfn: "AWS::ECS::TaskDefinition",
+        terraform: "aws_ecs_task_definition",
+        properties: &[
+            ("Family", "family", Same),
+            ("Cpu", "cpu", Same),
+            ("Memory", "memory", Same),
+            ("NetworkMode", "network_mode", Same),
+            ("RequiresCompatibilities", "requires_compatibilities", Same),
+            ("ExecutionRoleArn", "execution_role_arn", Same),
+            ("TaskRoleArn", "task_role_arn", Same),
+            ("RuntimePlatform", "runtime_platform", Block),
+            ("ContainerDefinitions", "container_definitions", Containers),
+            TAGS,
+        ],
+        fixed: &[],
+    },
+    TypeMap {
+        cfn: "AWS::ECS::Service",
+        terraform: "aws_ecs_service",
+        properties: &[
+            ("ServiceName", "name", Same),
+            ("Cluster", "cluster", Same),
+            ("TaskDefinition", "task_definition", Same),
+            ("DesiredCount", "desired_count", Same),
+            ("LaunchType", "launch_type", Same),
+            TAGS,
+        ],
+        fixed: &[],
+    },
+    TypeMap {
+        cfn: "AWS::SQS::Queue",
+        terraform: "aws_sqs_queue",
+        properties: &[
+            ("QueueName", "name", Same),
+            ("VisibilityTimeout", "visibility_timeout_seconds", Same),
+            ("MessageRetentionPeriod", "message_retention_seconds", Same),
+            ("DelaySeconds", "delay_seconds", Same),
+            ("MaximumMessageSize", "max_message_size", Same),
+            (
+                "ReceiveMessageWaitTimeSeconds",
+                "receive_wait_time_seconds",
+                Same,
+            ),
+            ("FifoQueue", "fifo_queue", Same),
+            (
+                "ContentBasedDeduplication",
+                "content_based_deduplication",
+                Same,
+            ),
+            ("KmsMasterKeyId", "kms_master_key_id", Same),
+            ("SqsManagedSseEnabled", "sqs_managed_sse_enabled", Same),
+            ("RedrivePolicy", "redrive_policy", Same),
+            TAGS,
+        ],
+        fixed: &[],
+    },
+    TypeMap {
+        cfn: "AWS::SQS::QueuePolicy",
+        terraform: "aws_sqs_queue_policy",
+        properties: &[
+            ("PolicyDocument", "policy", Same),
+            ("Queues", "queue_url", First),
+        ],
+        fixed: &[],
+    },
+    TypeMap {
+        cfn: "AWS::SNS::Topic",
+        terraform: "aws_sns_topic",
+        properties: &[
+            ("TopicName", "name", Same),
+            ("DisplayName", "display_name", Same),
+            ("FifoTopic", "fifo_topic", Same),
+            ("KmsMasterKeyId", "kms_master_key_id", Same),
+            TAGS,
+        ],
+        fixed: &[],
+    },
+    TypeMap {
+        cfn: "AWS::SNS::TopicPolicy",
+        terraform: "aws_sns_topic_policy",
+        properties: &[("PolicyDocument", "policy", Same), ("Topics", "arn", First)],
+        fixed: &[],
+    },
+    TypeMap {
+        cfn: "AWS::KMS::Key",
+        terraform: "aws_kms_key",
+        properties: &[
+            ("Description", "description", Same),
+            ("KeyPolicy", "policy", Same),
+            ("EnableKeyRotation", "enable_key_rotation", Same),
+            ("KeyUsage", "key_usage", Same),
+            ("MultiRegion", "multi_region", Same),
+            ("PendingWindowInDays", "deletion_window_in_days", Same),
             TAGS,
         ],
         fixed: &[],
@@ -461,6 +728,24 @@ fn convert(conv: Conv, v: Value) -> Value {
             items.into_iter().next().unwrap_or_default()
         }
         (One, v) => Value::List(vec![v]),
+        (NameValue, Value::Map(m)) => Value::List(
+            m.into_iter()
+                .map(|(k, v)| {
+                    let mut p = Map::new();
+                    p.insert("name".into(), Value::String(k));
+                    p.insert("value".into(), v);
+                    Value::Map(p)
+                })
+                .collect(),
+        ),
+        (Containers, v @ Value::List(_)) => {
+            let camel = lower_camel_keys(v);
+            if camel.contains_unknown() {
+                camel
+            } else {
+                Value::String(camel.to_json().to_string())
+            }
+        }
         (SgRules, Value::List(items)) => Value::List(items.into_iter().map(sg_rule).collect()),
         (InlinePolicies, Value::List(items)) => Value::List(
             items
@@ -484,11 +769,7 @@ fn convert(conv: Conv, v: Value) -> Value {
             }
             Value::List(vec![Value::Map(block)])
         }
-        (Block, Value::Map(m)) => Value::List(vec![Value::Map(
-            m.into_iter()
-                .map(|(k, v)| (super::eval::snake(&k), v))
-                .collect(),
-        )]),
+        (Block, Value::Map(m)) => Value::List(vec![block(m)]),
         (Versioning, Value::Map(m)) => {
             let mut block = Map::new();
             let enabled = match m.get("Status") {
@@ -501,6 +782,55 @@ fn convert(conv: Conv, v: Value) -> Value {
         }
         // A value of another shape (unknown, or written otherwise): as it is.
         (_, v) => v,
+    }
+}
+
+/// An object as a nested block: keys in Terraform's case, objects inside
+/// it nested blocks too (lists of one), as the provider's schema has them.
+fn block(m: Map) -> Value {
+    Value::Map(
+        m.into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    Value::Map(inner) => Value::List(vec![block(inner)]),
+                    Value::List(items) if items.iter().all(|i| matches!(i, Value::Map(_))) => {
+                        Value::List(
+                            items
+                                .into_iter()
+                                .map(|i| match i {
+                                    Value::Map(inner) => block(inner),
+                                    other => other,
+                                })
+                                .collect(),
+                        )
+                    }
+                    other => other,
+                };
+                (super::eval::snake(&k), v)
+            })
+            .collect(),
+    )
+}
+
+/// `Image` → `image`, `PortMappings` → `portMappings`, at every depth
+/// except inside maps of user keys (`DockerLabels`, `Options`).
+fn lower_camel_keys(v: Value) -> Value {
+    match v {
+        Value::List(items) => Value::List(items.into_iter().map(lower_camel_keys).collect()),
+        Value::Map(m) => Value::Map(
+            m.into_iter()
+                .map(|(k, v)| {
+                    let user = matches!(k.as_str(), "DockerLabels" | "Options");
+                    let mut c = k.chars();
+                    let key = match c.next() {
+                        Some(f) => f.to_ascii_lowercase().to_string() + c.as_str(),
+                        None => k.clone(),
+                    };
+                    (key, if user { v } else { lower_camel_keys(v) })
+                })
+                .collect(),
+        ),
+        other => other,
     }
 }
 
@@ -743,18 +1073,218 @@ mod tests {
             attrs["versioning"].get_path("0.enabled"),
             Some(&Value::Bool(true))
         );
-        let queue = map(&[("VisibilityTimeout", Value::Number(30.0))]);
+        let logs = map(&[("RetentionInDays", Value::Number(30.0))]);
         let (attrs, names) = attributes(
-            "AWS::SQS::Queue",
-            queue.as_map().cloned().unwrap_or_default(),
+            "AWS::Logs::LogGroup",
+            logs.as_map().cloned().unwrap_or_default(),
         );
-        assert_eq!(attrs["VisibilityTimeout"], Value::Number(30.0));
+        assert_eq!(attrs["RetentionInDays"], Value::Number(30.0));
         assert_eq!(
             names,
-            vec![("VisibilityTimeout".into(), "VisibilityTimeout".into())]
+            vec![("RetentionInDays".into(), "RetentionInDays".into())]
         );
-        assert_eq!(model_type("AWS::SQS::Queue"), "AWS::SQS::Queue");
+        assert_eq!(model_type("AWS::Logs::LogGroup"), "AWS::Logs::LogGroup");
         assert_eq!(model_type("AWS::EC2::VPC"), "aws_vpc");
+    }
+
+    #[test]
+    fn rds_cluster_and_parameter_groups() {
+        let props = map(&[
+            ("Engine", Value::str("aurora-postgresql")),
+            ("EngineVersion", Value::str("16.1")),
+            (
+                "ServerlessV2ScalingConfiguration",
+                map(&[("MinCapacity", Value::Number(0.5))]),
+            ),
+        ]);
+        let (attrs, _) = attributes(
+            "AWS::RDS::DBCluster",
+            props.as_map().cloned().unwrap_or_default(),
+        );
+        assert_eq!(attrs["engine_version"], Value::str("16.1"));
+        assert_eq!(
+            attrs["serverlessv2_scaling_configuration"].get_path("0.min_capacity"),
+            Some(&Value::Number(0.5))
+        );
+        let props = map(&[
+            ("Family", Value::str("postgres16")),
+            (
+                "Parameters",
+                map(&[("log_min_duration_statement", Value::str("500"))]),
+            ),
+        ]);
+        let (attrs, _) = attributes(
+            "AWS::RDS::DBParameterGroup",
+            props.as_map().cloned().unwrap_or_default(),
+        );
+        assert_eq!(attrs["family"], Value::str("postgres16"));
+        assert_eq!(
+            attrs["parameter"].get_path("0.name"),
+            Some(&Value::str("log_min_duration_statement"))
+        );
+        assert_eq!(
+            attrs["parameter"].get_path("0.value"),
+            Some(&Value::str("500"))
+        );
+    }
+
+    #[test]
+    fn caches_search_and_kubernetes() {
+        let props = map(&[
+            ("CacheNodeType", Value::str("cache.r7g.large")),
+            ("MultiAZEnabled", Value::Bool(true)),
+        ]);
+        let (attrs, _) = attributes(
+            "AWS::ElastiCache::ReplicationGroup",
+            props.as_map().cloned().unwrap_or_default(),
+        );
+        assert_eq!(attrs["node_type"], Value::str("cache.r7g.large"));
+        assert_eq!(attrs["multi_az_enabled"], Value::Bool(true));
+        let props = map(&[
+            ("EngineVersion", Value::str("OpenSearch_2.11")),
+            (
+                "EBSOptions",
+                map(&[
+                    ("EBSEnabled", Value::Bool(true)),
+                    ("VolumeSize", Value::Number(20.0)),
+                ]),
+            ),
+            (
+                "ClusterConfig",
+                map(&[(
+                    "ZoneAwarenessConfig",
+                    map(&[("AvailabilityZoneCount", Value::Number(3.0))]),
+                )]),
+            ),
+        ]);
+        let (attrs, _) = attributes(
+            "AWS::OpenSearchService::Domain",
+            props.as_map().cloned().unwrap_or_default(),
+        );
+        assert_eq!(
+            attrs["ebs_options"].get_path("0.ebs_enabled"),
+            Some(&Value::Bool(true))
+        );
+        assert_eq!(
+            attrs["cluster_config"].get_path("0.zone_awareness_config.0.availability_zone_count"),
+            Some(&Value::Number(3.0))
+        );
+        let props = map(&[
+            ("Version", Value::str("1.30")),
+            (
+                "ResourcesVpcConfig",
+                map(&[("EndpointPublicAccess", Value::Bool(false))]),
+            ),
+        ]);
+        let (attrs, _) = attributes(
+            "AWS::EKS::Cluster",
+            props.as_map().cloned().unwrap_or_default(),
+        );
+        assert_eq!(attrs["version"], Value::str("1.30"));
+        assert_eq!(
+            attrs["vpc_config"].get_path("0.endpoint_public_access"),
+            Some(&Value::Bool(false))
+        );
+        let (attrs, _) = attributes(
+            "AWS::ElastiCache::CacheCluster",
+            map(&[("NumCacheNodes", Value::Number(2.0))])
+                .as_map()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        assert_eq!(attrs["num_cache_nodes"], Value::Number(2.0));
+    }
+
+    #[test]
+    fn ecs_task_definitions_hold_the_container_document() {
+        let props = map(&[
+            (
+                "RuntimePlatform",
+                map(&[("CpuArchitecture", Value::str("ARM64"))]),
+            ),
+            (
+                "ContainerDefinitions",
+                Value::List(vec![map(&[
+                    ("Name", Value::str("web")),
+                    ("Image", Value::str("repo/shop:1.4.2")),
+                    ("DockerLabels", map(&[("Team", Value::str("shop"))])),
+                ])]),
+            ),
+        ]);
+        let (attrs, _) = attributes(
+            "AWS::ECS::TaskDefinition",
+            props.as_map().cloned().unwrap_or_default(),
+        );
+        assert_eq!(
+            attrs["runtime_platform"].get_path("0.cpu_architecture"),
+            Some(&Value::str("ARM64"))
+        );
+        let doc = attrs["container_definitions"].as_str().unwrap_or_default();
+        assert_eq!(
+            doc,
+            r#"[{"dockerLabels":{"Team":"shop"},"image":"repo/shop:1.4.2","name":"web"}]"#
+        );
+        let (attrs, _) = attributes(
+            "AWS::ECS::Service",
+            map(&[("DesiredCount", Value::Number(2.0))])
+                .as_map()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        assert_eq!(attrs["desired_count"], Value::Number(2.0));
+    }
+
+    #[test]
+    fn queues_topics_keys_and_their_policies() {
+        let doc = map(&[("Version", Value::str("2012-10-17"))]);
+        let q = Value::Unknown("AWS::SQS::Queue.Jobs.id".into());
+        let props = map(&[
+            ("PolicyDocument", doc.clone()),
+            ("Queues", Value::List(vec![q.clone()])),
+        ]);
+        let (attrs, _) = attributes(
+            "AWS::SQS::QueuePolicy",
+            props.as_map().cloned().unwrap_or_default(),
+        );
+        assert_eq!(attrs["policy"], doc);
+        assert_eq!(attrs["queue_url"], q);
+        let (attrs, _) = attributes(
+            "AWS::SQS::Queue",
+            map(&[("VisibilityTimeout", Value::Number(60.0))])
+                .as_map()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        assert_eq!(attrs["visibility_timeout_seconds"], Value::Number(60.0));
+        let props = map(&[
+            ("PolicyDocument", doc.clone()),
+            ("Topics", Value::List(vec![Value::str("arn:t")])),
+        ]);
+        let (attrs, _) = attributes(
+            "AWS::SNS::TopicPolicy",
+            props.as_map().cloned().unwrap_or_default(),
+        );
+        assert_eq!(attrs["arn"], Value::str("arn:t"));
+        let (attrs, _) = attributes(
+            "AWS::SNS::Topic",
+            map(&[("FifoTopic", Value::Bool(true))])
+                .as_map()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        assert_eq!(attrs["fifo_topic"], Value::Bool(true));
+        let (attrs, _) = attributes(
+            "AWS::KMS::Key",
+            map(&[
+                ("KeyPolicy", doc.clone()),
+                ("EnableKeyRotation", Value::Bool(true)),
+            ])
+            .as_map()
+            .cloned()
+            .unwrap_or_default(),
+        );
+        assert_eq!(attrs["policy"], doc);
+        assert_eq!(attrs["enable_key_rotation"], Value::Bool(true));
     }
 
     #[test]

@@ -337,7 +337,7 @@ fn stack(opts: &Options, file: &Arc<str>, params: Option<&params::ParamFile>) ->
 }
 
 /// Secrets under CloudFormation names (`MasterUserPassword` of an unmapped
-/// `AWS::RDS::DBCluster`, `AuthToken`, `SecretString`), at any depth: the
+/// `AWS::DocDB::DBCluster`, `AuthToken`, `SecretString`), at any depth: the
 /// model redacts Terraform names (`password`), so a name is also tried in
 /// Terraform's case. A value from a `NoEcho` parameter is already
 /// sensitive; this covers literals written in the template.
@@ -401,13 +401,13 @@ mod tests {
     #[test]
     fn literal_secrets_under_cloudformation_names_are_redacted() {
         let snap = load_text(
-            "Resources:\n  Cluster:\n    Type: AWS::RDS::DBCluster\n    Properties:\n      MasterUserPassword: literal-Secret-1\n      Engine: aurora-postgresql\n  Cache:\n    Type: AWS::ElastiCache::ReplicationGroup\n    Properties:\n      Settings:\n        AuthToken: literal-Token-2\n",
+            "Resources:\n  Cluster:\n    Type: AWS::DocDB::DBCluster\n    Properties:\n      MasterUserPassword: literal-Secret-1\n      Engine: aurora-postgresql\n  Cache:\n    Type: Custom::Cache\n    Properties:\n      Settings:\n        AuthToken: literal-Token-2\n",
         )
         .expect("loads");
         let cluster = snap
             .resources
             .iter()
-            .find(|r| r.address == "AWS::RDS::DBCluster.Cluster")
+            .find(|r| r.address == "AWS::DocDB::DBCluster.Cluster")
             .expect("cluster");
         assert!(cluster.attributes["MasterUserPassword"].is_sensitive());
         assert_eq!(
@@ -417,7 +417,7 @@ mod tests {
         let cache = snap
             .resources
             .iter()
-            .find(|r| r.rtype == "AWS::ElastiCache::ReplicationGroup")
+            .find(|r| r.rtype == "Custom::Cache")
             .expect("cache");
         assert!(cache.attributes["Settings"]
             .get_path("AuthToken")
