@@ -389,3 +389,80 @@ fn an_environment_has_one_code_source() {
         "{stderr}"
     );
 }
+
+#[test]
+fn nested_stacks_with_local_templates_are_read_as_modules() {
+    let parent = "\
+Parameters:
+  EnvName: {Type: String}
+  DbVersion: {Type: String}
+  DbPassword: {Type: String, NoEcho: true}
+Resources:
+  Db:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: nested/db.yaml
+      Parameters:
+        Version: !Ref DbVersion
+        Password: !Ref DbPassword
+        Name: !Sub shop-${EnvName}
+  Remote:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: https://s3.amazonaws.com/bucket/other.yaml
+";
+    let child = "\
+Parameters:
+  Version: {Type: String}
+  Password: {Type: String, NoEcho: true}
+  Name: {Type: String}
+Resources:
+  Database:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      DBInstanceIdentifier: !Ref Name
+      Engine: postgres
+      EngineVersion: !Ref Version
+      MasterUserPassword: !Ref Password
+";
+    let dir = tree(&[
+        ("app.yaml", parent),
+        ("nested/db.yaml", child),
+        ("staging.json", r#"["EnvName=staging", "DbVersion=16.4", "DbPassword=staging-Nested-secret"]"#),
+        ("prod.json", r#"["EnvName=prod", "DbVersion=15.8", "DbPassword=prod-Nested-secret"]"#),
+        (
+            "parity.toml",
+            "[environments.staging]\ncloudformation = { template = \"app.yaml\", parameters = \"staging.json\" }\n[environments.prod]\ncloudformation = { template = \"app.yaml\", parameters = \"prod.json\" }\n",
+        ),
+    ]);
+    let out = parity(dir.path())
+        .args(["diff", "staging", "prod", "--format", "json", "--verbose"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("Nested-secret"), "{text}");
+    let report: Json = serde_json::from_slice(&out.stdout).expect("json");
+    // A difference inside the nested stack at the nested template's line.
+    let f = finding(
+        &report,
+        "engine-version",
+        "module.Db.aws_db_instance.Database",
+    );
+    assert_eq!(f["locations"]["staging"], "nested/db.yaml:11");
+    // The remote nested stack is a gap; violations still win (exit 2).
+    assert_eq!(out.status.code(), Some(2), "{report:#}");
+    let gaps = report["summary"]["incomplete"].to_string();
+    assert!(
+        gaps.contains("app.yaml:17: nested stack template https://"),
+        "{gaps}"
+    );
+    // The name passed down normalizes like any other.
+    assert!(
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .all(|f| f["attribute"] != "identifier"),
+        "{report:#}"
+    );
+}

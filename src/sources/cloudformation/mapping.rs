@@ -68,6 +68,18 @@ const TAGS: (&str, &str, Conv) = ("Tags", "tags", Tags);
 /// The tables. Add a type here and a case to the test below.
 pub(crate) static TYPES: &[TypeMap] = &[
     TypeMap {
+        cfn: "AWS::CloudFormation::Stack",
+        terraform: "aws_cloudformation_stack",
+        properties: &[
+            ("TemplateURL", "template_url", Same),
+            ("Parameters", "parameters", Same),
+            ("TimeoutInMinutes", "timeout_in_minutes", Same),
+            ("NotificationARNs", "notification_arns", Same),
+            TAGS,
+        ],
+        fixed: &[],
+    },
+    TypeMap {
         cfn: "AWS::RDS::DBInstance",
         terraform: "aws_db_instance",
         properties: &[

@@ -64,10 +64,67 @@ const IGNORED_SECTIONS: &[&str] = &[
     "Hooks",
 ];
 
+/// Nested stacks deeper than this are not read (a coverage gap): a
+/// template that nests itself would never end.
+const MAX_NESTING: usize = 8;
+
+/// What the evaluation of a template and its nested stacks collects.
+#[derive(Default)]
+struct Collected {
+    resources: Vec<Resource>,
+    coverage: Vec<CoverageGap>,
+    /// Raw values of `NoEcho` parameters, to redact what contains them.
+    secrets: Vec<String>,
+}
+
+/// One template to evaluate: the environment's, or a nested stack's.
+struct Unit<'a> {
+    path: &'a Path,
+    params: Option<&'a params::ParamFile>,
+    /// `module.<LogicalId>.` per level of nesting.
+    prefix: String,
+    stack_name: String,
+    depth: usize,
+}
+
 /// Read and evaluate one environment's template.
 pub fn load(opts: &Options) -> Result<Snapshot, CfnError> {
-    let shown = crate::sources::terraform::files::display(&opts.base, &opts.template);
-    let text = read_text(&opts.template, &shown)?;
+    let param_file = match &opts.parameters {
+        Some(p) => {
+            let shown = crate::sources::terraform::files::display(&opts.base, p);
+            Some(params::read(&read_text(p, &shown)?, &shown)?)
+        }
+        None => None,
+    };
+    let stack_name = opts
+        .stack_name
+        .clone()
+        .unwrap_or_else(|| opts.environment.clone());
+    let mut out = Collected::default();
+    let unit = Unit {
+        path: &opts.template,
+        params: param_file.as_ref(),
+        prefix: String::new(),
+        stack_name,
+        depth: 0,
+    };
+    load_template(opts, &unit, &mut out)?;
+    let file: Arc<str> =
+        Arc::from(crate::sources::terraform::files::display(&opts.base, &opts.template).as_str());
+    let mut snap = Snapshot::new(opts.environment.clone(), SourceKind::Code);
+    snap.resources = out.resources;
+    snap.coverage = out.coverage;
+    snap.resources.push(stack(opts, &file, param_file.as_ref()));
+    snap.resources.sort_by(|a, b| a.address.cmp(&b.address));
+    snap.coverage.sort();
+    snap.coverage.dedup();
+    crate::normalize::redact(&mut snap, &out.secrets);
+    Ok(snap)
+}
+
+fn load_template(opts: &Options, unit: &Unit, out: &mut Collected) -> Result<(), CfnError> {
+    let shown = crate::sources::terraform::files::display(&opts.base, unit.path);
+    let text = read_text(unit.path, &shown)?;
     let (tree, lines) = template::parse(&text).map_err(|e| CfnError::Invalid {
         location: params::at(&shown, e.line),
         message: format!("not a valid template: {}", e.message),
@@ -96,31 +153,22 @@ pub fn load(opts: &Options) -> Result<Snapshot, CfnError> {
             "the template has no `Resources` section".into(),
         ));
     };
-
-    let param_file = match &opts.parameters {
-        Some(p) => {
-            let shown = crate::sources::terraform::files::display(&opts.base, p);
-            Some(params::read(&read_text(p, &shown)?, &shown)?)
-        }
-        None => None,
-    };
-    let resolved = params::resolve(section("Parameters")?, param_file.as_ref(), &shown, &lines)?;
+    let resolved = params::resolve(section("Parameters")?, unit.params, &shown, &lines)?;
+    out.secrets.extend(resolved.secrets);
 
     let mut ev = Eval::new(file.clone(), &lines);
     ev.params = resolved.values;
     ev.region = opts.region.clone();
     ev.mappings = section("Mappings")?;
     ev.conditions = section("Conditions")?;
-    ev.pseudo = pseudo(opts);
+    ev.pseudo = pseudo(opts, &unit.stack_name);
     for (id, def) in resources {
         let ty = def.get("Type").and_then(Json::as_str).unwrap_or_default();
         ev.types
             .insert(id.clone(), mapping::model_type(ty).to_string());
     }
-
-    let mut snap = Snapshot::new(opts.environment.clone(), SourceKind::Code);
     for (line, reason) in resolved.gaps {
-        snap.coverage.push(CoverageGap {
+        out.coverage.push(CoverageGap {
             what: params::at(&shown, line),
             reason,
         });
@@ -154,17 +202,90 @@ pub fn load(opts: &Options) -> Result<Snapshot, CfnError> {
         );
     }
     for (id, def) in resources {
-        if let Some(r) = resource(&ev, id, def).map_err(|e| eval_error(&ev, e))? {
-            snap.resources.push(r);
+        let Some(mut r) = resource(&ev, &unit.prefix, id, def).map_err(|e| eval_error(&ev, e))?
+        else {
+            continue;
+        };
+        // A nested stack read is compared by what its parameters make of
+        // it, as a Terraform module call by its resources, not its inputs;
+        // one not read is compared by its parameters.
+        if r.rtype == "aws_cloudformation_stack" && nested(opts, unit, &ev, id, &r, out)? {
+            r.attributes.remove("parameters");
+        }
+        out.resources.push(r);
+    }
+    out.coverage.extend(ev.gaps.take());
+    Ok(())
+}
+
+/// A nested stack (`AWS::CloudFormation::Stack`) whose `TemplateURL` is a
+/// local file (as `aws cloudformation package` takes it): its template
+/// evaluated with the `Parameters` the parent gives, its resources
+/// addressed under `module.<LogicalId>.`, as Terraform addresses a module's.
+/// A remote URL is a coverage gap. Whether it was read.
+fn nested(
+    opts: &Options,
+    unit: &Unit,
+    ev: &Eval,
+    id: &str,
+    r: &Resource,
+    out: &mut Collected,
+) -> Result<bool, CfnError> {
+    let at = ["Resources", id, "Properties", "TemplateURL"];
+    let url = match r.attributes.get("template_url") {
+        Some(Value::String(u)) => u.clone(),
+        _ => {
+            ev.gap(
+                &at,
+                "nested stack whose TemplateURL is not known: its resources are not compared"
+                    .to_string(),
+            );
+            return Ok(false);
+        }
+    };
+    if url.contains("://") {
+        ev.gap(
+            &at,
+            format!("nested stack template {url} is not local: its resources are not compared"),
+        );
+        return Ok(false);
+    }
+    if unit.depth + 1 > MAX_NESTING {
+        ev.gap(
+            &at,
+            format!("nested stacks deeper than {MAX_NESTING} are not read"),
+        );
+        return Ok(false);
+    }
+    let dir = unit.path.parent().unwrap_or(Path::new("."));
+    let path = crate::sources::terraform::files::lexical(&dir.join(&url));
+    if !path.is_file() {
+        return Err(CfnError::Invalid {
+            location: ev.location(&at),
+            message: format!(
+                "nested stack template `{}` does not exist",
+                crate::sources::terraform::files::display(&opts.base, &path)
+            ),
+        });
+    }
+    let mut given = params::ParamFile {
+        shown: ev.location(&["Resources", id, "Properties", "Parameters"]),
+        ..params::ParamFile::default()
+    };
+    if let Some(Value::Map(m)) = r.attributes.get("parameters") {
+        for (k, v) in m.iter() {
+            given.given.insert(k.clone(), v.clone());
         }
     }
-    snap.resources.push(stack(opts, &file, param_file.as_ref()));
-    snap.coverage.extend(ev.gaps.take());
-    snap.resources.sort_by(|a, b| a.address.cmp(&b.address));
-    snap.coverage.sort();
-    snap.coverage.dedup();
-    crate::normalize::redact(&mut snap, &resolved.secrets);
-    Ok(snap)
+    let child = Unit {
+        path: &path,
+        params: Some(&given),
+        prefix: format!("{}module.{id}.", unit.prefix),
+        stack_name: format!("{}-{id}", unit.stack_name),
+        depth: unit.depth + 1,
+    };
+    load_template(opts, &child, out)?;
+    Ok(true)
 }
 
 fn read_text(path: &Path, shown: &str) -> Result<String, CfnError> {
@@ -184,7 +305,7 @@ fn eval_error(ev: &Eval, e: EvalError) -> CfnError {
 
 /// The pseudo parameters, from the `cloudformation` table and the
 /// environment; what neither gives is unknown.
-fn pseudo(opts: &Options) -> HashMap<&'static str, Value> {
+fn pseudo(opts: &Options, stack_name: &str) -> HashMap<&'static str, Value> {
     let region = opts.region.as_deref();
     let partition = match region {
         Some(r) if r.starts_with("cn-") => "aws-cn",
@@ -201,10 +322,7 @@ fn pseudo(opts: &Options) -> HashMap<&'static str, Value> {
             known(opts.account.as_deref(), "AWS::AccountId"),
         ),
         ("AWS::Partition", Value::str(partition)),
-        (
-            "AWS::StackName",
-            Value::str(opts.stack_name.as_deref().unwrap_or(&opts.environment)),
-        ),
+        ("AWS::StackName", Value::str(stack_name)),
         ("AWS::StackId", Value::Unknown("AWS::StackId".into())),
         (
             "AWS::URLSuffix",
@@ -219,7 +337,7 @@ fn pseudo(opts: &Options) -> HashMap<&'static str, Value> {
 }
 
 /// One resource, or `None` when its condition is false (it does not exist).
-fn resource(ev: &Eval, id: &str, def: &Json) -> Result<Option<Resource>, EvalError> {
+fn resource(ev: &Eval, prefix: &str, id: &str, def: &Json) -> Result<Option<Resource>, EvalError> {
     let here = ["Resources", id];
     let fail = |path: &[&str], message: String| EvalError {
         path: path.iter().map(|s| s.to_string()).collect(),
@@ -249,11 +367,6 @@ fn resource(ev: &Eval, id: &str, def: &Json) -> Result<Option<Resource>, EvalErr
             &["Resources", id, "Type"],
             format!("{cfn} is a SAM resource, not expanded: compared by its own properties"),
         );
-    } else if cfn == "AWS::CloudFormation::Stack" {
-        ev.gap(
-            &["Resources", id, "Type"],
-            "nested stack not read: its resources are not compared".to_string(),
-        );
     }
     let props = match def.get("Properties") {
         Some(p) => match ev.eval(p, &["Resources", id, "Properties"])? {
@@ -281,7 +394,7 @@ fn resource(ev: &Eval, id: &str, def: &Json) -> Result<Option<Resource>, EvalErr
     let rtype = mapping::model_type(cfn);
     let line = ev.lines.line(&here);
     let mut r = Resource::new(
-        format!("{rtype}.{id}"),
+        format!("{prefix}{rtype}.{id}"),
         rtype,
         Location::new(ev.file.clone(), line),
     );
@@ -439,6 +552,26 @@ mod tests {
         assert_eq!(kept.attributes["bucket"], Value::str("staging-eu-west-1"));
         assert_eq!(kept.location.line, Some(7));
         assert_eq!(kept.attribute_location("bucket").line, Some(10));
+    }
+
+    #[test]
+    fn a_template_that_nests_itself_stops_at_the_limit() {
+        let snap = load_text(
+            "Resources:\n  Again:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./t.yaml\n",
+        )
+        .expect("loads");
+        let deepest = format!(
+            "{}aws_cloudformation_stack.Again",
+            "module.Again.".repeat(MAX_NESTING)
+        );
+        assert!(snap.resources.iter().any(|r| r.address == deepest));
+        assert!(
+            snap.coverage
+                .iter()
+                .any(|g| g.what == "t.yaml:5" && g.reason.contains("deeper than 8")),
+            "{:?}",
+            snap.coverage
+        );
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub(crate) struct ParamFile {
     pub values: BTreeMap<String, (Option<String>, Option<u32>)>,
     /// The stack's tags (third shape only).
     pub tags: BTreeMap<String, String>,
+    /// Values given as they are (a nested stack's `Parameters`, which may
+    /// be unknown or sensitive): used without the checks a file's strings
+    /// get.
+    pub given: BTreeMap<String, Value>,
 }
 
 fn invalid(location: String, message: impl Into<String>) -> CfnError {
@@ -179,6 +183,14 @@ pub(crate) fn resolve(
     let declared_map = serde_json::Map::new();
     let declared = declared.unwrap_or(&declared_map);
     if let Some(file) = file {
+        for k in file.given.keys() {
+            if !declared.contains_key(k) {
+                return Err(invalid(
+                    file.shown.clone(),
+                    format!("parameter `{k}` is not declared in the nested template's Parameters"),
+                ));
+            }
+        }
         for (k, (_, line)) in &file.values {
             if !declared.contains_key(k) {
                 return Err(invalid(
@@ -203,6 +215,27 @@ pub(crate) fn resolve(
         };
         let no_echo = matches!(def.get("NoEcho"), Some(Json::Bool(true)))
             || matches!(def.get("NoEcho"), Some(Json::String(s)) if s.eq_ignore_ascii_case("true"));
+        if let Some(v) = file.and_then(|f| f.given.get(name)) {
+            let v = match v {
+                // A parameter's value is a string: a list given to a
+                // `CommaDelimitedList` stays a list, a number is its text.
+                Value::Number(n) => Value::String(format_number(*n)),
+                Value::Bool(b) => Value::String(b.to_string()),
+                Value::String(raw) if no_echo && !v.is_sensitive() => {
+                    out.secrets.push(raw.clone());
+                    crate::normalize::sensitive(raw)
+                }
+                Value::String(raw)
+                    if !v.is_sensitive()
+                        && (ty == "CommaDelimitedList" || ty.starts_with("List<")) =>
+                {
+                    Value::List(raw.split(',').map(|s| Value::str(s.trim())).collect())
+                }
+                other => other.clone(),
+            };
+            out.values.insert(name.clone(), v);
+            continue;
+        }
         let given = file.and_then(|f| f.values.get(name).map(|(v, l)| (f, v, *l)));
         let (raw, where_) = match given {
             Some((f, Some(v), l)) => (v.clone(), at(&f.shown, l)),
