@@ -245,6 +245,12 @@ fn yaml_lines(text: &str) -> Lines {
             at += rest.len() - r2.len();
             rest = r2;
         }
+        // `- |`: a block scalar as a list item, its text indented past
+        // the dash.
+        if rest != trimmed && (rest.starts_with('|') || rest.starts_with('>')) {
+            block = Some(indent);
+            continue;
+        }
         let Some((key, after)) = yaml_key(rest) else {
             continue;
         };
@@ -314,6 +320,10 @@ Resources:
         Fake: key
       AssumeRolePolicyDocument: {Version: '2012-10-17'}
       Name: !GetAtt Database.Endpoint.Address
+      Command:
+        - |
+          echo not: a key
+      Last: x
 ";
 
     #[test]
@@ -362,6 +372,14 @@ Resources:
         assert_eq!(
             lines.line(&["Resources", "Role", "Properties", "Name"]),
             Some(18)
+        );
+        assert_eq!(
+            lines.line(&["Resources", "Role", "Properties", "Command", "echo not"]),
+            Some(19)
+        );
+        assert_eq!(
+            lines.line(&["Resources", "Role", "Properties", "Last"]),
+            Some(22)
         );
     }
 
