@@ -41,6 +41,7 @@ use snapshot::Identity;
 pub(crate) static SOURCES: &[&dyn Source] = &[
     &terraform::Terraform,
     &cloudformation::CloudFormation,
+    &cloudformation::Cdk,
     &state::State,
     &aws::Aws,
 ];

@@ -9,6 +9,7 @@
 //! conditions, [`mapping`] holds the type tables, `cfg` the
 //! `cloudformation` table of parity.toml, `source` its side of the seam.
 
+pub(crate) mod cdk;
 pub(crate) mod cfg;
 pub(crate) mod eval;
 pub(crate) mod mapping;
@@ -16,6 +17,8 @@ pub(crate) mod params;
 mod source;
 pub mod template;
 
+pub(crate) use cdk::Cdk;
+pub use cdk::CdkTable;
 pub use cfg::CloudFormationTable;
 pub(crate) use source::CloudFormation;
 
@@ -70,7 +73,7 @@ const MAX_NESTING: usize = 8;
 
 /// What the evaluation of a template and its nested stacks collects.
 #[derive(Default)]
-struct Collected {
+pub(crate) struct Collected {
     resources: Vec<Resource>,
     coverage: Vec<CoverageGap>,
     /// Raw values of `NoEcho` parameters, to redact what contains them.
@@ -78,13 +81,15 @@ struct Collected {
 }
 
 /// One template to evaluate: the environment's, or a nested stack's.
-struct Unit<'a> {
+pub(crate) struct Unit<'a> {
     path: &'a Path,
     params: Option<&'a params::ParamFile>,
     /// `module.<LogicalId>.` per level of nesting.
     prefix: String,
     stack_name: String,
     depth: usize,
+    /// A CDK stack: its bootstrap check and metadata are left out.
+    cdk: bool,
 }
 
 /// Read and evaluate one environment's template.
@@ -107,6 +112,7 @@ pub fn load(opts: &Options) -> Result<Snapshot, CfnError> {
         prefix: String::new(),
         stack_name,
         depth: 0,
+        cdk: false,
     };
     load_template(opts, &unit, &mut out)?;
     let file: Arc<str> =
@@ -122,7 +128,11 @@ pub fn load(opts: &Options) -> Result<Snapshot, CfnError> {
     Ok(snap)
 }
 
-fn load_template(opts: &Options, unit: &Unit, out: &mut Collected) -> Result<(), CfnError> {
+pub(crate) fn load_template(
+    opts: &Options,
+    unit: &Unit,
+    out: &mut Collected,
+) -> Result<(), CfnError> {
     let shown = crate::sources::terraform::files::display(&opts.base, unit.path);
     let text = read_text(unit.path, &shown)?;
     let (tree, lines) = template::parse(&text).map_err(|e| CfnError::Invalid {
@@ -153,7 +163,14 @@ fn load_template(opts: &Options, unit: &Unit, out: &mut Collected) -> Result<(),
             "the template has no `Resources` section".into(),
         ));
     };
-    let resolved = params::resolve(section("Parameters")?, unit.params, &shown, &lines)?;
+    let mut declared = section("Parameters")?.cloned();
+    if unit.cdk {
+        // The bootstrap stack's version, read from SSM by CDK's check.
+        if let Some(d) = declared.as_mut() {
+            d.remove("BootstrapVersion");
+        }
+    }
+    let resolved = params::resolve(declared.as_ref(), unit.params, &shown, &lines)?;
     out.secrets.extend(resolved.secrets);
 
     let mut ev = Eval::new(file.clone(), &lines);
@@ -202,6 +219,10 @@ fn load_template(opts: &Options, unit: &Unit, out: &mut Collected) -> Result<(),
         );
     }
     for (id, def) in resources {
+        // CDK's analytics: nothing to compare.
+        if def.get("Type").and_then(Json::as_str) == Some("AWS::CDK::Metadata") {
+            continue;
+        }
         let Some(mut r) = resource(&ev, &unit.prefix, id, def).map_err(|e| eval_error(&ev, e))?
         else {
             continue;
@@ -283,12 +304,13 @@ fn nested(
         prefix: format!("{}module.{id}.", unit.prefix),
         stack_name: format!("{}-{id}", unit.stack_name),
         depth: unit.depth + 1,
+        cdk: unit.cdk,
     };
     load_template(opts, &child, out)?;
     Ok(true)
 }
 
-fn read_text(path: &Path, shown: &str) -> Result<String, CfnError> {
+pub(crate) fn read_text(path: &Path, shown: &str) -> Result<String, CfnError> {
     crate::input::read_text(path, crate::input::limits().tf_file).map_err(|cause| CfnError::Io {
         path: shown.to_string(),
         cause,
