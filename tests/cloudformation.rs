@@ -466,3 +466,105 @@ Resources:
         "{report:#}"
     );
 }
+
+fn cdk_fixture() -> std::path::PathBuf {
+    repo().join("fixtures/cdk-shop")
+}
+
+/// The line of `needle` in a synthesized template of the CDK fixture.
+fn cdk_line(template: &str, needle: &str) -> String {
+    let text = std::fs::read_to_string(cdk_fixture().join(template)).expect("template");
+    let line = text
+        .lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i + 1)
+        .unwrap_or_else(|| panic!("`{needle}` is not in {template}"));
+    format!("{template}:{line}")
+}
+
+#[test]
+fn cdk_stages_are_environments_with_their_differences_at_template_lines() {
+    let (report, code) = json_report(
+        &cdk_fixture(),
+        &["diff", "staging", "prod", "--format", "json"],
+    );
+    assert_eq!(code, 2, "{report:#}");
+    let staging = "cdk.out/assembly-Staging/StagingShop7D039BB3.template.json";
+    let f = finding(
+        &report,
+        "engine-version",
+        "module.Shop.aws_db_instance.DatabaseB269D8BB",
+    );
+    assert_eq!(
+        f["locations"]["staging"],
+        cdk_line(staging, "\"EngineVersion\"")
+    );
+    let f = finding(
+        &report,
+        "iam-inline-policy",
+        "module.Shop.aws_iam_role_policy.AppRoleDefaultPolicy1872B475",
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("staging is wider"),
+        "{f:#}"
+    );
+    // Two availability zones in staging, three in prod.
+    let f = finding(
+        &report,
+        "critical-resource-presence",
+        "module.Shop.aws_subnet.NetworkprivateSubnet3SubnetDF5C71F0",
+    );
+    assert!(f["locations"].get("staging").is_none(), "{f:#}");
+    // CDK's bootstrap parameter and metadata are not gaps or findings.
+    assert_eq!(report["summary"]["incomplete"], serde_json::json!([]));
+    let rendered = report.to_string();
+    assert!(!rendered.contains("CDK::Metadata") && !rendered.contains("BootstrapVersion"));
+}
+
+#[test]
+fn two_cdk_stages_that_differ_only_in_name_account_and_region_have_no_finding() {
+    let (report, code) = json_report(
+        &cdk_fixture(),
+        &["diff", "prod", "qa", "--format", "json", "--verbose"],
+    );
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["findings"], serde_json::json!([]), "{report:#}");
+    assert_eq!(report["summary"]["incomplete"], serde_json::json!([]));
+    assert!(report["summary"]["compared_resources"].as_u64() > Some(30));
+}
+
+#[test]
+fn a_cdk_stage_records_the_library_version_and_an_unknown_stage_is_an_error() {
+    let out = parity(&cdk_fixture())
+        .args(["snapshot", "staging", "--source", "code"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let snap: Json = serde_json::from_slice(&out.stdout).expect("json");
+    let dep = snap["dependencies"]
+        .as_array()
+        .expect("dependencies")
+        .iter()
+        .find(|d| d["address"] == "cdk_library.aws-cdk-lib")
+        .unwrap_or_else(|| panic!("no library version in {snap:#}"));
+    assert_eq!(dep["attributes"]["version"], "2.276.0");
+
+    let dir = tree(&[(
+        "parity.toml",
+        &format!(
+            "[environments.staging]\ncdk = {{ out = {:?}, stage = \"Nope\" }}\n[environments.prod]\ncdk = {{ out = {:?}, stage = \"Prod\" }}\n",
+            cdk_fixture().join("cdk.out"),
+            cdk_fixture().join("cdk.out")
+        ),
+    )]);
+    let out = parity(dir.path())
+        .args(["diff", "staging", "prod"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no stage `Nope`"), "{stderr}");
+}
