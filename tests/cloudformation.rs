@@ -323,7 +323,7 @@ Resources:
 }
 
 #[test]
-fn the_noecho_secret_never_appears_in_any_output() {
+fn every_format_shows_the_planted_differences_and_never_the_noecho_secret() {
     let secrets = [
         "staging-Hunter2-secret",
         "prod-Correct-Horse-Battery",
@@ -346,6 +346,21 @@ fn the_noecho_secret_never_appears_in_any_output() {
         assert!(
             text.contains("aws_db_instance"),
             "{format}: no report? {text}"
+        );
+        // Each planted difference, with the engine version's template line.
+        for planted in ["engine-version", "AppRole", "SubnetC", "instance_class"] {
+            assert!(text.contains(planted), "{format} lacks {planted}");
+        }
+        let line = line_of("      EngineVersion:");
+        assert!(
+            [
+                format!("cfn/app.yaml:{line}"),
+                format!("\"startLine\": {line}"),
+                format!("line={line}")
+            ]
+            .iter()
+            .any(|l| text.contains(l.as_str())),
+            "{format} lacks the engine version's line {line}"
         );
         for s in secrets {
             assert!(!text.contains(s), "{format} shows `{s}`");
