@@ -27,6 +27,11 @@ pub enum Error {
     Terraform { env: String, cause: TfError },
     #[error("environment `{env}`: {cause}")]
     State { env: String, cause: StateError },
+    #[error("environment `{env}`: {cause}")]
+    CloudFormation {
+        env: String,
+        cause: crate::sources::cloudformation::CfnError,
+    },
     #[error(transparent)]
     SnapshotFile(#[from] SnapshotError),
     /// Reading live AWS failed as a whole (credentials, endpoint); the

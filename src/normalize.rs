@@ -328,6 +328,88 @@ pub fn guard_patterns(
     secrets
 }
 
+/// The words the environment uses in its own identifiers: of resource
+/// addresses, attribute names, tag keys, and names (`name`, `*_name`,
+/// `identifier`, the `Name` and `Environment` tags; not other values, which
+/// may hold a copied secret). A
+/// sensitive value made only of these (`staging`, `public`, `shop-api`) is
+/// no pattern for the substring guard: it would redact the environment's
+/// names, not a secret.
+pub fn identifier_dictionary(snap: &Snapshot) -> std::collections::HashSet<String> {
+    let mut words = std::collections::HashSet::new();
+    let mut add = |s: &str| {
+        for w in identifier_words(s) {
+            words.insert(w.to_lowercase());
+        }
+    };
+    for r in snap.resources.iter().chain(snap.dependencies.iter()) {
+        add(&r.address);
+        for (k, v) in &r.attributes {
+            add(k);
+            let named = k == "name" || k.ends_with("_name") || k == "identifier";
+            match v {
+                Value::String(s) if named && !v.is_sensitive() => add(s),
+                Value::Map(m) if k == "tags" || k == "tags_all" => {
+                    for (tk, tv) in m {
+                        add(tk);
+                        match tv {
+                            Value::String(s)
+                                if matches!(tk.as_str(), "Name" | "Environment")
+                                    && !tv.is_sensitive() =>
+                            {
+                                add(s)
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    words
+}
+
+/// The substring guard over a whole snapshot, for a source whose secrets
+/// arrive as raw values beside it (a CloudFormation `NoEcho` parameter
+/// copied into a string by `Fn::Sub`): every string that contains one of
+/// `secrets` that looks like a secret ([`guard_patterns`]) becomes its hash.
+/// Secret-named attributes and marks are [`seal`]'s.
+pub fn guard_snapshot(snapshot: &mut Snapshot, secrets: Vec<String>, n: &Normalizer) {
+    let empty = std::collections::HashSet::new();
+    let mut secrets = secrets;
+    secrets.retain(|s| looks_secret(s, n, &empty));
+    if secrets.is_empty() {
+        return;
+    }
+    let patterns = guard_patterns(secrets, n, &identifier_dictionary(snapshot));
+    if patterns.is_empty() {
+        return;
+    }
+    fn walk(v: &mut Value, patterns: &[String], n: &Normalizer) {
+        match v {
+            Value::String(s)
+                if !s.starts_with(SENSITIVE_PREFIX)
+                    && patterns.iter().any(|p| s.contains(p.as_str())) =>
+            {
+                *v = sensitive_value(v, n)
+            }
+            Value::List(items) => items.iter_mut().for_each(|i| walk(i, patterns, n)),
+            Value::Map(m) => m.values_mut().for_each(|i| walk(i, patterns, n)),
+            _ => {}
+        }
+    }
+    for r in snapshot
+        .resources
+        .iter_mut()
+        .chain(snapshot.dependencies.iter_mut())
+    {
+        for v in r.attributes.values_mut() {
+            walk(v, &patterns, n);
+        }
+    }
+}
+
 /// Whether `s` is worth a substring guard (see [`guard_patterns`]).
 pub fn looks_secret(
     s: &str,

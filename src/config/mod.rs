@@ -514,6 +514,20 @@ fn read_environment(sink: &mut Sink, f: &Field, dir: &Path) -> Option<RawEnviron
             "region" => env.region = string(sink, &g),
             other => {
                 if let Some(source) = crate::sources::by_key(other) {
+                    // One source per kind: which one `--source code` reads
+                    // must not depend on the order of the keys.
+                    let clash = env.sources.keys().find_map(|k| {
+                        let kinds = crate::sources::by_key(k)?.kinds();
+                        let shared = source.kinds().iter().find(|kind| kinds.contains(kind))?;
+                        Some((k, *shared))
+                    });
+                    if let Some((first, kind)) = clash {
+                        sink.report(
+                            g.at,
+                            &g.key,
+                            format!("`{first}` and `{other}` both give the environment's {kind}: configure one of them"),
+                        );
+                    }
                     if let Some(t) = source.table(sink, &g, dir) {
                         env.sources.insert(source.key(), t);
                     }

@@ -19,6 +19,7 @@
 //! the environment's `aws` table).
 
 pub mod aws;
+pub mod cloudformation;
 pub mod snapshot;
 pub mod state;
 pub mod terraform;
@@ -37,7 +38,13 @@ use snapshot::Identity;
 
 /// Every source, in the order parity.toml documents them. A source's
 /// position decides nothing but the order of messages that list them.
-pub(crate) static SOURCES: &[&dyn Source] = &[&terraform::Terraform, &state::State, &aws::Aws];
+pub(crate) static SOURCES: &[&dyn Source] = &[
+    &terraform::Terraform,
+    &cloudformation::CloudFormation,
+    &cloudformation::Cdk,
+    &state::State,
+    &aws::Aws,
+];
 
 /// One kind of input an environment can be read from.
 pub(crate) trait Source: Sync {

@@ -28,7 +28,7 @@ pub(crate) fn finish(snap: &mut Snapshot, mut secrets: Vec<String>, n: &Normaliz
     let secrets = if secrets.is_empty() {
         secrets
     } else {
-        normalize::guard_patterns(secrets, n, &dictionary(snap))
+        normalize::guard_patterns(secrets, n, &normalize::identifier_dictionary(snap))
     };
     let pattern = secrets
         .iter()
@@ -52,48 +52,6 @@ pub(crate) fn finish(snap: &mut Snapshot, mut secrets: Vec<String>, n: &Normaliz
             redact_value(k, v, &matcher, n);
         }
     }
-}
-
-/// The words the environment uses in its own identifiers: of resource
-/// addresses, attribute names, tag keys, and names (`name`, `*_name`,
-/// `identifier`, the `Name` and `Environment` tags; not other values, which
-/// may hold a copied secret). A
-/// sensitive value made only of these (`staging`, `public`, `shop-api`) is
-/// no pattern for the substring guard: it would redact the environment's
-/// names, not a secret.
-fn dictionary(snap: &Snapshot) -> HashSet<String> {
-    let mut words = HashSet::new();
-    let mut add = |s: &str| {
-        for w in normalize::identifier_words(s) {
-            words.insert(w.to_lowercase());
-        }
-    };
-    for r in snap.resources.iter().chain(snap.dependencies.iter()) {
-        add(&r.address);
-        for (k, v) in &r.attributes {
-            add(k);
-            let named = k == "name" || k.ends_with("_name") || k == "identifier";
-            match v {
-                Value::String(s) if named && !v.is_sensitive() => add(s),
-                Value::Map(m) if k == "tags" || k == "tags_all" => {
-                    for (tk, tv) in m {
-                        add(tk);
-                        match tv {
-                            Value::String(s)
-                                if matches!(tk.as_str(), "Name" | "Environment")
-                                    && !tv.is_sensitive() =>
-                            {
-                                add(s)
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    words
 }
 
 /// Redact one value if it is a secret; true when it was replaced.

@@ -1,0 +1,292 @@
+//! CDK apps: a cloud assembly (`cdk.out`, what `cdk synth` writes) read as
+//! one environment per `Stage`. `cdk = { out = "cdk.out", stage = "Prod" }`
+//! reads the stage's nested assembly (`assembly-Prod/`): each of its stacks'
+//! templates is evaluated as the CloudFormation source evaluates a
+//! template, with the account and region of the stack's environment
+//! (`aws://222222222222/eu-west-1`), and its resources are addressed under
+//! `module.<stack>.` (the stack's construct path inside the stage), so the
+//! same stack of two stages pairs. Without `stage`, the stacks of the top
+//! assembly are read.
+//!
+//! CDK noise is left out: `AWS::CDK::Metadata` resources (analytics), the
+//! `BootstrapVersion` parameter and its rule (the bootstrap check), and
+//! `aws:cdk:path` metadata (metadata is not read). The aws-cdk-lib version
+//! the stage was synthesized with (`tree.json`) is a dependency record,
+//! `cdk_library.aws-cdk-lib`, compared like a provider version.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+
+use super::{load_template, read_text, CfnError, Collected, Options, Unit};
+use crate::config::toml::{fields, join_key, resolve, string, table, Field, Sink};
+use crate::error::{EnvError, Error};
+use crate::model::{Location, Resource, Snapshot, SourceKind, Value};
+use crate::sources::{EnvSpec, Read, ReadContext, Source, Table};
+
+/// `cdk = { out = "cdk.out", stage = "Prod" }`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CdkTable {
+    /// The cloud assembly directory (resolved; holds a manifest.json).
+    pub out: PathBuf,
+    /// The `Stage` whose nested assembly is the environment.
+    pub stage: Option<String>,
+}
+
+impl Table for CdkTable {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+pub(crate) const KEYS: &[&str] = &["out", "stage"];
+
+fn read_table(sink: &mut Sink, f: &Field, dir: &Path) -> Option<Arc<dyn Table>> {
+    let (t, at) = table(sink, f)?;
+    let mut out = CdkTable::default();
+    let mut given = None;
+    for g in fields(sink, t, &f.key, at, Some(KEYS)) {
+        match g.name {
+            "out" => given = string(sink, &g),
+            "stage" => {
+                if let Some(s) = string(sink, &g) {
+                    if s.value.trim().is_empty() {
+                        sink.report(s.at, &s.key, "a stage name cannot be empty");
+                    }
+                    out.stage = Some(s.value);
+                }
+            }
+            _ => {}
+        }
+    }
+    match given {
+        Some(o) => {
+            let path = resolve(dir, &o.value);
+            if !path.join("manifest.json").is_file() {
+                sink.report(
+                    o.at,
+                    &o.key,
+                    format!(
+                        "`{}` is not a cloud assembly (no manifest.json): run `cdk synth` first",
+                        path.display()
+                    ),
+                );
+            }
+            out.out = path;
+        }
+        None => sink.report(
+            at,
+            &join_key(&f.key, "out"),
+            "missing required key `out` (the cloud assembly `cdk synth` writes, e.g. \"cdk.out\")",
+        ),
+    }
+    Some(Arc::new(out))
+}
+
+/// The CDK source: `cdk = { ... }`.
+pub(crate) struct Cdk;
+
+impl Source for Cdk {
+    fn key(&self) -> &'static str {
+        "cdk"
+    }
+
+    fn kinds(&self) -> &'static [SourceKind] {
+        &[SourceKind::Code]
+    }
+
+    fn table(&self, sink: &mut Sink, field: &Field, dir: &Path) -> Option<Arc<dyn Table>> {
+        read_table(sink, field, dir)
+    }
+
+    fn read(&self, cx: &ReadContext, env: &EnvSpec, _kind: SourceKind) -> Result<Read, Error> {
+        let Some(table) = env.tables.get::<CdkTable>() else {
+            return Err(EnvError::NoTable {
+                env: env.name.clone(),
+                table: "cdk",
+                config: env.config.clone().unwrap_or_else(|| "parity.toml".into()),
+                instead: "--source state or --source plan",
+            }
+            .into());
+        };
+        let (snap, account, region) =
+            load(table, &env.name, &cx.base).map_err(|cause| Error::CloudFormation {
+                env: env.name.clone(),
+                cause,
+            })?;
+        let mut identity = env.identity.clone();
+        identity.account_id = identity.account_id.or(account);
+        identity.region = identity.region.or(region);
+        Ok(Read::new(snap, identity))
+    }
+}
+
+fn invalid(location: String, message: impl Into<String>) -> CfnError {
+    CfnError::Invalid {
+        location,
+        message: message.into(),
+    }
+}
+
+fn manifest(path: &Path, base: &Path) -> Result<(Json, String), CfnError> {
+    let shown = crate::sources::terraform::files::display(base, path);
+    let text = read_text(path, &shown)?;
+    let json = serde_json::from_str(&text).map_err(|e| {
+        invalid(
+            format!("{shown}:{}", e.line()),
+            format!("not a valid cloud assembly manifest: {e}"),
+        )
+    })?;
+    Ok((json, shown))
+}
+
+/// One stage's stacks, as one snapshot; with the account and region of
+/// its first stack's environment.
+pub fn load(
+    table: &CdkTable,
+    environment: &str,
+    base: &Path,
+) -> Result<(Snapshot, Option<String>, Option<String>), CfnError> {
+    let (top, top_shown) = manifest(&table.out.join("manifest.json"), base)?;
+    let dir = match &table.stage {
+        None => table.out.clone(),
+        Some(stage) => {
+            let found = top["artifacts"].as_object().and_then(|a| {
+                a.iter().find_map(|(id, art)| {
+                    let p = &art["properties"];
+                    (art["type"] == "cdk:cloud-assembly"
+                        && (p["displayName"] == stage.as_str()
+                            || *id == format!("assembly-{stage}")))
+                    .then(|| p["directoryName"].as_str().unwrap_or(id).to_string())
+                })
+            });
+            match found {
+                Some(d) => table.out.join(d),
+                None => {
+                    return Err(invalid(
+                        top_shown,
+                        format!("the cloud assembly has no stage `{stage}`"),
+                    ))
+                }
+            }
+        }
+    };
+    let (assembly, shown) = manifest(&dir.join("manifest.json"), base)?;
+    let mut out = Collected::default();
+    let mut first_env: Option<(Option<String>, Option<String>)> = None;
+    let mut stacks = 0;
+    if let Some(artifacts) = assembly["artifacts"].as_object() {
+        for (id, art) in artifacts {
+            if art["type"] != "aws:cloudformation:stack" {
+                continue;
+            }
+            let Some(file) = art["properties"]["templateFile"].as_str() else {
+                return Err(invalid(shown, format!("stack `{id}` has no templateFile")));
+            };
+            stacks += 1;
+            let (account, region) = stack_env(art["environment"].as_str().unwrap_or_default());
+            first_env.get_or_insert((account.clone(), region.clone()));
+            // `Prod/Shop` → `Shop`: the stack's path inside the stage.
+            let display = art["displayName"].as_str().unwrap_or(id);
+            let key = match &table.stage {
+                Some(stage) => display
+                    .strip_prefix(&format!("{stage}/"))
+                    .unwrap_or(display),
+                None => display,
+            }
+            .replace('/', ".");
+            let opts = Options {
+                environment: environment.to_string(),
+                template: dir.join(file),
+                parameters: None,
+                base: base.to_path_buf(),
+                stack_name: None,
+                region,
+                account,
+            };
+            let unit = Unit {
+                path: &opts.template,
+                params: None,
+                prefix: format!("module.{key}."),
+                stack_name: art["properties"]["stackName"]
+                    .as_str()
+                    .unwrap_or(id)
+                    .to_string(),
+                depth: 0,
+                cdk: true,
+            };
+            load_template(&opts, &unit, &mut out)?;
+        }
+    }
+    if stacks == 0 {
+        return Err(invalid(shown, "the assembly has no stack"));
+    }
+    let mut snap = Snapshot::new(environment, SourceKind::Code);
+    snap.resources = out.resources;
+    snap.coverage = out.coverage;
+    if let Some(version) = library_version(table, base)? {
+        let mut dep = Resource::new(
+            "cdk_library.aws-cdk-lib",
+            "cdk_library",
+            Location::new(
+                crate::sources::terraform::files::display(base, &table.out.join("tree.json")),
+                None,
+            ),
+        );
+        dep.attributes.insert("version".into(), Value::str(version));
+        snap.dependencies.push(dep);
+    }
+    snap.resources.sort_by(|a, b| a.address.cmp(&b.address));
+    snap.coverage.sort();
+    snap.coverage.dedup();
+    let n = crate::normalize::Normalizer::new(&snap.environment, &[], None, None);
+    crate::normalize::guard_snapshot(&mut snap, std::mem::take(&mut out.secrets), &n);
+    let (account, region) = first_env.unwrap_or_default();
+    Ok((snap, account, region))
+}
+
+/// `aws://111111111111/eu-west-1`; CDK writes `unknown-account` and
+/// `unknown-region` for an environment-agnostic stack.
+fn stack_env(env: &str) -> (Option<String>, Option<String>) {
+    let rest = env.strip_prefix("aws://").unwrap_or_default();
+    let (account, region) = rest.split_once('/').unwrap_or((rest, ""));
+    let known = |s: &str| (!s.is_empty() && !s.starts_with("unknown-")).then(|| s.to_string());
+    (known(account), known(region))
+}
+
+/// The aws-cdk-lib version the stage (or the app) was synthesized with,
+/// from `tree.json` when the assembly has one.
+fn library_version(table: &CdkTable, base: &Path) -> Result<Option<String>, CfnError> {
+    let path = table.out.join("tree.json");
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let (tree, _) = manifest(&path, base)?;
+    let root = &tree["tree"];
+    let node = match &table.stage {
+        Some(stage) => &root["children"][stage.as_str()],
+        None => root,
+    };
+    Ok(node["constructInfo"]["version"]
+        .as_str()
+        .or_else(|| root["constructInfo"]["version"].as_str())
+        .map(str::to_string))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stack_environments() {
+        assert_eq!(
+            stack_env("aws://111111111111/eu-west-1"),
+            (Some("111111111111".into()), Some("eu-west-1".into()))
+        );
+        assert_eq!(
+            stack_env("aws://unknown-account/unknown-region"),
+            (None, None)
+        );
+    }
+}

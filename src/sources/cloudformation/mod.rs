@@ -1,0 +1,614 @@
+//! The CloudFormation code source: a template (JSON or YAML) evaluated for
+//! one environment with its parameter file, into a [`Snapshot`] with
+//! Terraform type and attribute names where a mapping exists
+//! (docs/cloudformation.md is the user's reference).
+//!
+//! Layout: [`template`] parses a template or parameter file and indexes the
+//! lines of its keys, [`params`] reads parameter files and resolves the
+//! template's `Parameters`, [`eval`] evaluates intrinsic functions and
+//! conditions, [`mapping`] holds the type tables, `cfg` the
+//! `cloudformation` table of parity.toml, `source` its side of the seam.
+
+pub(crate) mod cdk;
+pub(crate) mod cfg;
+pub(crate) mod eval;
+pub(crate) mod mapping;
+pub(crate) mod params;
+mod source;
+pub mod template;
+
+pub(crate) use cdk::Cdk;
+pub use cdk::CdkTable;
+pub use cfg::CloudFormationTable;
+pub(crate) use source::CloudFormation;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+
+use crate::model::{CoverageGap, Location, Map, Resource, Snapshot, SourceKind, Value};
+use eval::{Eval, EvalError};
+
+/// Why a CloudFormation environment could not be read: a file that cannot
+/// be read, or a template or parameter file that CloudFormation would
+/// reject, with its file:line.
+#[derive(Debug, thiserror::Error)]
+pub enum CfnError {
+    #[error("cannot read {path}: {cause}")]
+    Io { path: String, cause: std::io::Error },
+    #[error("{location}: {message}")]
+    Invalid { location: String, message: String },
+}
+
+/// What to read for one environment.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub environment: String,
+    pub template: PathBuf,
+    pub parameters: Option<PathBuf>,
+    /// Paths in locations are shown relative to this (the config's directory).
+    pub base: PathBuf,
+    /// `AWS::StackName` (default: the environment's name).
+    pub stack_name: Option<String>,
+    /// `AWS::Region`, `AWS::AccountId`: unknown when not given.
+    pub region: Option<String>,
+    pub account: Option<String>,
+}
+
+/// Template sections that describe nothing to compare.
+const IGNORED_SECTIONS: &[&str] = &[
+    "AWSTemplateFormatVersion",
+    "Description",
+    "Metadata",
+    "Rules",
+    "Outputs",
+    "Hooks",
+];
+
+/// Nested stacks deeper than this are not read (a coverage gap): a
+/// template that nests itself would never end.
+const MAX_NESTING: usize = 8;
+
+/// What the evaluation of a template and its nested stacks collects.
+#[derive(Default)]
+pub(crate) struct Collected {
+    resources: Vec<Resource>,
+    coverage: Vec<CoverageGap>,
+    /// Raw values of `NoEcho` parameters, to redact what contains them.
+    secrets: Vec<String>,
+}
+
+/// One template to evaluate: the environment's, or a nested stack's.
+pub(crate) struct Unit<'a> {
+    path: &'a Path,
+    params: Option<&'a params::ParamFile>,
+    /// `module.<LogicalId>.` per level of nesting.
+    prefix: String,
+    stack_name: String,
+    depth: usize,
+    /// A CDK stack: its bootstrap check and metadata are left out.
+    cdk: bool,
+}
+
+/// Read and evaluate one environment's template.
+pub fn load(opts: &Options) -> Result<Snapshot, CfnError> {
+    let param_file = match &opts.parameters {
+        Some(p) => {
+            let shown = crate::sources::terraform::files::display(&opts.base, p);
+            Some(params::read(&read_text(p, &shown)?, &shown)?)
+        }
+        None => None,
+    };
+    let stack_name = opts
+        .stack_name
+        .clone()
+        .unwrap_or_else(|| opts.environment.clone());
+    let mut out = Collected::default();
+    let unit = Unit {
+        path: &opts.template,
+        params: param_file.as_ref(),
+        prefix: String::new(),
+        stack_name,
+        depth: 0,
+        cdk: false,
+    };
+    load_template(opts, &unit, &mut out)?;
+    let file: Arc<str> =
+        Arc::from(crate::sources::terraform::files::display(&opts.base, &opts.template).as_str());
+    let mut snap = Snapshot::new(opts.environment.clone(), SourceKind::Code);
+    snap.resources = out.resources;
+    snap.coverage = out.coverage;
+    snap.resources.push(stack(opts, &file, param_file.as_ref()));
+    snap.resources.sort_by(|a, b| a.address.cmp(&b.address));
+    snap.coverage.sort();
+    snap.coverage.dedup();
+    let n = crate::normalize::Normalizer::new(&opts.environment, &[], None, None);
+    crate::normalize::guard_snapshot(&mut snap, std::mem::take(&mut out.secrets), &n);
+    Ok(snap)
+}
+
+pub(crate) fn load_template(
+    opts: &Options,
+    unit: &Unit,
+    out: &mut Collected,
+) -> Result<(), CfnError> {
+    let shown = crate::sources::terraform::files::display(&opts.base, unit.path);
+    let text = read_text(unit.path, &shown)?;
+    let (tree, lines) = template::parse(&text).map_err(|e| CfnError::Invalid {
+        location: params::at(&shown, e.line),
+        message: format!("not a valid template: {}", e.message),
+    })?;
+    let file: Arc<str> = Arc::from(shown.as_str());
+    let invalid = |path: &[&str], message: String| CfnError::Invalid {
+        location: params::at(&shown, lines.line(path)),
+        message,
+    };
+    let Json::Object(top) = &tree else {
+        return Err(invalid(
+            &[],
+            "a template must be a mapping of sections".into(),
+        ));
+    };
+    let section = |name: &str| -> Result<Option<&serde_json::Map<String, Json>>, CfnError> {
+        match top.get(name) {
+            None => Ok(None),
+            Some(Json::Object(m)) => Ok(Some(m)),
+            Some(_) => Err(invalid(&[name], format!("`{name}` must be a mapping"))),
+        }
+    };
+    let Some(resources) = section("Resources")? else {
+        return Err(invalid(
+            &[],
+            "the template has no `Resources` section".into(),
+        ));
+    };
+    let mut declared = section("Parameters")?.cloned();
+    if unit.cdk {
+        // The bootstrap stack's version, read from SSM by CDK's check.
+        if let Some(d) = declared.as_mut() {
+            d.remove("BootstrapVersion");
+        }
+    }
+    let resolved = params::resolve(declared.as_ref(), unit.params, &shown, &lines)?;
+    out.secrets.extend(resolved.secrets);
+
+    let mut ev = Eval::new(file.clone(), &lines);
+    ev.params = resolved.values;
+    ev.region = opts.region.clone();
+    ev.mappings = section("Mappings")?;
+    ev.conditions = section("Conditions")?;
+    ev.pseudo = pseudo(opts, &unit.stack_name);
+    for (id, def) in resources {
+        let ty = def.get("Type").and_then(Json::as_str).unwrap_or_default();
+        ev.types
+            .insert(id.clone(), mapping::model_type(ty).to_string());
+    }
+    for (line, reason) in resolved.gaps {
+        out.coverage.push(CoverageGap {
+            what: params::at(&shown, line),
+            reason,
+        });
+    }
+    // Sections this reader does not know (a typo, or a newer feature).
+    for key in top.keys() {
+        let known = IGNORED_SECTIONS.contains(&key.as_str())
+            || [
+                "Resources",
+                "Parameters",
+                "Mappings",
+                "Conditions",
+                "Transform",
+            ]
+            .contains(&key.as_str());
+        if !known {
+            ev.gap(&[key], format!("template section `{key}` is not read"));
+        }
+    }
+    if let Some(transform) = top.get("Transform") {
+        let names = match transform {
+            Json::Array(items) => items.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+            other => vec![other.to_string()],
+        };
+        ev.gap(
+            &["Transform"],
+            format!(
+                "transform {} is not expanded: what it generates is not compared",
+                names.join(", ")
+            ),
+        );
+    }
+    for (id, def) in resources {
+        // CDK's analytics: nothing to compare.
+        if def.get("Type").and_then(Json::as_str) == Some("AWS::CDK::Metadata") {
+            continue;
+        }
+        let Some(mut r) = resource(&ev, &unit.prefix, id, def).map_err(|e| eval_error(&ev, e))?
+        else {
+            continue;
+        };
+        // A nested stack read is compared by what its parameters make of
+        // it, as a Terraform module call by its resources, not its inputs;
+        // one not read is compared by its parameters.
+        if r.rtype == "aws_cloudformation_stack" && nested(opts, unit, &ev, id, &r, out)? {
+            r.attributes.remove("parameters");
+        }
+        out.resources.push(r);
+    }
+    out.coverage.extend(ev.gaps.take());
+    Ok(())
+}
+
+/// A nested stack (`AWS::CloudFormation::Stack`) whose `TemplateURL` is a
+/// local file (as `aws cloudformation package` takes it): its template
+/// evaluated with the `Parameters` the parent gives, its resources
+/// addressed under `module.<LogicalId>.`, as Terraform addresses a module's.
+/// A remote URL is a coverage gap. Whether it was read.
+fn nested(
+    opts: &Options,
+    unit: &Unit,
+    ev: &Eval,
+    id: &str,
+    r: &Resource,
+    out: &mut Collected,
+) -> Result<bool, CfnError> {
+    let at = ["Resources", id, "Properties", "TemplateURL"];
+    let url = match r.attributes.get("template_url") {
+        Some(Value::String(u)) => u.clone(),
+        _ => {
+            ev.gap(
+                &at,
+                "nested stack whose TemplateURL is not known: its resources are not compared"
+                    .to_string(),
+            );
+            return Ok(false);
+        }
+    };
+    if url.contains("://") {
+        ev.gap(
+            &at,
+            format!("nested stack template {url} is not local: its resources are not compared"),
+        );
+        return Ok(false);
+    }
+    if unit.depth + 1 > MAX_NESTING {
+        ev.gap(
+            &at,
+            format!("nested stacks deeper than {MAX_NESTING} are not read"),
+        );
+        return Ok(false);
+    }
+    let dir = unit.path.parent().unwrap_or(Path::new("."));
+    let path = crate::sources::terraform::files::lexical(&dir.join(&url));
+    if !path.is_file() {
+        return Err(CfnError::Invalid {
+            location: ev.location(&at),
+            message: format!(
+                "nested stack template `{}` does not exist",
+                crate::sources::terraform::files::display(&opts.base, &path)
+            ),
+        });
+    }
+    let mut given = params::ParamFile {
+        shown: ev.location(&["Resources", id, "Properties", "Parameters"]),
+        ..params::ParamFile::default()
+    };
+    if let Some(Value::Map(m)) = r.attributes.get("parameters") {
+        for (k, v) in m.iter() {
+            given.given.insert(k.clone(), v.clone());
+        }
+    }
+    let child = Unit {
+        path: &path,
+        params: Some(&given),
+        prefix: format!("{}module.{id}.", unit.prefix),
+        stack_name: format!("{}-{id}", unit.stack_name),
+        depth: unit.depth + 1,
+        cdk: unit.cdk,
+    };
+    load_template(opts, &child, out)?;
+    Ok(true)
+}
+
+pub(crate) fn read_text(path: &Path, shown: &str) -> Result<String, CfnError> {
+    crate::input::read_text(path, crate::input::limits().tf_file).map_err(|cause| CfnError::Io {
+        path: shown.to_string(),
+        cause,
+    })
+}
+
+fn eval_error(ev: &Eval, e: EvalError) -> CfnError {
+    let path: Vec<&str> = e.path.iter().map(String::as_str).collect();
+    CfnError::Invalid {
+        location: ev.location(&path),
+        message: e.message,
+    }
+}
+
+/// The pseudo parameters, from the `cloudformation` table and the
+/// environment; what neither gives is unknown.
+fn pseudo(opts: &Options, stack_name: &str) -> HashMap<&'static str, Value> {
+    let region = opts.region.as_deref();
+    let partition = match region {
+        Some(r) if r.starts_with("cn-") => "aws-cn",
+        Some(r) if r.starts_with("us-gov-") => "aws-us-gov",
+        _ => "aws",
+    };
+    let known = |v: Option<&str>, name: &str| {
+        v.map_or_else(|| Value::Unknown(name.to_string()), Value::str)
+    };
+    HashMap::from([
+        ("AWS::Region", known(region, "AWS::Region")),
+        (
+            "AWS::AccountId",
+            known(opts.account.as_deref(), "AWS::AccountId"),
+        ),
+        ("AWS::Partition", Value::str(partition)),
+        ("AWS::StackName", Value::str(stack_name)),
+        ("AWS::StackId", Value::Unknown("AWS::StackId".into())),
+        (
+            "AWS::URLSuffix",
+            Value::str(if partition == "aws-cn" {
+                "amazonaws.com.cn"
+            } else {
+                "amazonaws.com"
+            }),
+        ),
+        ("AWS::NotificationARNs", Value::List(Vec::new())),
+    ])
+}
+
+/// One resource, or `None` when its condition is false (it does not exist).
+fn resource(ev: &Eval, prefix: &str, id: &str, def: &Json) -> Result<Option<Resource>, EvalError> {
+    let here = ["Resources", id];
+    let fail = |path: &[&str], message: String| EvalError {
+        path: path.iter().map(|s| s.to_string()).collect(),
+        message,
+    };
+    let Json::Object(def) = def else {
+        return Err(fail(&here, format!("resource `{id}` must be a mapping")));
+    };
+    let Some(Json::String(cfn)) = def.get("Type") else {
+        return Err(fail(&here, format!("resource `{id}` has no Type")));
+    };
+    match def.get("Condition") {
+        None => {}
+        Some(Json::String(c)) if !ev.condition(c, &["Resources", id, "Condition"])? => {
+            return Ok(None);
+        }
+        Some(Json::String(_)) => {}
+        Some(_) => {
+            return Err(fail(
+                &["Resources", id, "Condition"],
+                "a resource's Condition must be a condition name".into(),
+            ))
+        }
+    }
+    if cfn.starts_with("AWS::Serverless::") {
+        ev.gap(
+            &["Resources", id, "Type"],
+            format!("{cfn} is a SAM resource, not expanded: compared by its own properties"),
+        );
+    }
+    let props = match def.get("Properties") {
+        Some(p) => match ev.eval(p, &["Resources", id, "Properties"])? {
+            Some(Value::Map(m)) => m,
+            Some(Value::Null) | None => Map::new(),
+            Some(other) => {
+                return Err(fail(
+                    &["Resources", id, "Properties"],
+                    format!("Properties must be a mapping, found {}", other.type_name()),
+                ))
+            }
+        },
+        None => Map::new(),
+    };
+    let (mut attributes, names) = mapping::attributes(cfn, props);
+    // Kept under their own names: what deleting the stack does differs
+    // between environments more often than it should.
+    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+        if let Some(p) = def.get(policy) {
+            if let Some(v) = ev.eval(p, &["Resources", id, policy])? {
+                attributes.insert(policy.to_string(), v);
+            }
+        }
+    }
+    let rtype = mapping::model_type(cfn);
+    let line = ev.lines.line(&here);
+    let mut r = Resource::new(
+        format!("{prefix}{rtype}.{id}"),
+        rtype,
+        Location::new(ev.file.clone(), line),
+    );
+    for (prop, attr) in names {
+        if let Some(l) = ev.lines.line(&["Resources", id, "Properties", &prop]) {
+            r.locate(attr, Location::new(ev.file.clone(), Some(l)));
+        }
+    }
+    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+        if let Some(l) = ev
+            .lines
+            .line(&["Resources", id, policy])
+            .filter(|_| def.contains_key(policy))
+        {
+            r.locate(policy, Location::new(ev.file.clone(), Some(l)));
+        }
+    }
+    crate::sources::terraform::schema::convert_resource(rtype, false, &mut attributes);
+    for v in attributes.values_mut() {
+        redact_cfn_names(v);
+    }
+    r.attributes = attributes;
+    redact_cfn_names_top(&mut r.attributes);
+    crate::normalize::seal(&mut r, &crate::normalize::Normalizer::default());
+    Ok(Some(r))
+}
+
+/// The stack itself: its name and tags (the third shape of parameter file
+/// gives tags), as Terraform's `aws_cloudformation_stack`.
+fn stack(opts: &Options, file: &Arc<str>, params: Option<&params::ParamFile>) -> Resource {
+    let mut r = Resource::new(
+        "aws_cloudformation_stack.stack",
+        "aws_cloudformation_stack",
+        Location::new(file.clone(), None),
+    );
+    r.attributes.insert(
+        "name".into(),
+        Value::str(opts.stack_name.as_deref().unwrap_or(&opts.environment)),
+    );
+    if let Some(p) = params.filter(|p| !p.tags.is_empty()) {
+        r.attributes.insert(
+            "tags".into(),
+            Value::Map(
+                p.tags
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::str(v)))
+                    .collect(),
+            ),
+        );
+        r.locate("tags", Location::new(p.shown.as_str(), None));
+    }
+    r
+}
+
+/// Secrets under CloudFormation names (`MasterUserPassword` of an unmapped
+/// `AWS::DocDB::DBCluster`, `AuthToken`, `SecretString`), at any depth: the
+/// model redacts Terraform names (`password`), so a name is also tried in
+/// Terraform's case. A value from a `NoEcho` parameter is already
+/// sensitive; this covers literals written in the template.
+fn redact_cfn_names_top(attributes: &mut Map) {
+    for (k, v) in attributes.iter_mut() {
+        if is_cfn_secret(k) {
+            redact_whole(v);
+        }
+    }
+}
+
+fn redact_cfn_names(v: &mut Value) {
+    match v {
+        Value::Map(m) => {
+            for (k, item) in m.iter_mut() {
+                if is_cfn_secret(k) {
+                    redact_whole(item);
+                } else {
+                    redact_cfn_names(item);
+                }
+            }
+        }
+        Value::List(items) => items.iter_mut().for_each(redact_cfn_names),
+        _ => {}
+    }
+}
+
+fn is_cfn_secret(name: &str) -> bool {
+    name.bytes().any(|b| b.is_ascii_uppercase())
+        && crate::normalize::is_secret_attribute(&eval::snake(name))
+}
+
+fn redact_whole(v: &mut Value) {
+    match v {
+        Value::Null | Value::Unknown(_) => {}
+        v if v.is_sensitive() => {}
+        Value::String(s) => *v = crate::normalize::sensitive(s),
+        other => *other = crate::normalize::sensitive(&other.to_json().to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(template: &str) -> Result<Snapshot, CfnError> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("t.yaml");
+        std::fs::write(&path, template).expect("write");
+        load(&Options {
+            environment: "staging".into(),
+            template: path,
+            parameters: None,
+            base: dir.path().to_path_buf(),
+            stack_name: None,
+            region: Some("eu-west-1".into()),
+            account: None,
+        })
+    }
+
+    #[test]
+    fn literal_secrets_under_cloudformation_names_are_redacted() {
+        let snap = load_text(
+            "Resources:\n  Cluster:\n    Type: AWS::DocDB::DBCluster\n    Properties:\n      MasterUserPassword: literal-Secret-1\n      Engine: aurora-postgresql\n  Cache:\n    Type: Custom::Cache\n    Properties:\n      Settings:\n        AuthToken: literal-Token-2\n",
+        )
+        .expect("loads");
+        let cluster = snap
+            .resources
+            .iter()
+            .find(|r| r.address == "AWS::DocDB::DBCluster.Cluster")
+            .expect("cluster");
+        assert!(cluster.attributes["MasterUserPassword"].is_sensitive());
+        assert_eq!(
+            cluster.attributes["Engine"],
+            Value::str("aurora-postgresql")
+        );
+        let cache = snap
+            .resources
+            .iter()
+            .find(|r| r.rtype == "Custom::Cache")
+            .expect("cache");
+        assert!(cache.attributes["Settings"]
+            .get_path("AuthToken")
+            .is_some_and(Value::is_sensitive));
+    }
+
+    #[test]
+    fn a_false_condition_removes_the_resource_and_locations_have_lines() {
+        let snap = load_text(
+            "Conditions:\n  Never: !Equals [a, b]\nResources:\n  Gone:\n    Type: AWS::S3::Bucket\n    Condition: Never\n  Kept:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Sub '${AWS::StackName}-${AWS::Region}'\n",
+        )
+        .expect("loads");
+        let addresses: Vec<&str> = snap.resources.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(
+            addresses,
+            vec!["aws_cloudformation_stack.stack", "aws_s3_bucket.Kept"]
+        );
+        let kept = &snap.resources[1];
+        assert_eq!(kept.attributes["bucket"], Value::str("staging-eu-west-1"));
+        assert_eq!(kept.location.line, Some(7));
+        assert_eq!(kept.attribute_location("bucket").line, Some(10));
+    }
+
+    #[test]
+    fn a_template_that_nests_itself_stops_at_the_limit() {
+        let snap = load_text(
+            "Resources:\n  Again:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./t.yaml\n",
+        )
+        .expect("loads");
+        let deepest = format!(
+            "{}aws_cloudformation_stack.Again",
+            "module.Again.".repeat(MAX_NESTING)
+        );
+        assert!(snap.resources.iter().any(|r| r.address == deepest));
+        assert!(
+            snap.coverage
+                .iter()
+                .any(|g| g.what == "t.yaml:5" && g.reason.contains("deeper than 8")),
+            "{:?}",
+            snap.coverage
+        );
+    }
+
+    #[test]
+    fn templates_cloudformation_would_reject_are_errors_with_lines() {
+        let e = load_text("Resources:\n  A:\n    Properties: {}\n").expect_err("no Type");
+        assert!(
+            e.to_string()
+                .ends_with("t.yaml:2: resource `A` has no Type"),
+            "{e}"
+        );
+        let e = load_text("Parameters: {}\n").expect_err("no Resources");
+        assert!(e.to_string().contains("no `Resources` section"), "{e}");
+        let e = load_text("Resources:\n  A:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref Nope\n")
+            .expect_err("dangling Ref");
+        assert!(e.to_string().contains("t.yaml:5: Ref to `Nope`"), "{e}");
+    }
+}
