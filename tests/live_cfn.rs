@@ -274,7 +274,10 @@ fn cloudformation_live_resources_take_their_stack_addresses() {
         "{missing:#}"
     );
     assert_eq!(missing["locations"]["staging (code)"], "cfn/app.yaml:14");
-    assert_eq!(report["summary"]["live"][0]["environment"], "staging");
+    let usage = &report["summary"]["live"][0];
+    assert_eq!(usage["environment"], "staging");
+    // The stack's one page is counted with the collectors' calls.
+    assert_eq!(usage["services"]["cloudformation"]["calls"], 1, "{usage:#}");
 
     // Without the account there is nothing to compare the template with.
     let (_, err, code) = run_parity(dir.path(), &["drift", "staging", "--no-live"]);

@@ -251,10 +251,13 @@ impl Session {
     #[cfg(feature = "aws")]
     fn stack_live(&self, spec: &EnvSpec) -> Result<Option<(Snapshot, Read)>, Error> {
         let cx = self.read_context();
-        let Some(stack) = crate::sources::aws::stack_state(&cx, spec)? else {
+        let Some((stack, stats)) = crate::sources::aws::stack_state(&cx, spec)? else {
             return Ok(None);
         };
-        let read = crate::sources::aws::read_live(&cx, spec, Some(&stack))?;
+        let mut read = crate::sources::aws::read_live(&cx, spec, Some(&stack))?;
+        if let (Some(live), Some(stats)) = (read.live.as_mut(), stats) {
+            crate::sources::aws::add_usage(&mut live.usage, &stats);
+        }
         Ok(Some((stack, read)))
     }
 

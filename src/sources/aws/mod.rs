@@ -19,7 +19,7 @@ mod source;
 pub use cfg::AwsTable;
 pub(crate) use source::Aws;
 #[cfg(feature = "aws")]
-pub(crate) use source::{read_live, stack_state};
+pub(crate) use source::{add_usage, read_live, stack_state};
 
 #[cfg(feature = "aws")]
 pub mod client;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use aws_smithy_types::error::display::DisplayErrorContext;
 
 use super::client::Clients;
-use super::{AwsError, AwsSettings};
+use super::{AwsError, AwsSettings, CollectStats};
 use crate::model::{Map, Resource, Snapshot, Value};
 
 /// One resource of a deployed stack, as `ListStackResources` lists it.
@@ -21,12 +21,14 @@ pub struct StackResource {
     pub resource_type: String,
 }
 
-/// The resources of stack `stack` in the first region of `settings`.
+/// The resources of stack `stack` in the first region of `settings`, with
+/// the calls made (the credentials check included).
 pub fn list_stack_resources(
     env_name: &str,
     settings: &AwsSettings,
     stack: &str,
-) -> Result<Vec<StackResource>, AwsError> {
+) -> Result<(Vec<StackResource>, CollectStats), AwsError> {
+    let started = std::time::Instant::now();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -69,7 +71,12 @@ pub fn list_stack_resources(
                 _ => break,
             }
         }
-        Ok(out)
+        let mut stats = clients.guard.stats();
+        stats.elapsed = started.elapsed();
+        if let Some(cfn) = stats.services.get_mut("cloudformation") {
+            cfn.elapsed = stats.elapsed;
+        }
+        Ok((out, stats))
     })
 }
 
