@@ -593,6 +593,17 @@ pub fn load(opts: &Options) -> Result<Snapshot, TfError> {
 
 /// Like [`load`], also returning the bytes of HCL parsed.
 pub fn load_with_stats(opts: &Options) -> Result<(Snapshot, usize), TfError> {
+    load_all(opts).map(|(s, bytes, _)| (s, bytes))
+}
+
+/// Like [`load`], also returning the root module's outputs as evaluated (a
+/// map by output name; values known only after apply are
+/// [`Value::Unknown`]). Terragrunt's `dependency` blocks read them.
+pub fn load_with_outputs(opts: &Options) -> Result<(Snapshot, Value), TfError> {
+    load_all(opts).map(|(s, _, outputs)| (s, outputs))
+}
+
+fn load_all(opts: &Options) -> Result<(Snapshot, usize, Value), TfError> {
     // Evaluation recurses with the code's own nesting (locals referring to
     // locals, modules calling modules). It runs on a thread with a large
     // stack so real code never gets near the limit; `module.rs` still bounds
@@ -643,7 +654,7 @@ fn eval_pool() -> Option<&'static rayon::ThreadPool> {
     .as_ref()
 }
 
-fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
+fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize, Value), TfError> {
     if !opts.root.is_dir() {
         return Err(TfError::NoRoot(files::display(&opts.base, &opts.root)));
     }
@@ -692,9 +703,10 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
             0,
         );
         root.bind_variables(inputs, "the environment's tfvars")?;
-        root.run()?;
-        Ok::<_, TfError>(root)
+        let outputs = root.run()?;
+        Ok::<_, TfError>((root, outputs))
     })?;
+    let (root, outputs) = root;
     tr("evaluated");
     deps::collect(&loader, &def)?;
 
@@ -753,7 +765,7 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
         (defs, templates),
         bytes.saturating_mul(PARSED_BYTES_PER_HCL_BYTE),
     );
-    Ok((snapshot, bytes))
+    Ok((snapshot, bytes, outputs))
 }
 
 #[cfg(test)]
