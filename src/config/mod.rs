@@ -514,6 +514,21 @@ fn read_environment(sink: &mut Sink, f: &Field, dir: &Path) -> Option<RawEnviron
             "region" => env.region = string(sink, &g),
             other => {
                 if let Some(source) = crate::sources::by_key(other) {
+                    // One code source per environment (`sources::read`
+                    // would take the first): the second one is the problem.
+                    let code = crate::model::SourceKind::Code;
+                    if source.kinds().contains(&code) {
+                        if let Some(first) = env.sources.keys().find(|k| {
+                            crate::sources::by_key(k).is_some_and(|s| s.kinds().contains(&code))
+                        }) {
+                            sink.report(
+                                g.at,
+                                &g.key,
+                                format!("an environment reads its code from one source: `{first}` and `{other}` cannot both be set"),
+                            );
+                            continue;
+                        }
+                    }
                     if let Some(t) = source.table(sink, &g, dir) {
                         env.sources.insert(source.key(), t);
                     }

@@ -293,7 +293,7 @@ reference = "staging"
             &p,
             4,
             "environments.staging.colour",
-            "unknown key `colour` (expected one of: aliases, account-id, region, terraform, state, aws)",
+            "unknown key `colour` (expected one of: aliases, account-id, region, terraform, terragrunt, state, aws)",
         );
     assert_problem(
         &p,

@@ -22,6 +22,7 @@ pub mod aws;
 pub mod snapshot;
 pub mod state;
 pub mod terraform;
+pub mod terragrunt;
 
 use std::any::Any;
 use std::collections::BTreeSet;
@@ -37,7 +38,12 @@ use snapshot::Identity;
 
 /// Every source, in the order parity.toml documents them. A source's
 /// position decides nothing but the order of messages that list them.
-pub(crate) static SOURCES: &[&dyn Source] = &[&terraform::Terraform, &state::State, &aws::Aws];
+pub(crate) static SOURCES: &[&dyn Source] = &[
+    &terraform::Terraform,
+    &terragrunt::Terragrunt,
+    &state::State,
+    &aws::Aws,
+];
 
 /// One kind of input an environment can be read from.
 pub(crate) trait Source: Sync {

@@ -1,0 +1,885 @@
+//! Evaluating one `terragrunt.hcl` with the files it includes: `locals`
+//! (lazily, in dependency order, cycles named), `include` blocks (`path`,
+//! `expose`, `merge_strategy`), `inputs`, `dependency` blocks, `skip` and
+//! `terraform { source }`.
+//!
+//! Each file is a [`Frame`]: its own locals, its own includes, the line
+//! being evaluated (for coverage). Expressions are evaluated by the
+//! Terraform source's evaluator, with [`At`] as the resolver of names
+//! (`local`, `include`, `dependency`) and of Terragrunt's functions
+//! ([`super::functions`]); Terraform's built-ins come with the evaluator.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use hcl::expr::{Expression, ObjectKey, TraversalOperator};
+
+use super::merge::{self, Strategy};
+use super::{Run, TgError, UnitOut};
+use crate::model::{Location, Value};
+use crate::sources::terraform::eval::{expr_text, EvalErr, Resolved, Resolver, Scope};
+use crate::sources::terraform::{files, parse};
+
+type R<T> = Result<T, EvalErr>;
+
+/// A configuration file, parsed, with its text (for the lines of keys
+/// inside `inputs = { ... }`, which the expression tree does not keep).
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    pub(crate) file: parse::File,
+    text: String,
+    /// The directory holding it.
+    pub(crate) dir: PathBuf,
+}
+
+impl Parsed {
+    pub(crate) fn new(file: parse::File, text: String, path: &Path) -> Self {
+        Parsed {
+            file,
+            text,
+            dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        }
+    }
+
+    pub(crate) fn shown(&self) -> &str {
+        &self.file.display
+    }
+
+    fn at(&self, line: u32) -> String {
+        format!("{}:{line}", self.file.display)
+    }
+
+    /// The line of `key = ...` inside the object whose attribute starts
+    /// at line `from`: the first line from there that starts with the key
+    /// (bare or quoted) followed by `=` or `:`; `from` when none does.
+    fn key_line(&self, from: u32, key: &str) -> u32 {
+        for (i, line) in self.text.lines().enumerate().skip(from as usize) {
+            let t = line.trim_start();
+            let rest = t
+                .strip_prefix(key)
+                .or_else(|| t.strip_prefix(&format!("\"{key}\"")));
+            if let Some(rest) = rest {
+                let rest = rest.trim_start();
+                if rest.starts_with('=') || rest.starts_with(':') {
+                    return i as u32 + 1;
+                }
+            }
+        }
+        from
+    }
+}
+
+#[derive(Debug, Clone)]
+struct IncludeRef {
+    label: String,
+    frame: usize,
+    expose: bool,
+    strategy: Strategy,
+}
+
+/// One file of a unit's configuration.
+struct Frame {
+    parsed: Rc<Parsed>,
+    /// Read through an `include` block (not the unit itself, nor a file of
+    /// `read_terragrunt_config`).
+    included: bool,
+    includes: RefCell<Vec<IncludeRef>>,
+    /// False while the include paths are evaluated: locals are not
+    /// available there (Terragrunt reads includes first).
+    ready: Cell<bool>,
+    locals: RefCell<BTreeMap<String, Value>>,
+    evaluating: RefCell<Vec<String>>,
+    inputs: RefCell<Option<Rc<merge::Inputs>>>,
+    /// The line being evaluated, for coverage.
+    line: Cell<u32>,
+}
+
+/// A dependency block, after merging: where its unit is, and where the
+/// block is.
+#[derive(Debug, Clone)]
+pub(crate) struct Dep {
+    pub(crate) path: PathBuf,
+    pub(crate) at: String,
+}
+
+/// What a unit's module is.
+#[derive(Debug)]
+pub(crate) enum Source {
+    /// No `terraform { source }`: the unit's own directory.
+    Here,
+    /// The source as written, and the file:line that set it.
+    At(String, String),
+    /// Not known statically (a function parity does not run): a gap.
+    Unknown(String),
+}
+
+/// One unit's configuration, evaluated and merged.
+#[derive(Debug)]
+pub(crate) struct Unit {
+    /// By variable name: the value and the line of the input that set it.
+    pub(crate) inputs: merge::Inputs,
+    pub(crate) source: Source,
+    /// The line of `skip = true`, when the unit is skipped.
+    pub(crate) skip: Option<u32>,
+}
+
+/// The evaluation of one unit (or one `read_terragrunt_config` file).
+pub(crate) struct Eval<'r, 'o> {
+    pub(crate) run: &'r Run<'o>,
+    /// `get_terragrunt_dir()`.
+    pub(crate) dir: PathBuf,
+    /// `get_original_terragrunt_dir()`.
+    pub(crate) original: PathBuf,
+    frames: RefCell<Vec<Rc<Frame>>>,
+    deps: RefCell<Option<Rc<BTreeMap<String, Dep>>>>,
+    merging_deps: Cell<bool>,
+}
+
+/// Evaluate the unit whose configuration is `file`.
+pub(crate) fn evaluate_unit(run: &Run, file: &Path) -> Result<Unit, TgError> {
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let ev = Eval::new(run, dir.clone(), dir);
+    ev.build(file, false, &mut Vec::new())?;
+    ev.check_unsupported();
+    let fatal = |e: EvalErr| TgError::Eval(e.to_string());
+    let skip = ev.skip().map_err(fatal)?;
+    let source = ev.source().map_err(fatal)?;
+    let inputs = ev.inputs(0).map_err(fatal)?;
+    Ok(Unit {
+        inputs: (*inputs).clone(),
+        source,
+        skip,
+    })
+}
+
+/// `read_terragrunt_config(path)`: the file's `locals` and `inputs`, as a
+/// map, evaluated with its own directory as `get_terragrunt_dir()`.
+pub(crate) fn read_config(run: &Run, path: &Path, original: &Path) -> R<Value> {
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let ev = Eval::new(run, dir, original.to_path_buf());
+    ev.build(path, false, &mut Vec::new())
+        .map_err(|e| EvalErr::Fatal(e.to_string()))?;
+    ev.check_unsupported();
+    ev.exposed(0)
+}
+
+impl<'r, 'o> Eval<'r, 'o> {
+    fn new(run: &'r Run<'o>, dir: PathBuf, original: PathBuf) -> Self {
+        Eval {
+            run,
+            dir,
+            original,
+            frames: RefCell::default(),
+            deps: RefCell::default(),
+            merging_deps: Cell::new(false),
+        }
+    }
+
+    fn frame(&self, i: usize) -> Rc<Frame> {
+        // Indices come from `build`, which pushed the frame first.
+        self.frames.borrow()[i].clone()
+    }
+
+    /// The file:line being evaluated in frame `i`.
+    pub(crate) fn here(&self, i: usize) -> String {
+        let f = self.frame(i);
+        f.parsed.at(f.line.get())
+    }
+
+    /// Parse `path` and the files it includes, recursively; returns its
+    /// frame's index. `chain` holds the files including it (cycles).
+    fn build(
+        &self,
+        path: &Path,
+        included: bool,
+        chain: &mut Vec<PathBuf>,
+    ) -> Result<usize, TgError> {
+        let parsed = self.run.parse(path)?;
+        let index = self.frames.borrow().len();
+        self.frames.borrow_mut().push(Rc::new(Frame {
+            parsed: parsed.clone(),
+            included,
+            includes: RefCell::default(),
+            ready: Cell::new(false),
+            locals: RefCell::default(),
+            evaluating: RefCell::default(),
+            inputs: RefCell::default(),
+            line: Cell::new(0),
+        }));
+        chain.push(files::lexical(path));
+        for block in parsed.file.body.blocks("include") {
+            let at = parsed.at(block.line);
+            let label = block.labels.first().cloned().unwrap_or_default();
+            let Some(attr) = block.body.attribute("path") else {
+                return Err(TgError::Eval(format!("{at}: include block without `path`")));
+            };
+            let target = match self.eval(index, &attr.expr, attr.line) {
+                Ok(Value::String(s)) => s,
+                Ok(other) => {
+                    return Err(TgError::Eval(format!(
+                        "{}: include `{label}`: path must be a known string, found {}",
+                        parsed.at(attr.line),
+                        other.display()
+                    )))
+                }
+                Err(e) => {
+                    return Err(TgError::Eval(format!(
+                        "{}: include `{label}`: {e}",
+                        parsed.at(attr.line)
+                    )))
+                }
+            };
+            let target = files::lexical(&parsed.dir.join(target));
+            if !target.is_file() {
+                return Err(TgError::MissingInclude {
+                    location: parsed.at(attr.line),
+                    path: self.run.show(&target),
+                });
+            }
+            if chain.contains(&target) {
+                let mut names: Vec<String> = chain.iter().map(|p| self.run.show(p)).collect();
+                names.push(self.run.show(&target));
+                return Err(TgError::IncludeCycle {
+                    location: parsed.at(attr.line),
+                    chain: names.join(" -> "),
+                });
+            }
+            let expose = self.flag(index, &block.body, "expose")?;
+            let strategy = match block.body.attribute("merge_strategy") {
+                None => Strategy::Shallow,
+                Some(a) => match self.eval(index, &a.expr, a.line) {
+                    Ok(Value::String(s)) => Strategy::parse(&s).ok_or_else(|| {
+                        TgError::Eval(format!(
+                            "{}: merge_strategy `{s}`: expected no_merge, shallow or deep",
+                            parsed.at(a.line)
+                        ))
+                    })?,
+                    _ => {
+                        return Err(TgError::Eval(format!(
+                            "{}: merge_strategy must be a known string",
+                            parsed.at(a.line)
+                        )))
+                    }
+                },
+            };
+            let child = self.build(&target, true, chain)?;
+            self.frame(index).includes.borrow_mut().push(IncludeRef {
+                label,
+                frame: child,
+                expose,
+                strategy,
+            });
+        }
+        chain.pop();
+        self.frame(index).ready.set(true);
+        Ok(index)
+    }
+
+    /// A boolean attribute of a block (false when absent).
+    fn flag(&self, frame: usize, body: &parse::Body, name: &str) -> Result<bool, TgError> {
+        let Some(a) = body.attribute(name) else {
+            return Ok(false);
+        };
+        match self.eval(frame, &a.expr, a.line) {
+            Ok(Value::Bool(b)) => Ok(b),
+            _ => Err(TgError::Eval(format!(
+                "{}: `{name}` must be a known boolean",
+                self.frame(frame).parsed.at(a.line)
+            ))),
+        }
+    }
+
+    /// Evaluate `expr`, written at `line` of frame `frame`'s file.
+    fn eval(&self, frame: usize, expr: &Expression, line: u32) -> R<Value> {
+        let f = self.frame(frame);
+        let before = f.line.replace(line);
+        let result = Scope::new(&At { ev: self, frame }).eval(expr);
+        f.line.set(before);
+        result
+    }
+
+    /// An evaluation's result where an unknown value will do: an error
+    /// Terraform's evaluator calls soft, or a function neither Terraform
+    /// nor Terragrunt has, becomes an unknown value and a coverage gap.
+    fn settle(
+        &self,
+        frame: usize,
+        result: R<Value>,
+        line: u32,
+        what: &str,
+        text: &str,
+    ) -> R<Value> {
+        let at = self.frame(frame).parsed.at(line);
+        match result {
+            Ok(v) => Ok(v),
+            Err(EvalErr::Soft(m)) => {
+                self.run
+                    .gap(at, format!("{what}: {m}: compared as unknown"));
+                Ok(Value::Unknown(text.to_string()))
+            }
+            Err(EvalErr::UnknownFunction(n)) => {
+                self.run.gap(
+                    at,
+                    format!("{what}: function `{n}` is not supported: compared as unknown"),
+                );
+                Ok(Value::Unknown(text.to_string()))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `local.<name>` of frame `frame`, evaluated once.
+    fn local(&self, frame: usize, name: &str) -> R<Value> {
+        let f = self.frame(frame);
+        if !f.ready.get() {
+            return Err(EvalErr::Soft(
+                "locals cannot be used in an include block (Terragrunt reads includes first)"
+                    .into(),
+            ));
+        }
+        if let Some(v) = f.locals.borrow().get(name) {
+            return Ok(v.clone());
+        }
+        let attr = f
+            .parsed
+            .file
+            .body
+            .blocks("locals")
+            .flat_map(|b| b.body.attributes.iter())
+            .filter(|a| a.name == name)
+            .last();
+        let Some(attr) = attr else {
+            return Err(EvalErr::Soft(format!(
+                "no local `{name}` in {}",
+                f.parsed.shown()
+            )));
+        };
+        if f.evaluating.borrow().iter().any(|n| n == name) {
+            let mut chain = f.evaluating.borrow().clone();
+            chain.push(name.to_string());
+            return Err(EvalErr::Fatal(format!(
+                "{}: locals refer to each other in a cycle: {}",
+                f.parsed.at(attr.line),
+                chain.join(" -> ")
+            )));
+        }
+        f.evaluating.borrow_mut().push(name.to_string());
+        let result = self.eval(frame, &attr.expr, attr.line);
+        f.evaluating.borrow_mut().pop();
+        let value = self.settle(
+            frame,
+            result,
+            attr.line,
+            &format!("local `{name}`"),
+            &format!("local.{name}"),
+        )?;
+        f.locals
+            .borrow_mut()
+            .insert(name.to_string(), value.clone());
+        Ok(value)
+    }
+
+    /// Every local of frame `frame`.
+    fn all_locals(&self, frame: usize) -> R<crate::model::Map> {
+        let f = self.frame(frame);
+        let names: Vec<String> = f
+            .parsed
+            .file
+            .body
+            .blocks("locals")
+            .flat_map(|b| b.body.attributes.iter().map(|a| a.name.clone()))
+            .collect();
+        let mut out = crate::model::Map::new();
+        for name in names {
+            let v = self.local(frame, &name)?;
+            out.insert(name, v);
+        }
+        Ok(out)
+    }
+
+    /// What `include.<label>` (with `expose = true`) and
+    /// `read_terragrunt_config` give: `{ locals, inputs }`.
+    fn exposed(&self, frame: usize) -> R<Value> {
+        let mut out = crate::model::Map::new();
+        out.insert("locals".into(), Value::Map(self.all_locals(frame)?));
+        let inputs = self.inputs(frame)?;
+        out.insert(
+            "inputs".into(),
+            Value::Map(
+                inputs
+                    .iter()
+                    .map(|(k, (v, _))| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+        );
+        Ok(Value::Map(out))
+    }
+
+    /// The inputs of frame `frame` with those of the files it includes,
+    /// merged as each include's `merge_strategy` says.
+    fn inputs(&self, frame: usize) -> R<Rc<merge::Inputs>> {
+        let f = self.frame(frame);
+        if let Some(done) = f.inputs.borrow().as_ref() {
+            return Ok(done.clone());
+        }
+        let mut merged = self.own_inputs(frame)?;
+        let includes = f.includes.borrow().clone();
+        for inc in includes {
+            if inc.strategy == Strategy::NoMerge {
+                continue;
+            }
+            let parent = self.inputs(inc.frame)?;
+            merged = merge::inputs(&parent, merged, inc.strategy);
+        }
+        let merged = Rc::new(merged);
+        *f.inputs.borrow_mut() = Some(merged.clone());
+        Ok(merged)
+    }
+
+    /// The `inputs` this file writes itself, each key with its line.
+    fn own_inputs(&self, frame: usize) -> R<merge::Inputs> {
+        let f = self.frame(frame);
+        let mut out = merge::Inputs::new();
+        let Some(attr) = f.parsed.file.body.attribute("inputs") else {
+            return Ok(out);
+        };
+        let shown: std::sync::Arc<str> = f.parsed.shown().into();
+        if let Expression::Object(object) = &attr.expr {
+            for (key, expr) in object.iter() {
+                let name = match key {
+                    ObjectKey::Identifier(id) => id.as_str().to_string(),
+                    ObjectKey::Expression(e) => {
+                        match self.eval(frame, e, attr.line) {
+                            Ok(Value::String(s)) => s,
+                            _ => {
+                                self.run.gap(
+                                f.parsed.at(attr.line),
+                                format!("an input named by `{}` is not known statically: not compared", expr_text(e)),
+                            );
+                                continue;
+                            }
+                        }
+                    }
+                    // hcl-rs's key kinds are non-exhaustive.
+                    _ => {
+                        self.run.gap(
+                            f.parsed.at(attr.line),
+                            "an input key parity cannot read: not compared",
+                        );
+                        continue;
+                    }
+                };
+                let line = f.parsed.key_line(attr.line, &name);
+                let result = self.eval(frame, expr, line);
+                let value = self.settle(
+                    frame,
+                    result,
+                    line,
+                    &format!("input `{name}`"),
+                    &format!("inputs.{name}"),
+                )?;
+                out.insert(name, (value, Location::new(shown.clone(), Some(line))));
+            }
+            return Ok(out);
+        }
+        let result = self.eval(frame, &attr.expr, attr.line);
+        match self.settle(frame, result, attr.line, "inputs", "inputs")? {
+            Value::Map(map) => {
+                for (k, v) in map.iter() {
+                    let line = f.parsed.key_line(attr.line, k);
+                    out.insert(
+                        k.clone(),
+                        (v.clone(), Location::new(shown.clone(), Some(line))),
+                    );
+                }
+            }
+            Value::Null => {}
+            Value::Unknown(_) => self.run.gap(
+                f.parsed.at(attr.line),
+                "inputs are not known statically: this file's inputs are not compared",
+            ),
+            other => {
+                return Err(EvalErr::Fatal(format!(
+                    "{}: inputs must be an object, found {}",
+                    f.parsed.at(attr.line),
+                    other.type_name()
+                )))
+            }
+        }
+        Ok(out)
+    }
+
+    /// The dependency blocks of the unit, merged across its includes.
+    fn deps(&self) -> R<Rc<BTreeMap<String, Dep>>> {
+        if let Some(d) = self.deps.borrow().as_ref() {
+            return Ok(d.clone());
+        }
+        if self.merging_deps.replace(true) {
+            return Err(EvalErr::Soft(
+                "a dependency's config_path cannot refer to a dependency".into(),
+            ));
+        }
+        let result = self.frame_deps(0);
+        self.merging_deps.set(false);
+        let deps = Rc::new(result?);
+        *self.deps.borrow_mut() = Some(deps.clone());
+        Ok(deps)
+    }
+
+    fn frame_deps(&self, frame: usize) -> R<BTreeMap<String, Dep>> {
+        let f = self.frame(frame);
+        let mut own = BTreeMap::new();
+        for block in f.parsed.file.body.blocks("dependency") {
+            let at = f.parsed.at(block.line);
+            let name = block.labels.first().cloned().unwrap_or_default();
+            let Some(attr) = block.body.attribute("config_path") else {
+                return Err(EvalErr::Fatal(format!(
+                    "{at}: dependency `{name}` has no config_path"
+                )));
+            };
+            let path = match self.eval(frame, &attr.expr, attr.line)? {
+                Value::String(s) => s,
+                other => {
+                    return Err(EvalErr::Fatal(format!(
+                        "{}: dependency `{name}`: config_path must be a known string, found {}",
+                        f.parsed.at(attr.line),
+                        other.display()
+                    )))
+                }
+            };
+            own.insert(
+                name,
+                Dep {
+                    path: files::lexical(&self.dir.join(path)),
+                    at,
+                },
+            );
+        }
+        let includes = f.includes.borrow().clone();
+        for inc in includes {
+            if inc.strategy == Strategy::NoMerge {
+                continue;
+            }
+            let parent = self.frame_deps(inc.frame)?;
+            // The child's block wins (for config_path, shallow and deep
+            // merges agree; mock_outputs are never used).
+            for (k, v) in parent {
+                own.entry(k).or_insert(v);
+            }
+        }
+        Ok(own)
+    }
+
+    /// A top-level attribute of the unit or, failing that, of the files it
+    /// merges (the child wins): its frame and line.
+    fn merged_attr(
+        &self,
+        frame: usize,
+        find: &dyn Fn(&parse::Body) -> Option<(Expression, u32)>,
+    ) -> Option<(usize, Expression, u32)> {
+        let f = self.frame(frame);
+        if let Some((e, line)) = find(&f.parsed.file.body) {
+            return Some((frame, e, line));
+        }
+        let includes = f.includes.borrow().clone();
+        includes
+            .iter()
+            .filter(|i| i.strategy != Strategy::NoMerge)
+            .find_map(|i| self.merged_attr(i.frame, find))
+    }
+
+    fn skip(&self) -> R<Option<u32>> {
+        let find = |b: &parse::Body| b.attribute("skip").map(|a| (a.expr.clone(), a.line));
+        let Some((frame, expr, line)) = self.merged_attr(0, &find) else {
+            return Ok(None);
+        };
+        let result = self.eval(frame, &expr, line);
+        match self.settle(frame, result, line, "skip", "skip")? {
+            Value::Bool(true) => Ok(Some(line)),
+            Value::Bool(false) | Value::Null => Ok(None),
+            other => {
+                self.run.gap(
+                    self.frame(frame).parsed.at(line),
+                    format!(
+                        "skip is not known statically ({}): the unit is read",
+                        other.display()
+                    ),
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    fn source(&self) -> R<Source> {
+        let find = |b: &parse::Body| {
+            b.blocks("terraform")
+                .filter_map(|t| t.body.attribute("source"))
+                .last()
+                .map(|a| (a.expr.clone(), a.line))
+        };
+        let Some((frame, expr, line)) = self.merged_attr(0, &find) else {
+            return Ok(Source::Here);
+        };
+        let at = self.frame(frame).parsed.at(line);
+        let result = self.eval(frame, &expr, line);
+        match self.settle(frame, result, line, "terraform source", "terraform.source")? {
+            Value::String(s) => Ok(Source::At(s, at)),
+            _ => {
+                self.run.gap(
+                    at.clone(),
+                    "the module source is not known statically: the unit's resources are not compared",
+                );
+                Ok(Source::Unknown(at))
+            }
+        }
+    }
+
+    /// Blocks and attributes parity does not read, listed in coverage
+    /// with their line; those that change nothing compared are passed.
+    fn check_unsupported(&self) {
+        const READ_BLOCKS: &[&str] = &["locals", "include", "dependency", "terraform"];
+        // Blocks and attributes that describe how Terragrunt runs, not
+        // what the module creates.
+        const PASSED_BLOCKS: &[&str] = &["remote_state", "dependencies", "errors"];
+        const READ_ATTRS: &[&str] = &["inputs", "skip"];
+        const PASSED_ATTRS: &[&str] = &[
+            "prevent_destroy",
+            "iam_role",
+            "iam_assume_role_duration",
+            "iam_assume_role_session_name",
+            "iam_web_identity_token",
+            "download_dir",
+            "terraform_binary",
+            "terraform_version_constraint",
+            "terragrunt_version_constraint",
+            "retryable_errors",
+            "retry_max_attempts",
+            "retry_sleep_interval_sec",
+        ];
+        let frames = self.frames.borrow().clone();
+        for f in frames {
+            let body = &f.parsed.file.body;
+            for b in &body.blocks {
+                let at = f.parsed.at(b.line);
+                if b.kind == "terraform" {
+                    for inner in &b.body.blocks {
+                        if inner.kind == "extra_arguments" {
+                            self.run.gap(
+                                f.parsed.at(inner.line),
+                                "extra_arguments are not read: var files and -var arguments they add are not applied",
+                            );
+                        }
+                    }
+                } else if b.kind == "generate" {
+                    self.run.gap(
+                        at,
+                        format!(
+                            "generate block `{}` is not read: the files it writes are not compared",
+                            b.labels.join(".")
+                        ),
+                    );
+                } else if !READ_BLOCKS.contains(&b.kind.as_str())
+                    && !PASSED_BLOCKS.contains(&b.kind.as_str())
+                {
+                    self.run
+                        .gap(at, format!("block `{}` is not supported: not read", b.kind));
+                }
+            }
+            for a in &body.attributes {
+                if !READ_ATTRS.contains(&a.name.as_str())
+                    && !PASSED_ATTRS.contains(&a.name.as_str())
+                {
+                    self.run.gap(
+                        f.parsed.at(a.line),
+                        format!("attribute `{}` is not supported: not read", a.name),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The directory of the file included as `name` (the first include
+    /// without a name); in an included file, its own directory.
+    pub(crate) fn include_dir(&self, frame: usize, name: Option<&str>) -> Option<PathBuf> {
+        let f = self.frame(frame);
+        if f.included {
+            return Some(f.parsed.dir.clone());
+        }
+        let includes = f.includes.borrow();
+        let inc = match name {
+            Some(n) => includes.iter().find(|i| i.label == n),
+            None => includes.first(),
+        }?;
+        Some(self.frame(inc.frame).parsed.dir.clone())
+    }
+
+    fn dependency(&self, frame: usize, name: &str, ops: &[TraversalOperator]) -> R<(Value, usize)> {
+        let deps = self.deps()?;
+        let Some(dep) = deps.get(name) else {
+            return Err(EvalErr::Soft(format!("no dependency block `{name}`")));
+        };
+        let out: Rc<UnitOut> = self
+            .run
+            .unit(&dep.path, Some(&dep.at))
+            .map_err(|e| EvalErr::Fatal(e.to_string()))?;
+        let here = self.here(frame);
+        let unit = self.run.show(&dep.path);
+        let outputs = out.outputs.as_ref().and_then(Value::as_map);
+        let why_not = out
+            .no_outputs
+            .clone()
+            .unwrap_or_else(|| "its outputs are not an object".into());
+        match (attr(ops, 0), attr(ops, 1)) {
+            (Some("outputs"), Some(o)) => {
+                let text = format!("dependency.{name}.outputs.{o}");
+                let value = match outputs {
+                    Some(m) => match m.get(o) {
+                        Some(v) if !v.contains_unknown() => return Ok((v.clone(), 3)),
+                        Some(_) => {
+                            self.run.gap(here, format!("{text}: output `{o}` of {unit} is known only after apply (mock_outputs are never used as values): compared as unknown"));
+                            Value::Unknown(text)
+                        }
+                        None => {
+                            self.run.gap(
+                                here,
+                                format!("{text}: {unit} has no output `{o}`: compared as unknown"),
+                            );
+                            Value::Unknown(text)
+                        }
+                    },
+                    None => {
+                        self.run.gap(
+                            here,
+                            format!("{text}: {unit}: {why_not}: compared as unknown"),
+                        );
+                        Value::Unknown(text)
+                    }
+                };
+                Ok((value, 3))
+            }
+            _ => {
+                // The whole block (`dependency.vpc`, `dependency.vpc.outputs`):
+                // every unknown output named as such.
+                let mut map = crate::model::Map::new();
+                let mut unknown = Vec::new();
+                if let Some(m) = outputs {
+                    for (k, v) in m.iter() {
+                        if v.contains_unknown() {
+                            unknown.push(k.clone());
+                            map.insert(
+                                k.clone(),
+                                Value::Unknown(format!("dependency.{name}.outputs.{k}")),
+                            );
+                        } else {
+                            map.insert(k.clone(), v.clone());
+                        }
+                    }
+                } else {
+                    unknown.push(format!("every output ({why_not})"));
+                }
+                if !unknown.is_empty() {
+                    self.run.gap(
+                        here,
+                        format!(
+                            "dependency.{name}: outputs of {unit} known only after apply, compared as unknown: {}",
+                            unknown.join(", ")
+                        ),
+                    );
+                }
+                let mut whole = crate::model::Map::new();
+                whole.insert("outputs".into(), Value::Map(map));
+                Ok((Value::Map(whole), 1))
+            }
+        }
+    }
+}
+
+/// The name in the `i`-th operator (`.name` or `["name"]`).
+fn attr(ops: &[TraversalOperator], i: usize) -> Option<&str> {
+    match ops.get(i)? {
+        TraversalOperator::GetAttr(id) => Some(id.as_str()),
+        TraversalOperator::Index(Expression::String(s)) => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+/// The resolver of one frame: names, the directory of `file()`, and
+/// Terragrunt's functions.
+pub(crate) struct At<'e, 'r, 'o> {
+    pub(crate) ev: &'e Eval<'r, 'o>,
+    pub(crate) frame: usize,
+}
+
+impl Resolver for At<'_, '_, '_> {
+    fn resolve<'x>(
+        &'x self,
+        root: &str,
+        ops: &[TraversalOperator],
+    ) -> R<Option<(Resolved<'x>, usize)>> {
+        match root {
+            "local" => {
+                let Some(name) = attr(ops, 0) else {
+                    return Err(EvalErr::Soft("`local` must be followed by a name".into()));
+                };
+                Ok(Some((Resolved::Owned(self.ev.local(self.frame, name)?), 1)))
+            }
+            "include" => {
+                let Some(label) = attr(ops, 0) else {
+                    return Err(EvalErr::Soft("`include` must be followed by a label".into()));
+                };
+                let f = self.ev.frame(self.frame);
+                let inc = f.includes.borrow().iter().find(|i| i.label == label).cloned();
+                let Some(inc) = inc else {
+                    return Err(EvalErr::Soft(format!(
+                        "no include `{label}` in {}",
+                        f.parsed.shown()
+                    )));
+                };
+                if !inc.expose {
+                    return Err(EvalErr::Soft(format!(
+                        "include `{label}` is not exposed (`expose = true` makes include.{label}.locals and .inputs readable)"
+                    )));
+                }
+                Ok(Some((Resolved::Owned(self.ev.exposed(inc.frame)?), 1)))
+            }
+            "dependency" => {
+                let Some(name) = attr(ops, 0) else {
+                    return Err(EvalErr::Soft("`dependency` must be followed by a name".into()));
+                };
+                let (value, used) = self.ev.dependency(self.frame, name, &ops[1..])?;
+                Ok(Some((Resolved::Owned(value), used)))
+            }
+            other => Err(EvalErr::Soft(format!(
+                "unknown name `{other}` (a Terragrunt configuration has local, include and dependency)"
+            ))),
+        }
+    }
+
+    fn base_dir(&self) -> &Path {
+        &self.ev.dir
+    }
+
+    fn function(&self, name: &str, args: &[Value], whole: &Expression) -> Option<R<Value>> {
+        super::functions::call(self, name, args, whole)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_keys_are_found_on_their_own_line() {
+        let text = "locals {}\ninputs = {\n  a = 1\n  \"b-c\" = 2\n  ab = 3\n}\n";
+        let path = Path::new("/x/terragrunt.hcl");
+        let file = parse::parse_hcl(text, path, "x/terragrunt.hcl").expect("valid HCL");
+        let p = Parsed::new(file, text.to_string(), path);
+        assert_eq!(p.key_line(2, "a"), 3);
+        assert_eq!(p.key_line(2, "b-c"), 4);
+        assert_eq!(p.key_line(2, "ab"), 5);
+        // Not written in the object: the attribute's own line.
+        assert_eq!(p.key_line(2, "zz"), 2);
+    }
+}
