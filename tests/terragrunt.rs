@@ -1,0 +1,673 @@
+//! The Terragrunt source: trees of units read as environments, through
+//! `parity::sources::terragrunt::load` and the CLI, on the bundled
+//! `fixtures/terragrunt-shop` and on small trees written per case.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::{parity, repo, tree};
+use parity::model::{Resource, Snapshot, Value};
+use parity::sources::terragrunt::{load, Options, TgError};
+use serde_json::Value as Json;
+
+fn fixture() -> std::path::PathBuf {
+    repo().join("fixtures/terragrunt-shop")
+}
+
+fn options(dir: &Path, root: &str, env: &[(&str, &str)]) -> Options {
+    Options {
+        environment: "staging".into(),
+        root: dir.join(root),
+        base: dir.to_path_buf(),
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<_, _>>(),
+    }
+}
+
+fn snap(dir: &Path, root: &str) -> Snapshot {
+    load(&options(dir, root, &[])).unwrap_or_else(|e| panic!("load {root}: {e}"))
+}
+
+fn res<'a>(s: &'a Snapshot, address: &str) -> &'a Resource {
+    s.resources
+        .iter()
+        .find(|r| r.address == address)
+        .unwrap_or_else(|| {
+            let all: Vec<&str> = s.resources.iter().map(|r| r.address.as_str()).collect();
+            panic!("no resource {address}; have {all:?}")
+        })
+}
+
+fn attr<'a>(s: &'a Snapshot, address: &str, name: &str) -> &'a Value {
+    res(s, address)
+        .attributes
+        .get(name)
+        .unwrap_or_else(|| panic!("{address} has no {name}"))
+}
+
+fn gaps(s: &Snapshot) -> Vec<String> {
+    s.coverage
+        .iter()
+        .map(|g| format!("{}: {}", g.what, g.reason))
+        .collect()
+}
+
+/// A module with one resource whose attributes are its variables.
+const ECHO_MODULE: &str = r#"
+variable "a" {
+  default = "default-a"
+}
+variable "b" {
+  default = "default-b"
+}
+variable "c" {
+  default = "default-c"
+}
+resource "aws_ssm_parameter" "p" {
+  name  = var.a
+  value = var.b
+  type  = var.c
+}
+output "a" {
+  value = var.a
+}
+output "id" {
+  value = aws_ssm_parameter.p.id
+}
+"#;
+
+fn json_of(out: &[u8]) -> Json {
+    serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
+}
+
+// --- the bundled fixture -------------------------------------------------
+
+#[test]
+fn fixture_diff_finds_every_planted_difference_at_the_terragrunt_input() {
+    let out = parity(&fixture())
+        .args(["diff", "staging", "prod", "--format", "json"])
+        .output()
+        .expect("run parity");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json_of(&out.stdout);
+    assert_eq!(report["summary"]["incomplete"], serde_json::json!([]));
+    let findings = report["findings"].as_array().expect("findings");
+    let find = |rule: &str, resource: &str| {
+        findings
+            .iter()
+            .find(|f| f["rule"] == rule && f["resource"] == resource)
+            .unwrap_or_else(|| panic!("no {rule} on {resource} in {findings:#?}"))
+    };
+    let at = |f: &Json, env: &str| f["locations"][env].as_str().unwrap_or_default().to_string();
+
+    let engine = find("engine-version", "database/aws_db_instance.this");
+    assert_eq!(engine["left"], "16.4");
+    assert_eq!(engine["right"], "15.7");
+    assert_eq!(
+        at(engine, "staging"),
+        "live/staging/database/terragrunt.hcl:12"
+    );
+    assert_eq!(at(engine, "prod"), "live/prod/database/terragrunt.hcl:11");
+
+    let count = find("network-count", "network/aws_subnet.private");
+    assert_eq!(
+        (count["left"].as_str(), count["right"].as_str()),
+        (Some("2"), Some("3"))
+    );
+    assert_eq!(
+        at(count, "staging"),
+        "live/staging/network/terragrunt.hcl:11"
+    );
+    assert_eq!(at(count, "prod"), "live/prod/network/terragrunt.hcl:11");
+
+    let iam = find("iam-inline-policy", "app/aws_iam_role_policy.assets");
+    assert!(
+        iam["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("staging is wider"),
+        "{iam}"
+    );
+    assert_eq!(at(iam, "staging"), "live/staging/app/terragrunt.hcl:15");
+    assert_eq!(at(iam, "prod"), "live/prod/app/terragrunt.hcl:14");
+
+    let multi_az = find("db-multi-az", "database/aws_db_instance.this");
+    assert_eq!(
+        at(multi_az, "staging"),
+        "live/staging/database/terragrunt.hcl:14"
+    );
+
+    let size = find("instance-size", "database/aws_db_instance.this");
+    assert_eq!(at(size, "prod"), "live/prod/database/terragrunt.hcl:12");
+
+    // The unit only prod has: its resources are only in prod.
+    let only = find("resource-presence", "monitoring/aws_sns_topic.alarms");
+    assert_eq!(only["left"], Json::Null);
+    assert_eq!(at(only, "prod"), "modules/monitoring/main.tf:20");
+}
+
+#[test]
+fn fixture_compared_with_itself_holds() {
+    let out = parity(&fixture())
+        .args(["diff", "prod", "prod-again", "--format", "json"])
+        .output()
+        .expect("run parity");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json_of(&out.stdout);
+    assert_eq!(report["summary"]["errors"], 0);
+    assert_eq!(report["summary"]["warnings"], 0);
+    assert_eq!(report["summary"]["incomplete"], serde_json::json!([]));
+    assert!(report["summary"]["compared_resources"].as_u64() > Some(10));
+}
+
+#[test]
+fn fixture_units_are_addressed_by_their_path_and_evaluated_through_includes() {
+    let stg = fixture();
+    let s = load(&Options {
+        environment: "staging".into(),
+        root: stg.join("live/staging"),
+        base: stg.clone(),
+        env: [("SHOP_ENVIRONMENT".to_string(), "staging".to_string())].into(),
+    })
+    .expect("load");
+    assert!(s.coverage.is_empty(), "{:?}", gaps(&s));
+    let mut addresses: Vec<&str> = s.resources.iter().map(|r| r.address.as_str()).collect();
+    addresses.sort();
+    assert_eq!(
+        addresses,
+        vec![
+            "app/aws_iam_role.app",
+            "app/aws_iam_role_policy.assets",
+            "app/aws_security_group.app",
+            "database/aws_db_instance.this",
+            "network/aws_subnet.private[0]",
+            "network/aws_subnet.private[1]",
+            "network/aws_vpc.this",
+        ]
+    );
+    // Locals across files: the environment's name from env.hcl (through
+    // read_terragrunt_config of find_in_parent_folders), in the
+    // _envcommon include.
+    assert_eq!(
+        attr(&s, "database/aws_db_instance.this", "identifier"),
+        &Value::str("shop-staging-db")
+    );
+    // Deep merges of both includes: the root's tags with the unit's.
+    let tags = attr(&s, "app/aws_security_group.app", "tags");
+    let tags = tags.as_map().expect("a map");
+    assert_eq!(tags.get("CostCenter"), Some(&Value::str("shop-staging")));
+    assert_eq!(tags.get("Team"), Some(&Value::str("shop")));
+    // A shallow merge (the database unit's root include): the unit sets no
+    // tags, so the root's stand.
+    let db_tags = attr(&s, "database/aws_db_instance.this", "tags");
+    assert_eq!(
+        db_tags.as_map().and_then(|m| m.get("ManagedBy")),
+        Some(&Value::str("terragrunt"))
+    );
+    // The shared input's location is the file that sets it.
+    let loc = res(&s, "database/aws_db_instance.this").attribute_location("identifier");
+    assert_eq!(loc.to_string(), "live/_envcommon/database.hcl:11");
+}
+
+#[test]
+fn fixture_dependency_outputs_are_the_real_ones_never_the_mocks() {
+    let out = parity(&fixture())
+        .args(["snapshot", "staging"])
+        .output()
+        .expect("run parity");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    // vpc_cidr is a known output of the network unit (its input).
+    assert!(text.contains("\"10.10.0.0/16\""), "{text}");
+    assert!(
+        !text.contains("10.99.0.0/16"),
+        "a mock output was used: {text}"
+    );
+    assert!(
+        !text.contains("vpc-00000000mock"),
+        "a mock output was used: {text}"
+    );
+}
+
+#[test]
+fn get_env_reads_the_table_never_the_process_environment() {
+    let out = parity(&fixture())
+        .args(["snapshot", "staging"])
+        .env("SHOP_ENVIRONMENT", "from-the-process")
+        .output()
+        .expect("run parity");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("from-the-process"), "{text}");
+    assert!(text.contains("\"shop-staging-db\""), "{text}");
+
+    // Not in the table and no default: unknown, and said so, even when
+    // the process has it.
+    let dir = tree(&[
+        ("live/app/main.tf", ECHO_MODULE),
+        (
+            "live/app/terragrunt.hcl",
+            "inputs = {\n  a = get_env(\"HOME\")\n  b = get_env(\"MISSING\", \"fallback\")\n  c = get_env(\"SET\")\n}\n",
+        ),
+    ]);
+    let s = load(&options(dir.path(), "live", &[("SET", "from-table")])).expect("load");
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "name"),
+        &Value::Unknown("get_env(\"HOME\")".into())
+    );
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "value"),
+        &Value::str("fallback")
+    );
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "type"),
+        &Value::str("from-table")
+    );
+    let g = gaps(&s);
+    assert!(
+        g.iter()
+            .any(|g| g.starts_with("live/app/terragrunt.hcl:2: get_env(\"HOME\")")),
+        "{g:?}"
+    );
+}
+
+// --- evaluation ----------------------------------------------------------
+
+#[test]
+fn a_root_that_is_a_unit_and_hidden_directories() {
+    let dir = tree(&[
+        ("unit/main.tf", ECHO_MODULE),
+        ("unit/terragrunt.hcl", "inputs = { a = \"root-unit\" }\n"),
+        (
+            "unit/.terragrunt-cache/x/terragrunt.hcl",
+            "this is not HCL {{{",
+        ),
+        ("unit/.hidden/terragrunt.hcl", "this is not HCL {{{"),
+    ]);
+    let s = snap(dir.path(), "unit");
+    // The root unit's resources have no unit path before them.
+    assert_eq!(
+        attr(&s, "aws_ssm_parameter.p", "name"),
+        &Value::str("root-unit")
+    );
+    assert_eq!(s.resources.len(), 1);
+}
+
+#[test]
+fn include_merge_strategies_and_expose() {
+    let parent = r#"
+locals {
+  region = "eu-west-1"
+  name   = "from-parent"
+}
+inputs = {
+  a = local.name
+  b = { x = "1" }
+  c = "parent-c"
+}
+"#;
+    let dir = tree(&[
+        ("live/parent.hcl", parent),
+        ("modules/m/main.tf", r#"
+variable "a" {}
+variable "b" {}
+variable "c" {}
+resource "aws_ssm_parameter" "p" {
+  name  = var.a
+  value = jsonencode(var.b)
+  type  = var.c
+}
+"#),
+        (
+            "live/shallow/terragrunt.hcl",
+            "include \"p\" {\n  path = find_in_parent_folders(\"parent.hcl\")\n}\nterraform {\n  source = \"../../modules//m\"\n}\ninputs = {\n  b = { y = \"2\" }\n}\n",
+        ),
+        (
+            "live/deep/terragrunt.hcl",
+            "include \"p\" {\n  path = find_in_parent_folders(\"parent.hcl\")\n  merge_strategy = \"deep\"\n}\nterraform {\n  source = \"../../modules//m\"\n}\ninputs = {\n  b = { y = \"2\" }\n}\n",
+        ),
+        (
+            "live/nomerge/terragrunt.hcl",
+            "include \"p\" {\n  path = find_in_parent_folders(\"parent.hcl\")\n  merge_strategy = \"no_merge\"\n  expose = true\n}\nterraform {\n  source = \"../../modules//m\"\n}\ninputs = {\n  a = \"${include.p.locals.region}-${include.p.inputs.c}\"\n  b = {}\n  c = \"own-c\"\n}\n",
+        ),
+    ]);
+    let s = snap(dir.path(), "live");
+    let value =
+        |unit: &str, name: &str| attr(&s, &format!("{unit}/aws_ssm_parameter.p"), name).clone();
+    assert_eq!(value("shallow", "name"), Value::str("from-parent"));
+    assert_eq!(value("shallow", "value"), Value::str("{\"y\":\"2\"}"));
+    assert_eq!(value("shallow", "type"), Value::str("parent-c"));
+    assert_eq!(
+        value("deep", "value"),
+        Value::str("{\"x\":\"1\",\"y\":\"2\"}")
+    );
+    assert_eq!(value("nomerge", "name"), Value::str("eu-west-1-parent-c"));
+    assert_eq!(value("nomerge", "type"), Value::str("own-c"));
+    assert!(s.coverage.is_empty(), "{:?}", gaps(&s));
+    // Where an input comes from: the parent's line, or the unit's.
+    let shallow = res(&s, "shallow/aws_ssm_parameter.p");
+    assert_eq!(
+        shallow.attribute_location("name").to_string(),
+        "live/parent.hcl:7"
+    );
+    assert_eq!(
+        shallow.attribute_location("value").to_string(),
+        "live/shallow/terragrunt.hcl:8"
+    );
+}
+
+#[test]
+fn path_functions_answer_as_terragrunt_does() {
+    let dir = tree(&[
+        (".git/HEAD", "ref: refs/heads/main\n"),
+        (
+            "live/root.hcl",
+            "inputs = {\n  b = path_relative_to_include()\n}\n",
+        ),
+        ("live/prod/app/main.tf", ECHO_MODULE),
+        (
+            "live/prod/app/terragrunt.hcl",
+            r#"include "root" {
+  path = find_in_parent_folders("root.hcl")
+}
+locals {
+  from_repo = get_path_from_repo_root()
+  to_repo   = get_path_to_repo_root()
+  parent    = basename(get_parent_terragrunt_dir())
+  here      = basename(get_terragrunt_dir())
+  original  = basename(get_original_terragrunt_dir())
+  rel_from  = path_relative_from_include()
+}
+inputs = {
+  a = "${local.from_repo}|${local.to_repo}|${local.parent}|${local.here}|${local.original}"
+  c = local.rel_from
+}
+"#,
+        ),
+    ]);
+    let s = snap(dir.path(), "live/prod");
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "name"),
+        &Value::str("live/prod/app|../../..|live|app|app")
+    );
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "value"),
+        &Value::str("prod/app")
+    );
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "type"),
+        &Value::str("../..")
+    );
+}
+
+#[test]
+fn terraform_functions_and_read_terragrunt_config_work_in_units() {
+    let dir = tree(&[
+        ("live/common.hcl", "locals {\n  size = 3\n  zones = [for i in range(local.size) : \"z${i}\"]\n}\ninputs = { c = \"common-c\" }\n"),
+        ("live/app/main.tf", ECHO_MODULE),
+        (
+            "live/app/terragrunt.hcl",
+            r#"locals {
+  common = read_terragrunt_config(find_in_parent_folders("common.hcl"))
+  joined = join(",", local.common.locals.zones)
+}
+inputs = {
+  a = upper(local.joined)
+  b = local.common.inputs.c
+}
+"#,
+        ),
+    ]);
+    let s = snap(dir.path(), "live");
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "name"),
+        &Value::str("Z0,Z1,Z2")
+    );
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "value"),
+        &Value::str("common-c")
+    );
+}
+
+#[test]
+fn tfvars_of_the_module_win_over_inputs() {
+    let dir = tree(&[
+        ("live/app/main.tf", ECHO_MODULE),
+        ("live/app/terraform.tfvars", "a = \"from-tfvars\"\n"),
+        ("live/app/x.auto.tfvars", "b = \"from-auto-tfvars\"\n"),
+        (
+            "live/app/terragrunt.hcl",
+            "inputs = {\n  a = \"input-a\"\n  b = \"input-b\"\n  c = \"input-c\"\n}\n",
+        ),
+    ]);
+    let s = snap(dir.path(), "live");
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "name"),
+        &Value::str("from-tfvars")
+    );
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "value"),
+        &Value::str("from-auto-tfvars")
+    );
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "type"),
+        &Value::str("input-c")
+    );
+}
+
+#[test]
+fn dependency_outputs_known_statically_are_read_unknown_ones_listed() {
+    let dir = tree(&[
+        ("live/vpc/main.tf", ECHO_MODULE),
+        ("live/vpc/terragrunt.hcl", "inputs = { a = \"real-a\" }\n"),
+        ("live/app/main.tf", ECHO_MODULE),
+        (
+            "live/app/terragrunt.hcl",
+            r#"dependency "vpc" {
+  config_path = "../vpc"
+  mock_outputs = {
+    a  = "MOCK-A"
+    id = "MOCK-ID"
+  }
+}
+inputs = {
+  a = dependency.vpc.outputs.a
+  b = dependency.vpc.outputs.id
+}
+"#,
+        ),
+    ]);
+    let s = snap(dir.path(), "live");
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "name"),
+        &Value::str("real-a")
+    );
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "value"),
+        &Value::Unknown("dependency.vpc.outputs.id".into())
+    );
+    let g = gaps(&s);
+    assert!(
+        g.iter()
+            .any(|g| g.starts_with("live/app/terragrunt.hcl:10: dependency.vpc.outputs.id")),
+        "{g:?}"
+    );
+    let all = format!("{:?}", s.resources);
+    assert!(!all.contains("MOCK"), "{all}");
+}
+
+#[test]
+fn functions_that_run_something_are_never_run() {
+    let dir = tree(&[
+        ("live/app/main.tf", ECHO_MODULE),
+        (
+            "live/app/terragrunt.hcl",
+            "locals {\n  account = get_aws_account_id()\n}\ninputs = {\n  a = run_cmd(\"sh\", \"-c\", \"touch ran\")\n  b = local.account\n  c = sops_decrypt_file(\"secrets.yaml\")\n}\n",
+        ),
+    ]);
+    let s = snap(dir.path(), "live");
+    assert!(!dir.path().join("live/app/ran").exists());
+    assert!(attr(&s, "app/aws_ssm_parameter.p", "name").is_unknown());
+    assert!(attr(&s, "app/aws_ssm_parameter.p", "value").is_unknown());
+    assert!(attr(&s, "app/aws_ssm_parameter.p", "type").is_unknown());
+    let g = gaps(&s);
+    for (line, name) in [
+        (2, "get_aws_account_id"),
+        (5, "run_cmd"),
+        (7, "sops_decrypt_file"),
+    ] {
+        let want = format!("live/app/terragrunt.hcl:{line}: `{name}()` is not run");
+        assert!(
+            g.iter().any(|g| g.starts_with(&want)),
+            "{want} not in {g:?}"
+        );
+    }
+}
+
+#[test]
+fn what_is_not_read_is_listed_with_its_line() {
+    let dir = tree(&[
+        ("live/app/main.tf", ECHO_MODULE),
+        (
+            "live/app/terragrunt.hcl",
+            "generate \"provider\" {\n  path = \"provider.tf\"\n  if_exists = \"overwrite\"\n  contents = \"\"\n}\nsomething_new = true\ninputs = { a = not_a_function(1) }\n",
+        ),
+        (
+            "live/remote/terragrunt.hcl",
+            "terraform {\n  source = \"git::https://example.com/modules.git//db?ref=v1.2.0\"\n}\n",
+        ),
+    ]);
+    let s = snap(dir.path(), "live");
+    let g = gaps(&s);
+    for want in [
+        "live/app/terragrunt.hcl:1: generate block `provider` is not read",
+        "live/app/terragrunt.hcl:6: attribute `something_new` is not supported",
+        "live/app/terragrunt.hcl:7: input `a`: function `not_a_function` is not supported",
+        "live/remote/terragrunt.hcl:2: module source `git::https://example.com/modules.git//db?ref=v1.2.0` not installed",
+    ] {
+        assert!(g.iter().any(|g| g.starts_with(want)), "{want} not in {g:?}");
+    }
+}
+
+// --- errors --------------------------------------------------------------
+
+fn load_err(files: &[(&str, &str)]) -> String {
+    let dir = tree(files);
+    match load(&options(dir.path(), "live", &[])) {
+        Ok(s) => panic!("loaded: {:?}", gaps(&s)),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn errors_name_the_file_and_line() {
+    let e = load_err(&[("live/app/terragrunt.hcl", "inputs = {\n  a = \n}\n")]);
+    assert!(e.starts_with("live/app/terragrunt.hcl:2:"), "{e}");
+
+    let e = load_err(&[(
+        "live/app/terragrunt.hcl",
+        "include \"root\" {\n  path = \"../nowhere.hcl\"\n}\n",
+    )]);
+    assert_eq!(
+        e,
+        "live/app/terragrunt.hcl:2: included file live/nowhere.hcl does not exist"
+    );
+
+    let e = load_err(&[
+        ("live/a.hcl", "include \"b\" {\n  path = \"b.hcl\"\n}\n"),
+        ("live/b.hcl", "include \"a\" {\n  path = \"a.hcl\"\n}\n"),
+        (
+            "live/app/terragrunt.hcl",
+            "include \"a\" {\n  path = \"../a.hcl\"\n}\n",
+        ),
+    ]);
+    assert_eq!(
+        e,
+        "live/b.hcl:2: include cycle: live/app/terragrunt.hcl -> live/a.hcl -> live/b.hcl -> live/a.hcl"
+    );
+
+    let e = load_err(&[(
+        "live/app/terragrunt.hcl",
+        "locals {\n  a = local.b\n  b = local.a\n}\ninputs = { x = local.a }\n",
+    )]);
+    assert!(e.contains("locals refer to each other in a cycle"), "{e}");
+    assert!(e.starts_with("live/app/terragrunt.hcl:"), "{e}");
+
+    let e = load_err(&[
+        ("live/a/main.tf", ECHO_MODULE),
+        ("live/a/terragrunt.hcl", "dependency \"b\" {\n  config_path = \"../b\"\n}\ninputs = { a = dependency.b.outputs.a }\n"),
+        ("live/b/main.tf", ECHO_MODULE),
+        ("live/b/terragrunt.hcl", "dependency \"a\" {\n  config_path = \"../a\"\n}\ninputs = { a = dependency.a.outputs.a }\n"),
+    ]);
+    assert!(
+        e.contains("dependency cycle: live/a -> live/b -> live/a"),
+        "{e}"
+    );
+
+    let dir = tree(&[]);
+    let err = load(&options(dir.path(), ".", &[])).expect_err("no units");
+    assert!(matches!(err, TgError::NoUnits(_)), "{err}");
+}
+
+#[test]
+fn the_cli_exits_1_with_the_line_on_errors() {
+    let dir = tree(&[
+        ("live/app/terragrunt.hcl", "inputs = {\n  a = \n}\n"),
+        (
+            "parity.toml",
+            "[environments.staging]\nterragrunt = { root = \"live\" }\n[environments.prod]\nterragrunt = { root = \"live\" }\n",
+        ),
+    ]);
+    let out = parity(dir.path())
+        .args(["diff", "staging", "prod"])
+        .output()
+        .expect("run parity");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("live/app/terragrunt.hcl:2:"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    // One code source per environment: the second table is the problem.
+    let dir = tree(&[
+        ("live/terragrunt.hcl", ""),
+        (
+            "parity.toml",
+            "[environments.staging]\nterraform = { root = \"live\" }\nterragrunt = { root = \"live\" }\n",
+        ),
+    ]);
+    let out = parity(dir.path())
+        .args(["diff", "staging", "prod"])
+        .output()
+        .expect("run parity");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("parity.toml:3:1: environments.staging.terragrunt: an environment reads its code from one source: `terraform` and `terragrunt` cannot both be set"),
+        "{err}"
+    );
+}
