@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::toml::{fields, item_type, join_key, resolve, string, table, Field, Sink};
+use crate::config::toml::{directory, fields, item_type, join_key, string, table, Field, Sink};
 use crate::sources::Table;
 
 /// `terragrunt = { root = "live/prod", env = { ENVIRONMENT = "production" } }`.
@@ -60,23 +60,7 @@ pub(crate) fn read(sink: &mut Sink, f: &Field, dir: &Path) -> Option<Arc<dyn Tab
         }
     }
     match root {
-        Some(root) => {
-            let resolved = resolve(dir, &root.value);
-            if root.value.trim().is_empty() {
-                sink.report(
-                    root.at,
-                    &root.key,
-                    "`root` cannot be empty (use \".\" for the config's directory)",
-                );
-            } else if !resolved.is_dir() {
-                sink.report(
-                    root.at,
-                    &root.key,
-                    format!("directory `{}` does not exist", resolved.display()),
-                );
-            }
-            out.root = resolved;
-        }
+        Some(root) => out.root = directory(sink, &root, dir),
         None => sink.report(
             at,
             &join_key(&f.key, "root"),
