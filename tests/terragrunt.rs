@@ -382,6 +382,27 @@ resource "aws_ssm_parameter" "p" {
 }
 
 #[test]
+fn an_include_without_a_label_is_exposed_as_include() {
+    let dir = tree(&[
+        ("live/root.hcl", "locals {\n  team = \"shop\"\n}\ninputs = { b = \"root-b\" }\n"),
+        ("live/app/main.tf", ECHO_MODULE),
+        (
+            "live/app/terragrunt.hcl",
+            "include {\n  path = find_in_parent_folders(\"root.hcl\")\n  expose = true\n}\ninputs = { a = \"${include.locals.team}-${include.inputs.b}\" }\n",
+        ),
+    ]);
+    let s = snap(dir.path(), "live");
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "name"),
+        &Value::str("shop-root-b")
+    );
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "value"),
+        &Value::str("root-b")
+    );
+}
+
+#[test]
 fn path_functions_answer_as_terragrunt_does() {
     let dir = tree(&[
         (".git/HEAD", "ref: refs/heads/main\n"),

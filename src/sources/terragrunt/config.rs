@@ -826,10 +826,21 @@ impl Resolver for At<'_, '_, '_> {
                 Ok(Some((Resolved::Owned(self.ev.local(self.frame, name)?), 1)))
             }
             "include" => {
+                let f = self.ev.frame(self.frame);
+                // An include block without a label (Terragrunt's older
+                // form) is exposed as `include` itself: `include.locals.x`.
+                let bare = f.includes.borrow().iter().find(|i| i.label.is_empty()).cloned();
+                if let Some(bare) = bare {
+                    if !bare.expose {
+                        return Err(EvalErr::Soft(
+                            "the include is not exposed (`expose = true` makes include.locals and include.inputs readable)".into(),
+                        ));
+                    }
+                    return Ok(Some((Resolved::Owned(self.ev.exposed(bare.frame)?), 0)));
+                }
                 let Some(label) = attr(ops, 0) else {
                     return Err(EvalErr::Soft("`include` must be followed by a label".into()));
                 };
-                let f = self.ev.frame(self.frame);
                 let inc = f.includes.borrow().iter().find(|i| i.label == label).cloned();
                 let Some(inc) = inc else {
                     return Err(EvalErr::Soft(format!(
