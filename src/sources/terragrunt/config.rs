@@ -224,6 +224,8 @@ impl<'r, 'o> Eval<'r, 'o> {
                         other.display()
                     )))
                 }
+                // Already located.
+                Err(EvalErr::Fatal(m) | EvalErr::Limit(m)) => return Err(TgError::Eval(m)),
                 Err(e) => {
                     return Err(TgError::Eval(format!(
                         "{}: include `{label}`: {e}",
