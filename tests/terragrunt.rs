@@ -595,6 +595,51 @@ fn what_is_not_read_is_listed_with_its_line() {
     }
 }
 
+#[test]
+fn module_sources_are_compared_even_when_not_installed() {
+    let unit = |source: &str| format!("terraform {{\n  source = \"{source}\"\n}}\n");
+    let dir = tree(&[
+        (
+            "staging/mysql/terragrunt.hcl",
+            &unit("git::git@github.com:acme/modules.git//mysql?ref=v0.8.0"),
+        ),
+        ("staging/vpc/terragrunt.hcl", &unit("tfr:///terraform-aws-modules/vpc/aws?version=5.1.0")),
+        (
+            "prod/mysql/terragrunt.hcl",
+            &unit("git::git@github.com:acme/modules.git//mysql?ref=v0.7.0"),
+        ),
+        ("prod/vpc/terragrunt.hcl", &unit("tfr:///terraform-aws-modules/vpc/aws?version=5.1.0")),
+        (
+            "parity.toml",
+            "[environments.staging]\nterragrunt = { root = \"staging\" }\n[environments.prod]\nterragrunt = { root = \"prod\" }\n",
+        ),
+    ]);
+    let out = parity(dir.path())
+        .args(["diff", "staging", "prod", "--format", "json"])
+        .output()
+        .expect("run parity");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json_of(&out.stdout);
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let f = &findings[0];
+    assert_eq!(f["rule"], "module-ref");
+    assert_eq!(f["resource"], "mysql/terraform.source");
+    assert_eq!(
+        (f["left"].as_str(), f["right"].as_str()),
+        (Some("v0.8.0"), Some("v0.7.0"))
+    );
+    assert_eq!(f["locations"]["staging"], "staging/mysql/terragrunt.hcl:2");
+    // The modules themselves are not installed: said, per unit.
+    let incomplete = report["summary"]["incomplete"].to_string();
+    assert!(incomplete.contains("not installed"), "{incomplete}");
+}
+
 // --- errors --------------------------------------------------------------
 
 fn load_err(files: &[(&str, &str)]) -> String {

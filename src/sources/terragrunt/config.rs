@@ -110,7 +110,7 @@ pub(crate) enum Source {
     /// No `terraform { source }`: the unit's own directory.
     Here,
     /// The source as written, and the file:line that set it.
-    At(String, String),
+    At(String, Location),
     /// Not known statically (a function parity does not run): a gap.
     Unknown(String),
 }
@@ -627,7 +627,10 @@ impl<'r, 'o> Eval<'r, 'o> {
         let at = self.frame(frame).parsed.at(line);
         let result = self.eval(frame, &expr, line);
         match self.settle(frame, result, line, "terraform source", "terraform.source")? {
-            Value::String(s) => Ok(Source::At(s, at)),
+            Value::String(s) => Ok(Source::At(
+                s,
+                Location::new(self.frame(frame).parsed.shown(), Some(line)),
+            )),
             _ => {
                 self.run.gap(
                     at.clone(),
@@ -644,7 +647,7 @@ impl<'r, 'o> Eval<'r, 'o> {
         const READ_BLOCKS: &[&str] = &["locals", "include", "dependency", "terraform"];
         // Blocks and attributes that describe how Terragrunt runs, not
         // what the module creates.
-        const PASSED_BLOCKS: &[&str] = &["remote_state", "dependencies", "errors"];
+        const PASSED_BLOCKS: &[&str] = &["remote_state", "dependencies", "errors", "catalog"];
         const READ_ATTRS: &[&str] = &["inputs", "skip"];
         const PASSED_ATTRS: &[&str] = &[
             "prevent_destroy",

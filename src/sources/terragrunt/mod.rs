@@ -254,6 +254,13 @@ impl<'o> Run<'o> {
                 ..UnitOut::default()
             });
         }
+        let unit_path = self.unit_path(dir);
+        // The unit's module as a dependency record, whether it is loaded
+        // or not: a ref or version that differs is a finding at its line.
+        let record = match &unit.source {
+            config::Source::At(source, at) => Some(self.source_record(&unit_path, dir, source, at)),
+            _ => None,
+        };
         let module_dir = match &unit.source {
             config::Source::Here => dir.to_path_buf(),
             config::Source::Unknown(at) => {
@@ -279,6 +286,7 @@ impl<'o> Run<'o> {
                         format!("module source `{source}` not installed (a remote source): its resources are not compared"),
                     );
                     return Ok(UnitOut {
+                        dependencies: record.into_iter().collect(),
                         no_outputs: Some(format!("its module source `{source}` is not installed")),
                         ..UnitOut::default()
                     });
@@ -305,7 +313,6 @@ impl<'o> Run<'o> {
             workspace: "default".into(),
             data: None,
         };
-        let unit_path = self.unit_path(dir);
         let (mut snap, outputs) =
             terraform::load_with_outputs(&topts).map_err(|cause| TgError::Terraform {
                 unit: shown_unit.clone(),
@@ -325,6 +332,7 @@ impl<'o> Run<'o> {
             r.address = under(&unit_path, &r.address);
             r.key = under(&unit_path, &r.key);
         }
+        snap.dependencies.extend(record);
         Ok(UnitOut {
             resources: snap.resources,
             dependencies: snap.dependencies,
@@ -332,6 +340,34 @@ impl<'o> Run<'o> {
             outputs: Some(outputs),
             no_outputs: None,
         })
+    }
+
+    /// The `module_call` record of a unit's `terraform { source }`,
+    /// addressed `<unit>/terraform.source`: a local source as its
+    /// directory relative to parity.toml, a `tfr://` one as the registry
+    /// module and its `version`, any other as written (with its `?ref=`).
+    fn source_record(&self, unit_path: &str, dir: &Path, source: &str, at: &Location) -> Resource {
+        let (shown, version) = match local_source(source) {
+            Some(path) => (format!("./{}", self.show(&dir.join(path))), None),
+            None => registry_module(source).unwrap_or_else(|| (source.to_string(), None)),
+        };
+        let mut record = terraform::module::module_call_record(
+            under(unit_path, "terraform.source"),
+            &shown,
+            version.as_ref(),
+            at.clone(),
+        );
+        for attr in [
+            "source",
+            "source_kind",
+            "ref",
+            "unpinned_ref",
+            "version",
+            "unpinned_version",
+        ] {
+            record.locate(attr, at.clone());
+        }
+        record
     }
 
     /// The unit's path relative to the environment's root (`""` for the
@@ -373,6 +409,20 @@ fn local_source(source: &str) -> Option<String> {
     }
     let path = source.split('?').next().unwrap_or(source);
     Some(path.replace("//", "/"))
+}
+
+/// A `tfr://` source (Terragrunt's registry protocol:
+/// `tfr:///terraform-aws-modules/vpc/aws?version=5.1.0`, or with a host) as
+/// the registry module Terraform would call and its version.
+fn registry_module(source: &str) -> Option<(String, Option<Value>)> {
+    let rest = source.strip_prefix("tfr://")?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = path.trim_start_matches('/');
+    let version = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("version="))
+        .map(|v| Value::str(v.to_string()));
+    Some((path.replace("//", "/"), version))
 }
 
 /// The variables a module's `terraform.tfvars(.json)` and
@@ -419,6 +469,18 @@ mod tests {
         );
         assert_eq!(local_source("git::https://x/y.git//db?ref=v1"), None);
         assert_eq!(local_source("tfr:///terraform-aws-modules/vpc/aws"), None);
+        assert_eq!(
+            registry_module("tfr:///terraform-aws-modules/vpc/aws?version=5.1.0"),
+            Some((
+                "terraform-aws-modules/vpc/aws".to_string(),
+                Some(Value::str("5.1.0"))
+            ))
+        );
+        assert_eq!(
+            registry_module("tfr://registry.terraform.io/ns/name/aws"),
+            Some(("registry.terraform.io/ns/name/aws".to_string(), None))
+        );
+        assert_eq!(registry_module("git::https://x/y.git"), None);
     }
 
     #[test]
