@@ -596,6 +596,40 @@ fn what_is_not_read_is_listed_with_its_line() {
 }
 
 #[test]
+fn a_file_not_found_is_unknown_in_a_local_and_an_error_in_an_include() {
+    // Secrets files are often not in the repository: what reads them is
+    // unknown, and listed.
+    let dir = tree(&[
+        ("live/app/main.tf", ECHO_MODULE),
+        (
+            "live/app/terragrunt.hcl",
+            "locals {\n  secrets = jsondecode(read_tfvars_file(find_in_parent_folders(\"secrets.tfvars\")))\n}\ninputs = {\n  a = local.secrets.password\n  b = \"known\"\n}\n",
+        ),
+    ]);
+    let s = snap(dir.path(), "live");
+    assert!(attr(&s, "app/aws_ssm_parameter.p", "name").is_unknown());
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "value"),
+        &Value::str("known")
+    );
+    let g = gaps(&s);
+    assert!(
+        g.iter().any(|g| g.starts_with(
+            "live/app/terragrunt.hcl:2: local `secrets`: find_in_parent_folders: no secrets.tfvars in any folder above live/app"
+        )),
+        "{g:?}"
+    );
+    let e = load_err(&[(
+        "live/app/terragrunt.hcl",
+        "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\n",
+    )]);
+    assert_eq!(
+        e,
+        "live/app/terragrunt.hcl:2: include `root`: find_in_parent_folders: no root.hcl in any folder above live/app"
+    );
+}
+
+#[test]
 fn module_sources_are_compared_even_when_not_installed() {
     let unit = |source: &str| format!("terraform {{\n  source = \"{source}\"\n}}\n");
     let dir = tree(&[

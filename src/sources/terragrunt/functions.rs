@@ -96,9 +96,11 @@ fn known_call(at: &At, name: &str, args: &[Value]) -> R<Value> {
                 Some(found) => Ok(path(&found)),
                 None => match args.get(1) {
                     Some(fallback) => Ok(fallback.clone()),
-                    None => Err(EvalErr::Fatal(format!(
-                        "{}: find_in_parent_folders: no {wanted} in any folder above {}",
-                        ev.here(at.frame),
+                    // An error where a value is required (an include's
+                    // path); elsewhere unknown and listed (secrets files
+                    // are often not in the repository).
+                    None => Err(EvalErr::Soft(format!(
+                        "find_in_parent_folders: no {wanted} in any folder above {}",
                         ev.run.show(&ev.dir)
                     ))),
                 },
@@ -165,9 +167,8 @@ fn known_call(at: &At, name: &str, args: &[Value]) -> R<Value> {
             if !target.is_file() {
                 return match args.get(1) {
                     Some(default) => Ok(default.clone()),
-                    None => Err(EvalErr::Fatal(format!(
-                        "{}: read_terragrunt_config: {} does not exist",
-                        ev.here(at.frame),
+                    None => Err(EvalErr::Soft(format!(
+                        "read_terragrunt_config: {} does not exist",
                         ev.run.show(&target)
                     ))),
                 };
