@@ -576,7 +576,7 @@ fn what_is_not_read_is_listed_with_its_line() {
         ("live/app/main.tf", ECHO_MODULE),
         (
             "live/app/terragrunt.hcl",
-            "generate \"provider\" {\n  path = \"provider.tf\"\n  if_exists = \"overwrite\"\n  contents = \"\"\n}\nsomething_new = true\ninputs = { a = not_a_function(1) }\n",
+            "generate \"cfg\" {\n  path = \"app.yaml\"\n  if_exists = \"overwrite\"\n  contents = \"\"\n}\nsomething_new = true\ninputs = { a = not_a_function(1) }\n",
         ),
         (
             "live/remote/terragrunt.hcl",
@@ -586,7 +586,7 @@ fn what_is_not_read_is_listed_with_its_line() {
     let s = snap(dir.path(), "live");
     let g = gaps(&s);
     for want in [
-        "live/app/terragrunt.hcl:1: generate block `provider` is not read",
+        "live/app/terragrunt.hcl:1: generate block `cfg` writes `app.yaml`, not Terraform code of the module: not read",
         "live/app/terragrunt.hcl:6: attribute `something_new` is not supported",
         "live/app/terragrunt.hcl:7: input `a`: function `not_a_function` is not supported",
         "live/remote/terragrunt.hcl:2: module source `git::https://example.com/modules.git//db?ref=v1.2.0` not installed",
@@ -626,6 +626,98 @@ fn a_file_not_found_is_unknown_in_a_local_and_an_error_in_an_include() {
     assert_eq!(
         e,
         "live/app/terragrunt.hcl:2: include `root`: find_in_parent_folders: no root.hcl in any folder above live/app"
+    );
+}
+
+#[test]
+fn generate_blocks_write_terraform_code_into_the_module() {
+    let root = r#"
+locals {
+  aws_version = "5.31.0"
+}
+generate "provider" {
+  path      = "provider.tf"
+  if_exists = "overwrite_terragrunt"
+  contents  = <<EOF
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "${local.aws_version}"
+    }
+  }
+}
+EOF
+}
+generate "variables" {
+  path      = "common_variables.tf"
+  if_exists = "overwrite"
+  contents  = file("variables.tf")
+}
+generate "kept" {
+  path      = "kept.tf"
+  if_exists = "skip"
+  contents  = "resource \"aws_sns_topic\" \"generated\" {}"
+}
+generate "off" {
+  path     = "off.tf"
+  disable  = true
+  contents = "resource \"aws_sns_topic\" \"disabled\" {}"
+}
+"#;
+    let dir = tree(&[
+        ("live/root.hcl", root),
+        // file() in an included file reads beside it, as Terragrunt does.
+        ("live/variables.tf", "variable \"c\" {}\n"),
+        (
+            "modules/app/main.tf",
+            "resource \"aws_ssm_parameter\" \"p\" {\n  name = var.c\n}\n",
+        ),
+        ("modules/app/kept.tf", "resource \"aws_sns_topic\" \"module\" {}\n"),
+        (
+            "live/app/terragrunt.hcl",
+            "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\nterraform {\n  source = \"../../modules//app\"\n}\ninputs = { c = \"from-input\" }\n",
+        ),
+    ]);
+    let s = snap(dir.path(), "live");
+    assert!(s.coverage.is_empty(), "{:?}", gaps(&s));
+    // The generated variable declaration takes the input.
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "name"),
+        &Value::str("from-input")
+    );
+    // if_exists = "skip": the module's own kept.tf stays; disabled: nothing.
+    let addresses: Vec<&str> = s.resources.iter().map(|r| r.address.as_str()).collect();
+    assert!(
+        addresses.contains(&"app/aws_sns_topic.module"),
+        "{addresses:?}"
+    );
+    assert!(
+        !addresses.contains(&"app/aws_sns_topic.generated"),
+        "{addresses:?}"
+    );
+    assert!(
+        !addresses.contains(&"app/aws_sns_topic.disabled"),
+        "{addresses:?}"
+    );
+    // The generated provider pin is a dependency record, located in the
+    // generated text.
+    let provider = s
+        .dependencies
+        .iter()
+        .find(|d| d.rtype == "terraform_provider")
+        .unwrap_or_else(|| panic!("no provider record: {:?}", s.dependencies));
+    assert_eq!(
+        provider.attributes.get("version_constraint"),
+        Some(&Value::str("5.31.0"))
+    );
+    assert!(
+        provider
+            .location
+            .file
+            .starts_with("live/root.hcl#generate.provider"),
+        "{}",
+        provider.location
     );
 }
 

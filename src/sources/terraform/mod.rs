@@ -593,17 +593,30 @@ pub fn load(opts: &Options) -> Result<Snapshot, TfError> {
 
 /// Like [`load`], also returning the bytes of HCL parsed.
 pub fn load_with_stats(opts: &Options) -> Result<(Snapshot, usize), TfError> {
-    load_all(opts).map(|(s, bytes, _)| (s, bytes))
+    load_all(opts, &[]).map(|(s, bytes, _)| (s, bytes))
 }
 
 /// Like [`load`], also returning the root module's outputs as evaluated (a
 /// map by output name; values known only after apply are
 /// [`Value::Unknown`]). Terragrunt's `dependency` blocks read them.
 pub fn load_with_outputs(opts: &Options) -> Result<(Snapshot, Value), TfError> {
-    load_all(opts).map(|(s, _, outputs)| (s, outputs))
+    load_all(opts, &[]).map(|(s, _, outputs)| (s, outputs))
 }
 
-fn load_all(opts: &Options) -> Result<(Snapshot, usize, Value), TfError> {
+/// [`load_with_outputs`], with files another tool writes into the root
+/// module before Terraform runs (Terragrunt's `generate` blocks) read as
+/// if they were there.
+pub fn load_generated(
+    opts: &Options,
+    generated: &[files::Generated],
+) -> Result<(Snapshot, Value), TfError> {
+    load_all(opts, generated).map(|(s, _, outputs)| (s, outputs))
+}
+
+fn load_all(
+    opts: &Options,
+    generated: &[files::Generated],
+) -> Result<(Snapshot, usize, Value), TfError> {
     // Evaluation recurses with the code's own nesting (locals referring to
     // locals, modules calling modules). It runs on a thread with a large
     // stack so real code never gets near the limit; `module.rs` still bounds
@@ -616,7 +629,7 @@ fn load_all(opts: &Options) -> Result<(Snapshot, usize, Value), TfError> {
         || TfError::Fatal("internal error while evaluating Terraform (please report it)".into());
     match eval_pool() {
         Some(pool) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            pool.install(|| load_on_this_thread(opts))
+            pool.install(|| load_on_this_thread(opts, generated))
         }))
         .unwrap_or_else(|_| Err(internal())),
         // No threads to be had: one thread with a large stack, or here.
@@ -626,10 +639,10 @@ fn load_all(opts: &Options) -> Result<(Snapshot, usize, Value), TfError> {
                 .stack_size(EVAL_THREAD_STACK)
                 .spawn_scoped(scope, || {
                     module::set_stack_budget(EVAL_THREAD_STACK);
-                    load_on_this_thread(opts)
+                    load_on_this_thread(opts, generated)
                 }) {
                 Ok(handle) => handle.join().unwrap_or_else(|_| Err(internal())),
-                Err(_) => load_on_this_thread(opts),
+                Err(_) => load_on_this_thread(opts, generated),
             }
         }),
     }
@@ -654,7 +667,10 @@ fn eval_pool() -> Option<&'static rayon::ThreadPool> {
     .as_ref()
 }
 
-fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize, Value), TfError> {
+fn load_on_this_thread(
+    opts: &Options,
+    generated: &[files::Generated],
+) -> Result<(Snapshot, usize, Value), TfError> {
     if !opts.root.is_dir() {
         return Err(TfError::NoRoot(files::display(&opts.base, &opts.root)));
     }
@@ -681,6 +697,23 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize, Value), TfErr
         data: opts.data.clone(),
         data_missing: Mutex::default(),
     };
+    if !generated.is_empty() {
+        // The root with its generated files, stored before anything asks
+        // for the directory.
+        let key = files::lexical(&opts.root);
+        let def = Arc::new(files::load_module_with(&key, &opts.base, generated)?);
+        loader.lock().coverage.extend(def.gaps.clone());
+        loader
+            .claimed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.clone());
+        loader
+            .defs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, def);
+    }
     let def = loader.module_def(&opts.root)?;
     if def.bytes == 0
         && def.variables.is_empty()

@@ -115,9 +115,25 @@ pub(crate) enum Source {
     Unknown(String),
 }
 
+/// A `generate` block that writes Terraform code into the module.
+#[derive(Debug)]
+pub(crate) struct Generate {
+    pub(crate) label: String,
+    /// The file's name in the module directory.
+    pub(crate) path: String,
+    pub(crate) contents: String,
+    /// `overwrite`, `overwrite_terragrunt`, `skip` or `error`.
+    pub(crate) if_exists: String,
+    /// Where the block is.
+    pub(crate) at: Location,
+}
+
 /// One unit's configuration, evaluated and merged.
 #[derive(Debug)]
 pub(crate) struct Unit {
+    /// Its `generate` blocks and those it merges (the child's wins by
+    /// label), the ones that write `*.tf` / `*.tf.json` only.
+    pub(crate) generate: Vec<Generate>,
     /// By variable name: the value and the line of the input that set it.
     pub(crate) inputs: merge::Inputs,
     pub(crate) source: Source,
@@ -147,7 +163,10 @@ pub(crate) fn evaluate_unit(run: &Run, file: &Path) -> Result<Unit, TgError> {
     let skip = ev.skip().map_err(fatal)?;
     let source = ev.source().map_err(fatal)?;
     let inputs = ev.inputs(0).map_err(fatal)?;
+    let mut generate = BTreeMap::new();
+    ev.generates(0, &mut generate).map_err(fatal)?;
     Ok(Unit {
+        generate: generate.into_values().collect(),
         inputs: (*inputs).clone(),
         source,
         skip,
@@ -297,7 +316,12 @@ impl<'r, 'o> Eval<'r, 'o> {
     fn eval(&self, frame: usize, expr: &Expression, line: u32) -> R<Value> {
         let f = self.frame(frame);
         let before = f.line.replace(line);
-        let result = Scope::new(&At { ev: self, frame }).eval(expr);
+        let at = At {
+            ev: self,
+            frame,
+            file_dir: f.parsed.dir.clone(),
+        };
+        let result = Scope::new(&at).eval(expr);
         f.line.set(before);
         result
     }
@@ -592,6 +616,79 @@ impl<'r, 'o> Eval<'r, 'o> {
             .find_map(|i| self.merged_attr(i.frame, find))
     }
 
+    /// The `generate` blocks of frame `frame` and of the files it merges,
+    /// by label (the first one seen, the child's, wins). Those that write
+    /// anything but Terraform code beside the module, or whose path or
+    /// contents are not known statically, are listed in coverage.
+    fn generates(&self, frame: usize, out: &mut BTreeMap<String, Generate>) -> R<()> {
+        let f = self.frame(frame);
+        for b in f.parsed.file.body.blocks("generate") {
+            let label = b.labels.first().cloned().unwrap_or_default();
+            if out.contains_key(&label) {
+                continue;
+            }
+            let at = f.parsed.at(b.line);
+            let text = |name: &str| -> R<Option<Value>> {
+                match b.body.attribute(name) {
+                    Some(a) => {
+                        let result = self.eval(frame, &a.expr, a.line);
+                        let what = format!("generate `{label}` {name}");
+                        self.settle(
+                            frame,
+                            result,
+                            a.line,
+                            &what,
+                            &format!("generate.{label}.{name}"),
+                        )
+                        .map(Some)
+                    }
+                    None => Ok(None),
+                }
+            };
+            if let Some(Value::Bool(true)) = text("disable")? {
+                continue;
+            }
+            let (Some(Value::String(path)), Some(Value::String(contents))) =
+                (text("path")?, text("contents")?)
+            else {
+                self.run.gap(
+                    at,
+                    format!("generate block `{label}`: its path or contents are not known statically: the file it writes is not read"),
+                );
+                continue;
+            };
+            let terraform = path.ends_with(".tf") || path.ends_with(".tf.json");
+            if !terraform || path.contains('/') || path.contains('\\') {
+                self.run.gap(
+                    at,
+                    format!("generate block `{label}` writes `{path}`, not Terraform code of the module: not read"),
+                );
+                continue;
+            }
+            let if_exists = match text("if_exists")? {
+                Some(Value::String(s)) => s,
+                _ => "overwrite".to_string(),
+            };
+            out.insert(
+                label.clone(),
+                Generate {
+                    label,
+                    path,
+                    contents,
+                    if_exists,
+                    at: Location::new(f.parsed.shown(), Some(b.line)),
+                },
+            );
+        }
+        let includes = f.includes.borrow().clone();
+        for inc in includes {
+            if inc.strategy != Strategy::NoMerge {
+                self.generates(inc.frame, out)?;
+            }
+        }
+        Ok(())
+    }
+
     fn skip(&self) -> R<Option<u32>> {
         let find = |b: &parse::Body| b.attribute("skip").map(|a| (a.expr.clone(), a.line));
         let Some((frame, expr, line)) = self.merged_attr(0, &find) else {
@@ -644,7 +741,7 @@ impl<'r, 'o> Eval<'r, 'o> {
     /// Blocks and attributes parity does not read, listed in coverage
     /// with their line; those that change nothing compared are passed.
     fn check_unsupported(&self) {
-        const READ_BLOCKS: &[&str] = &["locals", "include", "dependency", "terraform"];
+        const READ_BLOCKS: &[&str] = &["locals", "include", "dependency", "terraform", "generate"];
         // Blocks and attributes that describe how Terragrunt runs, not
         // what the module creates.
         const PASSED_BLOCKS: &[&str] = &["remote_state", "dependencies", "errors", "catalog"];
@@ -677,14 +774,6 @@ impl<'r, 'o> Eval<'r, 'o> {
                             );
                         }
                     }
-                } else if b.kind == "generate" {
-                    self.run.gap(
-                        at,
-                        format!(
-                            "generate block `{}` is not read: the files it writes are not compared",
-                            b.labels.join(".")
-                        ),
-                    );
                 } else if !READ_BLOCKS.contains(&b.kind.as_str())
                     && !PASSED_BLOCKS.contains(&b.kind.as_str())
                 {
@@ -815,6 +904,10 @@ fn attr(ops: &[TraversalOperator], i: usize) -> Option<&str> {
 pub(crate) struct At<'e, 'r, 'o> {
     pub(crate) ev: &'e Eval<'r, 'o>,
     pub(crate) frame: usize,
+    /// The directory of the frame's file: Terraform's file functions
+    /// (`file`, `templatefile`, ...) read relative to it, as Terragrunt's
+    /// do in an included file.
+    file_dir: PathBuf,
 }
 
 impl Resolver for At<'_, '_, '_> {
@@ -874,7 +967,7 @@ impl Resolver for At<'_, '_, '_> {
     }
 
     fn base_dir(&self) -> &Path {
-        &self.ev.dir
+        &self.file_dir
     }
 
     fn function(&self, name: &str, args: &[Value], whole: &Expression) -> Option<R<Value>> {

@@ -293,6 +293,38 @@ impl<'o> Run<'o> {
                 }
             },
         };
+        let mut generated = Vec::new();
+        for g in &unit.generate {
+            let exists = module_dir.join(&g.path).exists();
+            match g.if_exists.as_str() {
+                "skip" if exists => continue,
+                "error" if exists => {
+                    return Err(TgError::Eval(format!(
+                    "{}: generate `{}`: {} already exists in the module (if_exists = \"error\")",
+                    g.at, g.label, g.path
+                )))
+                }
+                _ => {}
+            }
+            let display = format!("{}#generate.{}", g.at.file, g.label);
+            // Contents built from values not known statically may not
+            // parse (`[${local.account_id}]`): that file is not read, the
+            // rest of the unit is.
+            if !g.path.ends_with(".json") {
+                if let Err(e) = parse::parse_hcl(&g.contents, &module_dir.join(&g.path), &display) {
+                    self.gap(
+                        g.at.to_string(),
+                        format!("generate `{}`: the file it writes is not valid HCL as parity evaluates it ({e}): not read", g.label),
+                    );
+                    continue;
+                }
+            }
+            generated.push(files::Generated {
+                name: g.path.clone(),
+                text: g.contents.clone(),
+                display,
+            });
+        }
         // Inputs reach Terraform as TF_VAR_ variables: a variable a
         // terraform.tfvars or *.auto.tfvars of the module sets wins over them.
         let overridden = tfvars_names(&module_dir);
@@ -314,12 +346,12 @@ impl<'o> Run<'o> {
             data: None,
         };
         let (mut snap, outputs) =
-            terraform::load_with_outputs(&topts).map_err(|cause| TgError::Terraform {
+            terraform::load_generated(&topts, &generated).map_err(|cause| TgError::Terraform {
                 unit: shown_unit.clone(),
                 cause,
             })?;
         if !origin.is_empty() {
-            match files::load_module(&module_dir, &self.opts.base) {
+            match files::load_module_with(&module_dir, &self.opts.base, &generated) {
                 Ok(def) => locate::relocate(&mut snap.resources, &def, &origin, &shown_unit),
                 Err(e) => tracing::debug!("{shown_unit}: module not re-read for locations: {e}"),
             }
