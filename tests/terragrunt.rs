@@ -582,6 +582,8 @@ fn what_is_not_read_is_listed_with_its_line() {
             "live/remote/terragrunt.hcl",
             "terraform {\n  source = \"git::https://example.com/modules.git//db?ref=v1.2.0\"\n}\n",
         ),
+        ("live/novalue/main.tf", "variable \"size\" {}\n"),
+        ("live/novalue/terragrunt.hcl", "inputs = {}\n"),
     ]);
     let s = snap(dir.path(), "live");
     let g = gaps(&s);
@@ -590,6 +592,7 @@ fn what_is_not_read_is_listed_with_its_line() {
         "live/app/terragrunt.hcl:6: attribute `something_new` is not supported",
         "live/app/terragrunt.hcl:7: input `a`: function `not_a_function` is not supported",
         "live/remote/terragrunt.hcl:2: module source `git::https://example.com/modules.git//db?ref=v1.2.0` not installed",
+        "live/novalue/main.tf:1: variable `size` has no value (the unit's terragrunt.hcl sets none and it has no default)",
     ] {
         assert!(g.iter().any(|g| g.starts_with(want)), "{want} not in {g:?}");
     }

@@ -593,14 +593,14 @@ pub fn load(opts: &Options) -> Result<Snapshot, TfError> {
 
 /// Like [`load`], also returning the bytes of HCL parsed.
 pub fn load_with_stats(opts: &Options) -> Result<(Snapshot, usize), TfError> {
-    load_all(opts, &[]).map(|(s, bytes, _)| (s, bytes))
+    load_all(opts, &[], TFVARS).map(|(s, bytes, _)| (s, bytes))
 }
 
 /// Like [`load`], also returning the root module's outputs as evaluated (a
 /// map by output name; values known only after apply are
 /// [`Value::Unknown`]). Terragrunt's `dependency` blocks read them.
 pub fn load_with_outputs(opts: &Options) -> Result<(Snapshot, Value), TfError> {
-    load_all(opts, &[]).map(|(s, _, outputs)| (s, outputs))
+    load_all(opts, &[], TFVARS).map(|(s, _, outputs)| (s, outputs))
 }
 
 /// [`load_with_outputs`], with files another tool writes into the root
@@ -610,12 +610,16 @@ pub fn load_generated(
     opts: &Options,
     generated: &[files::Generated],
 ) -> Result<(Snapshot, Value), TfError> {
-    load_all(opts, generated).map(|(s, _, outputs)| (s, outputs))
+    load_all(opts, generated, "the unit's terragrunt.hcl").map(|(s, _, outputs)| (s, outputs))
 }
+
+/// Who gives the root module's variables, as a missing value's gap says.
+const TFVARS: &str = "the environment's tfvars";
 
 fn load_all(
     opts: &Options,
     generated: &[files::Generated],
+    caller: &str,
 ) -> Result<(Snapshot, usize, Value), TfError> {
     // Evaluation recurses with the code's own nesting (locals referring to
     // locals, modules calling modules). It runs on a thread with a large
@@ -629,7 +633,7 @@ fn load_all(
         || TfError::Fatal("internal error while evaluating Terraform (please report it)".into());
     match eval_pool() {
         Some(pool) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            pool.install(|| load_on_this_thread(opts, generated))
+            pool.install(|| load_on_this_thread(opts, generated, caller))
         }))
         .unwrap_or_else(|_| Err(internal())),
         // No threads to be had: one thread with a large stack, or here.
@@ -639,10 +643,10 @@ fn load_all(
                 .stack_size(EVAL_THREAD_STACK)
                 .spawn_scoped(scope, || {
                     module::set_stack_budget(EVAL_THREAD_STACK);
-                    load_on_this_thread(opts, generated)
+                    load_on_this_thread(opts, generated, caller)
                 }) {
                 Ok(handle) => handle.join().unwrap_or_else(|_| Err(internal())),
-                Err(_) => load_on_this_thread(opts, generated),
+                Err(_) => load_on_this_thread(opts, generated, caller),
             }
         }),
     }
@@ -670,6 +674,7 @@ fn eval_pool() -> Option<&'static rayon::ThreadPool> {
 fn load_on_this_thread(
     opts: &Options,
     generated: &[files::Generated],
+    caller: &str,
 ) -> Result<(Snapshot, usize, Value), TfError> {
     if !opts.root.is_dir() {
         return Err(TfError::NoRoot(files::display(&opts.base, &opts.root)));
@@ -735,7 +740,7 @@ fn load_on_this_thread(
             crate::model::Map::new(),
             0,
         );
-        root.bind_variables(inputs, "the environment's tfvars")?;
+        root.bind_variables(inputs, caller)?;
         let outputs = root.run()?;
         Ok::<_, TfError>((root, outputs))
     })?;
