@@ -476,6 +476,35 @@ inputs = {
 }
 
 #[test]
+fn a_config_read_by_several_units_answers_each_of_them() {
+    // Read once per run, except what depends on the unit reading it.
+    let unit = "locals {\n  c = read_terragrunt_config(find_in_parent_folders(\"common.hcl\")).locals\n}\ninputs = {\n  a = local.c.unit\n  b = local.c.here\n}\n";
+    let dir = tree(&[
+        (
+            "live/common.hcl",
+            "locals {\n  unit = basename(get_original_terragrunt_dir())\n  here = basename(get_terragrunt_dir())\n}\n",
+        ),
+        ("live/one/main.tf", ECHO_MODULE),
+        ("live/one/terragrunt.hcl", unit),
+        ("live/two/main.tf", ECHO_MODULE),
+        ("live/two/terragrunt.hcl", unit),
+    ]);
+    let s = snap(dir.path(), "live");
+    assert_eq!(
+        attr(&s, "one/aws_ssm_parameter.p", "name"),
+        &Value::str("one")
+    );
+    assert_eq!(
+        attr(&s, "two/aws_ssm_parameter.p", "name"),
+        &Value::str("two")
+    );
+    assert_eq!(
+        attr(&s, "two/aws_ssm_parameter.p", "value"),
+        &Value::str("live")
+    );
+}
+
+#[test]
 fn tfvars_of_the_module_win_over_inputs() {
     let dir = tree(&[
         ("live/app/main.tf", ECHO_MODULE),

@@ -43,6 +43,11 @@ impl Parsed {
         }
     }
 
+    /// Whether the file's text contains `word` (a function it may call).
+    pub(crate) fn mentions(&self, word: &str) -> bool {
+        self.text.contains(word)
+    }
+
     pub(crate) fn shown(&self) -> &str {
         &self.file.display
     }

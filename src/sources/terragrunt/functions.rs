@@ -180,10 +180,26 @@ fn known_call(at: &At, name: &str, args: &[Value]) -> R<Value> {
                     ev.run.show(&target)
                 )));
             }
+            // Its value depends on the unit reading it only through
+            // get_original_terragrunt_dir (its own directory is its
+            // get_terragrunt_dir; get_env reads the run's table). A file
+            // it includes could call it too: keyed by unit then as well.
+            let parsed = ev
+                .run
+                .parse(&target)
+                .map_err(|e| EvalErr::Fatal(e.to_string()))?;
+            let per_unit = parsed.mentions("get_original_terragrunt_dir")
+                || parsed.file.body.blocks("include").next().is_some();
+            let key = (target.clone(), per_unit.then(|| ev.original.clone()));
+            if let Some(v) = ev.run.read_cache.borrow().get(&key) {
+                return Ok(v.clone());
+            }
             ev.run.reading.borrow_mut().push(target.clone());
             let value = read_config(ev.run, &target, &ev.original);
             ev.run.reading.borrow_mut().pop();
-            value
+            let value = value?;
+            ev.run.read_cache.borrow_mut().insert(key, value.clone());
+            Ok(value)
         }
         "read_tfvars_file" => {
             let Some(p) = arg(0)? else {

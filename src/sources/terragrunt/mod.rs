@@ -158,6 +158,10 @@ pub(crate) struct Run<'o> {
     stack: RefCell<Vec<PathBuf>>,
     /// `read_terragrunt_config` files being read (cycles).
     pub(crate) reading: RefCell<Vec<PathBuf>>,
+    /// What `read_terragrunt_config` returned, by file (and by unit, for a
+    /// file that calls `get_original_terragrunt_dir`): read once per run,
+    /// not once per unit.
+    pub(crate) read_cache: RefCell<HashMap<(PathBuf, Option<PathBuf>), Value>>,
     gaps: RefCell<Vec<CoverageGap>>,
 }
 
@@ -169,6 +173,7 @@ impl<'o> Run<'o> {
             units: RefCell::default(),
             stack: RefCell::default(),
             reading: RefCell::default(),
+            read_cache: RefCell::default(),
             gaps: RefCell::default(),
         }
     }
