@@ -57,23 +57,76 @@ impl Parsed {
     }
 
     /// The line of `key = ...` inside the object whose attribute starts
-    /// at line `from`: the first line from there that starts with the key
-    /// (bare or quoted) followed by `=` or `:`; `from` when none does.
+    /// at line `from`: the first line at the object's own level (not inside
+    /// a nested object or list) that starts with the key (bare or quoted)
+    /// followed by `=` or `:`; `from` when none does. Brackets are counted
+    /// outside quoted strings; the object ends where its level closes.
     fn key_line(&self, from: u32, key: &str) -> u32 {
-        for (i, line) in self.text.lines().enumerate().skip(from as usize) {
-            let t = line.trim_start();
-            let rest = t
-                .strip_prefix(key)
-                .or_else(|| t.strip_prefix(&format!("\"{key}\"")));
-            if let Some(rest) = rest {
-                let rest = rest.trim_start();
-                if rest.starts_with('=') || rest.starts_with(':') {
-                    return i as u32 + 1;
+        let quoted = format!("\"{key}\"");
+        // Depth after the attribute's own line (its `{` opens level 1).
+        let mut lines = self.text.lines().enumerate().skip(from as usize - 1);
+        let mut depth = match lines.next() {
+            Some((_, first)) => bracket_delta(first),
+            None => return from,
+        };
+        for (i, line) in lines {
+            if depth <= 0 {
+                break;
+            }
+            if depth == 1 {
+                let t = line.trim_start();
+                if let Some(rest) = t.strip_prefix(key).or_else(|| t.strip_prefix(&quoted)) {
+                    let rest = rest.trim_start();
+                    if rest.starts_with('=') || rest.starts_with(':') {
+                        return i as u32 + 1;
+                    }
                 }
             }
+            depth += bracket_delta(line);
         }
         from
     }
+}
+
+/// Opening minus closing brackets of one line, outside quoted strings
+/// (`${` opens an interpolation inside one, closed by its `}`) and
+/// comments.
+fn bracket_delta(line: &str) -> i32 {
+    let mut delta = 0;
+    let mut in_string = false;
+    // The depth at which each open interpolation started.
+    let mut interpolations: Vec<i32> = Vec::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => in_string = false,
+                '$' if chars.peek() == Some(&'{') => {
+                    chars.next();
+                    interpolations.push(delta);
+                    in_string = false;
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '}' if interpolations.last() == Some(&delta) => {
+                interpolations.pop();
+                in_string = true;
+            }
+            '#' => break,
+            '/' if chars.peek() == Some(&'/') => break,
+            '{' | '[' | '(' => delta += 1,
+            '}' | ']' | ')' => delta -= 1,
+            _ => {}
+        }
+    }
+    delta
 }
 
 #[derive(Debug, Clone)]
@@ -991,6 +1044,16 @@ mod tests {
         let file = parse::parse_hcl(text, path, "x/terragrunt.hcl").expect("valid HCL");
         let p = Parsed::new(file, text.to_string(), path);
         assert_eq!(p.key_line(2, "a"), 3);
+        // A key of a nested object is not the input of that name.
+        let text = "inputs = {\n  tags = {\n    name = \"x-${var.y}\"\n  }\n  name = \"y\" # {\n}\nname = 1\n";
+        let file = parse::parse_hcl(text, path, "x/terragrunt.hcl").expect("valid HCL");
+        let p2 = Parsed::new(file, text.to_string(), path);
+        assert_eq!(p2.key_line(1, "name"), 5);
+        assert_eq!(p2.key_line(1, "tags"), 2);
+        assert_eq!(bracket_delta("  a = \"{[(\" // )"), 0);
+        assert_eq!(bracket_delta("  a = merge({"), 2);
+        assert_eq!(bracket_delta("  x = { y = \"${var.z}\" }"), 0);
+        assert_eq!(bracket_delta("  x = { y = \"${merge({a=1})}\""), 1);
         assert_eq!(p.key_line(2, "b-c"), 4);
         assert_eq!(p.key_line(2, "ab"), 5);
         // Not written in the object: the attribute's own line.
