@@ -531,6 +531,61 @@ fn tfvars_of_the_module_win_over_inputs() {
 }
 
 #[test]
+fn extra_arguments_var_files_win_over_inputs_and_tfvars() {
+    let dir = tree(&[
+        ("live/app/main.tf", ECHO_MODULE),
+        ("live/app/terraform.tfvars", "a = \"from-tfvars\"\nb = \"from-tfvars\"\n"),
+        ("live/common.tfvars", "a = \"from-var-file\"\n"),
+        (
+            "live/root.hcl",
+            r#"terraform {
+  extra_arguments "common_vars" {
+    commands = get_terraform_commands_that_need_vars()
+    required_var_files = ["${get_parent_terragrunt_dir()}/common.tfvars"]
+    optional_var_files = ["${get_terragrunt_dir()}/missing.tfvars"]
+  }
+  extra_arguments "init_only" {
+    commands = ["init"]
+    required_var_files = ["nowhere.tfvars"]
+  }
+}
+"#,
+        ),
+        (
+            "live/app/terragrunt.hcl",
+            "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\ninputs = {\n  a = \"input\"\n  b = \"input\"\n  c = \"input\"\n}\n",
+        ),
+    ]);
+    let s = snap(dir.path(), "live");
+    assert!(s.coverage.is_empty(), "{:?}", gaps(&s));
+    // -var-file over terraform.tfvars over TF_VAR_ inputs.
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "name"),
+        &Value::str("from-var-file")
+    );
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "value"),
+        &Value::str("from-tfvars")
+    );
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "type"),
+        &Value::str("input")
+    );
+
+    let e = load_err(&[
+        ("live/app/main.tf", ECHO_MODULE),
+        (
+            "live/app/terragrunt.hcl",
+            "terraform {\n  extra_arguments \"v\" {\n    commands = [\"plan\"]\n    required_var_files = [\"gone.tfvars\"]\n  }\n}\n",
+        ),
+    ]);
+    assert_eq!(
+        e,
+        "live/app/terragrunt.hcl:2: extra_arguments `v`: required var file live/app/gone.tfvars does not exist"
+    );
+}
+
+#[test]
 fn dependency_outputs_known_statically_are_read_unknown_ones_listed() {
     let dir = tree(&[
         ("live/vpc/main.tf", ECHO_MODULE),

@@ -186,9 +186,22 @@ pub(crate) struct Generate {
     pub(crate) at: Location,
 }
 
+/// An `extra_arguments` block whose `commands` include `plan` or `apply`:
+/// the var files it passes.
+#[derive(Debug)]
+pub(crate) struct ExtraArguments {
+    pub(crate) label: String,
+    pub(crate) required_var_files: Vec<String>,
+    pub(crate) optional_var_files: Vec<String>,
+    pub(crate) at: Location,
+}
+
 /// One unit's configuration, evaluated and merged.
 #[derive(Debug)]
 pub(crate) struct Unit {
+    /// Its `extra_arguments` and those it merges (the child's wins by
+    /// label), in label order.
+    pub(crate) extra_arguments: Vec<ExtraArguments>,
     /// Its `generate` blocks and those it merges (the child's wins by
     /// label), the ones that write `*.tf` / `*.tf.json` only.
     pub(crate) generate: Vec<Generate>,
@@ -223,7 +236,10 @@ pub(crate) fn evaluate_unit(run: &Run, file: &Path) -> Result<Unit, TgError> {
     let inputs = ev.inputs(0).map_err(fatal)?;
     let mut generate = BTreeMap::new();
     ev.generates(0, &mut generate).map_err(fatal)?;
+    let mut extra = BTreeMap::new();
+    ev.extra_arguments(0, &mut extra).map_err(fatal)?;
     Ok(Unit {
+        extra_arguments: extra.into_values().collect(),
         generate: generate.into_values().collect(),
         inputs: (*inputs).clone(),
         source,
@@ -747,6 +763,89 @@ impl<'r, 'o> Eval<'r, 'o> {
         Ok(())
     }
 
+    /// The `extra_arguments` blocks of frame `frame`'s `terraform` blocks
+    /// and of the files it merges, by label (the child's wins), for those
+    /// that apply to `plan` or `apply`. `arguments` (raw command-line
+    /// arguments) are listed in coverage.
+    fn extra_arguments(&self, frame: usize, out: &mut BTreeMap<String, ExtraArguments>) -> R<()> {
+        let f = self.frame(frame);
+        let blocks = f
+            .parsed
+            .file
+            .body
+            .blocks("terraform")
+            .flat_map(|t| t.body.blocks("extra_arguments"));
+        for b in blocks {
+            let label = b.labels.first().cloned().unwrap_or_default();
+            if out.contains_key(&label) {
+                continue;
+            }
+            let at = f.parsed.at(b.line);
+            let value = |name: &str| -> R<Option<Value>> {
+                match b.body.attribute(name) {
+                    Some(a) => {
+                        let result = self.eval(frame, &a.expr, a.line);
+                        let what = format!("extra_arguments `{label}` {name}");
+                        let text = format!("extra_arguments.{label}.{name}");
+                        self.settle(frame, result, a.line, &what, &text).map(Some)
+                    }
+                    None => Ok(None),
+                }
+            };
+            let commands = value("commands")?;
+            let applies = match &commands {
+                Some(Value::List(c)) => c
+                    .iter()
+                    .any(|c| matches!(c.as_str(), Some("plan" | "apply"))),
+                // Unknown: as if it did, and said.
+                _ => true,
+            };
+            if !applies {
+                continue;
+            }
+            if b.body.attribute("arguments").is_some() {
+                self.run.gap(
+                    at.clone(),
+                    format!("extra_arguments `{label}`: `arguments` are not read (command-line arguments such as -var are not applied)"),
+                );
+            }
+            let files = |name: &str| -> R<Vec<String>> {
+                Ok(match value(name)? {
+                    None | Some(Value::Null) => Vec::new(),
+                    Some(Value::List(items)) if items.iter().all(|i| i.as_str().is_some()) => items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(String::from))
+                        .collect(),
+                    Some(_) => {
+                        self.run.gap(
+                            at.clone(),
+                            format!("extra_arguments `{label}`: {name} are not known statically: not applied"),
+                        );
+                        Vec::new()
+                    }
+                })
+            };
+            let required_var_files = files("required_var_files")?;
+            let optional_var_files = files("optional_var_files")?;
+            out.insert(
+                label.clone(),
+                ExtraArguments {
+                    label,
+                    required_var_files,
+                    optional_var_files,
+                    at: Location::new(f.parsed.shown(), Some(b.line)),
+                },
+            );
+        }
+        let includes = f.includes.borrow().clone();
+        for inc in includes {
+            if inc.strategy != Strategy::NoMerge {
+                self.extra_arguments(inc.frame, out)?;
+            }
+        }
+        Ok(())
+    }
+
     fn skip(&self) -> R<Option<u32>> {
         let find = |b: &parse::Body| b.attribute("skip").map(|a| (a.expr.clone(), a.line));
         let Some((frame, expr, line)) = self.merged_attr(0, &find) else {
@@ -824,14 +923,8 @@ impl<'r, 'o> Eval<'r, 'o> {
             for b in &body.blocks {
                 let at = f.parsed.at(b.line);
                 if b.kind == "terraform" {
-                    for inner in &b.body.blocks {
-                        if inner.kind == "extra_arguments" {
-                            self.run.gap(
-                                f.parsed.at(inner.line),
-                                "extra_arguments are not read: var files and -var arguments they add are not applied",
-                            );
-                        }
-                    }
+                    // Read: source, extra_arguments; hooks describe how
+                    // Terragrunt runs, not what the module creates.
                 } else if !READ_BLOCKS.contains(&b.kind.as_str())
                     && !PASSED_BLOCKS.contains(&b.kind.as_str())
                 {

@@ -330,9 +330,35 @@ impl<'o> Run<'o> {
                 display,
             });
         }
+        // extra_arguments' var files, as `-var-file` for plan and apply.
+        let mut var_files = Vec::new();
+        for extra in &unit.extra_arguments {
+            for (file, required) in extra
+                .required_var_files
+                .iter()
+                .map(|f| (f, true))
+                .chain(extra.optional_var_files.iter().map(|f| (f, false)))
+            {
+                let path = files::lexical(&dir.join(file));
+                if path.is_file() {
+                    var_files.push(path);
+                } else if required {
+                    return Err(TgError::Eval(format!(
+                        "{}: extra_arguments `{}`: required var file {} does not exist",
+                        extra.at,
+                        extra.label,
+                        self.show(&path)
+                    )));
+                }
+            }
+        }
         // Inputs reach Terraform as TF_VAR_ variables: a variable a
-        // terraform.tfvars or *.auto.tfvars of the module sets wins over them.
-        let overridden = tfvars_names(&module_dir);
+        // terraform.tfvars or *.auto.tfvars of the module, or a var file,
+        // sets wins over them.
+        let mut overridden = tfvars_names(&module_dir);
+        for f in &var_files {
+            overridden.extend(var_file_names(f));
+        }
         let mut vars = crate::model::Map::new();
         let mut origin: BTreeMap<String, Location> = BTreeMap::new();
         for (name, (value, at)) in &unit.inputs {
@@ -345,7 +371,7 @@ impl<'o> Run<'o> {
             environment: self.opts.environment.clone(),
             root: module_dir.clone(),
             base: self.opts.base.clone(),
-            var_files: Vec::new(),
+            var_files,
             vars,
             workspace: "default".into(),
             data: None,
@@ -470,24 +496,34 @@ fn tfvars_names(dir: &Path) -> std::collections::BTreeSet<String> {
         return names;
     };
     for entry in entries.flatten() {
-        let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        let hcl = name == "terraform.tfvars" || name.ends_with(".auto.tfvars");
-        let json = name == "terraform.tfvars.json" || name.ends_with(".auto.tfvars.json");
-        let Ok(text) = crate::input::read_text(&path, crate::input::limits().tfvars_file) else {
-            continue;
-        };
-        if hcl {
-            if let Ok(file) = parse::parse_hcl(&text, &path, &name) {
-                names.extend(file.body.attributes.into_iter().map(|a| a.name));
-            }
-        } else if json {
-            if let Ok(serde_json::Value::Object(map)) = serde_json::from_str(&text) {
-                names.extend(map.keys().cloned());
-            }
+        let auto = ["terraform.tfvars", "terraform.tfvars.json"].contains(&name.as_str())
+            || name.ends_with(".auto.tfvars")
+            || name.ends_with(".auto.tfvars.json");
+        if auto {
+            names.extend(var_file_names(&entry.path()));
         }
     }
     names
+}
+
+/// The variables a `.tfvars` or `.tfvars.json` file sets (none when it
+/// cannot be read: the Terraform source says why when it reads it).
+fn var_file_names(path: &Path) -> Vec<String> {
+    let Ok(text) = crate::input::read_text(path, crate::input::limits().tfvars_file) else {
+        return Vec::new();
+    };
+    if path.to_string_lossy().ends_with(".json") {
+        match serde_json::from_str(&text) {
+            Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    } else {
+        match parse::parse_hcl(&text, path, &path.to_string_lossy()) {
+            Ok(file) => file.body.attributes.into_iter().map(|a| a.name).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
 }
 
 #[cfg(test)]
