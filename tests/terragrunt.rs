@@ -908,6 +908,42 @@ fn errors_name_the_file_and_line() {
         "{e}"
     );
 
+    // Deep but finite: a long chain of locals evaluates; includes nested
+    // past the limit are refused.
+    let mut locals = String::from("locals {\n  l0 = 1\n");
+    for i in 1..3000 {
+        locals.push_str(&format!("  l{i} = local.l{} + 1\n", i - 1));
+    }
+    locals.push_str("}\ninputs = { a = local.l2999 }\n");
+    let dir = tree(&[
+        ("live/app/main.tf", ECHO_MODULE),
+        ("live/app/terragrunt.hcl", &locals),
+    ]);
+    let s = snap(dir.path(), "live");
+    assert_eq!(
+        attr(&s, "app/aws_ssm_parameter.p", "name"),
+        &Value::str("3000")
+    );
+    let mut files: Vec<(String, String)> = (0..40)
+        .map(|i| {
+            (
+                format!("live/i{i}.hcl"),
+                format!("include \"n\" {{\n  path = \"i{}.hcl\"\n}}\n", i + 1),
+            )
+        })
+        .collect();
+    files.push(("live/i40.hcl".into(), "inputs = {}\n".into()));
+    files.push((
+        "live/app/terragrunt.hcl".into(),
+        "include \"n\" {\n  path = \"../i0.hcl\"\n}\n".into(),
+    ));
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let e = load_err(&borrowed);
+    assert!(e.contains("includes nest more than 32 deep"), "{e}");
+
     let dir = tree(&[]);
     let err = load(&options(dir.path(), ".", &[])).expect_err("no units");
     assert!(matches!(err, TgError::NoUnits(_)), "{err}");

@@ -302,6 +302,15 @@ impl<'r, 'o> Eval<'r, 'o> {
             line: Cell::new(0),
         }));
         chain.push(files::lexical(path));
+        if chain.len() > super::MAX_INCLUDE_DEPTH {
+            let names: Vec<String> = chain.iter().map(|p| self.run.show(p)).collect();
+            return Err(TgError::Eval(format!(
+                "{}: includes nest more than {} deep: {}",
+                parsed.shown(),
+                super::MAX_INCLUDE_DEPTH,
+                names.join(" -> ")
+            )));
+        }
         for block in parsed.file.body.blocks("include") {
             let at = parsed.at(block.line);
             let label = block.labels.first().cloned().unwrap_or_default();

@@ -73,6 +73,34 @@ pub struct Options {
 
 /// Load one environment's Terragrunt tree.
 pub fn load(opts: &Options) -> Result<Snapshot, TgError> {
+    // Evaluation recurses with the configuration's nesting (locals
+    // referring to locals, includes, dependencies): it runs on a thread
+    // with a large stack, as the Terraform source's does, so deep but
+    // valid input never overflows; include chains are also bounded.
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .name("parity-terragrunt".into())
+            .stack_size(EVAL_STACK)
+            .spawn_scoped(scope, || load_here(opts))
+        {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(TgError::Eval(
+                    "internal error while evaluating Terragrunt (please report it)".into(),
+                ))
+            }),
+            Err(_) => load_here(opts),
+        }
+    })
+}
+
+/// Stack of the evaluation thread (address space; pages are touched only
+/// as deep evaluations need them).
+const EVAL_STACK: usize = 256 << 20;
+
+/// How deep includes may nest (Terragrunt itself allows one level).
+pub(crate) const MAX_INCLUDE_DEPTH: usize = 32;
+
+fn load_here(opts: &Options) -> Result<Snapshot, TgError> {
     if !opts.root.is_dir() {
         return Err(TgError::NoUnits(files::display(&opts.base, &opts.root)));
     }
