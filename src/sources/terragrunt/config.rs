@@ -465,6 +465,12 @@ impl<'r, 'o> Eval<'r, 'o> {
                 f.parsed.shown()
             )));
         };
+        if super::too_deep() {
+            return Err(EvalErr::Fatal(format!(
+                "{}: references nested too deep (a chain of locals longer than parity evaluates)",
+                f.parsed.at(attr.line)
+            )));
+        }
         if f.evaluating.borrow().iter().any(|n| n == name) {
             let mut chain = f.evaluating.borrow().clone();
             chain.push(name.to_string());

@@ -81,14 +81,20 @@ pub fn load(opts: &Options) -> Result<Snapshot, TgError> {
         match std::thread::Builder::new()
             .name("parity-terragrunt".into())
             .stack_size(EVAL_STACK)
-            .spawn_scoped(scope, || load_here(opts))
-        {
+            .spawn_scoped(scope, || {
+                STACK.with(|s| s.set((stack_address(), EVAL_STACK / 4 * 3)));
+                load_here(opts)
+            }) {
             Ok(handle) => handle.join().unwrap_or_else(|_| {
                 Err(TgError::Eval(
                     "internal error while evaluating Terragrunt (please report it)".into(),
                 ))
             }),
-            Err(_) => load_here(opts),
+            Err(_) => {
+                // The caller's stack, of unknown size: a small budget.
+                STACK.with(|s| s.set((stack_address(), 512 << 10)));
+                load_here(opts)
+            }
         }
     })
 }
@@ -96,6 +102,26 @@ pub fn load(opts: &Options) -> Result<Snapshot, TgError> {
 /// Stack of the evaluation thread (address space; pages are touched only
 /// as deep evaluations need them).
 const EVAL_STACK: usize = 256 << 20;
+
+thread_local! {
+    /// The stack address where this thread's evaluation began, and how
+    /// much of the stack it may use (see [`too_deep`]).
+    static STACK: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+#[inline(never)]
+fn stack_address() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
+
+/// Whether evaluation has used its stack budget: references nested that
+/// deep (a chain of locals hundreds of thousands long) end in an error
+/// naming where, not in an overflow.
+pub(crate) fn too_deep() -> bool {
+    let (base, budget) = STACK.with(std::cell::Cell::get);
+    base != 0 && base.abs_diff(stack_address()) > budget
+}
 
 /// How deep includes may nest (Terragrunt itself allows one level).
 pub(crate) const MAX_INCLUDE_DEPTH: usize = 32;
