@@ -155,6 +155,14 @@ pub trait Resolver {
     fn template(&self, t: &hcl::expr::TemplateExpr) -> R<Arc<Template>> {
         parse_template(t)
     }
+
+    /// A function of the language around Terraform's (Terragrunt's
+    /// `find_in_parent_folders`, `get_env`, ...), asked before Terraform's
+    /// library with the arguments evaluated: `None` when the resolver has
+    /// no function `name`. `whole` is the call, for an unknown's text.
+    fn function(&self, _name: &str, _args: &[Value], _whole: &Expression) -> Option<R<Value>> {
+        None
+    }
 }
 
 pub fn parse_template(t: &hcl::expr::TemplateExpr) -> R<Arc<Template>> {
@@ -1011,6 +1019,9 @@ impl<'a> Scope<'a> {
                 }
                 None => {}
             }
+        }
+        if let Some(answer) = self.resolver.function(name, &args, whole) {
+            return answer;
         }
         if !call.name.namespace.is_empty() {
             // provider::aws::arn_parse and friends: provider functions are

@@ -30,7 +30,7 @@ use super::{types, Loader, TfError};
 use instances::InstanceKey;
 use resource::Skeletons;
 
-pub use calls::{git_ref, source_kind};
+pub use calls::{git_ref, module_call_record, source_kind};
 pub(super) use stack::set_stack_budget;
 
 /// A memo table shared by the threads evaluating one module instance.
