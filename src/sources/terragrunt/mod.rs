@@ -1,19 +1,19 @@
 //! The Terragrunt code source: a live repository's tree of units
 //! (`terragrunt.hcl` files) read as one environment.
 //!
-//! Each unit's configuration is evaluated here ([`config`]: `locals`,
+//! Each unit's configuration is evaluated here (`config`: `locals`,
 //! `include` with its merge strategies, `inputs`, `dependency`, the
-//! Terragrunt functions in [`functions`], Terraform's through the Terraform
+//! Terragrunt functions in `functions`, Terraform's through the Terraform
 //! source's library); its module (`terraform { source }`) is then loaded by
 //! the Terraform source with the unit's inputs as variable values, and its
 //! resources are addressed `<unit path>/<Terraform address>`
 //! (`mysql/aws_db_instance.this`), the unit path being relative to the
 //! environment's root, so units pair across environments whose trees have
-//! the same shape. [`locate`] points attributes set from an input at the
+//! the same shape. `locate` points attributes set from an input at the
 //! `terragrunt.hcl` line of that input.
 //!
 //! This file finds the units and holds what one run shares (parsed files,
-//! units read, coverage); [`unit`] reads one unit.
+//! units read, coverage); `unit` reads one unit.
 //!
 //! Nothing is executed: `run_cmd`, `sops_decrypt_file` and the functions
 //! that call AWS are unknown values, listed in coverage.
