@@ -726,9 +726,9 @@ resource "aws_instance" "app" {
   }
 }
 resource "aws_ssm_parameter" "p" {
-  for_each = { a = 1, b = 2 }
-  value    = each.value
-  key      = "${each.key}"
+  for_each    = { a = 1, b = 2 }
+  description = each.value
+  key         = "${each.key}"
   same     = "s"
 }
 "#,
@@ -783,9 +783,9 @@ resource "aws_ssm_parameter" "p" {
     }
     for (k, v) in [("a", 1), ("b", 2)] {
         let a = format!("module.svc.aws_ssm_parameter.p[\"{k}\"]");
-        // `value` is a string argument of aws_ssm_parameter: the provider
-        // schema's type makes each number a string, as in the plan.
-        assert_eq!(attr(&s, &a, "value"), json!(v.to_string()), "{a}");
+        // `description` is a string argument of aws_ssm_parameter: the
+        // provider schema's type makes each number a string, as in the plan.
+        assert_eq!(attr(&s, &a, "description"), json!(v.to_string()), "{a}");
         assert_eq!(attr(&s, &a, "key"), json!(k), "{a}");
         assert_eq!(attr(&s, &a, "same"), json!("s"), "{a}");
     }

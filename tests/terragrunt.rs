@@ -69,9 +69,9 @@ variable "c" {
   default = "default-c"
 }
 resource "aws_ssm_parameter" "p" {
-  name  = var.a
-  value = var.b
-  type  = var.c
+  name        = var.a
+  description = var.b
+  type        = var.c
 }
 output "a" {
   value = var.a
@@ -283,7 +283,7 @@ fn get_env_reads_the_table_never_the_process_environment() {
         &Value::Unknown("get_env(\"HOME\")".into())
     );
     assert_eq!(
-        attr(&s, "app/aws_ssm_parameter.p", "value"),
+        attr(&s, "app/aws_ssm_parameter.p", "description"),
         &Value::str("fallback")
     );
     assert_eq!(
@@ -340,9 +340,9 @@ variable "a" {}
 variable "b" {}
 variable "c" {}
 resource "aws_ssm_parameter" "p" {
-  name  = var.a
-  value = jsonencode(var.b)
-  type  = var.c
+  name        = var.a
+  description = jsonencode(var.b)
+  type        = var.c
 }
 "#),
         (
@@ -362,10 +362,10 @@ resource "aws_ssm_parameter" "p" {
     let value =
         |unit: &str, name: &str| attr(&s, &format!("{unit}/aws_ssm_parameter.p"), name).clone();
     assert_eq!(value("shallow", "name"), Value::str("from-parent"));
-    assert_eq!(value("shallow", "value"), Value::str("{\"y\":\"2\"}"));
+    assert_eq!(value("shallow", "description"), Value::str("{\"y\":\"2\"}"));
     assert_eq!(value("shallow", "type"), Value::str("parent-c"));
     assert_eq!(
-        value("deep", "value"),
+        value("deep", "description"),
         Value::str("{\"x\":\"1\",\"y\":\"2\"}")
     );
     assert_eq!(value("nomerge", "name"), Value::str("eu-west-1-parent-c"));
@@ -378,7 +378,7 @@ resource "aws_ssm_parameter" "p" {
         "live/parent.hcl:7"
     );
     assert_eq!(
-        shallow.attribute_location("value").to_string(),
+        shallow.attribute_location("description").to_string(),
         "live/shallow/terragrunt.hcl:8"
     );
 }
@@ -399,7 +399,7 @@ fn an_include_without_a_label_is_exposed_as_include() {
         &Value::str("shop-root-b")
     );
     assert_eq!(
-        attr(&s, "app/aws_ssm_parameter.p", "value"),
+        attr(&s, "app/aws_ssm_parameter.p", "description"),
         &Value::str("root-b")
     );
 }
@@ -439,7 +439,7 @@ inputs = {
         &Value::str("live/prod/app|../../..|live|app|app")
     );
     assert_eq!(
-        attr(&s, "app/aws_ssm_parameter.p", "value"),
+        attr(&s, "app/aws_ssm_parameter.p", "description"),
         &Value::str("prod/app")
     );
     assert_eq!(
@@ -472,7 +472,7 @@ inputs = {
         &Value::str("Z0,Z1,Z2")
     );
     assert_eq!(
-        attr(&s, "app/aws_ssm_parameter.p", "value"),
+        attr(&s, "app/aws_ssm_parameter.p", "description"),
         &Value::str("common-c")
     );
 }
@@ -501,7 +501,7 @@ fn a_config_read_by_several_units_answers_each_of_them() {
         &Value::str("two")
     );
     assert_eq!(
-        attr(&s, "two/aws_ssm_parameter.p", "value"),
+        attr(&s, "two/aws_ssm_parameter.p", "description"),
         &Value::str("live")
     );
 }
@@ -523,7 +523,7 @@ fn tfvars_of_the_module_win_over_inputs() {
         &Value::str("from-tfvars")
     );
     assert_eq!(
-        attr(&s, "app/aws_ssm_parameter.p", "value"),
+        attr(&s, "app/aws_ssm_parameter.p", "description"),
         &Value::str("from-auto-tfvars")
     );
     assert_eq!(
@@ -566,7 +566,7 @@ fn extra_arguments_var_files_win_over_inputs_and_tfvars() {
         &Value::str("from-var-file")
     );
     assert_eq!(
-        attr(&s, "app/aws_ssm_parameter.p", "value"),
+        attr(&s, "app/aws_ssm_parameter.p", "description"),
         &Value::str("from-tfvars")
     );
     assert_eq!(
@@ -615,7 +615,7 @@ inputs = {
         &Value::str("real-a")
     );
     assert_eq!(
-        attr(&s, "app/aws_ssm_parameter.p", "value"),
+        attr(&s, "app/aws_ssm_parameter.p", "description"),
         &Value::Unknown("dependency.vpc.outputs.id".into())
     );
     let g = gaps(&s);
@@ -640,7 +640,7 @@ fn functions_that_run_something_are_never_run() {
     let s = snap(dir.path(), "live");
     assert!(!dir.path().join("live/app/ran").exists());
     assert!(attr(&s, "app/aws_ssm_parameter.p", "name").is_unknown());
-    assert!(attr(&s, "app/aws_ssm_parameter.p", "value").is_unknown());
+    assert!(attr(&s, "app/aws_ssm_parameter.p", "description").is_unknown());
     assert!(attr(&s, "app/aws_ssm_parameter.p", "type").is_unknown());
     let g = gaps(&s);
     for (line, name) in [
@@ -698,7 +698,7 @@ fn a_file_not_found_is_unknown_in_a_local_and_an_error_in_an_include() {
     let s = snap(dir.path(), "live");
     assert!(attr(&s, "app/aws_ssm_parameter.p", "name").is_unknown());
     assert_eq!(
-        attr(&s, "app/aws_ssm_parameter.p", "value"),
+        attr(&s, "app/aws_ssm_parameter.p", "description"),
         &Value::str("known")
     );
     let g = gaps(&s);
