@@ -20,6 +20,7 @@
 
 pub mod aws;
 pub mod cloudformation;
+pub mod pulumi;
 pub mod snapshot;
 pub mod state;
 pub mod terraform;
@@ -42,6 +43,7 @@ pub(crate) static SOURCES: &[&dyn Source] = &[
     &terraform::Terraform,
     &cloudformation::CloudFormation,
     &cloudformation::Cdk,
+    &pulumi::Pulumi,
     &state::State,
     &aws::Aws,
 ];

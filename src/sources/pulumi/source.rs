@@ -1,0 +1,61 @@
+//! The Pulumi source's side of the seam: an environment's `pulumi` table
+//! turned into a read of its stack export and stack configuration.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::cfg::{self, PulumiTable};
+use super::{load, Options};
+use crate::config::toml::{Field, Sink};
+use crate::error::{EnvError, Error};
+use crate::model::SourceKind;
+use crate::normalize::Normalizer;
+use crate::sources::{EnvSpec, Read, ReadContext, Source, Table};
+
+/// The Pulumi source: `pulumi = { ... }`. A stack export is what the last
+/// `pulumi up` applied, so it answers `--source state`.
+pub(crate) struct Pulumi;
+
+impl Source for Pulumi {
+    fn key(&self) -> &'static str {
+        "pulumi"
+    }
+
+    fn kinds(&self) -> &'static [SourceKind] {
+        &[SourceKind::State]
+    }
+
+    fn table(&self, sink: &mut Sink, field: &Field, dir: &Path) -> Option<Arc<dyn Table>> {
+        cfg::read(sink, field, dir)
+    }
+
+    fn read(&self, cx: &ReadContext, env: &EnvSpec, _kind: SourceKind) -> Result<Read, Error> {
+        let Some(table) = env.tables.get::<PulumiTable>() else {
+            return Err(EnvError::NoTable {
+                env: env.name.clone(),
+                table: "pulumi",
+                config: env.config.clone().unwrap_or_else(|| "parity.toml".into()),
+                instead: "a `state` table for a Terraform state",
+            }
+            .into());
+        };
+        tracing::debug!(
+            "{}: stack export {}, config {:?}",
+            env.name,
+            table.stack_export.display(),
+            table.config
+        );
+        let opts = Options {
+            environment: env.name.clone(),
+            stack_export: table.stack_export.clone(),
+            config: table.config.clone(),
+            base: cx.base.clone(),
+            normalizer: Normalizer::for_env(&env.name, &env.identity),
+        };
+        let snap = load(&opts).map_err(|cause| Error::Pulumi {
+            env: env.name.clone(),
+            cause,
+        })?;
+        Ok(Read::new(snap, env.identity.clone()))
+    }
+}
