@@ -115,6 +115,8 @@ pub(crate) fn read(text: &str, shown: &str, n: &Normalizer) -> Result<Export, Pu
 
     let mut out = Export::default();
     let mut encrypted = 0usize;
+    // Names Pulumi generated (`api-9c1e4a2`), by value: the resource's address.
+    let mut autonames: HashMap<String, String> = HashMap::new();
     for r in resources {
         let Json::Object(m) = r else { continue };
         let Some(u) = m.get("urn").and_then(Json::as_str) else {
@@ -167,6 +169,9 @@ pub(crate) fn read(text: &str, shown: &str, n: &Normalizer) -> Result<Export, Pu
                 attributes.insert("id".into(), Value::str(id));
             }
         }
+        if let Some(name) = autoname(m) {
+            autonames.insert(name.to_string(), address.clone());
+        }
         encrypted += conv.encrypted;
         out.secrets.append(&mut conv.secrets);
         let mut res = Resource::new(address, rtype, Location::new(file.clone(), line));
@@ -176,6 +181,13 @@ pub(crate) fn read(text: &str, shown: &str, n: &Normalizer) -> Result<Export, Pu
 
     // Ids and ARNs of other resources become references, as in state.
     crate::sources::state::ids::symbolize(&mut out.resources, &|_, _| false);
+    if !autonames.is_empty() {
+        for r in out.resources.iter_mut() {
+            for v in r.attributes.values_mut() {
+                unname(v, &autonames);
+            }
+        }
+    }
     for r in out.resources.iter_mut().chain(out.dependencies.iter_mut()) {
         crate::normalize::seal(r, n);
     }
@@ -204,6 +216,38 @@ pub(crate) fn read(text: &str, shown: &str, n: &Normalizer) -> Result<Export, Pu
         });
     }
     Ok(out)
+}
+
+/// The name Pulumi generated for a resource (its logical name and a random
+/// suffix, `api-9c1e4a2`): `__defaults` in its inputs lists `name` when
+/// the program gave none.
+fn autoname(m: &serde_json::Map<String, Json>) -> Option<&str> {
+    let defaults = m.get("inputs")?.get("__defaults")?.as_array()?;
+    if !defaults.iter().any(|d| d.as_str() == Some("name")) {
+        return None;
+    }
+    ["outputs", "inputs"]
+        .iter()
+        .find_map(|k| m.get(*k)?.get("name")?.as_str())
+        .filter(|n| !n.is_empty())
+}
+
+/// A generated name, wherever a resource holds it whole (its own `name`, a
+/// policy's `role`), becomes a reference to the resource's name, as a
+/// generated id becomes a reference to the id: both stacks name "the
+/// `api` role", each with its own random suffix.
+fn unname(v: &mut Value, autonames: &HashMap<String, String>) {
+    match v {
+        Value::String(s) => {
+            if let Some(address) = autonames.get(s.as_str()) {
+                let local = crate::sources::state::ids::local_address(address);
+                *v = Value::Unknown(format!("{local}.name"));
+            }
+        }
+        Value::List(items) => items.iter_mut().for_each(|i| unname(i, autonames)),
+        Value::Map(m) => m.values_mut().for_each(|i| unname(i, autonames)),
+        _ => {}
+    }
 }
 
 /// `module.<component>.` for each component resource above `m`, outermost
