@@ -379,3 +379,88 @@ fn encrypted_secrets_are_compared_by_presence_and_leave_a_coverage_gap() {
     assert!(incomplete.contains("--show-secrets"), "{incomplete}");
     assert!(!report.to_string().contains("Cipher"), "{report:#}");
 }
+
+#[test]
+fn a_preview_is_the_planned_state_with_unknowns_and_blinded_secrets() {
+    let (report, code) = json_report(
+        &fixture(),
+        &[
+            "diff",
+            "staging",
+            "prod",
+            "--source",
+            "plan",
+            "--format",
+            "json",
+            "--verbose",
+        ],
+    );
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(report["source"], "plan");
+    let f = finding(
+        &report,
+        "engine-version",
+        "aws_db_instance.db",
+        "engine_version",
+    );
+    assert_eq!(
+        f["locations"]["staging"],
+        format!(
+            "preview/staging.json:{}",
+            line_of("preview/staging.json", "aws:rds/instance:Instance::db\"")
+        )
+        .as_str()
+    );
+    // The queue staging's next `pulumi up` creates: its ARN and URL unknown.
+    let f = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["resource"] == "aws_sqs_queue.dead-letters")
+        .unwrap_or_else(|| panic!("no finding on the planned queue: {report:#}"));
+    assert_eq!(f["rule"], "resource-presence");
+    // Secrets are blinded in a preview: compared by presence, said so.
+    let incomplete = report["summary"]["incomplete"].to_string();
+    assert!(incomplete.contains("blinded"), "{incomplete}");
+    let text = report.to_string();
+    for s in SECRETS {
+        assert!(!text.contains(s), "the plan report shows `{s}`");
+    }
+
+    let out = parity(&fixture())
+        .args(["snapshot", "staging", "--source", "plan"])
+        .output()
+        .expect("runs");
+    let snap: Json = serde_json::from_slice(&out.stdout).expect("snapshot JSON");
+    let queue = snap["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["address"] == "aws_sqs_queue.dead-letters")
+        .expect("the planned queue");
+    assert!(
+        queue["attributes"]["arn"]["$unknown"].is_string(),
+        "{queue:#}"
+    );
+}
+
+#[test]
+fn source_plan_without_a_preview_says_what_to_add() {
+    let dir = tree(&[
+        (
+            "parity.toml",
+            "[environments.staging]\npulumi = { stack-export = \"s.json\" }\n[environments.prod]\npulumi = { stack-export = \"s.json\" }\n",
+        ),
+        ("s.json", "{\"version\": 3, \"deployment\": {}}\n"),
+    ]);
+    let out = parity(dir.path())
+        .args(["diff", "staging", "prod", "--source", "plan"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("give the `pulumi` table") && stderr.contains("`preview`"),
+        "{stderr}"
+    );
+}

@@ -9,13 +9,16 @@ use std::sync::Arc;
 use crate::config::toml::{fields, join_key, resolve, string, table, Field, Sink};
 use crate::sources::Table;
 
-/// `pulumi = { stack-export = "...", config = "..." }`.
+/// `pulumi = { stack-export = "...", config = "...", preview = "..." }`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PulumiTable {
     /// The JSON of `pulumi stack export` (resolved; exists).
     pub stack_export: PathBuf,
     /// The stack's configuration, `Pulumi.<stack>.yaml` (resolved; exists).
     pub config: Option<PathBuf>,
+    /// The JSON of `pulumi preview --json` (resolved; exists), for
+    /// `--source plan`.
+    pub preview: Option<PathBuf>,
 }
 
 impl Table for PulumiTable {
@@ -24,7 +27,7 @@ impl Table for PulumiTable {
     }
 }
 
-pub(crate) const KEYS: &[&str] = &["stack-export", "config"];
+pub(crate) const KEYS: &[&str] = &["stack-export", "config", "preview"];
 
 /// Stage 1 and 2 of the table: its keys read (unknown keys, wrong types),
 /// then validated (the files must exist). Problems go to `sink`; `None`
@@ -39,6 +42,11 @@ pub(crate) fn read(sink: &mut Sink, f: &Field, dir: &Path) -> Option<Arc<dyn Tab
             "config" => {
                 if let Some(p) = string(sink, &g) {
                     out.config = existing_file(sink, dir, &p.value, p.at, &p.key);
+                }
+            }
+            "preview" => {
+                if let Some(p) = string(sink, &g) {
+                    out.preview = existing_file(sink, dir, &p.value, p.at, &p.key);
                 }
             }
             _ => {}

@@ -55,7 +55,6 @@ pub(crate) fn read(text: &str, shown: &str, n: &Normalizer) -> Result<Export, Pu
             "a stack export is a JSON object (the output of `pulumi stack export`)".into(),
         ));
     };
-    let lines = urn_lines(text);
     let key_line = |key: &str| key_line(text, key);
     match top.get("version").and_then(Json::as_u64) {
         Some(3 | 4) => {}
@@ -72,9 +71,10 @@ pub(crate) fn read(text: &str, shown: &str, n: &Normalizer) -> Result<Export, Pu
             ))
         }
     }
+    let empty = Vec::new();
     let resources = match top.get("deployment") {
         Some(Json::Object(d)) => match d.get("resources") {
-            None | Some(Json::Null) => &Vec::new(),
+            None | Some(Json::Null) => &empty,
             Some(Json::Array(items)) => items,
             Some(_) => {
                 return Err(invalid(
@@ -90,6 +90,24 @@ pub(crate) fn read(text: &str, shown: &str, n: &Normalizer) -> Result<Export, Pu
             ))
         }
     };
+    let items: Vec<&Json> = resources.iter().collect();
+    build(&items, text, shown, n, false)
+}
+
+/// The resources of a stack export or the planned states of a preview
+/// (`blinded`: secrets appear as `[secret]`), in the model.
+pub(crate) fn build(
+    resources: &[&Json],
+    text: &str,
+    shown: &str,
+    n: &Normalizer,
+    blinded: bool,
+) -> Result<Export, PulumiError> {
+    let invalid = |line: Option<u32>, message: String| PulumiError::Invalid {
+        location: at(shown, line),
+        message,
+    };
+    let lines = urn_lines(text);
     let file: Arc<str> = Arc::from(shown);
 
     // Every resource by URN first: a child names its parent.
@@ -154,6 +172,7 @@ pub(crate) fn read(text: &str, shown: &str, n: &Normalizer) -> Result<Export, Pu
             },
         };
         let mut conv = Convert::new(&address);
+        conv.blinded = blinded;
         let mut attributes = Map::new();
         for (k, v) in props {
             // The bridge's private metadata (`__meta`), not the cloud's.
@@ -207,12 +226,19 @@ pub(crate) fn read(text: &str, shown: &str, n: &Normalizer) -> Result<Export, Pu
     });
     out.coverage.extend(dropped);
     if encrypted > 0 {
-        out.coverage.push(CoverageGap {
-            what: shown.to_string(),
-            reason: format!(
+        let reason = if blinded {
+            format!(
+                "{encrypted} secret value(s) are blinded (`[secret]`): compared by presence only"
+            )
+        } else {
+            format!(
                 "{encrypted} secret value(s) are encrypted (ciphertext): compared by presence only; \
                  export with `pulumi stack export --show-secrets` to compare them (parity never prints them)"
-            ),
+            )
+        };
+        out.coverage.push(CoverageGap {
+            what: shown.to_string(),
+            reason,
         });
     }
     Ok(out)

@@ -4,10 +4,11 @@
 //! (docs/pulumi.md is the user's reference).
 //!
 //! A stack export is what the last `pulumi up` applied: it answers
-//! `--source state`, as a Terraform state does.
+//! `--source state`, as a Terraform state does; the JSON of `pulumi
+//! preview --json` is what the next would apply: `--source plan`.
 //!
 //! Layout: [`export`] reads the stack export (resources by URN, secrets,
-//! unknowns), [`urn`] splits URNs into the parts an address is built from,
+//! unknowns), [`preview`] a preview's planned states into the same model, [`urn`] splits URNs into the parts an address is built from,
 //! [`mapping`] holds the token table (`tokens.tsv`) and turns Pulumi
 //! properties into Terraform attributes, [`stack_config`] reads the stack's
 //! configuration into one record, `cfg` the `pulumi` table of parity.toml,
@@ -16,6 +17,7 @@
 pub(crate) mod cfg;
 pub(crate) mod export;
 pub(crate) mod mapping;
+pub(crate) mod preview;
 mod source;
 pub(crate) mod stack_config;
 pub(crate) mod urn;
@@ -38,6 +40,8 @@ pub enum PulumiError {
     Io { path: String, cause: std::io::Error },
     #[error("{location}: {message}")]
     Invalid { location: String, message: String },
+    #[error("--source plan reads a preview: give the `pulumi` table of {} a `preview` (the JSON of `pulumi preview --json`)", config.display())]
+    NoPreview { config: PathBuf },
 }
 
 /// What to read for one environment.
@@ -48,6 +52,9 @@ pub struct Options {
     pub stack_export: PathBuf,
     /// `Pulumi.<stack>.yaml`, if given.
     pub config: Option<PathBuf>,
+    /// Read the JSON of `pulumi preview --json` here instead of the stack
+    /// export: the planned state (`--source plan`).
+    pub preview: Option<PathBuf>,
     /// Paths in locations are shown relative to this (the config's directory).
     pub base: PathBuf,
     /// The environment's normalization: secrets are hashed as normalized.
@@ -56,10 +63,25 @@ pub struct Options {
 
 /// Read one environment's stack export and stack configuration.
 pub fn load(opts: &Options) -> Result<Snapshot, PulumiError> {
-    let shown = display(&opts.base, &opts.stack_export);
-    let text = read_text(&opts.stack_export, &shown, true)?;
-    let read = export::read(&text, &shown, &opts.normalizer)?;
-    let mut snap = Snapshot::new(opts.environment.clone(), SourceKind::State);
+    let (read, kind) = match &opts.preview {
+        Some(path) => {
+            let shown = display(&opts.base, path);
+            let text = read_text(path, &shown, true)?;
+            (
+                preview::read(&text, &shown, &opts.normalizer)?,
+                SourceKind::Plan,
+            )
+        }
+        None => {
+            let shown = display(&opts.base, &opts.stack_export);
+            let text = read_text(&opts.stack_export, &shown, true)?;
+            (
+                export::read(&text, &shown, &opts.normalizer)?,
+                SourceKind::State,
+            )
+        }
+    };
+    let mut snap = Snapshot::new(opts.environment.clone(), kind);
     snap.resources = read.resources;
     snap.dependencies = read.dependencies;
     snap.coverage = read.coverage;

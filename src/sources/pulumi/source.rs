@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::cfg::{self, PulumiTable};
-use super::{load, Options};
+use super::{load, Options, PulumiError};
 use crate::config::toml::{Field, Sink};
 use crate::error::{EnvError, Error};
 use crate::model::SourceKind;
@@ -13,7 +13,8 @@ use crate::normalize::Normalizer;
 use crate::sources::{EnvSpec, Read, ReadContext, Source, Table};
 
 /// The Pulumi source: `pulumi = { ... }`. A stack export is what the last
-/// `pulumi up` applied, so it answers `--source state`.
+/// `pulumi up` applied, so it answers `--source state`; a preview what the
+/// next would apply, `--source plan`.
 pub(crate) struct Pulumi;
 
 impl Source for Pulumi {
@@ -22,14 +23,14 @@ impl Source for Pulumi {
     }
 
     fn kinds(&self) -> &'static [SourceKind] {
-        &[SourceKind::State]
+        &[SourceKind::State, SourceKind::Plan]
     }
 
     fn table(&self, sink: &mut Sink, field: &Field, dir: &Path) -> Option<Arc<dyn Table>> {
         cfg::read(sink, field, dir)
     }
 
-    fn read(&self, cx: &ReadContext, env: &EnvSpec, _kind: SourceKind) -> Result<Read, Error> {
+    fn read(&self, cx: &ReadContext, env: &EnvSpec, kind: SourceKind) -> Result<Read, Error> {
         let Some(table) = env.tables.get::<PulumiTable>() else {
             return Err(EnvError::NoTable {
                 env: env.name.clone(),
@@ -38,6 +39,18 @@ impl Source for Pulumi {
                 instead: "a `state` table for a Terraform state",
             }
             .into());
+        };
+        let preview = match (kind, &table.preview) {
+            (SourceKind::Plan, Some(p)) => Some(p.clone()),
+            (SourceKind::Plan, None) => {
+                return Err(Error::Pulumi {
+                    env: env.name.clone(),
+                    cause: PulumiError::NoPreview {
+                        config: env.config.clone().unwrap_or_else(|| "parity.toml".into()),
+                    },
+                })
+            }
+            _ => None,
         };
         tracing::debug!(
             "{}: stack export {}, config {:?}",
@@ -49,6 +62,7 @@ impl Source for Pulumi {
             environment: env.name.clone(),
             stack_export: table.stack_export.clone(),
             config: table.config.clone(),
+            preview,
             base: cx.base.clone(),
             normalizer: Normalizer::for_env(&env.name, &env.identity),
         };

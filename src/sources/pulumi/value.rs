@@ -20,6 +20,9 @@ const REFERENCE: &str = "5cf8f73096256a8f31e491e813e4eb8e";
 /// Pulumi's unknown value.
 pub(crate) const UNKNOWN: &str = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+/// A secret as `pulumi preview --json` shows it.
+const BLINDED: &str = "[secret]";
+
 /// The text of an encrypted secret before it is sealed: every encrypted
 /// secret hashes the same (they are compared by presence).
 const ENCRYPTED: &str = "pulumi-secret-encrypted";
@@ -32,6 +35,9 @@ pub(crate) struct Convert<'a> {
     pub encrypted: usize,
     /// Plaintext secrets that are strings, for the substring guard.
     pub secrets: Vec<String>,
+    /// A preview's values: the string `[secret]` is a secret Pulumi
+    /// blinded (counted with the encrypted ones).
+    pub blinded: bool,
 }
 
 impl<'a> Convert<'a> {
@@ -40,6 +46,7 @@ impl<'a> Convert<'a> {
             address,
             encrypted: 0,
             secrets: Vec::new(),
+            blinded: false,
         }
     }
 
@@ -50,6 +57,10 @@ impl<'a> Convert<'a> {
             Json::Bool(b) => Value::Bool(*b),
             Json::Number(n) => n.as_f64().map_or(Value::Null, Value::Number),
             Json::String(s) if s == UNKNOWN => self.unknown(path),
+            Json::String(s) if self.blinded && s == BLINDED => {
+                self.encrypted += 1;
+                Value::String(ENCRYPTED.into()).mark()
+            }
             Json::String(s) => Value::String(s.clone()),
             Json::Array(items) => Value::List(
                 items
