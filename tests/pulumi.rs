@@ -464,3 +464,36 @@ fn source_plan_without_a_preview_says_what_to_add() {
         "{stderr}"
     );
 }
+
+#[test]
+fn init_finds_the_stacks_and_check_runs_on_what_it_wrote() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for f in [
+        "Pulumi.yaml",
+        "Pulumi.staging.yaml",
+        "Pulumi.prod.yaml",
+        "state/staging.json",
+        "state/prod.json",
+        "preview/staging.json",
+        "preview/prod.json",
+    ] {
+        let to = dir.path().join(f);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(fixture().join(f), &to).expect("copy");
+    }
+    let out = parity(dir.path()).arg("init").output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("a Pulumi project with one stack per environment"),
+        "{stderr}"
+    );
+    let written = std::fs::read_to_string(dir.path().join("parity.toml")).expect("written");
+    assert!(
+        written.contains("pulumi = { stack-export = \"state/prod.json\", preview = \"preview/prod.json\", config = \"Pulumi.prod.yaml\" }"),
+        "{written}"
+    );
+    let (report, code) = json_report(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(code, 2, "{report:#}");
+    assert!(report.to_string().contains("engine-version"), "{report:#}");
+}

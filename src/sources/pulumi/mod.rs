@@ -16,6 +16,7 @@
 
 pub(crate) mod cfg;
 pub(crate) mod export;
+pub mod init;
 pub(crate) mod mapping;
 pub(crate) mod preview;
 mod source;
