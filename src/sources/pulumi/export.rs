@@ -361,3 +361,89 @@ fn key_line(text: &str, key: &str) -> Option<u32> {
         .position(|l| l.trim_start().starts_with(&needle))
         .and_then(|i| u32::try_from(i + 1).ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/pulumi-shop")
+            .join(name);
+        std::fs::read_to_string(path).expect("fixture")
+    }
+
+    /// Any input gives a snapshot or an error, never a panic: every prefix
+    /// of the fixture's export and preview, and copies with one byte
+    /// changed at many places.
+    #[test]
+    fn truncated_and_mangled_exports_and_previews_never_panic() {
+        let n = Normalizer::default();
+        for (name, preview) in [("state/prod.json", false), ("preview/staging.json", true)] {
+            let text = fixture(name);
+            let read_one = |t: &str| {
+                if preview {
+                    super::super::preview::read(t, "x.json", &n).map(|_| ())
+                } else {
+                    read(t, "x.json", &n).map(|_| ())
+                }
+            };
+            assert!(read_one(&text).is_ok(), "{name} reads");
+            for cut in (0..text.len()).step_by(97) {
+                if text.is_char_boundary(cut) {
+                    let _ = read_one(&text[..cut]);
+                }
+            }
+            let bytes = text.as_bytes();
+            for (i, replacement) in (0..bytes.len()).step_by(89).zip(
+                [b'"', b'{', b']', b'0', b':', b'x', b'$', b'\\', b'-', b'n']
+                    .iter()
+                    .cycle(),
+            ) {
+                let mut copy = bytes.to_vec();
+                copy[i] = *replacement;
+                if let Ok(t) = std::str::from_utf8(&copy) {
+                    let _ = read_one(t);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn odd_but_valid_shapes_are_read_or_refused_with_a_line() {
+        let n = Normalizer::default();
+        // No resources at all; a null list; a v4 export.
+        for text in [
+            r#"{"version": 3, "deployment": {}}"#,
+            r#"{"version": 4, "deployment": {"resources": null}}"#,
+        ] {
+            let out = read(text, "x.json", &n).expect("reads");
+            assert!(out.resources.is_empty());
+        }
+        let e = read("[1, 2]", "x.json", &n).expect_err("a list");
+        assert_eq!(
+            e.to_string(),
+            "x.json:1: a stack export is a JSON object (the output of `pulumi stack export`)"
+        );
+        let e = read(
+            "{\n  \"version\": 3,\n  \"deployment\": {\"resources\": [{\"urn\": \"nope\"}]}\n}",
+            "x.json",
+            &n,
+        )
+        .expect_err("not a URN");
+        assert!(e.to_string().contains("`nope` is not a Pulumi URN"), "{e}");
+        // A parent chain that loops (a hand-edited export) ends.
+        let text = r#"{"version": 3, "deployment": {"resources": [
+            {"urn": "urn:pulumi:s::p::c:index:C::a", "type": "c:index:C", "parent": "urn:pulumi:s::p::c:index:C::b"},
+            {"urn": "urn:pulumi:s::p::c:index:C::b", "type": "c:index:C", "parent": "urn:pulumi:s::p::c:index:C::a"},
+            {"urn": "urn:pulumi:s::p::aws:sqs/queue:Queue::q", "custom": true, "type": "aws:sqs/queue:Queue", "parent": "urn:pulumi:s::p::c:index:C::a", "outputs": {"name": "q"}}
+        ]}}"#;
+        let out = read(text, "x.json", &n).expect("reads");
+        assert_eq!(out.resources.len(), 1);
+        assert!(
+            out.resources[0].address.ends_with("aws_sqs_queue.q"),
+            "{}",
+            out.resources[0].address
+        );
+    }
+}
