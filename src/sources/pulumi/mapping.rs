@@ -294,6 +294,36 @@ mod tests {
             "targetType",
             "target_type",
         ),
+        (
+            "aws:applicationloadbalancing/listener:Listener",
+            "port",
+            "port",
+        ),
+        (
+            "aws:applicationloadbalancing/loadBalancer:LoadBalancer",
+            "enableDeletionProtection",
+            "enable_deletion_protection",
+        ),
+        (
+            "aws:applicationloadbalancing/targetGroup:TargetGroup",
+            "healthCheck",
+            "health_check",
+        ),
+        (
+            "aws:elasticloadbalancingv2/listener:Listener",
+            "sslPolicy",
+            "ssl_policy",
+        ),
+        (
+            "aws:elasticloadbalancingv2/loadBalancer:LoadBalancer",
+            "subnetMappings",
+            "subnet_mapping",
+        ),
+        (
+            "aws:elasticloadbalancingv2/targetGroup:TargetGroup",
+            "deregistrationDelay",
+            "deregistration_delay",
+        ),
         ("aws:ec2/eip:Eip", "domain", "domain"),
         ("aws:ec2/instance:Instance", "instanceType", "instance_type"),
         ("aws:ec2/internetGateway:InternetGateway", "vpcId", "vpc_id"),
