@@ -795,6 +795,6 @@ fn an_environment_without_any_source_table_is_refused_naming_the_tables() {
             "environment `staging` has no source in",
         ))
         .stderr(predicate::str::contains(
-            "give it one of the tables `terraform`, `cloudformation`, `cdk`, `state`, `aws`",
+            "give it one of the tables `terraform`, `cloudformation`, `cdk`, `pulumi`, `state`, `aws`",
         ));
 }
