@@ -497,3 +497,76 @@ fn init_finds_the_stacks_and_check_runs_on_what_it_wrote() {
     assert_eq!(code, 2, "{report:#}");
     assert!(report.to_string().contains("engine-version"), "{report:#}");
 }
+
+fn yaml_fixture() -> PathBuf {
+    repo().join("fixtures/pulumi-yaml")
+}
+
+#[test]
+fn a_yaml_program_is_the_code_of_each_stack() {
+    let (report, code) = json_report(
+        &yaml_fixture(),
+        &["diff", "staging", "prod", "--format", "json"],
+    );
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(report["source"], "code");
+    let program_line = |needle: &str| {
+        let text = std::fs::read_to_string(yaml_fixture().join("Pulumi.yaml")).expect("program");
+        text.lines()
+            .position(|l| l.contains(needle))
+            .map(|i| format!("Pulumi.yaml:{}", i + 1))
+            .unwrap_or_else(|| panic!("`{needle}` is not in the program"))
+    };
+    let f = finding(
+        &report,
+        "engine-version",
+        "aws_db_instance.db",
+        "engine_version",
+    );
+    assert_eq!(
+        (f["left"].as_str(), f["right"].as_str()),
+        (Some("15.4"), Some("16.2"))
+    );
+    assert_eq!(
+        f["locations"]["staging"],
+        program_line("engineVersion:").as_str()
+    );
+    let f = finding(
+        &report,
+        "iam-inline-policy",
+        "aws_iam_role_policy.api-assets",
+        "policy",
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("staging is wider"),
+        "{f:#}"
+    );
+    finding(
+        &report,
+        "instance-size",
+        "aws_db_instance.db",
+        "instance_class",
+    );
+    // A provider function is not called: its value is unknown, and said so.
+    let incomplete = report["summary"]["incomplete"].to_string();
+    assert!(incomplete.contains("fn::invoke"), "{incomplete}");
+    // The secure password is a secret of unknown value in both stacks.
+    assert!(!report.to_string().contains("Hk3sUeJ7"), "{report:#}");
+}
+
+#[test]
+fn source_code_without_a_program_says_what_to_add() {
+    let out = parity(&fixture())
+        .args(["diff", "staging", "prod"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("a `program` (the directory of Pulumi.yaml)"),
+        "{stderr}"
+    );
+}

@@ -9,11 +9,19 @@ use std::sync::Arc;
 use crate::config::toml::{fields, join_key, resolve, string, table, Field, Sink};
 use crate::sources::Table;
 
-/// `pulumi = { stack-export = "...", config = "...", preview = "..." }`.
+/// `pulumi = { stack-export = "...", config = "...", preview = "...",
+/// program = "...", stack = "..." }`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PulumiTable {
-    /// The JSON of `pulumi stack export` (resolved; exists).
-    pub stack_export: PathBuf,
+    /// The JSON of `pulumi stack export` (resolved; exists), for
+    /// `--source state`.
+    pub stack_export: Option<PathBuf>,
+    /// The directory of a Pulumi YAML program (resolved; exists), for
+    /// `--source code`.
+    pub program: Option<PathBuf>,
+    /// The stack the program is evaluated for; default the environment's
+    /// name.
+    pub stack: Option<String>,
     /// The stack's configuration, `Pulumi.<stack>.yaml` (resolved; exists).
     pub config: Option<PathBuf>,
     /// The JSON of `pulumi preview --json` (resolved; exists), for
@@ -27,7 +35,7 @@ impl Table for PulumiTable {
     }
 }
 
-pub(crate) const KEYS: &[&str] = &["stack-export", "config", "preview"];
+pub(crate) const KEYS: &[&str] = &["stack-export", "config", "preview", "program", "stack"];
 
 /// Stage 1 and 2 of the table: its keys read (unknown keys, wrong types),
 /// then validated (the files must exist). Problems go to `sink`; `None`
@@ -44,6 +52,31 @@ pub(crate) fn read(sink: &mut Sink, f: &Field, dir: &Path) -> Option<Arc<dyn Tab
                     out.config = existing_file(sink, dir, &p.value, p.at, &p.key);
                 }
             }
+            "program" => {
+                if let Some(p) = string(sink, &g) {
+                    let resolved = resolve(dir, &p.value);
+                    if resolved.is_dir() {
+                        out.program = Some(resolved);
+                    } else {
+                        sink.report(
+                            p.at,
+                            &p.key,
+                            format!(
+                                "`{}` is not a directory (the directory of Pulumi.yaml)",
+                                resolved.display()
+                            ),
+                        );
+                    }
+                }
+            }
+            "stack" => {
+                if let Some(st) = string(sink, &g) {
+                    if st.value.trim().is_empty() {
+                        sink.report(st.at, &st.key, "a stack name cannot be empty");
+                    }
+                    out.stack = Some(st.value);
+                }
+            }
             "preview" => {
                 if let Some(p) = string(sink, &g) {
                     out.preview = existing_file(sink, dir, &p.value, p.at, &p.key);
@@ -53,15 +86,12 @@ pub(crate) fn read(sink: &mut Sink, f: &Field, dir: &Path) -> Option<Arc<dyn Tab
         }
     }
     match export {
-        Some(e) => {
-            if let Some(path) = existing_file(sink, dir, &e.value, e.at, &e.key) {
-                out.stack_export = path;
-            }
-        }
+        Some(e) => out.stack_export = existing_file(sink, dir, &e.value, e.at, &e.key),
+        None if out.program.is_some() => {}
         None => sink.report(
             at,
             &join_key(&f.key, "stack-export"),
-            "missing required key `stack-export` (the JSON of `pulumi stack export`)",
+            "missing required key `stack-export` (the JSON of `pulumi stack export`), or `program` (the directory of a Pulumi YAML program)",
         ),
     }
     Some(Arc::new(out))

@@ -138,6 +138,25 @@ pub(crate) fn attributes(token: &str, props: Map) -> Map {
     }
 }
 
+/// The attribute a resource's top-level property becomes (for its
+/// location).
+pub(crate) fn attribute_for(token: &str, prop: &str) -> String {
+    match lookup(token) {
+        Mapped::Classic(row) => row
+            .renames
+            .iter()
+            .find(|(p, _)| *p == prop)
+            .map(|(_, a)| a.to_string())
+            .unwrap_or_else(|| attribute_name(schema::lookup(row.terraform, false), prop)),
+        Mapped::Native(t) => t
+            .properties
+            .iter()
+            .find(|(p, _, _)| p.eq_ignore_ascii_case(prop))
+            .map_or_else(|| pascal(prop), |(_, a, _)| a.to_string()),
+        Mapped::Unmapped(_) => prop.to_string(),
+    }
+}
+
 /// The Terraform name of a camelCase property in `block`: its snake_case
 /// form, or, when the schema has no such name and has the singular, the
 /// singular (the bridge pluralizes the names of list blocks). Without a

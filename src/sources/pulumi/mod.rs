@@ -19,6 +19,7 @@ pub(crate) mod export;
 pub mod init;
 pub(crate) mod mapping;
 pub(crate) mod preview;
+pub mod program;
 mod source;
 pub(crate) mod stack_config;
 pub(crate) mod urn;
@@ -43,6 +44,10 @@ pub enum PulumiError {
     Invalid { location: String, message: String },
     #[error("--source plan reads a preview: give the `pulumi` table of {} a `preview` (the JSON of `pulumi preview --json`)", config.display())]
     NoPreview { config: PathBuf },
+    #[error("--source code reads a Pulumi YAML program: give the `pulumi` table of {} a `program` (the directory of Pulumi.yaml), or compare the stacks with --source state", config.display())]
+    NoProgram { config: PathBuf },
+    #[error("--source state reads a stack export: give the `pulumi` table of {} a `stack-export` (the JSON of `pulumi stack export`)", config.display())]
+    NoExport { config: PathBuf },
 }
 
 /// What to read for one environment.

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::cfg::{self, PulumiTable};
+use super::program::ProgramOptions;
 use super::{load, Options, PulumiError};
 use crate::config::toml::{Field, Sink};
 use crate::error::{EnvError, Error};
@@ -14,7 +15,8 @@ use crate::sources::{EnvSpec, Read, ReadContext, Source, Table};
 
 /// The Pulumi source: `pulumi = { ... }`. A stack export is what the last
 /// `pulumi up` applied, so it answers `--source state`; a preview what the
-/// next would apply, `--source plan`.
+/// next would apply, `--source plan`; a Pulumi YAML program what the
+/// stack should be, `--source code`.
 pub(crate) struct Pulumi;
 
 impl Source for Pulumi {
@@ -23,7 +25,7 @@ impl Source for Pulumi {
     }
 
     fn kinds(&self) -> &'static [SourceKind] {
-        &[SourceKind::State, SourceKind::Plan]
+        &[SourceKind::Code, SourceKind::State, SourceKind::Plan]
     }
 
     fn table(&self, sink: &mut Sink, field: &Field, dir: &Path) -> Option<Arc<dyn Table>> {
@@ -40,6 +42,38 @@ impl Source for Pulumi {
             }
             .into());
         };
+        let config_path = env.config.clone().unwrap_or_else(|| "parity.toml".into());
+        if kind == SourceKind::Code {
+            let Some(program) = &table.program else {
+                return Err(Error::Pulumi {
+                    env: env.name.clone(),
+                    cause: PulumiError::NoProgram {
+                        config: config_path,
+                    },
+                });
+            };
+            let opts = ProgramOptions {
+                environment: env.name.clone(),
+                program: program.clone(),
+                stack: table.stack.clone().unwrap_or_else(|| env.name.clone()),
+                config: table.config.clone(),
+                base: cx.base.clone(),
+                normalizer: Normalizer::for_env(&env.name, &env.identity),
+            };
+            let snap = super::program::load(&opts).map_err(|cause| Error::Pulumi {
+                env: env.name.clone(),
+                cause,
+            })?;
+            return Ok(Read::new(snap, env.identity.clone()));
+        }
+        let Some(stack_export) = table.stack_export.clone() else {
+            return Err(Error::Pulumi {
+                env: env.name.clone(),
+                cause: PulumiError::NoExport {
+                    config: config_path,
+                },
+            });
+        };
         let preview = match (kind, &table.preview) {
             (SourceKind::Plan, Some(p)) => Some(p.clone()),
             (SourceKind::Plan, None) => {
@@ -55,12 +89,12 @@ impl Source for Pulumi {
         tracing::debug!(
             "{}: stack export {}, config {:?}",
             env.name,
-            table.stack_export.display(),
+            stack_export.display(),
             table.config
         );
         let opts = Options {
             environment: env.name.clone(),
-            stack_export: table.stack_export.clone(),
+            stack_export,
             config: table.config.clone(),
             preview,
             base: cx.base.clone(),

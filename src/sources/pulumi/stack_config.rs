@@ -24,7 +24,7 @@ use serde_json::Value as Json;
 use super::{at, PulumiError};
 use crate::model::{CoverageGap, Location, Map, Resource, Value};
 use crate::normalize::Normalizer;
-use crate::sources::cloudformation::template;
+use crate::sources::cloudformation::template::{self, Lines};
 
 /// The record's type and address.
 pub(crate) const TYPE: &str = "pulumi_config";
@@ -40,7 +40,7 @@ pub(crate) fn read(
     n: &Normalizer,
 ) -> Result<(Resource, Vec<CoverageGap>), PulumiError> {
     let (tree, lines) = if text.trim().is_empty() {
-        (Json::Null, template::Lines::default())
+        (Json::Null, Lines::default())
     } else {
         template::parse(text).map_err(|e| PulumiError::Invalid {
             location: at(shown, e.line),
@@ -91,9 +91,50 @@ pub(crate) fn read(
     Ok((r, gaps))
 }
 
+/// The raw values of a stack configuration's `config:`, by key, for a
+/// program's evaluation: a `secure:` value is a secret whose value is not
+/// known (it is encrypted with the stack's key).
+pub(crate) fn values(
+    text: &str,
+    shown: &str,
+) -> Result<(Vec<(String, Value)>, Lines), PulumiError> {
+    let (tree, lines) = if text.trim().is_empty() {
+        (Json::Null, Lines::default())
+    } else {
+        template::parse(text).map_err(|e| PulumiError::Invalid {
+            location: at(shown, e.line),
+            message: format!("not a valid stack configuration: {}", e.message),
+        })?
+    };
+    let mut out = Vec::new();
+    if let Some(Json::Object(config)) = tree.get("config") {
+        for (k, v) in config {
+            out.push((k.clone(), unknown_secure(v, k)));
+        }
+    }
+    Ok((out, lines))
+}
+
+fn unknown_secure(j: &Json, key: &str) -> Value {
+    match j {
+        Json::Object(m) if m.len() == 1 && m.get("secure").is_some_and(Json::is_string) => {
+            Value::Unknown(format!("config.{key}")).mark()
+        }
+        Json::Object(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                out.insert(k.clone(), unknown_secure(v, key));
+            }
+            Value::Map(out)
+        }
+        Json::Array(items) => Value::List(items.iter().map(|i| unknown_secure(i, key)).collect()),
+        other => value(other),
+    }
+}
+
 /// A configuration value; `{secure: ...}` (at any depth of structured
 /// configuration) is a secret that stands for "a secret".
-fn value(j: &Json) -> Value {
+pub(crate) fn value(j: &Json) -> Value {
     match j {
         Json::Null => Value::Null,
         Json::Bool(b) => Value::Bool(*b),
