@@ -570,3 +570,26 @@ fn source_code_without_a_program_says_what_to_add() {
         "{stderr}"
     );
 }
+
+#[test]
+fn init_reads_a_yaml_program_as_code() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for f in ["Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"] {
+        std::fs::copy(yaml_fixture().join(f), dir.path().join(f)).expect("copy");
+    }
+    let out = parity(dir.path()).arg("init").output().expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read_to_string(dir.path().join("parity.toml")).expect("written");
+    assert!(
+        written.contains("program = \".\", stack = \"prod\""),
+        "{written}"
+    );
+    let (report, code) = json_report(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(report["source"], "code");
+}

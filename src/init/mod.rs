@@ -141,6 +141,8 @@ pub struct PulumiFound {
     pub config: String,
     pub stack_export: Option<String>,
     pub preview: Option<String>,
+    /// The project is a Pulumi YAML program (`runtime: yaml`), read as code.
+    pub yaml_program: bool,
 }
 
 /// An environment found with nothing but its name, root and evidence.

@@ -47,6 +47,14 @@ pub fn propose(dir: &Path) -> Option<Proposal> {
             .map(|p| p.replace("{}", stack))
             .find(|p| dir.join(p).is_file())
     };
+    let yaml_program = std::fs::read_to_string(dir.join(project))
+        .ok()
+        .and_then(|t| crate::sources::cloudformation::template::parse(&t).ok())
+        .is_some_and(|(tree, _)| {
+            tree.get("runtime")
+                .and_then(|r| r.as_str().or_else(|| r.get("name")?.as_str()))
+                == Some("yaml")
+        });
     let environments: Vec<DetectedEnv> = stacks
         .iter()
         .map(|(stack, file)| {
@@ -56,6 +64,7 @@ pub fn propose(dir: &Path) -> Option<Proposal> {
                 config: file.clone(),
                 stack_export: first(EXPORTS, stack),
                 preview: first(PREVIEWS, stack),
+                yaml_program,
             });
             e
         })
@@ -81,7 +90,10 @@ pub fn propose(dir: &Path) -> Option<Proposal> {
         None
     };
     for e in &environments {
-        if e.pulumi.as_ref().is_some_and(|p| p.stack_export.is_none()) {
+        if e.pulumi
+            .as_ref()
+            .is_some_and(|p| p.stack_export.is_none() && !p.yaml_program)
+        {
             notes.push(format!(
                 "no stack export of `{0}` was found: write one with `pulumi stack export --stack {0} --show-secrets > state/{0}.json`, then uncomment its table",
                 e.name
@@ -146,7 +158,8 @@ pub fn render(p: &Proposal) -> String {
          # One table per stack. `pulumi` reads what the stack applied (stack-export,\n\
          # the JSON of `pulumi stack export --show-secrets`: --source state), what its\n\
          # next `pulumi up` would apply (preview, `pulumi preview --json`: --source\n\
-         # plan) and its configuration (config, Pulumi.<stack>.yaml).\n",
+         # plan), its configuration (config, Pulumi.<stack>.yaml) and, for a Pulumi\n\
+         # YAML program, the program itself (program, stack: --source code).\n",
     );
     for e in &p.environments {
         let Some(found) = &e.pulumi else { continue };
@@ -156,13 +169,19 @@ pub fn render(p: &Proposal) -> String {
             .stack_export
             .clone()
             .unwrap_or_else(|| format!("state/{}.json", e.name));
-        let mut keys = vec![format!("stack-export = {}", q(&export))];
+        let mut keys = Vec::new();
+        if found.yaml_program {
+            keys.push(format!("program = \".\", stack = {}", q(&e.name)));
+        }
+        if found.stack_export.is_some() || !found.yaml_program {
+            keys.push(format!("stack-export = {}", q(&export)));
+        }
         if let Some(pv) = &found.preview {
             keys.push(format!("preview = {}", q(pv)));
         }
         keys.push(format!("config = {}", q(&found.config)));
         let line = format!("pulumi = {{ {} }}", keys.join(", "));
-        if found.stack_export.is_some() {
+        if found.stack_export.is_some() || found.yaml_program {
             let _ = writeln!(o, "{line}");
         } else {
             let _ = writeln!(
@@ -183,7 +202,16 @@ pub fn render(p: &Proposal) -> String {
             let _ = writeln!(o, "[[check]]");
             let _ = writeln!(o, "reference = {}", q(reference));
             let _ = writeln!(o, "compare = [{}]", compared.join(", "));
-            let _ = writeln!(o, "source = \"state\"");
+            let source = if p
+                .environments
+                .iter()
+                .all(|e| e.pulumi.as_ref().is_some_and(|f| f.stack_export.is_some()))
+            {
+                "state"
+            } else {
+                "code"
+            };
+            let _ = writeln!(o, "source = \"{source}\"");
         }
         None => o.push_str(
             "# What `parity check` runs, once there are two stacks:\n\
@@ -225,6 +253,24 @@ mod tests {
         assert!(text.contains("pulumi = { stack-export = \"state/prod.json\", preview = \"preview/prod.json\", config = \"Pulumi.prod.yaml\" }"), "{text}");
         assert!(text.contains("pulumi = { stack-export = \"staging.stack.json\", config = \"Pulumi.staging.yaml\" }"), "{text}");
         assert!(text.contains("source = \"state\""), "{text}");
+    }
+
+    #[test]
+    fn a_yaml_program_is_read_as_code() {
+        let dir = project(&["Pulumi.staging.yaml", "Pulumi.prod.yaml"]);
+        std::fs::write(
+            dir.path().join("Pulumi.yaml"),
+            "name: shop\nruntime: yaml\n",
+        )
+        .expect("write");
+        let text = render(&propose(dir.path()).expect("a Pulumi project"));
+        assert!(
+            text.contains(
+                "pulumi = { program = \".\", stack = \"prod\", config = \"Pulumi.prod.yaml\" }"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("source = \"code\""), "{text}");
     }
 
     #[test]
