@@ -143,12 +143,14 @@ pub fn load(opts: &ProgramOptions) -> Result<Snapshot, PulumiError> {
         snap.dependencies.push(record);
         snap.coverage.extend(gaps);
     }
+    let mut declared_keys = Vec::new();
     if let Some(Json::Object(declared)) = top.get("config") {
         for (k, decl) in declared {
             let key = k
                 .strip_prefix(&format!("{project}:"))
                 .unwrap_or(k)
                 .to_string();
+            declared_keys.push(key.clone());
             if config.contains_key(&key) {
                 continue;
             }
@@ -188,6 +190,7 @@ pub fn load(opts: &ProgramOptions) -> Result<Snapshot, PulumiError> {
         shown: &shown,
         lines: &lines,
         config,
+        declared: declared_keys,
         variables,
         resources: &types,
         stack: &opts.stack,
@@ -245,6 +248,8 @@ struct Eval<'a> {
     shown: &'a str,
     lines: &'a Lines,
     config: HashMap<String, Value>,
+    /// Keys the project declares (`config:` of Pulumi.yaml).
+    declared: Vec<String>,
     variables: &'a serde_json::Map<String, Json>,
     /// Resource name → (address, token).
     resources: &'a HashMap<&'a str, (String, &'a str)>,
@@ -435,6 +440,11 @@ impl Eval<'_> {
             v
         } else if let Some(v) = self.config.get(head) {
             v.clone()
+        } else if self.declared.iter().any(|d| d == head) {
+            return Err(self.fail(
+                path,
+                format!("`${{{expr}}}`: configuration key `{head}` has no value for stack `{}` and no default (Pulumi would ask for it)", self.stack),
+            ));
         } else {
             return Err(self.fail(
                 path,
@@ -568,6 +578,7 @@ fn split_head(expr: &str) -> (&str, Vec<Seg>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn load_text(program: &str, config: &str) -> Result<Snapshot, PulumiError> {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -623,6 +634,33 @@ mod tests {
         assert_eq!(snap.dependencies.len(), 1);
     }
 
+    /// Any program gives a snapshot or an error, never a panic: every
+    /// prefix of the fixture's program, and copies with one byte changed.
+    #[test]
+    fn truncated_and_mangled_programs_never_panic() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pulumi-yaml/Pulumi.yaml");
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let config = "config:\n  shop:dbEngineVersion: \"15.4\"\n  shop:assetActions: [\"s3:*\"]\n  shop:dbPassword:\n    secure: v1:x\n";
+        assert!(load_text(&text, config).is_ok());
+        for cut in (0..text.len()).step_by(13) {
+            if text.is_char_boundary(cut) {
+                let _ = load_text(&text[..cut], config);
+            }
+        }
+        let bytes = text.as_bytes();
+        for (i, b) in (0..bytes.len()).step_by(29).zip(
+            [b'$', b'{', b'}', b'[', b':', b'-', b'"', b'0']
+                .iter()
+                .cycle(),
+        ) {
+            let mut copy = bytes.to_vec();
+            copy[i] = *b;
+            if let Ok(t) = std::str::from_utf8(&copy) {
+                let _ = load_text(t, config);
+            }
+        }
+    }
+
     #[test]
     fn programs_pulumi_would_reject_are_errors_with_lines() {
         let e = load_text(
@@ -637,6 +675,17 @@ mod tests {
         )
         .expect_err("cycle");
         assert!(e.to_string().contains("refers to itself"), "{e}");
+        let e = load_text(
+            "name: shop\nruntime: yaml\nconfig:\n  pw:\n    type: string\nresources:\n  q:\n    type: aws:sqs/queue:Queue\n    properties:\n      name: ${pw}\n",
+            "",
+        )
+        .expect_err("no value");
+        assert!(
+            e.to_string().contains(
+                "Pulumi.yaml:10: `${pw}`: configuration key `pw` has no value for stack `staging`"
+            ),
+            "{e}"
+        );
         let e = load_text("name: shop\nruntime: nodejs\n", "").expect_err("not YAML");
         assert!(
             e.to_string().contains("Pulumi.yaml:2: runtime `nodejs`"),
