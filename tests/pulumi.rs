@@ -593,3 +593,61 @@ fn init_reads_a_yaml_program_as_code() {
     assert_eq!(code, 2, "{report:#}");
     assert_eq!(report["source"], "code");
 }
+
+#[test]
+fn every_format_of_plan_and_code_shows_the_planted_differences_and_no_secret() {
+    let cases: [(PathBuf, &str, &[&str]); 2] = [
+        (
+            fixture(),
+            "plan",
+            &[
+                "engine-version",
+                "instance_class",
+                "private-b",
+                "dead-letters",
+                "iam-inline-policy",
+            ],
+        ),
+        (
+            yaml_fixture(),
+            "code",
+            &[
+                "engine-version",
+                "instance_class",
+                "iam-inline-policy",
+                "dbEngineVersion",
+            ],
+        ),
+    ];
+    for (dir, source, planted) in cases {
+        for format in [
+            "table", "json", "sarif", "markdown", "html", "junit", "github",
+        ] {
+            let out = parity(&dir)
+                .args([
+                    "diff",
+                    "staging",
+                    "prod",
+                    "--source",
+                    source,
+                    "--verbose",
+                    "--format",
+                    format,
+                ])
+                .output()
+                .expect("runs");
+            assert_eq!(out.status.code(), Some(2), "{source} {format}");
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            for p in planted {
+                assert!(text.contains(p), "{source} {format} lacks {p}");
+            }
+            for s in SECRETS {
+                assert!(!text.contains(s), "{source} {format} shows `{s}`");
+            }
+        }
+    }
+}
