@@ -24,6 +24,7 @@ pub mod pulumi;
 pub mod snapshot;
 pub mod state;
 pub mod terraform;
+pub mod terragrunt;
 
 use std::any::Any;
 use std::collections::BTreeSet;
@@ -41,6 +42,7 @@ use snapshot::Identity;
 /// position decides nothing but the order of messages that list them.
 pub(crate) static SOURCES: &[&dyn Source] = &[
     &terraform::Terraform,
+    &terragrunt::Terragrunt,
     &cloudformation::CloudFormation,
     &cloudformation::Cdk,
     &pulumi::Pulumi,
