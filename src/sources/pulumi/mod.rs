@@ -5,14 +5,18 @@
 //!
 //! A stack export is what the last `pulumi up` applied: it answers
 //! `--source state`, as a Terraform state does; the JSON of `pulumi
-//! preview --json` is what the next would apply: `--source plan`.
+//! preview --json` is what the next would apply: `--source plan`; a
+//! Pulumi YAML program evaluated with the stack's configuration is what
+//! the stack should be: `--source code`.
 //!
-//! Layout: [`export`] reads the stack export (resources by URN, secrets,
-//! unknowns), [`preview`] a preview's planned states into the same model, [`urn`] splits URNs into the parts an address is built from,
-//! [`mapping`] holds the token table (`tokens.tsv`) and turns Pulumi
-//! properties into Terraform attributes, [`stack_config`] reads the stack's
-//! configuration into one record, `cfg` the `pulumi` table of parity.toml,
-//! `source` its side of the seam.
+//! Layout: `export` reads the stack export (resources by URN, secrets,
+//! unknowns), `preview` a preview's planned states into the same model,
+//! [`program`] evaluates a Pulumi YAML program for one stack, `urn` splits
+//! URNs into the parts an address is built from, `mapping` holds the token
+//! table (`tokens.tsv`) and turns Pulumi properties into Terraform
+//! attributes, `stack_config` reads the stack's configuration into one
+//! record, [`init`] proposes a parity.toml for a Pulumi project, `cfg` the
+//! `pulumi` table of parity.toml, `source` its side of the seam.
 
 pub(crate) mod cfg;
 pub(crate) mod export;
