@@ -35,6 +35,11 @@ pub enum Error {
         env: String,
         cause: crate::sources::cloudformation::CfnError,
     },
+    #[error("environment `{env}`: {cause}")]
+    Pulumi {
+        env: String,
+        cause: crate::sources::pulumi::PulumiError,
+    },
     #[error(transparent)]
     SnapshotFile(#[from] SnapshotError),
     /// Reading live AWS failed as a whole (credentials, endpoint); the

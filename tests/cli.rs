@@ -795,7 +795,7 @@ fn an_environment_without_any_source_table_is_refused_naming_the_tables() {
             "environment `staging` has no source in",
         ))
         .stderr(predicate::str::contains(
-            "give it one of the tables `terraform`, `terragrunt`, `cloudformation`, `cdk`, `state`, `aws`",
+            "give it one of the tables `terraform`, `terragrunt`, `cloudformation`, `cdk`, `pulumi`, `state`, `aws`",
         ));
 }
 

@@ -47,6 +47,9 @@ pub(super) fn list(items: &[String]) -> String {
 
 /// The proposal as a commented parity.toml.
 pub fn render(p: &Proposal) -> String {
+    if p.layout == Layout::PulumiStacks {
+        return crate::sources::pulumi::init::render(p);
+    }
     let mut o = String::new();
     let names: Vec<&str> = p.environments.iter().map(|e| e.name.as_str()).collect();
     let _ = writeln!(

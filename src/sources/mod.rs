@@ -20,6 +20,7 @@
 
 pub mod aws;
 pub mod cloudformation;
+pub mod pulumi;
 pub mod snapshot;
 pub mod state;
 pub mod terraform;
@@ -44,6 +45,7 @@ pub(crate) static SOURCES: &[&dyn Source] = &[
     &terragrunt::Terragrunt,
     &cloudformation::CloudFormation,
     &cloudformation::Cdk,
+    &pulumi::Pulumi,
     &state::State,
     &aws::Aws,
 ];
