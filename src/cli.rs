@@ -47,6 +47,15 @@ pub enum SourceArg {
     Live,
 }
 
+/// When the table is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOnArg {
     Error,
@@ -114,6 +123,12 @@ pub struct ReportArgs {
     /// Only report these categories (repeatable).
     #[arg(long, value_enum)]
     pub category: Vec<CategoryArg>,
+    /// Colour severities in the table: auto (a terminal without NO_COLOR), always or never.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    /// Fit the table into this many columns (at least 80; values wrap in their column). Default: $COLUMNS, else the terminal's width, else unbounded when not on a terminal.
+    #[arg(long, value_name = "COLUMNS")]
+    pub width: Option<u16>,
 }
 
 // The arguments of `parity diff` (no doc comment: the variant's is its help).

@@ -14,6 +14,7 @@ use crate::rules::packs::RuleError;
 use crate::sources::snapshot::SnapshotError;
 use crate::sources::state::StateError;
 use crate::sources::terraform::{ScopeError, TfError};
+use crate::sources::terragrunt::TgError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -26,11 +27,18 @@ pub enum Error {
     #[error("environment `{env}`: {cause}")]
     Terraform { env: String, cause: TfError },
     #[error("environment `{env}`: {cause}")]
+    Terragrunt { env: String, cause: TgError },
+    #[error("environment `{env}`: {cause}")]
     State { env: String, cause: StateError },
     #[error("environment `{env}`: {cause}")]
     CloudFormation {
         env: String,
         cause: crate::sources::cloudformation::CfnError,
+    },
+    #[error("environment `{env}`: {cause}")]
+    Pulumi {
+        env: String,
+        cause: crate::sources::pulumi::PulumiError,
     },
     #[error(transparent)]
     SnapshotFile(#[from] SnapshotError),

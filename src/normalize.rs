@@ -290,6 +290,33 @@ pub fn seal(r: &mut Resource, n: &Normalizer) {
     for (k, v) in r.attributes.iter_mut() {
         seal_value(v, is_secret_attribute(k), n);
     }
+    // What the AWS provider's schema marks sensitive, whatever its name
+    // (`aws_ssm_parameter.value`): Terraform hides it in every plan.
+    for path in crate::sources::terraform::schema::sensitive_paths(&r.rtype, r.data) {
+        if let Some((first, rest)) = path.split_first() {
+            if let Some(v) = r.attributes.get_mut(first) {
+                seal_path(v, rest, n);
+            }
+        }
+    }
+}
+
+/// Seal the value at `path` inside `v`, through nested blocks (a list of
+/// objects, or one object).
+fn seal_path(v: &mut Value, path: &[&str], n: &Normalizer) {
+    let Some((first, rest)) = path.split_first() else {
+        seal_value(v, true, n);
+        return;
+    };
+    match v {
+        Value::List(items) => items.iter_mut().for_each(|i| seal_path(i, path, n)),
+        Value::Map(m) => {
+            if let Some(inner) = m.get_mut(first) {
+                seal_path(inner, rest, n);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// [`seal`] for one value; `by_name` when its attribute is secret-named.

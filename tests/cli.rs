@@ -795,6 +795,64 @@ fn an_environment_without_any_source_table_is_refused_naming_the_tables() {
             "environment `staging` has no source in",
         ))
         .stderr(predicate::str::contains(
-            "give it one of the tables `terraform`, `cloudformation`, `cdk`, `state`, `aws`",
+            "give it one of the tables `terraform`, `terragrunt`, `cloudformation`, `cdk`, `pulumi`, `state`, `aws`",
         ));
+}
+
+#[test]
+fn table_colour_follows_the_flag_and_no_color() {
+    let run = |args: &[&str], no_color: bool| {
+        let mut cmd = parity(&repo());
+        if !no_color {
+            cmd.env_remove("NO_COLOR");
+        }
+        let out = cmd
+            .args(["-C", "fixtures/shop", "diff", "staging", "prod"])
+            .args(args)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // Asked for: colour even into a pipe, and even with NO_COLOR (the flag
+    // is the caller's explicit choice).
+    assert!(run(&["--color", "always"], true).contains("\u{1b}["));
+    assert!(run(&["--color", "always"], false).contains("\u{1b}["));
+    // Never, and auto into a pipe: none.
+    assert!(!run(&["--color", "never"], false).contains('\u{1b}'));
+    assert!(!run(&[], false).contains('\u{1b}'));
+    // Other formats are never coloured.
+    assert!(!run(&["--color", "always", "--format", "markdown"], true).contains('\u{1b}'));
+}
+
+#[test]
+fn table_fits_the_width_asked_for() {
+    let widest = |args: &[&str], columns: Option<&str>| {
+        let mut cmd = parity(&repo());
+        if let Some(c) = columns {
+            cmd.env("COLUMNS", c);
+        }
+        let out = cmd
+            .args(["-C", "fixtures/shop", "diff", "staging", "prod", "-v"])
+            .args(args)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    for w in [80usize, 100, 132, 200] {
+        let got = widest(&["--width", &w.to_string()], None);
+        assert!(got <= w, "--width {w}: a line of {got}");
+        assert!(got >= w - 10, "--width {w}: the table uses only {got}");
+        let got = widest(&[], Some(&w.to_string()));
+        assert!(got <= w, "COLUMNS={w}: a line of {got}");
+    }
+    // Never under 80 columns; and unbounded into a pipe without COLUMNS.
+    assert!(widest(&["--width", "40"], None) <= 80);
+    assert!(widest(&["--width", "40"], None) > 70);
+    assert!(widest(&[], None) > 200);
 }

@@ -18,6 +18,8 @@ fn cli_contract() {
         // Same bytes whatever the caller's environment: no colour, and the
         // log level from the flags (a blank RUST_LOG is ignored).
         .env("NO_COLOR", "1")
+        // No width bound from the caller's shell (`--width` cases set one).
+        .env("COLUMNS", "")
         .env("RUST_LOG", "")
         // The version is the only part of an output that changes with a
         // release: `parity --version` and SARIF's tool version.

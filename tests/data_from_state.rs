@@ -353,7 +353,7 @@ fn an_empty_attribute_in_the_state_is_empty_not_absent() {
     // back: `length(ids)` is 0 as in Terraform, not an error.
     let dir = tree(&[
         ("parity.toml", "[environments.a]\nterraform = { root = \"code\" }\nstate = { path = \"s.tfstate\" }\n"),
-        ("code/main.tf", "data \"aws_subnets\" \"x\" {}\nresource \"aws_instance\" \"i\" {\n  count = length(data.aws_subnets.x.ids)\n  ami   = \"a\"\n}\nresource \"aws_ssm_parameter\" \"p\" {\n  name  = \"/p\"\n  value = coalesce(data.aws_subnets.x.tags, { none = true })[\"none\"]\n}\n"),
+        ("code/main.tf", "data \"aws_subnets\" \"x\" {}\nresource \"aws_instance\" \"i\" {\n  count = length(data.aws_subnets.x.ids)\n  ami   = \"a\"\n}\nresource \"aws_ssm_parameter\" \"p\" {\n  name  = \"/p\"\n  description = coalesce(data.aws_subnets.x.tags, { none = true })[\"none\"]\n}\n"),
         ("s.tfstate", r#"{"version": 4, "terraform_version": "1.11.4", "serial": 1, "lineage": "x", "outputs": {}, "resources": [
  {"mode": "data", "type": "aws_subnets", "name": "x", "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
   "instances": [{"schema_version": 0, "attributes": {"id": "eu-west-1", "ids": [], "filter": null, "tags": null, "timeouts": null}, "sensitive_attributes": []}]}]}"#),
@@ -376,8 +376,8 @@ fn an_empty_attribute_in_the_state_is_empty_not_absent() {
         .filter_map(|r| r["address"].as_str())
         .collect();
     assert_eq!(addresses, ["aws_ssm_parameter.p", "data.aws_subnets.x"]);
-    // `value` is a string in the provider's schema: the bool converts.
-    assert_eq!(snap["resources"][0]["attributes"]["value"], "true");
+    // `description` is a string in the provider's schema: the bool converts.
+    assert_eq!(snap["resources"][0]["attributes"]["description"], "true");
     assert_eq!(snap["coverage"], serde_json::json!([]));
 }
 

@@ -226,6 +226,7 @@ fn render(report: &Report, format: Format, verbose: bool) -> String {
     let opts = RenderOptions {
         verbose,
         color: false,
+        width: None,
     };
     let out = report.render_with(format, &opts, &ctx);
     // Deterministic: the same report gives the same bytes.

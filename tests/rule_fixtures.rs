@@ -28,7 +28,8 @@ fn fixture_dir(rule: &str) -> PathBuf {
 }
 
 fn uses_state(dir: &Path) -> bool {
-    dir.join("staging/terraform.tfstate").is_file()
+    // A Terraform state, or a Pulumi stack export.
+    dir.join("staging/terraform.tfstate").is_file() || dir.join("staging/stack.json").is_file()
 }
 
 fn args(dir: &Path) -> Vec<&'static str> {

@@ -290,6 +290,25 @@ resource "aws_lambda_function" "api" {{
     )
 }
 
+/// `rule severity resource attribute` of each finding of a JSON report,
+/// sorted.
+fn finding_lines(json: &str) -> Vec<String> {
+    let report: serde_json::Value = serde_json::from_str(json).expect("json");
+    let mut findings: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {}",
+                f["rule"], f["severity"], f["resource"], f["attribute"]
+            )
+        })
+        .collect();
+    findings.sort();
+    findings
+}
+
 fn compare_envs(sensitive: bool, same_password: bool) -> (i32, Vec<String>, String) {
     let vars = |env: &str, pass: &str| {
         format!(
@@ -320,20 +339,7 @@ fn compare_envs(sensitive: bool, same_password: bool) -> (i32, Vec<String>, Stri
         &["-v", "diff", "staging", "prod", "--format", "json"],
     );
     assert_ne!(code, 1, "{stderr}");
-    let report: serde_json::Value = serde_json::from_str(&stdout).expect("json");
-    let mut findings: Vec<String> = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {} {}",
-                f["rule"], f["severity"], f["resource"], f["attribute"]
-            )
-        })
-        .collect();
-    findings.sort();
-    (code, findings, stdout)
+    (code, finding_lines(&stdout), stdout)
 }
 
 #[test]
@@ -463,20 +469,7 @@ fn a_sensitive_map_in_state_compares_as_without_the_mark() {
                 ],
             );
             assert_ne!(code, 1, "{stderr}");
-            let report: serde_json::Value = serde_json::from_str(&stdout).expect("json");
-            let mut findings: Vec<String> = report["findings"]
-                .as_array()
-                .expect("findings")
-                .iter()
-                .map(|f| {
-                    format!(
-                        "{} {} {} {}",
-                        f["rule"], f["severity"], f["resource"], f["attribute"]
-                    )
-                })
-                .collect();
-            findings.sort();
-            (code, findings, stdout)
+            (code, finding_lines(&stdout), stdout)
         };
         let (code_plain, plain, _) = outcome(false);
         let (code_marked, marked, stdout) = outcome(true);

@@ -726,9 +726,9 @@ resource "aws_instance" "app" {
   }
 }
 resource "aws_ssm_parameter" "p" {
-  for_each = { a = 1, b = 2 }
-  value    = each.value
-  key      = "${each.key}"
+  for_each    = { a = 1, b = 2 }
+  description = each.value
+  key         = "${each.key}"
   same     = "s"
 }
 "#,
@@ -783,9 +783,9 @@ resource "aws_ssm_parameter" "p" {
     }
     for (k, v) in [("a", 1), ("b", 2)] {
         let a = format!("module.svc.aws_ssm_parameter.p[\"{k}\"]");
-        // `value` is a string argument of aws_ssm_parameter: the provider
-        // schema's type makes each number a string, as in the plan.
-        assert_eq!(attr(&s, &a, "value"), json!(v.to_string()), "{a}");
+        // `description` is a string argument of aws_ssm_parameter: the
+        // provider schema's type makes each number a string, as in the plan.
+        assert_eq!(attr(&s, &a, "description"), json!(v.to_string()), "{a}");
         assert_eq!(attr(&s, &a, "key"), json!(k), "{a}");
         assert_eq!(attr(&s, &a, "same"), json!("s"), "{a}");
     }
@@ -2625,6 +2625,10 @@ resource "aws_subnet" "s" {
   count      = 2
   cidr_block = "10.0.${count.index}.0/24"
 }
+resource "aws_iam_role" "r" {
+  for_each = { api = "shop-api", web = "shop-web" }
+  name     = "${each.value}-${var.env}"
+}
 resource "aws_x" "a" {
   name = aws_x.b.name
 }
@@ -2637,6 +2641,9 @@ resource "aws_x" "user" {
   size       = terraform_data.cfg.input.size
   secret     = "x-${aws_db_instance.db.password}"
   subnet     = aws_subnet.s[0].cidr_block
+  subnet1    = aws_subnet.s.1.cidr_block
+  role       = aws_iam_role.r["web"].name
+  missing    = aws_subnet.s[5].cidr_block
   loop       = aws_x.a.name
 }
 "#,
@@ -2650,10 +2657,14 @@ resource "aws_x" "user" {
     assert_eq!(attr(&s, r, "bucket_id"), json!("${aws_s3_bucket.logs.id}"));
     // A secret-named argument is sensitive where it is used.
     assert_eq!(attr(&s, r, "secret"), json!("(sensitive)"));
-    // Counted resources and cycles stay symbolic.
+    // An instance picked by a literal key: its own value.
+    assert_eq!(attr(&s, r, "subnet"), json!("10.0.0.0/24"));
+    assert_eq!(attr(&s, r, "subnet1"), json!("10.0.1.0/24"));
+    assert_eq!(attr(&s, r, "role"), json!("shop-web-staging"));
+    // An instance that does not exist, and cycles, stay symbolic.
     assert_eq!(
-        attr(&s, r, "subnet"),
-        json!("${aws_subnet.s[0].cidr_block}")
+        attr(&s, r, "missing"),
+        json!("${aws_subnet.s[5].cidr_block}")
     );
     assert!(
         attr(&s, r, "loop")

@@ -124,11 +124,39 @@ pub fn threshold(fail_on: Option<FailOnArg>, session: &Session) -> Option<Severi
     }
 }
 
-fn color_wanted(output: Option<&Path>, format: Format) -> bool {
+fn color_wanted(output: Option<&Path>, format: Format, asked: parity::cli::ColorArg) -> bool {
+    use parity::cli::ColorArg;
     format == Format::Table
-        && output.is_none()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal()
+        && match asked {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => {
+                output.is_none()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+            }
+        }
+}
+
+/// The width the table must fit: `--width`, else `$COLUMNS`, else the
+/// terminal's when stdout is one (and the report goes there); never under
+/// 80. `None`: no bound (a pipe or a file: the layout then depends on
+/// nothing but the input).
+fn table_width(args: &ReportArgs) -> Option<u16> {
+    let asked = args.width.or_else(|| {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<u16>().ok())
+            .filter(|c| *c > 0)
+    });
+    let width = match asked {
+        Some(w) => Some(w),
+        None if args.output.is_none() && std::io::stdout().is_terminal() => {
+            parity::report::terminal_width()
+        }
+        None => None,
+    };
+    width.map(|w| w.max(parity::report::MIN_TABLE_WIDTH))
 }
 
 /// How a command renders its report(s): the format, terminal colour, and
@@ -154,7 +182,8 @@ impl<'s> Output<'s> {
             format,
             options: RenderOptions {
                 verbose,
-                color: color_wanted(args.output.as_deref(), format),
+                color: color_wanted(args.output.as_deref(), format, args.color),
+                width: table_width(args),
             },
             context: RenderContext {
                 rules: &session.rules,

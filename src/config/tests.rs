@@ -293,7 +293,7 @@ reference = "staging"
             &p,
             4,
             "environments.staging.colour",
-            "unknown key `colour` (expected one of: aliases, account-id, region, terraform, cloudformation, cdk, state, aws)",
+            "unknown key `colour` (expected one of: aliases, account-id, region, terraform, terragrunt, cloudformation, cdk, pulumi, state, aws)",
         );
     assert_problem(
         &p,

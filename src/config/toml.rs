@@ -374,6 +374,32 @@ pub(crate) fn check_region(sink: &mut Sink, region: &Spanned<String>) {
 
 /// Join a relative path to the config's directory (`.` is left out so paths
 /// stay as the user wrote them when the config is in the current directory).
+/// A directory key (`root`): resolved against `dir`; reported when empty,
+/// missing or not a directory.
+pub(crate) fn directory(sink: &mut Sink, value: &Spanned<String>, dir: &Path) -> PathBuf {
+    let resolved = resolve(dir, &value.value);
+    if value.value.trim().is_empty() {
+        sink.report(
+            value.at,
+            &value.key,
+            "`root` cannot be empty (use \".\" for the config's directory)",
+        );
+    } else if !resolved.exists() {
+        sink.report(
+            value.at,
+            &value.key,
+            format!("directory `{}` does not exist", resolved.display()),
+        );
+    } else if !resolved.is_dir() {
+        sink.report(
+            value.at,
+            &value.key,
+            format!("`{}` is not a directory", resolved.display()),
+        );
+    }
+    resolved
+}
+
 pub(crate) fn resolve(dir: &Path, p: &str) -> PathBuf {
     let p = Path::new(p);
     if p.is_absolute() || dir == Path::new(".") {

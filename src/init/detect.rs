@@ -94,6 +94,7 @@ pub(super) fn env(name: &str, root: String, evidence: String) -> DetectedEnv {
         account_id: None,
         region: None,
         evidence,
+        pulumi: None,
     }
 }
 

@@ -74,7 +74,8 @@ top-level directories holding *.tf with environment-like names (staging/, prod/)
 *.tf here with variables/<env>/*.tfvars, env/<env>.tfvars or <env>.tfvars; \
 *.tf here using terraform.workspace (workspaces from terraform.tfstate.d/ or maps keyed by environment names); \
 a CDK app's cdk.out/manifest.json with one Stage per environment; \
-a CloudFormation template with params/<env>.json or parameters/<env>.json";
+a CloudFormation template with params/<env>.json or parameters/<env>.json; \
+Pulumi.yaml with Pulumi.<stack>.yaml";
 
 /// How the environments were found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +92,9 @@ pub enum Layout {
     Cdk,
     /// One CloudFormation template, per-environment parameter files.
     CloudFormation,
+    /// A Pulumi project (`Pulumi.yaml`) with one `Pulumi.<stack>.yaml` per
+    /// stack (src/sources/pulumi/init.rs).
+    PulumiStacks,
 }
 
 impl Layout {
@@ -104,6 +108,7 @@ impl Layout {
             Layout::CloudFormation => {
                 "one CloudFormation template with per-environment parameter files"
             }
+            Layout::PulumiStacks => "a Pulumi project with one stack per environment",
         }
     }
 }
@@ -153,6 +158,24 @@ pub struct DetectedEnv {
     pub region: Option<Found>,
     /// Why this is an environment (`envs/prod/ holds *.tf`).
     pub evidence: String,
+    /// A Pulumi stack's files, for [`Layout::PulumiStacks`].
+    pub pulumi: Option<PulumiFound>,
+}
+
+/// The files of one Pulumi stack, relative to the configuration's directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PulumiFound {
+    /// `Pulumi.<stack>.yaml`.
+    pub config: String,
+    pub stack_export: Option<String>,
+    pub preview: Option<String>,
+    /// The project is a Pulumi YAML program (`runtime: yaml`), read as code.
+    pub yaml_program: bool,
+}
+
+/// An environment found with nothing but its name, root and evidence.
+pub(crate) fn env_named(name: &str, root: String, evidence: String) -> DetectedEnv {
+    detect::env(name, root, evidence)
 }
 
 /// What [`detect`] found: the environments and the check to run.
@@ -228,7 +251,10 @@ pub fn run(path: &Path, force: bool, dry_run: bool) -> Result<Outcome, InitError
             path: path.to_path_buf(),
         });
     }
-    let proposal = detect(&dir)?;
+    let proposal = match crate::sources::pulumi::init::propose(&dir) {
+        Some(p) => p,
+        None => detect(&dir)?,
+    };
     let text = render(&proposal);
     config::parse(&text, path).map_err(InitError::Invalid)?;
     if !dry_run {

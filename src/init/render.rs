@@ -60,6 +60,9 @@ fn aws_line(o: &mut String, e: &DetectedEnv) {
 
 /// The proposal as a commented parity.toml.
 pub fn render(p: &Proposal) -> String {
+    if p.layout == Layout::PulumiStacks {
+        return crate::sources::pulumi::init::render(p);
+    }
     let mut o = String::new();
     let names: Vec<&str> = p.environments.iter().map(|e| e.name.as_str()).collect();
     let _ = writeln!(

@@ -34,7 +34,7 @@ pub enum Value {
 pub const SENSITIVE_PREFIX: &str = "\u{1}sensitive:";
 
 impl Value {
-    /// True for a value redacted by [`crate::normalize::redact`] (a salted
+    /// True for a value redacted by [`crate::normalize::sensitive_value`] (a salted
     /// hash; an unknown whose text is one was computed from a secret and
     /// something known only after apply).
     pub fn is_sensitive(&self) -> bool {

@@ -358,6 +358,17 @@ pub const STATUS_RESOLVED: &str = "resolved";
 pub struct RenderOptions {
     pub verbose: bool,
     pub color: bool,
+    /// The table's width bound (`--width`, `$COLUMNS`, the terminal);
+    /// `None` for none.
+    pub width: Option<u16>,
+}
+
+/// The narrowest table `--width` gives (narrower terminals wrap it).
+pub const MIN_TABLE_WIDTH: u16 = 80;
+
+/// The width of the terminal on stdout, when it is one.
+pub fn terminal_width() -> Option<u16> {
+    comfy_table::Table::new().width()
 }
 
 /// What some formats need beyond the report itself.

@@ -1,8 +1,11 @@
 //! `--format table`: findings grouped by category, both environments'
 //! values side by side with the file:line of each, then a summary line.
 //!
-//! Colour only when asked (a terminal without `NO_COLOR`); the layout never
-//! depends on the terminal, so the same input gives the same bytes.
+//! Colour only when asked (`--color`, by default a terminal without
+//! `NO_COLOR`). The width is bounded only when asked (`--width`, `$COLUMNS`,
+//! or a terminal): values then wrap inside their column so that no line is
+//! wider than the bound; piped or written to a file without those, the
+//! layout depends on nothing but the input.
 
 use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
 
@@ -91,9 +94,17 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
             plural(warnings),
         ));
         let mut table = Table::new();
-        table
-            .load_preset(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled);
+        table.load_preset(presets::UTF8_FULL_CONDENSED);
+        match opts.width {
+            Some(width) => {
+                table
+                    .set_content_arrangement(ContentArrangement::Dynamic)
+                    .set_width(width);
+            }
+            None => {
+                table.set_content_arrangement(ContentArrangement::Disabled);
+            }
+        }
         if opts.color {
             table.enforce_styling();
         } else {
@@ -103,6 +114,31 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         header.extend(columns.iter().copied());
         header.push("rule");
         table.set_header(header);
+        if opts.width.is_some() {
+            // Severity never wraps; the rule id takes what it needs (16 at
+            // least when it has them, 24 at most); the resource column gets
+            // at least a third.
+            use comfy_table::{ColumnConstraint, Width};
+            let last = columns.len() + 2;
+            if let Some(c) = table.column_mut(0) {
+                c.set_constraint(ColumnConstraint::ContentWidth);
+            }
+            if let Some(c) = table.column_mut(1) {
+                c.set_constraint(ColumnConstraint::LowerBoundary(Width::Percentage(33)));
+            }
+            let longest = group
+                .iter()
+                .map(|f| f.rule.chars().count())
+                .max()
+                .unwrap_or(4);
+            let rule = u16::try_from(longest.min(16)).unwrap_or(16);
+            if let Some(c) = table.column_mut(last) {
+                c.set_constraint(ColumnConstraint::Boundaries {
+                    lower: Width::Fixed(rule + 2),
+                    upper: Width::Fixed(26),
+                });
+            }
+        }
         let mut diffs = Vec::new();
         for f in &group {
             let mut what = f.resource.clone();
@@ -214,6 +250,45 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         for gap in &s.incomplete {
             out.push_str(&format!("  - {gap}\n"));
         }
+    }
+    match opts.width {
+        Some(width) => fit_lines(&out, usize::from(width)),
+        None => out,
+    }
+}
+
+/// Wrap the lines outside the tables (headings, diffs, the summary, the
+/// gaps) at spaces so that none is wider than `width`; a continuation keeps
+/// the line's indent plus two. The tables fit already (comfy-table wraps
+/// inside their columns); a word longer than the width stays whole.
+fn fit_lines(text: &str, width: usize) -> String {
+    let w = |s: &str| s.chars().count();
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.strip_suffix('\n').unwrap_or(line);
+        let is_table = body.starts_with(['┌', '│', '╞', '├', '└']);
+        if is_table || w(body) <= width {
+            out.push_str(line);
+            continue;
+        }
+        let indent = body.len() - body.trim_start().len();
+        let cont = " ".repeat(indent + 2);
+        let mut current = body[..indent].to_string();
+        let mut first = true;
+        for word in body[indent..].split(' ') {
+            let lead = if first { "" } else { " " };
+            if !first && w(&current) + 1 + w(word) > width {
+                out.push_str(current.trim_end());
+                out.push('\n');
+                current = format!("{cont}{word}");
+            } else {
+                current.push_str(lead);
+                current.push_str(word);
+            }
+            first = false;
+        }
+        out.push_str(&current);
+        out.push('\n');
     }
     out
 }

@@ -220,7 +220,9 @@ impl<'r> Engine<'r> {
                     None,
                 );
                 if let Some(p) = sample {
-                    f.locations = locations(p, None, left_env, right_env);
+                    // Where `@count` is located when a source says (a
+                    // Terragrunt input that sets the count), else the block.
+                    f.locations = locations(p, Some("@count"), left_env, right_env);
                 }
                 out.findings.push(f);
                 folded.insert(base.clone());

@@ -614,7 +614,13 @@ why = "Restores depend on it."
 
     #[test]
     fn builtin_rules_name_known_types() {
-        let pseudo = ["*", "terraform", "terraform_provider", "module_call"];
+        let pseudo = [
+            "*",
+            "terraform",
+            "terraform_provider",
+            "module_call",
+            "pulumi_config",
+        ];
         for r in builtin().unwrap() {
             for t in &r.resources {
                 assert!(

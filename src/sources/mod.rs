@@ -20,9 +20,11 @@
 
 pub mod aws;
 pub mod cloudformation;
+pub mod pulumi;
 pub mod snapshot;
 pub mod state;
 pub mod terraform;
+pub mod terragrunt;
 
 use std::any::Any;
 use std::collections::BTreeSet;
@@ -40,8 +42,10 @@ use snapshot::Identity;
 /// position decides nothing but the order of messages that list them.
 pub(crate) static SOURCES: &[&dyn Source] = &[
     &terraform::Terraform,
+    &terragrunt::Terragrunt,
     &cloudformation::CloudFormation,
     &cloudformation::Cdk,
+    &pulumi::Pulumi,
     &state::State,
     &aws::Aws,
 ];

@@ -21,7 +21,10 @@ pub fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
 /// `parity` run in `dir`.
 pub fn parity(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("parity").expect("binary");
-    cmd.current_dir(dir).env("NO_COLOR", "1");
+    // No colour, and no width bound from the caller's terminal settings.
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS");
     cmd
 }
 

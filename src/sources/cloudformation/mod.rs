@@ -4,9 +4,9 @@
 //! (docs/cloudformation.md is the user's reference).
 //!
 //! Layout: [`template`] parses a template or parameter file and indexes the
-//! lines of its keys, [`params`] reads parameter files and resolves the
-//! template's `Parameters`, [`eval`] evaluates intrinsic functions and
-//! conditions, [`mapping`] holds the type tables, `cfg` the
+//! lines of its keys, `params` reads parameter files and resolves the
+//! template's `Parameters`, `eval` evaluates intrinsic functions and
+//! conditions, `mapping` holds the type tables, `cfg` the
 //! `cloudformation` table of parity.toml, `source` its side of the seam.
 
 pub(crate) mod cdk;

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::config::toml::{boolean, fields, item_to_value};
+use crate::config::toml::{boolean, directory, fields, item_to_value};
 use crate::config::toml::{join_key, resolve, string, strings, table, Field, Sink, Spanned};
 use crate::sources::Table;
 
@@ -124,29 +124,7 @@ fn read_raw(sink: &mut Sink, f: &Field) -> Option<RawTerraform> {
 
 fn validate(tf: RawTerraform, dir: &std::path::Path, sink: &mut Sink) -> TerraformTable {
     let root = match &tf.root {
-        Some(root) => {
-            let resolved = resolve(dir, &root.value);
-            if root.value.trim().is_empty() {
-                sink.report(
-                    root.at,
-                    &root.key,
-                    "`root` cannot be empty (use \".\" for the config's directory)",
-                );
-            } else if !resolved.exists() {
-                sink.report(
-                    root.at,
-                    &root.key,
-                    format!("directory `{}` does not exist", resolved.display()),
-                );
-            } else if !resolved.is_dir() {
-                sink.report(
-                    root.at,
-                    &root.key,
-                    format!("`{}` is not a directory", resolved.display()),
-                );
-            }
-            resolved
-        }
+        Some(root) => directory(sink, root, dir),
         None => {
             sink.report(
                 tf.at,

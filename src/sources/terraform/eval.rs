@@ -155,6 +155,14 @@ pub trait Resolver {
     fn template(&self, t: &hcl::expr::TemplateExpr) -> R<Arc<Template>> {
         parse_template(t)
     }
+
+    /// A function of the language around Terraform's (Terragrunt's
+    /// `find_in_parent_folders`, `get_env`, ...), asked before Terraform's
+    /// library with the arguments evaluated: `None` when the resolver has
+    /// no function `name`. `whole` is the call, for an unknown's text.
+    fn function(&self, _name: &str, _args: &[Value], _whole: &Expression) -> Option<R<Value>> {
+        None
+    }
 }
 
 pub fn parse_template(t: &hcl::expr::TemplateExpr) -> R<Arc<Template>> {
@@ -579,48 +587,7 @@ impl<'a> Scope<'a> {
                     let (cond, _) = cond.unmark_deep();
                     self.conditional_on(c, cond).map(Value::mark)
                 }
-                Value::Bool(true) => self.conditional_result(&c.true_expr, &c.false_expr),
-                Value::Bool(false) => self.conditional_result(&c.false_expr, &c.true_expr),
-                Value::String(s) if s == "true" => {
-                    self.conditional_result(&c.true_expr, &c.false_expr)
-                }
-                Value::String(s) if s == "false" => {
-                    self.conditional_result(&c.false_expr, &c.true_expr)
-                }
-                cond @ Value::Unknown(_) => {
-                    // Both branches equal means the condition does not matter.
-                    let t = self.eval(&c.true_expr)?;
-                    let f = self.eval(&c.false_expr)?;
-                    if t == f {
-                        Ok(t)
-                    } else if t.contains_marked() || f.contains_marked() {
-                        // Written from the values, so marked whole.
-                        let (t, _) = t.unmark_deep();
-                        let (f, _) = f.unmark_deep();
-                        Ok(Value::Unknown(format!(
-                            "{} ? {} : {}",
-                            literal(&cond),
-                            literal(&t),
-                            literal(&f)
-                        ))
-                        .mark())
-                    } else {
-                        // The branches as evaluated, not as written: with the
-                        // source text, `id != "" ? var.big : var.small`
-                        // compared equal across environments whatever the
-                        // variables held.
-                        Ok(Value::Unknown(format!(
-                            "{} ? {} : {}",
-                            literal(&cond),
-                            literal(&t),
-                            literal(&f)
-                        )))
-                    }
-                }
-                other => soft(format!(
-                    "condition must be a bool, found {}",
-                    other.type_name()
-                )),
+                cond => self.conditional_on(c, cond),
             },
             Expression::Operation(op) => match op.as_ref() {
                 hcl::expr::Operation::Unary(u) => {
@@ -663,18 +630,25 @@ impl<'a> Scope<'a> {
                 self.conditional_result(&c.false_expr, &c.true_expr)
             }
             Value::Unknown(_) => {
-                let t = self.eval(&c.true_expr)?.unmark_deep().0;
-                let f = self.eval(&c.false_expr)?.unmark_deep().0;
+                // Both branches equal means the condition does not matter.
+                let t = self.eval(&c.true_expr)?;
+                let f = self.eval(&c.false_expr)?;
                 if t == f {
-                    Ok(t)
-                } else {
-                    Ok(Value::Unknown(format!(
-                        "{} ? {} : {}",
-                        literal(&cond),
-                        literal(&t),
-                        literal(&f)
-                    )))
+                    return Ok(t);
                 }
+                // The branches as evaluated, not as written: with the
+                // source text, `id != "" ? var.big : var.small` compared
+                // equal across environments whatever the variables held.
+                // Written from the values, so marked whole when one is.
+                let (t, tm) = t.unmark_deep();
+                let (f, fm) = f.unmark_deep();
+                let text = Value::Unknown(format!(
+                    "{} ? {} : {}",
+                    literal(&cond),
+                    literal(&t),
+                    literal(&f)
+                ));
+                Ok(if tm || fm { text.mark() } else { text })
             }
             other => soft(format!(
                 "condition must be a bool, found {}",
@@ -1011,6 +985,9 @@ impl<'a> Scope<'a> {
                 }
                 None => {}
             }
+        }
+        if let Some(answer) = self.resolver.function(name, &args, whole) {
+            return answer;
         }
         if !call.name.namespace.is_empty() {
             // provider::aws::arn_parse and friends: provider functions are

@@ -135,8 +135,29 @@ fn drop_duplicates(list: &mut Vec<Located<Block>>, gaps: &mut Vec<CoverageGap>) 
     }
 }
 
+/// A file another tool writes into a module before Terraform runs
+/// (Terragrunt's `generate` blocks): read as if it were in the directory,
+/// in place of a file of the same name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generated {
+    /// Its name in the module directory (`provider.tf`).
+    pub name: String,
+    pub text: String,
+    /// How its locations are shown (`live/root.hcl#generate.provider`).
+    pub display: String,
+}
+
 /// List and parse the Terraform files (`*.tf`, `*.tf.json`) of one directory.
 pub fn load_module(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
+    load_module_with(dir, base, &[])
+}
+
+/// [`load_module`], with `generated` files read as if they were in `dir`.
+pub fn load_module_with(
+    dir: &Path,
+    base: &Path,
+    generated: &[Generated],
+) -> Result<ModuleDef, TfError> {
     let entries = std::fs::read_dir(dir).map_err(|source| TfError::Io {
         path: display(base, dir),
         cause: source,
@@ -153,7 +174,7 @@ pub fn load_module(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
-        if name.starts_with('.') {
+        if name.starts_with('.') || generated.iter().any(|g| g.name == name) {
             continue;
         }
         if name == "override.tf"
@@ -205,6 +226,15 @@ pub fn load_module(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
         .collect();
 
     let mut files = Vec::new();
+    for g in generated {
+        let path = dir.join(&g.name);
+        let file = if g.name.ends_with(".tf.json") {
+            super::json::parse_tf_json(&g.text, &path, &g.display)?
+        } else {
+            parse::parse_hcl(&g.text, &path, &g.display)?
+        };
+        files.push((file, g.text.len()));
+    }
     for (path, result) in tf_files.iter().zip(parsed) {
         match result? {
             Some(f) => files.push(f),

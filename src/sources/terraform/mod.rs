@@ -35,7 +35,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::model::{CoverageGap, Resource, Snapshot, SourceKind};
+use crate::model::{CoverageGap, Resource, Snapshot, SourceKind, Value};
 
 /// Why the code of an environment could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -558,6 +558,34 @@ pub fn load(opts: &Options) -> Result<Snapshot, TfError> {
 
 /// Like [`load`], also returning the bytes of HCL parsed.
 pub fn load_with_stats(opts: &Options) -> Result<(Snapshot, usize), TfError> {
+    load_all(opts, &[], TFVARS).map(|(s, bytes, _)| (s, bytes))
+}
+
+/// Like [`load`], also returning the root module's outputs as evaluated (a
+/// map by output name; values known only after apply are
+/// [`Value::Unknown`]). Terragrunt's `dependency` blocks read them.
+pub fn load_with_outputs(opts: &Options) -> Result<(Snapshot, Value), TfError> {
+    load_all(opts, &[], TFVARS).map(|(s, _, outputs)| (s, outputs))
+}
+
+/// [`load_with_outputs`], with files another tool writes into the root
+/// module before Terraform runs (Terragrunt's `generate` blocks) read as
+/// if they were there.
+pub fn load_generated(
+    opts: &Options,
+    generated: &[files::Generated],
+) -> Result<(Snapshot, Value), TfError> {
+    load_all(opts, generated, "the unit's terragrunt.hcl").map(|(s, _, outputs)| (s, outputs))
+}
+
+/// Who gives the root module's variables, as a missing value's gap says.
+const TFVARS: &str = "the environment's tfvars";
+
+fn load_all(
+    opts: &Options,
+    generated: &[files::Generated],
+    caller: &str,
+) -> Result<(Snapshot, usize, Value), TfError> {
     // Evaluation recurses with the code's own nesting (locals referring to
     // locals, modules calling modules). It runs on a thread with a large
     // stack so real code never gets near the limit; `module.rs` still bounds
@@ -570,7 +598,7 @@ pub fn load_with_stats(opts: &Options) -> Result<(Snapshot, usize), TfError> {
         || TfError::Fatal("internal error while evaluating Terraform (please report it)".into());
     match eval_pool() {
         Some(pool) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            pool.install(|| load_on_this_thread(opts))
+            pool.install(|| load_on_this_thread(opts, generated, caller))
         }))
         .unwrap_or_else(|_| Err(internal())),
         // No threads to be had: one thread with a large stack, or here.
@@ -580,10 +608,10 @@ pub fn load_with_stats(opts: &Options) -> Result<(Snapshot, usize), TfError> {
                 .stack_size(EVAL_THREAD_STACK)
                 .spawn_scoped(scope, || {
                     module::set_stack_budget(EVAL_THREAD_STACK);
-                    load_on_this_thread(opts)
+                    load_on_this_thread(opts, generated, caller)
                 }) {
                 Ok(handle) => handle.join().unwrap_or_else(|_| Err(internal())),
-                Err(_) => load_on_this_thread(opts),
+                Err(_) => load_on_this_thread(opts, generated, caller),
             }
         }),
     }
@@ -608,7 +636,11 @@ fn eval_pool() -> Option<&'static rayon::ThreadPool> {
     .as_ref()
 }
 
-fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
+fn load_on_this_thread(
+    opts: &Options,
+    generated: &[files::Generated],
+    caller: &str,
+) -> Result<(Snapshot, usize, Value), TfError> {
     if !opts.root.is_dir() {
         return Err(TfError::NoRoot(files::display(&opts.base, &opts.root)));
     }
@@ -636,6 +668,23 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
         facts: opts.facts.clone(),
         data_missing: Mutex::default(),
     };
+    if !generated.is_empty() {
+        // The root with its generated files, stored before anything asks
+        // for the directory.
+        let key = files::lexical(&opts.root);
+        let def = Arc::new(files::load_module_with(&key, &opts.base, generated)?);
+        loader.lock().coverage.extend(def.gaps.clone());
+        loader
+            .claimed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.clone());
+        loader
+            .defs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, def);
+    }
     let def = loader.module_def(&opts.root)?;
     if def.bytes == 0
         && def.variables.is_empty()
@@ -657,10 +706,11 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
             crate::model::Map::new(),
             0,
         );
-        root.bind_variables(inputs, "the environment's tfvars")?;
-        root.run()?;
-        Ok::<_, TfError>(root)
+        root.bind_variables(inputs, caller)?;
+        let outputs = root.run()?;
+        Ok::<_, TfError>((root, outputs))
     })?;
+    let (root, outputs) = root;
     tr("evaluated");
     deps::collect(&loader, &def)?;
 
@@ -695,7 +745,7 @@ fn load_on_this_thread(opts: &Options) -> Result<(Snapshot, usize), TfError> {
         (defs, templates),
         bytes.saturating_mul(PARSED_BYTES_PER_HCL_BYTE),
     );
-    Ok((snapshot, bytes))
+    Ok((snapshot, bytes, outputs))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use base64::Engine as _;
 
-use super::{invalid, one_arg, string, to_string_conv, FnError};
+use super::{invalid, one_arg, string, FnError};
 use crate::model::value::format_number;
 use crate::model::Value;
 
@@ -50,10 +50,7 @@ pub(super) fn yamldecode(name: &str, a: &[Value]) -> Result<Value, FnError> {
             "on line 1, column 1: missing start of document",
         ));
     }
-    let mut y: serde_yaml::Value =
-        serde_yaml::from_str(&s).map_err(|e| invalid(name, e.to_string()))?;
-    y.apply_merge().map_err(|e| invalid(name, e.to_string()))?;
-    yaml_to_value(name, y)
+    super::yaml::decode(name, &s)
 }
 
 pub(super) fn base64decode(name: &str, a: &[Value]) -> Result<Value, FnError> {
@@ -280,39 +277,6 @@ fn yaml_value_after_marker(v: &Value, indent: usize, in_map: bool, out: &mut Str
             out.push_str(nested.get(indent + 2..).unwrap_or(&nested));
         }
     }
-}
-
-fn yaml_to_value(name: &str, y: serde_yaml::Value) -> Result<Value, FnError> {
-    Ok(match y {
-        serde_yaml::Value::Null => Value::Null,
-        serde_yaml::Value::Bool(b) => Value::Bool(b),
-        serde_yaml::Value::Number(n) => Value::Number(
-            n.as_f64()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| invalid(name, format!("unsupported number {n}")))?,
-        ),
-        serde_yaml::Value::String(s) => Value::String(s),
-        serde_yaml::Value::Sequence(items) => Value::List(
-            items
-                .into_iter()
-                .map(|v| yaml_to_value(name, v))
-                .collect::<Result<_, _>>()?,
-        ),
-        serde_yaml::Value::Mapping(m) => {
-            // Sorted once at the end (see `model::Map`'s `FromIterator`).
-            let mut out = Vec::with_capacity(m.len());
-            for (k, v) in m {
-                let key = match yaml_to_value(name, k)? {
-                    Value::Null => "null".to_string(),
-                    k => to_string_conv(&k)
-                        .map_err(|_| invalid(name, "mapping keys must be strings"))?,
-                };
-                out.push((key, yaml_to_value(name, v)?));
-            }
-            Value::Map(out.into_iter().collect())
-        }
-        serde_yaml::Value::Tagged(t) => yaml_to_value(name, t.value)?,
-    })
 }
 
 /// `csvdecode`: go-cty's `CSVDecodeFunc` over Go's `encoding/csv` reader

@@ -47,6 +47,7 @@ mod format;
 mod network;
 mod numeric;
 mod strings;
+mod yaml;
 
 pub use conversion::{
     convert_to, has_convertible, to_bool_conv, to_number_conv, to_string_conv, unify, unify_types,

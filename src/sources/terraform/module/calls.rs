@@ -268,29 +268,12 @@ impl<'l> Instance<'l> {
                 other.display()
             }
         };
-        let mut dep = Resource::new(
+        let mut dep = module_call_record(
             address.clone(),
-            "module_call",
+            &source_str,
+            version.as_ref(),
             Location::new(block.file.clone(), Some(block.item.line)),
         );
-        let kind = source_kind(&source_str);
-        dep.attributes.insert(
-            "source".into(),
-            Value::String(source_without_ref(&source_str)),
-        );
-        dep.attributes
-            .insert("source_kind".into(), Value::str(kind));
-        if let Some(r) = git_ref(&source_str) {
-            dep.attributes.insert("ref".into(), Value::String(r));
-        }
-        if let Some(v) = &version {
-            dep.attributes.insert("version".into(), v.clone());
-        }
-        if let Some((attr, why)) =
-            crate::sources::terraform::deps::module_pinning(kind, &source_str, version.as_ref())
-        {
-            dep.attributes.insert(attr.into(), Value::String(why));
-        }
         // Terraform wants literals here; an expression (a conditional on an
         // env variable) is evaluated per environment above, and said to be one.
         for (attr, written) in [
@@ -402,6 +385,36 @@ impl Default for ModuleDeps {
             readable: true,
         }
     }
+}
+
+/// The dependency record of a module call (type `module_call`): its source
+/// without the ref, the kind of source, the git ref, the version, and
+/// what is unpinned. Terragrunt units record their `terraform { source }`
+/// with it too.
+pub fn module_call_record(
+    address: String,
+    source: &str,
+    version: Option<&Value>,
+    location: Location,
+) -> Resource {
+    let mut dep = Resource::new(address, "module_call", location);
+    let kind = source_kind(source);
+    dep.attributes
+        .insert("source".into(), Value::String(source_without_ref(source)));
+    dep.attributes
+        .insert("source_kind".into(), Value::str(kind));
+    if let Some(r) = git_ref(source) {
+        dep.attributes.insert("ref".into(), Value::String(r));
+    }
+    if let Some(v) = version {
+        dep.attributes.insert("version".into(), v.clone());
+    }
+    if let Some((attr, why)) =
+        crate::sources::terraform::deps::module_pinning(kind, source, version)
+    {
+        dep.attributes.insert(attr.into(), Value::String(why));
+    }
+    dep
 }
 
 /// local | registry | git | other

@@ -30,7 +30,7 @@ use super::{types, Loader, TfError};
 use instances::InstanceKey;
 use resource::Skeletons;
 
-pub use calls::{git_ref, source_kind};
+pub use calls::{git_ref, module_call_record, source_kind};
 pub(super) use stack::set_stack_budget;
 
 /// A memo table shared by the threads evaluating one module instance.
@@ -409,9 +409,33 @@ impl Resolver for Instance<'_> {
             ))),
             rtype => match first {
                 Some(name) => {
-                    if let Some(TraversalOperator::GetAttr(attr)) = ops.get(1) {
-                        if let Some(v) = self.configured_attribute(rtype, name, attr)? {
-                            return Ok(Some((Resolved::Owned(v), 2)));
+                    // An argument the block sets: known, as at plan time.
+                    // A key must be a literal here (the caller's scope is
+                    // not at hand): `aws_subnet.s[0].cidr_block`.
+                    let literal_key = |op: &TraversalOperator| match op {
+                        TraversalOperator::LegacyIndex(n) => Some(Value::Number(*n as f64)),
+                        TraversalOperator::Index(hcl::Expression::Number(n)) => {
+                            n.as_f64().map(Value::Number)
+                        }
+                        TraversalOperator::Index(hcl::Expression::String(s)) => {
+                            Some(Value::String(s.clone()))
+                        }
+                        _ => None,
+                    };
+                    let (key, attr, consumed) = match (ops.get(1), ops.get(2)) {
+                        (Some(TraversalOperator::GetAttr(attr)), _) => (None, Some(attr), 2),
+                        (Some(op), Some(TraversalOperator::GetAttr(attr))) => match literal_key(op)
+                        {
+                            Some(k) => (Some(k), Some(attr), 3),
+                            None => (None, None, 0),
+                        },
+                        _ => (None, None, 0),
+                    };
+                    if let Some(attr) = attr {
+                        if let Some(v) =
+                            self.configured_attribute(rtype, name, key.as_ref(), attr)?
+                        {
+                            return Ok(Some((Resolved::Owned(v), consumed)));
                         }
                     }
                     Ok(self

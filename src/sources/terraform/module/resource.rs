@@ -327,18 +327,21 @@ impl<'l> Instance<'l> {
         Ok(instances)
     }
 
-    /// `TYPE.NAME.ATTR` where the resource's block sets `ATTR` itself: the
-    /// value it is set to, as Terraform knows a configured argument at plan
-    /// time (`aws_s3_bucket.b.bucket`, `terraform_data.x.input`). Only for a
-    /// resource without `count`/`for_each` (one instance, no key to pick)
-    /// and a top-level argument; `None` leaves the reference symbolic, as
-    /// does a value that cannot be evaluated or a cycle of such references
-    /// (a configuration Terraform rejects). Secret-named arguments are
-    /// marked sensitive, as the provider's schema marks them.
+    /// `TYPE.NAME.ATTR` (or `TYPE.NAME[KEY].ATTR`) where the resource's
+    /// block sets `ATTR` itself: the value it is set to, as Terraform knows
+    /// a configured argument at plan time (`aws_s3_bucket.b.bucket`,
+    /// `terraform_data.x.input`, `aws_subnet.s[0].cidr_block`). `key` is the
+    /// literal instance key of a resource with `count`/`for_each` (`None`
+    /// for one without); a top-level argument only. `None` leaves the
+    /// reference symbolic, as does an instance that does not exist, a value
+    /// that cannot be evaluated or a cycle of such references (a
+    /// configuration Terraform rejects). Secret-named arguments are marked
+    /// sensitive, as the provider's schema marks them.
     pub(super) fn configured_attribute(
         &self,
         rtype: &str,
         name: &str,
+        key: Option<&Value>,
         attr: &str,
     ) -> Result<Option<Value>, EvalErr> {
         if RESOURCE_META.contains(&attr) {
@@ -351,15 +354,42 @@ impl<'l> Instance<'l> {
             return Ok(None);
         };
         let body = &block.item.body;
-        if body.attribute("count").is_some() || body.attribute("for_each").is_some() {
-            return Ok(None);
-        }
+        let expanded = body.attribute("count").is_some() || body.attribute("for_each").is_some();
         let Some(expr) = body.attribute(attr).map(|a| &a.expr) else {
             return Ok(None);
         };
         let loc = format!("{}:{}", block.file, block.item.line);
-        let key = format!("{}{rtype}.{name}.{attr}", self.prefix);
-        let value = self.guarded(key, &loc, || Scope::new(self).eval(expr));
+        let scope = match (expanded, key) {
+            (false, None) => Scope::new(self),
+            (true, Some(key)) => {
+                let instances = match self.resource_instances(block, false) {
+                    Ok(i) => i,
+                    Err(EvalErr::Soft(_)) => return Ok(None),
+                    Err(e) => return Err(e),
+                };
+                let wanted = |k: &Value| match (k, key) {
+                    (Value::Number(a), Value::Number(b)) => a == b,
+                    (Value::String(a), Value::String(b)) => a == b,
+                    _ => false,
+                };
+                match instances
+                    .iter()
+                    .find(|i| i.key.as_ref().is_some_and(wanted))
+                {
+                    Some(inst) => inst.scope(self),
+                    None => return Ok(None),
+                }
+            }
+            _ => return Ok(None),
+        };
+        let mut scope = scope;
+        let guard = format!(
+            "{}{rtype}.{name}{}.{attr}",
+            self.prefix,
+            key.map(|k| format!("[{}]", k.display()))
+                .unwrap_or_default()
+        );
+        let value = self.guarded(guard, &loc, || scope.eval(expr));
         Ok(match value {
             Ok(v) if crate::normalize::is_secret_attribute(attr) => Some(v.mark()),
             Ok(v) => Some(v),

@@ -112,6 +112,40 @@ pub(crate) fn lookup(rtype: &str, data: bool) -> Option<&'static Block> {
     entry.parsed.get_or_init(|| parse_line(entry.body)).as_ref()
 }
 
+/// The attributes the AWS provider's schema marks sensitive, by resource
+/// type (`data.` prefixed for data sources), each a path through nested
+/// blocks (`["credentials", "secret_key"]`); generated beside the type
+/// table by scripts/gen-provider-schema.
+static SENSITIVE: LazyLock<HashMap<&'static str, Vec<Vec<&'static str>>>> = LazyLock::new(|| {
+    include_str!("aws-sensitive.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(name, paths)| {
+            (
+                name,
+                paths
+                    .split(',')
+                    .filter(|p| !p.is_empty())
+                    .map(|p| p.split('.').collect())
+                    .collect(),
+            )
+        })
+        .collect()
+});
+
+/// The paths of `rtype`'s attributes that the provider's schema marks
+/// sensitive (`aws_ssm_parameter`: `value`, `value_wo`); empty for a type
+/// the table does not list.
+pub fn sensitive_paths(rtype: &str, data: bool) -> &'static [Vec<&'static str>] {
+    let found = if data {
+        SENSITIVE.get(format!("data.{rtype}").as_str())
+    } else {
+        SENSITIVE.get(rtype)
+    };
+    found.map(Vec::as_slice).unwrap_or(&[])
+}
+
 /// Convert a resource's attributes, from code, to its schema's types.
 /// Returns how many values changed.
 pub fn convert_resource(rtype: &str, data: bool, attributes: &mut Map) -> usize {

@@ -1,0 +1,628 @@
+//! Pulumi type tokens onto the model's Terraform names, so a mapped type is
+//! judged by the same rules as Terraform code, state and live AWS.
+//!
+//! AWS classic tokens (`aws:rds/instance:Instance`) map through
+//! `tokens.tsv` (data, written by `scripts/gen-pulumi-tokens` from
+//! pulumi-aws's bridge metadata) to a Terraform type; their camelCase
+//! properties become the Terraform attributes the bridge made them from,
+//! by the bridge's own rules, checked against the AWS provider schema
+//! (`terraform::schema`): `engineVersion` is `engine_version`; a list the
+//! bridge pluralized is the block's singular name (`ingress` stays,
+//! `inlinePolicies` is `inline_policy`); the few other renames are the
+//! table's third column. Inside nested blocks keys follow the same rules;
+//! maps of user keys (`tags`, Lambda `variables`) keep theirs. A block the
+//! bridge flattened to one object becomes a list of one, as in state.
+//!
+//! `aws-native` tokens (`aws-native:rds:DbInstance`) are CloudFormation
+//! types (`AWS::RDS::DBInstance`) and map through the CloudFormation
+//! source's tables. Anything else keeps its Pulumi token and property
+//! names and is compared by the generic rule: nothing is dropped.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use crate::model::{Map, Value};
+use crate::sources::cloudformation::eval::snake;
+use crate::sources::cloudformation::mapping as cfn;
+use crate::sources::terraform::schema::{self, Block, Item, Ty};
+
+/// The generated table (see the file's header).
+const TOKENS: &str = include_str!("tokens.tsv");
+
+/// One classic token's row.
+#[derive(Debug)]
+pub(crate) struct Row {
+    pub terraform: &'static str,
+    /// Pulumi property → Terraform attribute, beyond the mechanical rules.
+    pub renames: Vec<(&'static str, &'static str)>,
+}
+
+/// The table, by token. A line without a tab is skipped (the header).
+pub(crate) static ROWS: LazyLock<HashMap<&'static str, Row>> = LazyLock::new(|| {
+    TOKENS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut cols = l.split('\t');
+            let token = cols.next()?;
+            let terraform = cols.next()?;
+            let renames = cols
+                .next()
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|p| p.split_once('='))
+                .collect();
+            Some((token, Row { terraform, renames }))
+        })
+        .collect()
+});
+
+/// What a token maps to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Mapped<'a> {
+    /// A classic token with a row.
+    Classic(&'static Row),
+    /// An `aws-native` token whose CloudFormation type has a table.
+    Native(&'static cfn::TypeMap),
+    /// Neither: kept under its own names.
+    Unmapped(&'a str),
+}
+
+pub(crate) fn lookup(token: &str) -> Mapped<'_> {
+    if let Some(row) = ROWS.get(token) {
+        return Mapped::Classic(row);
+    }
+    if let Some(t) = native(token) {
+        return Mapped::Native(t);
+    }
+    Mapped::Unmapped(token)
+}
+
+/// `aws-native:rds:DbInstance` → the table of `AWS::RDS::DBInstance`: the
+/// native provider names CloudFormation types with its own capitals, so
+/// the service and type are matched without case.
+fn native(token: &str) -> Option<&'static cfn::TypeMap> {
+    let rest = token.strip_prefix("aws-native:")?;
+    let (service, name) = rest.split_once(':')?;
+    let wanted = format!("AWS::{service}::{name}");
+    cfn::TYPES
+        .iter()
+        .find(|t| t.cfn.eq_ignore_ascii_case(&wanted))
+}
+
+/// The model type of a token.
+pub(crate) fn model_type(token: &str) -> &str {
+    match lookup(token) {
+        Mapped::Classic(row) => row.terraform,
+        Mapped::Native(t) => t.terraform,
+        Mapped::Unmapped(t) => t,
+    }
+}
+
+/// A resource's properties as attributes.
+pub(crate) fn attributes(token: &str, props: Map) -> Map {
+    match lookup(token) {
+        Mapped::Classic(row) => {
+            let block = schema::lookup(row.terraform, false);
+            let mut out = Map::new();
+            for (prop, v) in props {
+                let name = row
+                    .renames
+                    .iter()
+                    .find(|(p, _)| *p == prop)
+                    .map(|(_, a)| a.to_string())
+                    .unwrap_or_else(|| attribute_name(block, &prop));
+                let v = nested(block.and_then(|b| b.get(&name)), v);
+                out.insert(name, v);
+            }
+            schema::convert_resource(row.terraform, false, &mut out);
+            out
+        }
+        Mapped::Native(t) => {
+            let props: Map = props
+                .into_iter()
+                .map(|(k, v)| {
+                    let key = t
+                        .properties
+                        .iter()
+                        .find(|(p, _, _)| p.eq_ignore_ascii_case(&k))
+                        .map_or_else(|| pascal(&k), |(p, _, _)| p.to_string());
+                    (key, pascal_items(v))
+                })
+                .collect();
+            let (mut out, _) = cfn::attributes(t.cfn, props);
+            schema::convert_resource(t.terraform, false, &mut out);
+            out
+        }
+        Mapped::Unmapped(_) => props,
+    }
+}
+
+/// The attribute a resource's top-level property becomes (for its
+/// location).
+pub(crate) fn attribute_for(token: &str, prop: &str) -> String {
+    match lookup(token) {
+        Mapped::Classic(row) => row
+            .renames
+            .iter()
+            .find(|(p, _)| *p == prop)
+            .map(|(_, a)| a.to_string())
+            .unwrap_or_else(|| attribute_name(schema::lookup(row.terraform, false), prop)),
+        Mapped::Native(t) => t
+            .properties
+            .iter()
+            .find(|(p, _, _)| p.eq_ignore_ascii_case(prop))
+            .map_or_else(|| pascal(prop), |(_, a, _)| a.to_string()),
+        Mapped::Unmapped(_) => prop.to_string(),
+    }
+}
+
+/// The Terraform name of a camelCase property in `block`: its snake_case
+/// form, or, when the schema has no such name and has the singular, the
+/// singular (the bridge pluralizes the names of list blocks). Without a
+/// schema, the snake_case form.
+fn attribute_name(block: Option<&Block>, prop: &str) -> String {
+    let s = snake(prop);
+    let Some(b) = block else {
+        return s;
+    };
+    if b.get(&s).is_some() {
+        return s;
+    }
+    singulars(&s)
+        .into_iter()
+        .find(|c| b.get(c).is_some())
+        .unwrap_or(s)
+}
+
+fn singulars(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(stem) = s.strip_suffix("ies") {
+        out.push(format!("{stem}y"));
+    }
+    if let Some(stem) = s.strip_suffix("es") {
+        out.push(stem.to_string());
+    }
+    if let Some(stem) = s.strip_suffix('s') {
+        out.push(stem.to_string());
+    }
+    out
+}
+
+/// A value inside an attribute, its keys renamed where the schema says
+/// they are attribute names (nested blocks, objects), kept where they are
+/// a user's (maps) or the schema does not say.
+fn nested(item: Option<&Item>, v: Value) -> Value {
+    match (item, v) {
+        (Some(Item::Block(_, inner)), v) => each_object(v, &|m| block_keys(inner, m)),
+        (Some(Item::Attr(ty)), v) => typed(ty, v),
+        (None, v) => v,
+    }
+}
+
+fn typed(ty: &Ty, v: Value) -> Value {
+    match (ty, v) {
+        (Ty::Object(fields), Value::Map(m)) => Value::Map(
+            m.into_iter()
+                .map(|(k, v)| {
+                    let name = snake(&k);
+                    let inner = fields.iter().find(|(f, _)| *f == name).map(|(_, t)| t);
+                    let v = match inner {
+                        Some(t) => typed(t, v),
+                        None => v,
+                    };
+                    (name, v)
+                })
+                .collect(),
+        ),
+        (Ty::List(inner) | Ty::Set(inner), Value::List(items)) => {
+            Value::List(items.into_iter().map(|i| typed(inner, i)).collect())
+        }
+        (Ty::Map(inner), Value::Map(m)) => {
+            Value::Map(m.into_iter().map(|(k, v)| (k, typed(inner, v))).collect())
+        }
+        (_, v) => v,
+    }
+}
+
+fn block_keys(block: &Block, m: Map) -> Value {
+    Value::Map(
+        m.into_iter()
+            .map(|(k, v)| {
+                let name = attribute_name(Some(block), &k);
+                let v = nested(block.get(&name), v);
+                (name, v)
+            })
+            .collect(),
+    )
+}
+
+/// `f` on an object, or on each object of a list.
+fn each_object(v: Value, f: &dyn Fn(Map) -> Value) -> Value {
+    match v {
+        Value::Map(m) => f(m),
+        Value::List(items) => Value::List(
+            items
+                .into_iter()
+                .map(|i| match i {
+                    Value::Map(m) => f(m),
+                    other => other,
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// `dbInstanceClass` → `DbInstanceClass`.
+fn pascal(k: &str) -> String {
+    let mut c = k.chars();
+    match c.next() {
+        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// The keys of objects in a list in CloudFormation's case (`tags: [{key,
+/// value}]` → `[{Key, Value}]`, security group rules, policies), as the
+/// CloudFormation tables read them; maps outside lists keep their keys
+/// (Lambda `variables` are a user's).
+fn pascal_items(v: Value) -> Value {
+    match v {
+        Value::List(items) => Value::List(
+            items
+                .into_iter()
+                .map(|i| match i {
+                    Value::Map(m) => {
+                        Value::Map(m.into_iter().map(|(k, v)| (pascal(&k), v)).collect())
+                    }
+                    other => other,
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(pairs: &[(&str, Value)]) -> Map {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    /// One property of each mapped token and the Terraform attribute it
+    /// must become: adding a row to tokens.tsv needs a case here.
+    const CASES: &[(&str, &str, &str)] = &[
+        (
+            "aws:alb/listener:Listener",
+            "loadBalancerArn",
+            "load_balancer_arn",
+        ),
+        (
+            "aws:alb/loadBalancer:LoadBalancer",
+            "loadBalancerType",
+            "load_balancer_type",
+        ),
+        (
+            "aws:alb/targetGroup:TargetGroup",
+            "targetType",
+            "target_type",
+        ),
+        (
+            "aws:applicationloadbalancing/listener:Listener",
+            "port",
+            "port",
+        ),
+        (
+            "aws:applicationloadbalancing/loadBalancer:LoadBalancer",
+            "enableDeletionProtection",
+            "enable_deletion_protection",
+        ),
+        (
+            "aws:applicationloadbalancing/targetGroup:TargetGroup",
+            "healthCheck",
+            "health_check",
+        ),
+        (
+            "aws:elasticloadbalancingv2/listener:Listener",
+            "sslPolicy",
+            "ssl_policy",
+        ),
+        (
+            "aws:elasticloadbalancingv2/loadBalancer:LoadBalancer",
+            "subnetMappings",
+            "subnet_mapping",
+        ),
+        (
+            "aws:elasticloadbalancingv2/targetGroup:TargetGroup",
+            "deregistrationDelay",
+            "deregistration_delay",
+        ),
+        ("aws:ec2/eip:Eip", "domain", "domain"),
+        ("aws:ec2/instance:Instance", "instanceType", "instance_type"),
+        ("aws:ec2/internetGateway:InternetGateway", "vpcId", "vpc_id"),
+        (
+            "aws:ec2/launchTemplate:LaunchTemplate",
+            "imageId",
+            "image_id",
+        ),
+        (
+            "aws:ec2/natGateway:NatGateway",
+            "connectivityType",
+            "connectivity_type",
+        ),
+        (
+            "aws:ec2/route:Route",
+            "destinationCidrBlock",
+            "destination_cidr_block",
+        ),
+        ("aws:ec2/routeTable:RouteTable", "routes", "route"),
+        (
+            "aws:ec2/routeTableAssociation:RouteTableAssociation",
+            "routeTableId",
+            "route_table_id",
+        ),
+        ("aws:ec2/securityGroup:SecurityGroup", "ingress", "ingress"),
+        (
+            "aws:ec2/securityGroupRule:SecurityGroupRule",
+            "cidrBlocks",
+            "cidr_blocks",
+        ),
+        (
+            "aws:ec2/subnet:Subnet",
+            "mapPublicIpOnLaunch",
+            "map_public_ip_on_launch",
+        ),
+        (
+            "aws:ec2/vpc:Vpc",
+            "enableDnsHostnames",
+            "enable_dns_hostnames",
+        ),
+        ("aws:ecs/cluster:Cluster", "settings", "setting"),
+        ("aws:ecs/service:Service", "desiredCount", "desired_count"),
+        ("aws:ecs/taskDefinition:TaskDefinition", "volumes", "volume"),
+        ("aws:eks/cluster:Cluster", "vpcConfig", "vpc_config"),
+        (
+            "aws:eks/nodeGroup:NodeGroup",
+            "instanceTypes",
+            "instance_types",
+        ),
+        (
+            "aws:elasticache/cluster:Cluster",
+            "engineVersion",
+            "engine_version",
+        ),
+        (
+            "aws:elasticache/parameterGroup:ParameterGroup",
+            "parameters",
+            "parameter",
+        ),
+        (
+            "aws:elasticache/replicationGroup:ReplicationGroup",
+            "numCacheClusters",
+            "num_cache_clusters",
+        ),
+        (
+            "aws:elasticache/subnetGroup:SubnetGroup",
+            "subnetIds",
+            "subnet_ids",
+        ),
+        ("aws:iam/groupPolicy:GroupPolicy", "policy", "policy"),
+        (
+            "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+            "policyArn",
+            "policy_arn",
+        ),
+        ("aws:iam/instanceProfile:InstanceProfile", "role", "role"),
+        ("aws:iam/policy:Policy", "policy", "policy"),
+        (
+            "aws:iam/policyAttachment:PolicyAttachment",
+            "policyArn",
+            "policy_arn",
+        ),
+        ("aws:iam/role:Role", "inlinePolicies", "inline_policy"),
+        ("aws:iam/rolePolicy:RolePolicy", "policy", "policy"),
+        (
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            "policyArn",
+            "policy_arn",
+        ),
+        ("aws:iam/userPolicy:UserPolicy", "policy", "policy"),
+        (
+            "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+            "policyArn",
+            "policy_arn",
+        ),
+        (
+            "aws:kms/key:Key",
+            "enableKeyRotation",
+            "enable_key_rotation",
+        ),
+        ("aws:lambda/function:Function", "code", "filename"),
+        (
+            "aws:lambda/permission:Permission",
+            "sourceArn",
+            "source_arn",
+        ),
+        (
+            "aws:lb/listener:Listener",
+            "defaultActions",
+            "default_action",
+        ),
+        ("aws:lb/loadBalancer:LoadBalancer", "internal", "internal"),
+        (
+            "aws:lb/targetGroup:TargetGroup",
+            "healthCheck",
+            "health_check",
+        ),
+        (
+            "aws:rds/cluster:Cluster",
+            "masterUserSecrets",
+            "master_user_secret",
+        ),
+        (
+            "aws:rds/clusterInstance:ClusterInstance",
+            "instanceClass",
+            "instance_class",
+        ),
+        (
+            "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+            "parameters",
+            "parameter",
+        ),
+        (
+            "aws:rds/instance:Instance",
+            "engineVersion",
+            "engine_version",
+        ),
+        (
+            "aws:rds/parameterGroup:ParameterGroup",
+            "parameters",
+            "parameter",
+        ),
+        ("aws:rds/subnetGroup:SubnetGroup", "subnetIds", "subnet_ids"),
+        ("aws:s3/bucket:Bucket", "corsRules", "cors_rule"),
+        ("aws:s3/bucketPolicy:BucketPolicy", "policy", "policy"),
+        (
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            "blockPublicAcls",
+            "block_public_acls",
+        ),
+        ("aws:s3/bucketV2:BucketV2", "versionings", "versioning"),
+        (
+            "aws:s3/bucketVersioningV2:BucketVersioningV2",
+            "versioningConfiguration",
+            "versioning_configuration",
+        ),
+        ("aws:sns/topic:Topic", "kmsMasterKeyId", "kms_master_key_id"),
+        ("aws:sns/topicPolicy:TopicPolicy", "policy", "policy"),
+        (
+            "aws:sns/topicSubscription:TopicSubscription",
+            "rawMessageDelivery",
+            "raw_message_delivery",
+        ),
+        (
+            "aws:sqs/queue:Queue",
+            "visibilityTimeoutSeconds",
+            "visibility_timeout_seconds",
+        ),
+        ("aws:sqs/queuePolicy:QueuePolicy", "queueUrl", "queue_url"),
+        (
+            "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+            "cidrIpv4",
+            "cidr_ipv4",
+        ),
+        (
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "referencedSecurityGroupId",
+            "referenced_security_group_id",
+        ),
+    ];
+
+    #[test]
+    fn every_mapped_token_names_a_provider_type_and_has_a_case() {
+        assert!(ROWS.len() >= 50, "{}", ROWS.len());
+        for (token, row) in ROWS.iter() {
+            assert!(
+                schema::lookup(row.terraform, false).is_some(),
+                "{token}: {} is not in the provider schema",
+                row.terraform
+            );
+            assert!(
+                CASES.iter().any(|(t, _, _)| t == token),
+                "{token} has no case in CASES"
+            );
+        }
+    }
+
+    #[test]
+    fn each_mapped_token_maps_its_property_to_the_terraform_attribute() {
+        for (token, prop, attr) in CASES {
+            assert!(ROWS.contains_key(token), "{token} is not in tokens.tsv");
+            let out = attributes(token, props(&[(prop, Value::str("x"))]));
+            assert!(
+                out.contains_key(attr),
+                "{token}: {prop} became {:?}, expected {attr}",
+                out.keys().collect::<Vec<_>>()
+            );
+        }
+    }
+
+    #[test]
+    fn nested_blocks_are_renamed_and_listed_and_user_maps_kept() {
+        let mut ingress = Map::new();
+        ingress.insert("fromPort".into(), Value::Number(443.0));
+        ingress.insert(
+            "cidrBlocks".into(),
+            Value::List(vec![Value::str("10.0.0.0/16")]),
+        );
+        let mut tags = Map::new();
+        tags.insert("CostCenter".into(), Value::str("web"));
+        let out = attributes(
+            "aws:ec2/securityGroup:SecurityGroup",
+            props(&[
+                ("ingress", Value::List(vec![Value::Map(ingress)])),
+                ("tags", Value::Map(tags)),
+            ]),
+        );
+        assert_eq!(
+            out["ingress"].get_path("0.from_port"),
+            Some(&Value::Number(443.0))
+        );
+        assert!(out["ingress"].get_path("0.cidr_blocks").is_some());
+        assert_eq!(out["tags"].get_path("CostCenter"), Some(&Value::str("web")));
+
+        // A block the bridge flattened to one object is a list of one.
+        let mut vpc = Map::new();
+        vpc.insert("endpointPublicAccess".into(), Value::Bool(false));
+        let out = attributes(
+            "aws:eks/cluster:Cluster",
+            props(&[("vpcConfig", Value::Map(vpc))]),
+        );
+        assert_eq!(
+            out["vpc_config"].get_path("0.endpoint_public_access"),
+            Some(&Value::Bool(false))
+        );
+        // Lambda variables are a user's keys.
+        let mut env = Map::new();
+        let mut vars = Map::new();
+        vars.insert("LOG_LEVEL".into(), Value::str("debug"));
+        env.insert("variables".into(), Value::Map(vars));
+        let out = attributes(
+            "aws:lambda/function:Function",
+            props(&[("environment", Value::Map(env))]),
+        );
+        assert_eq!(
+            out["environment"].get_path("0.variables.LOG_LEVEL"),
+            Some(&Value::str("debug"))
+        );
+    }
+
+    #[test]
+    fn native_tokens_map_through_the_cloudformation_tables_and_others_keep_their_names() {
+        assert_eq!(model_type("aws-native:rds:DbInstance"), "aws_db_instance");
+        let out = attributes(
+            "aws-native:rds:DbInstance",
+            props(&[
+                ("dbInstanceClass", Value::str("db.t3.micro")),
+                ("engineVersion", Value::str("16.3")),
+            ]),
+        );
+        assert_eq!(out["instance_class"], Value::str("db.t3.micro"));
+        assert_eq!(out["engine_version"], Value::str("16.3"));
+        assert_eq!(
+            model_type("aws:logs/logGroup:LogGroup"),
+            "aws:logs/logGroup:LogGroup"
+        );
+        let out = attributes(
+            "aws:logs/logGroup:LogGroup",
+            props(&[("retentionInDays", Value::Number(7.0))]),
+        );
+        assert_eq!(out["retentionInDays"], Value::Number(7.0));
+    }
+}

@@ -1,0 +1,306 @@
+//! The Terragrunt code source: a live repository's tree of units
+//! (`terragrunt.hcl` files) read as one environment.
+//!
+//! Each unit's configuration is evaluated here (`config`: `locals`,
+//! `include` with its merge strategies, `inputs`, `dependency`, the
+//! Terragrunt functions in `functions`, Terraform's through the Terraform
+//! source's library); its module (`terraform { source }`) is then loaded by
+//! the Terraform source with the unit's inputs as variable values, and its
+//! resources are addressed `<unit path>/<Terraform address>`
+//! (`mysql/aws_db_instance.this`), the unit path being relative to the
+//! environment's root, so units pair across environments whose trees have
+//! the same shape. `locate` points attributes set from an input at the
+//! `terragrunt.hcl` line of that input.
+//!
+//! This file finds the units and holds what one run shares (parsed files,
+//! units read, coverage); `unit` reads one unit.
+//!
+//! Nothing is executed: `run_cmd`, `sops_decrypt_file` and the functions
+//! that call AWS are unknown values, listed in coverage.
+
+mod cfg;
+mod config;
+mod functions;
+mod locate;
+mod merge;
+mod source;
+mod unit;
+
+pub use cfg::TerragruntTable;
+pub(crate) use source::Terragrunt;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use crate::model::{CoverageGap, Resource, Snapshot, SourceKind, Value};
+use crate::sources::terraform::{files, parse, TfError};
+
+/// The name of a unit's configuration file.
+pub const UNIT_FILE: &str = "terragrunt.hcl";
+
+/// Why a Terragrunt tree could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum TgError {
+    #[error("{0}")]
+    Syntax(#[from] parse::SyntaxError),
+    #[error("cannot read {path}: {cause}")]
+    Io { path: String, cause: std::io::Error },
+    /// An expression or block Terragrunt itself would refuse; the message
+    /// starts with its file:line.
+    #[error("{0}")]
+    Eval(String),
+    #[error("{location}: include cycle: {chain}")]
+    IncludeCycle { location: String, chain: String },
+    #[error("{location}: included file {path} does not exist")]
+    MissingInclude { location: String, path: String },
+    #[error("{location}: dependency cycle: {chain}")]
+    DependencyCycle { location: String, chain: String },
+    #[error("no {UNIT_FILE} in {0} or below it")]
+    NoUnits(String),
+    #[error("unit {unit}: {cause}")]
+    Terraform { unit: String, cause: TfError },
+}
+
+/// What to load for one environment.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub environment: String,
+    /// The directory whose units make up the environment.
+    pub root: PathBuf,
+    /// Paths in locations are shown relative to this (the config's directory).
+    pub base: PathBuf,
+    /// What `get_env` reads (never the process's environment).
+    pub env: BTreeMap<String, String>,
+    /// How the environment normalizes: its units' sensitive values are
+    /// hashed as normalized (`normalize::sensitive_value`).
+    pub identity: crate::sources::snapshot::Identity,
+}
+
+/// Load one environment's Terragrunt tree.
+pub fn load(opts: &Options) -> Result<Snapshot, TgError> {
+    // Evaluation recurses with the configuration's nesting (locals
+    // referring to locals, includes, dependencies): it runs on a thread
+    // with a large stack, as the Terraform source's does, so deep but
+    // valid input never overflows; include chains are also bounded.
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .name("parity-terragrunt".into())
+            .stack_size(EVAL_STACK)
+            .spawn_scoped(scope, || {
+                STACK.with(|s| s.set((stack_address(), EVAL_STACK / 4 * 3)));
+                load_here(opts)
+            }) {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(TgError::Eval(
+                    "internal error while evaluating Terragrunt (please report it)".into(),
+                ))
+            }),
+            Err(_) => {
+                // The caller's stack, of unknown size: a small budget.
+                STACK.with(|s| s.set((stack_address(), 512 << 10)));
+                load_here(opts)
+            }
+        }
+    })
+}
+
+/// Stack of the evaluation thread (address space; pages are touched only
+/// as deep evaluations need them).
+const EVAL_STACK: usize = 256 << 20;
+
+thread_local! {
+    /// The stack address where this thread's evaluation began, and how
+    /// much of the stack it may use (see [`too_deep`]).
+    static STACK: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+#[inline(never)]
+fn stack_address() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
+
+/// Whether evaluation has used its stack budget: references nested that
+/// deep (a chain of locals hundreds of thousands long) end in an error
+/// naming where, not in an overflow.
+pub(crate) fn too_deep() -> bool {
+    let (base, budget) = STACK.with(std::cell::Cell::get);
+    base != 0 && base.abs_diff(stack_address()) > budget
+}
+
+/// How deep includes may nest (Terragrunt itself allows one level).
+pub(crate) const MAX_INCLUDE_DEPTH: usize = 32;
+
+fn load_here(opts: &Options) -> Result<Snapshot, TgError> {
+    if !opts.root.is_dir() {
+        return Err(TgError::NoUnits(files::display(&opts.base, &opts.root)));
+    }
+    // Absolute, as Terragrunt's path functions return them; locations
+    // are still shown relative to `base`.
+    let opts = &Options {
+        root: absolute(&opts.root),
+        base: absolute(&opts.base),
+        ..opts.clone()
+    };
+    let run = Run::new(opts);
+    let units = discover(&opts.root)?;
+    if units.is_empty() {
+        return Err(TgError::NoUnits(files::display(&opts.base, &opts.root)));
+    }
+    let mut snapshot = Snapshot::new(opts.environment.clone(), SourceKind::Code);
+    for dir in &units {
+        let out = run.unit(dir, None)?;
+        snapshot.resources.extend(out.resources.iter().cloned());
+        snapshot
+            .dependencies
+            .extend(out.dependencies.iter().cloned());
+    }
+    // Gaps of every unit read, those read only as dependencies included:
+    // their unknown outputs are this environment's unknowns too.
+    snapshot.coverage = run.gaps.take();
+    for out in run.units.borrow().values() {
+        snapshot.coverage.extend(out.coverage.iter().cloned());
+    }
+    snapshot.resources.sort_by(|a, b| a.address.cmp(&b.address));
+    snapshot
+        .dependencies
+        .sort_by(|a, b| a.address.cmp(&b.address));
+    snapshot.coverage.sort();
+    snapshot.coverage.dedup();
+    Ok(snapshot)
+}
+
+/// Every unit directory at or below `root`, sorted; hidden directories
+/// (`.terragrunt-cache`, `.terraform`, `.git`) are not entered.
+pub fn discover(root: &Path) -> Result<Vec<PathBuf>, TgError> {
+    let mut out = Vec::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        if dir.join(UNIT_FILE).is_file() {
+            out.push(dir.clone());
+        }
+        let entries = std::fs::read_dir(&dir).map_err(|cause| TgError::Io {
+            path: dir.display().to_string(),
+            cause,
+        })?;
+        for entry in entries.flatten() {
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            if !hidden && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                todo.push(entry.path());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// One unit as read: its resources (addressed under its path), and its
+/// module's outputs when its module was loaded.
+#[derive(Debug, Default)]
+pub(crate) struct UnitOut {
+    resources: Vec<Resource>,
+    dependencies: Vec<Resource>,
+    coverage: Vec<CoverageGap>,
+    outputs: Option<Value>,
+    /// Why `outputs` is `None`.
+    no_outputs: Option<String>,
+}
+
+/// One read of a tree: what is parsed and evaluated once per run.
+pub(crate) struct Run<'o> {
+    opts: &'o Options,
+    /// Parsed configuration files, by path.
+    parsed: RefCell<HashMap<PathBuf, Rc<config::Parsed>>>,
+    /// Units evaluated, by directory.
+    units: RefCell<BTreeMap<PathBuf, Rc<UnitOut>>>,
+    /// Units being evaluated, outermost first (dependency cycles).
+    stack: RefCell<Vec<PathBuf>>,
+    /// `read_terragrunt_config` files being read (cycles).
+    pub(crate) reading: RefCell<Vec<PathBuf>>,
+    /// What `read_terragrunt_config` returned, by file (and by unit, for a
+    /// file that calls `get_original_terragrunt_dir`): read once per run,
+    /// not once per unit.
+    pub(crate) read_cache: RefCell<HashMap<(PathBuf, Option<PathBuf>), Value>>,
+    gaps: RefCell<Vec<CoverageGap>>,
+}
+
+impl<'o> Run<'o> {
+    fn new(opts: &'o Options) -> Self {
+        Run {
+            opts,
+            parsed: RefCell::default(),
+            units: RefCell::default(),
+            stack: RefCell::default(),
+            reading: RefCell::default(),
+            read_cache: RefCell::default(),
+            gaps: RefCell::default(),
+        }
+    }
+
+    pub(crate) fn opts(&self) -> &Options {
+        self.opts
+    }
+
+    pub(crate) fn gap(&self, what: impl Into<String>, reason: impl Into<String>) {
+        self.gaps.borrow_mut().push(CoverageGap {
+            what: what.into(),
+            reason: reason.into(),
+        });
+    }
+
+    /// A path as shown to users.
+    pub(crate) fn show(&self, path: &Path) -> String {
+        files::display(&self.opts.base, path)
+    }
+
+    /// A configuration file, parsed once per run.
+    pub(crate) fn parse(&self, path: &Path) -> Result<Rc<config::Parsed>, TgError> {
+        let key = files::lexical(path);
+        if let Some(p) = self.parsed.borrow().get(&key) {
+            return Ok(p.clone());
+        }
+        let shown = self.show(&key);
+        let bytes =
+            crate::input::read(&key, crate::input::limits().tfvars_file).map_err(|cause| {
+                TgError::Io {
+                    path: shown.clone(),
+                    cause,
+                }
+            })?;
+        let text = parse::decode(&bytes, &shown)?;
+        let text = parse::strip_bom(&text).to_string();
+        let file = parse::parse_hcl(&text, &key, &shown)?;
+        let parsed = Rc::new(config::Parsed::new(file, text, &key));
+        self.parsed.borrow_mut().insert(key, parsed.clone());
+        Ok(parsed)
+    }
+
+    /// The unit in `dir`, evaluated and its module loaded once per run.
+    /// `from` is the `dependency` block that asks, for a cycle's message.
+    pub(crate) fn unit(&self, dir: &Path, from: Option<&str>) -> Result<Rc<UnitOut>, TgError> {
+        let dir = files::lexical(dir);
+        if let Some(out) = self.units.borrow().get(&dir) {
+            return Ok(out.clone());
+        }
+        if self.stack.borrow().contains(&dir) {
+            let mut chain: Vec<String> = self.stack.borrow().iter().map(|d| self.show(d)).collect();
+            chain.push(self.show(&dir));
+            return Err(TgError::DependencyCycle {
+                location: from.unwrap_or_default().to_string(),
+                chain: chain.join(" -> "),
+            });
+        }
+        self.stack.borrow_mut().push(dir.clone());
+        let out = self.read_unit(&dir);
+        self.stack.borrow_mut().pop();
+        let out = Rc::new(out?);
+        self.units.borrow_mut().insert(dir, out.clone());
+        Ok(out)
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    files::lexical(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+}
