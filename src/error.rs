@@ -83,6 +83,8 @@ pub enum EnvError {
     DataLiveNeedsAws { env: String },
     #[error("environment `{env}`: {cause}")]
     Scope { env: String, cause: ScopeError },
+    #[error("environment `{env}`: the drift of a CloudFormation stack is its template against its AWS account, and {why}")]
+    StackDriftNeedsLive { env: String, why: String },
     #[error("`parity drift` needs an environment of parity.toml with code and state, not the snapshot file {file}")]
     DriftOnSnapshotFile { file: String },
     #[error("`{left}` and `{right}` are the same environment (`{name}`): compare two different environments")]

@@ -583,3 +583,82 @@ fn a_cdk_stage_records_the_library_version_and_an_unknown_stage_is_an_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no stage `Nope`"), "{stderr}");
 }
+
+/// The CDK fixture copied, with the logical ID `Reports65402A0A` renamed in
+/// each stage's template as `ids` says (stage directory, new ID).
+fn cdk_with_renamed_bucket(ids: &[(&str, &str)]) -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for e in std::fs::read_dir(from).expect("read_dir").flatten() {
+            let target = to.join(e.file_name());
+            if e.path().is_dir() {
+                copy(&e.path(), &target);
+            } else {
+                std::fs::copy(e.path(), &target).expect("copy");
+            }
+        }
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    copy(&cdk_fixture(), dir.path());
+    for (stage, id) in ids {
+        let assembly = dir.path().join("cdk.out").join(stage);
+        for e in std::fs::read_dir(&assembly).expect("assembly").flatten() {
+            let p = e.path();
+            if p.to_string_lossy().ends_with(".template.json") {
+                let text = std::fs::read_to_string(&p).expect("template");
+                assert!(text.contains("Reports65402A0A"));
+                std::fs::write(&p, text.replace("Reports65402A0A", id)).expect("write");
+            }
+        }
+    }
+    dir
+}
+
+#[test]
+fn cdk_logical_ids_that_hold_the_stage_name_pair_across_stages() {
+    // `new Bucket(this, `Reports${stage}`)`: another logical ID and hash
+    // in every stage, the same resource.
+    let dir = cdk_with_renamed_bucket(&[
+        ("assembly-Prod", "ReportsProd5E6F7A8B"),
+        ("assembly-Qa", "ReportsQaC0FFEE12"),
+    ]);
+    let (report, code) = json_report(
+        dir.path(),
+        &["diff", "prod", "qa", "--format", "json", "--verbose"],
+    );
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["findings"], serde_json::json!([]), "{report:#}");
+    let out = parity(dir.path())
+        .args(["snapshot", "prod", "--source", "code"])
+        .output()
+        .expect("runs");
+    let snap: Json = serde_json::from_slice(&out.stdout).expect("json");
+    let resources = snap["resources"].as_array().expect("resources");
+    assert!(
+        resources
+            .iter()
+            .any(|r| r["address"] == "module.Shop.aws_s3_bucket.Reports${env}"),
+        "{snap:#}"
+    );
+    // The role's policy names the bucket by its new address too.
+    let text = serde_json::to_string(&snap).expect("json");
+    assert!(!text.contains("ReportsProd5E6F7A8B"), "{text}");
+
+    // Names that differ by more than the stage stay two resources.
+    let dir = cdk_with_renamed_bucket(&[
+        ("assembly-Prod", "ReportsBlue5E6F7A8B"),
+        ("assembly-Qa", "ReportsGreenC0FFEE12"),
+    ]);
+    let (report, code) = json_report(dir.path(), &["diff", "prod", "qa", "--format", "json"]);
+    assert_eq!(code, 2, "{report:#}");
+    let resources: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["resource"].as_str())
+        .collect();
+    assert!(
+        resources.iter().any(|r| r.contains("ReportsBlue5E6F7A8B")),
+        "{resources:?}"
+    );
+}

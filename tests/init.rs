@@ -423,3 +423,74 @@ fn workspaces_named_only_by_their_state_directories() {
     let (code, report) = json(dir.path(), &["diff", "green", "blue"]);
     assert_eq!(code, 0, "{report:#}");
 }
+
+/// A fixture without its parity.toml.
+fn fixture_without_config(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tmp");
+    copy(&common::repo().join("fixtures").join(name), dir.path());
+    std::fs::remove_file(dir.path().join("parity.toml")).expect("rm parity.toml");
+    dir
+}
+
+/// The findings of a `check` report, as (rule, resource, attribute).
+fn findings(report: &serde_json::Value) -> Vec<(String, String, String)> {
+    let reports = match report {
+        serde_json::Value::Array(items) => items.clone(),
+        one => vec![one.clone()],
+    };
+    let mut out: Vec<(String, String, String)> = reports
+        .iter()
+        .flat_map(|r| r["findings"].as_array().cloned().unwrap_or_default())
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+            (s("rule"), s("resource"), s("attribute"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn cloudformation_template_with_parameter_files() {
+    let dir = fixture_without_config("cfn-shop");
+    let text = init(dir.path());
+    insta::assert_snapshot!("init_cloudformation", text);
+    // The same planted differences as the hand-written configuration.
+    let (code, ours) = json(dir.path(), &["check"]);
+    let (their_code, theirs) = json(&common::repo().join("fixtures/cfn-shop"), &["check"]);
+    assert_eq!(code, 2, "{ours:#}");
+    assert_eq!(code, their_code);
+    assert!(!findings(&ours).is_empty());
+    assert_eq!(findings(&ours), findings(&theirs));
+    second_init_refuses(dir.path());
+}
+
+#[test]
+fn cdk_app_one_environment_per_stage() {
+    let dir = fixture_without_config("cdk-shop");
+    let text = init(dir.path());
+    insta::assert_snapshot!("init_cdk", text);
+    let (code, ours) = json(dir.path(), &["check"]);
+    let (their_code, theirs) = json(&common::repo().join("fixtures/cdk-shop"), &["check"]);
+    assert_eq!(code, 2, "{ours:#}");
+    assert_eq!(code, their_code);
+    assert!(!findings(&ours).is_empty());
+    assert_eq!(findings(&ours), findings(&theirs));
+    second_init_refuses(dir.path());
+}
+
+#[test]
+fn cdk_json_without_a_synthesized_app_is_not_guessed() {
+    let dir = tree(&[(
+        "cdk.json",
+        r#"{"app": "node app.js", "output": "build/cdk.out"}"#,
+    )]);
+    parity(dir.path())
+        .arg("init")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "a CDK app's cdk.out/manifest.json with one Stage per environment",
+        ));
+    assert!(!dir.path().join("parity.toml").exists());
+}

@@ -85,6 +85,7 @@ pub(super) fn join(parts: &[&str]) -> String {
 pub(super) fn env(name: &str, root: String, evidence: String) -> DetectedEnv {
     DetectedEnv {
         name: name.to_string(),
+        code: Code::Terraform,
         root,
         var_files: Vec::new(),
         workspace: None,
@@ -206,15 +207,29 @@ pub fn detect(dir: &Path) -> Result<Proposal, InitError> {
         }
     }
 
+    // 5. and 6.: CloudFormation and CDK, when no Terraform was found.
+    if envs.is_empty() {
+        if let Some(found) = cdk_envs(dir, &mut notes) {
+            layout = Layout::Cdk;
+            envs = found;
+        } else if let Some(found) = cloudformation_envs(dir, &top, &mut notes) {
+            layout = Layout::CloudFormation;
+            envs = found;
+        }
+    }
+
     if envs.is_empty() {
         return Err(InitError::NothingFound {
             dir: dir.to_path_buf(),
         });
     }
 
-    find_state(dir, &mut envs);
-    for e in &mut envs {
-        find_identity(dir, e);
+    // State files and var-file values are Terraform's.
+    if envs.iter().all(|e| e.code == Code::Terraform) {
+        find_state(dir, &mut envs);
+        for e in &mut envs {
+            find_identity(dir, e);
+        }
     }
 
     // Promotion order: least production-like first, then by name.
@@ -485,4 +500,162 @@ pub(super) fn walk_expr(
         }
         _ => {}
     }
+}
+
+/// Layout 5, a CDK app: the output directory of `cdk.json` (`"output"`, default
+/// `cdk.out`), one environment per nested cloud assembly (`Stage`) of its
+/// `manifest.json`, named by the stage in lower case.
+fn cdk_envs(dir: &Path, notes: &mut Vec<String>) -> Option<Vec<DetectedEnv>> {
+    let cdk_json = dir.join("cdk.json");
+    let out = std::fs::read_to_string(&cdk_json)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|j| j["output"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "cdk.out".to_string());
+    let manifest = dir.join(&out).join("manifest.json");
+    let Ok(text) = std::fs::read_to_string(&manifest) else {
+        if cdk_json.is_file() {
+            notes.push(format!(
+                "cdk.json is here but {out}/manifest.json is not: run `cdk synth` first, then `parity init` again"
+            ));
+        }
+        return None;
+    };
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+        notes.push(format!("{out}/manifest.json is not JSON: left out"));
+        return None;
+    };
+    let mut envs = Vec::new();
+    for (id, art) in json["artifacts"].as_object().into_iter().flatten() {
+        if art["type"] != "cdk:cloud-assembly" {
+            continue;
+        }
+        let stage = art["properties"]["displayName"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| id.strip_prefix("assembly-").unwrap_or(id).to_string());
+        let name = stage.to_lowercase();
+        if name.is_empty() || envs.iter().any(|e: &DetectedEnv| e.name == name) {
+            continue;
+        }
+        let mut e = env(
+            &name,
+            ".".into(),
+            format!("Stage `{stage}` of the CDK app ({out}/manifest.json)"),
+        );
+        e.code = Code::Cdk {
+            out: out.clone(),
+            stage,
+        };
+        envs.push(e);
+    }
+    if envs.is_empty() {
+        notes.push(format!(
+            "{out}/manifest.json has no Stage (nested cloud assembly): a CDK app with its stacks at the top is one environment; add it by hand as `cdk = {{ out = \"{out}\" }}`"
+        ));
+        return None;
+    }
+    Some(envs)
+}
+
+/// Directories that hold templates, besides this one.
+const TEMPLATE_DIRS: &[&str] = &["cfn", "cloudformation", "templates", "template", "infra"];
+
+/// True when `text` reads as a CloudFormation template.
+fn is_template(text: &str) -> bool {
+    text.contains("AWSTemplateFormatVersion")
+        || (text.contains("Resources") && text.contains("AWS::"))
+}
+
+/// Layout 6, a CloudFormation template with a parameter file per environment:
+/// `params/<env>.json` or `parameters/<env>.json` beside the template or
+/// here, each `<env>` named like an environment. The first template (in
+/// name order) with parameter files is used; others are named in a note.
+fn cloudformation_envs(
+    dir: &Path,
+    top: &[Entry],
+    notes: &mut Vec<String>,
+) -> Option<Vec<DetectedEnv>> {
+    let mut candidates: Vec<String> = Vec::new();
+    let mut look = |rel: &str, entries: Vec<Entry>| {
+        for e in entries.iter().filter(|e| !e.is_dir) {
+            let lower = e.name.to_ascii_lowercase();
+            let ext_ok = [".yaml", ".yml", ".json", ".template"]
+                .iter()
+                .any(|x| lower.ends_with(x));
+            if !ext_ok || lower == "package.json" || lower == "cdk.json" {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&e.path) else {
+                continue;
+            };
+            if is_template(&text) {
+                candidates.push(join(&[rel, &e.name]));
+            }
+        }
+    };
+    look(".", entries_or_empty(dir));
+    for d in TEMPLATE_DIRS {
+        if top.iter().any(|e| e.is_dir && e.name == *d) {
+            look(d, entries_or_empty(&dir.join(d)));
+        }
+    }
+    let mut chosen: Option<(String, Vec<DetectedEnv>)> = None;
+    let mut others = Vec::new();
+    for template in candidates {
+        if chosen.is_some() {
+            others.push(template);
+            continue;
+        }
+        let parent = Path::new(&template)
+            .parent()
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| ".".to_string());
+        let mut envs: Vec<DetectedEnv> = Vec::new();
+        let mut places = vec![parent.clone()];
+        if parent != "." {
+            places.push(".".into());
+        }
+        for place in &places {
+            for pdir in ["params", "parameters"] {
+                let rel = join(&[place, pdir]);
+                for f in entries_or_empty(&dir.join(&rel))
+                    .iter()
+                    .filter(|f| !f.is_dir)
+                {
+                    let Some(stem) = f.name.strip_suffix(".json") else {
+                        continue;
+                    };
+                    if prod_rank(stem).is_none() || envs.iter().any(|e| e.name == stem) {
+                        continue;
+                    }
+                    let parameters = join(&[&rel, &f.name]);
+                    let mut e = env(
+                        stem,
+                        ".".into(),
+                        format!("{template} with parameter file {parameters}"),
+                    );
+                    e.code = Code::CloudFormation {
+                        template: template.clone(),
+                        parameters,
+                    };
+                    envs.push(e);
+                }
+            }
+        }
+        if envs.is_empty() {
+            others.push(template);
+        } else {
+            chosen = Some((template, envs));
+        }
+    }
+    let (template, envs) = chosen?;
+    if !others.is_empty() {
+        notes.push(format!(
+            "other templates found ({}): only {template}, the first with parameter files, is used; add the others by hand",
+            others.join(", ")
+        ));
+    }
+    Some(envs)
 }

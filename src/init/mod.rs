@@ -73,6 +73,8 @@ const LOOKED_FOR: &str = "envs/<env>/, environments/<env>/ or env/<env>/ holding
 top-level directories holding *.tf with environment-like names (staging/, prod/); \
 *.tf here with variables/<env>/*.tfvars, env/<env>.tfvars or <env>.tfvars; \
 *.tf here using terraform.workspace (workspaces from terraform.tfstate.d/ or maps keyed by environment names); \
+a CDK app's cdk.out/manifest.json with one Stage per environment; \
+a CloudFormation template with params/<env>.json or parameters/<env>.json; \
 Pulumi.yaml with Pulumi.<stack>.yaml";
 
 /// How the environments were found.
@@ -86,6 +88,10 @@ pub enum Layout {
     VarFiles,
     /// One root, Terraform workspaces.
     Workspaces,
+    /// A synthesized CDK app, one `Stage` per environment.
+    Cdk,
+    /// One CloudFormation template, per-environment parameter files.
+    CloudFormation,
     /// A Pulumi project (`Pulumi.yaml`) with one `Pulumi.<stack>.yaml` per
     /// stack (src/sources/pulumi/init.rs).
     PulumiStacks,
@@ -98,6 +104,10 @@ impl Layout {
             Layout::TopLevelDirectories => "one root module per top-level environment directory",
             Layout::VarFiles => "one root module with per-environment var files",
             Layout::Workspaces => "one root module with Terraform workspaces",
+            Layout::Cdk => "one CDK app with one Stage per environment (its synthesized cdk.out)",
+            Layout::CloudFormation => {
+                "one CloudFormation template with per-environment parameter files"
+            }
             Layout::PulumiStacks => "a Pulumi project with one stack per environment",
         }
     }
@@ -111,10 +121,28 @@ pub struct Found {
     pub from: String,
 }
 
+/// The code source of an environment found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Code {
+    /// A Terraform root module (`root`, `var_files`, `workspace`).
+    #[default]
+    Terraform,
+    /// `cloudformation = { template, parameters }`.
+    CloudFormation {
+        template: String,
+        parameters: String,
+    },
+    /// `cdk = { out, stage }`.
+    Cdk { out: String, stage: String },
+}
+
 /// One environment found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DetectedEnv {
     pub name: String,
+    /// Its code source; the Terraform fields below are unused for the
+    /// others.
+    pub code: Code,
     /// The root module, relative to the configuration's directory, with `/`
     /// separators; `.` for the directory itself.
     pub root: String,

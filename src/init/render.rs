@@ -45,6 +45,19 @@ pub(super) fn list(items: &[String]) -> String {
     )
 }
 
+/// The commented `aws` table of one environment.
+fn aws_line(o: &mut String, e: &DetectedEnv) {
+    let _ = writeln!(
+        o,
+        "# aws = {{ profile = \"{}\", region = \"{}\" }}",
+        e.name,
+        e.region
+            .as_ref()
+            .map(|f| f.value.as_str())
+            .unwrap_or("eu-west-1")
+    );
+}
+
 /// The proposal as a commented parity.toml.
 pub fn render(p: &Proposal) -> String {
     if p.layout == Layout::PulumiStacks {
@@ -106,6 +119,14 @@ pub fn render(p: &Proposal) -> String {
          #   aws         the live account, read-only: profile, region, role-arn, tags\n\
          #               (--source live)\n",
     );
+    if p.environments.iter().any(|e| e.code != Code::Terraform) {
+        o.push_str(
+            "#   cloudformation  the code as a CloudFormation template: template, parameters\n\
+             #               (its parameter file), stack-name, region, account\n\
+             #   cdk         the code as a stage of a synthesized CDK app: out (cdk.out),\n\
+             #               stage (docs/cloudformation.md)\n",
+        );
+    }
     for e in &p.environments {
         o.push('\n');
         let _ = writeln!(o, "[environments.{}]", key(&e.name));
@@ -129,6 +150,31 @@ pub fn render(p: &Proposal) -> String {
             }
             None => {
                 let _ = writeln!(o, "# region = \"eu-west-1\"");
+            }
+        }
+        match &e.code {
+            Code::Terraform => {}
+            Code::CloudFormation {
+                template,
+                parameters,
+            } => {
+                let _ = writeln!(
+                    o,
+                    "cloudformation = {{ template = {}, parameters = {} }}",
+                    q(template),
+                    q(parameters)
+                );
+                let _ = writeln!(
+                    o,
+                    "# stack-name = {}  # the deployed stack, for --source live and `parity drift`",
+                    q(&e.name)
+                );
+                aws_line(&mut o, e);
+                continue;
+            }
+            Code::Cdk { out, stage } => {
+                let _ = writeln!(o, "cdk = {{ out = {}, stage = {} }}", q(out), q(stage));
+                continue;
             }
         }
         let mut tf = vec![format!("root = {}", q(&e.root))];
@@ -157,15 +203,7 @@ pub fn render(p: &Proposal) -> String {
         } else {
             let _ = writeln!(o, "state = {{ {} }}", st.join(", "));
         }
-        let _ = writeln!(
-            o,
-            "# aws = {{ profile = \"{}\", region = \"{}\" }}",
-            e.name,
-            e.region
-                .as_ref()
-                .map(|f| f.value.as_str())
-                .unwrap_or("eu-west-1")
-        );
+        aws_line(&mut o, e);
     }
 
     o.push('\n');

@@ -43,11 +43,19 @@ impl Session {
             }
             .into());
         }
-        if spec
+        let no_state = spec
             .tables
             .get::<StateTable>()
-            .is_none_or(|s| s.paths.is_empty())
+            .is_none_or(|s| s.paths.is_empty());
+        if no_state
+            && spec
+                .tables
+                .get::<crate::sources::cloudformation::CloudFormationTable>()
+                .is_some()
         {
+            return self.drift_stack(&spec, opts);
+        }
+        if no_state {
             return Err(state::source::state_error(
                 &spec.name,
                 state::StateError::NoState {
@@ -127,7 +135,13 @@ impl Session {
                 &read.unmanaged,
                 &read.missing,
             );
-            let presence = state::drift::presence_findings(&halves, &rules, &state_env, &live_env);
+            let presence = state::drift::presence_findings(
+                &halves,
+                &rules,
+                &state_env,
+                &live_env,
+                state::drift::Keeper::Terraform,
+            );
             let mut state_live = self.judge(comparison(
                 &halves.state,
                 &halves.live,
@@ -143,13 +157,113 @@ impl Session {
             ));
             between(&mut code_live, Between::CodeLive);
             report = merge(
-                [code_env.as_str(), state_env.as_str(), live_env.as_str()],
+                &[code_env.as_str(), state_env.as_str(), live_env.as_str()],
                 vec![report, state_live, code_live],
             );
             report.summary.live.push(read.usage);
         }
         report.summary.notes = notes;
         Ok(report)
+    }
+
+    /// Drift of a CloudFormation environment: its evaluated template
+    /// against its AWS account. The deployed stack (`ListStackResources`)
+    /// gives each live resource the template address of its logical ID;
+    /// stack resources not found live are `missing`, live resources in the
+    /// read's scope that the stack does not hold `unmanaged`. The report's
+    /// sides are `<env> (code)` and `<env> (live)`; every finding is
+    /// between code and live.
+    fn drift_stack(&self, spec: &EnvSpec, opts: &DriftOptions) -> Result<Report, Error> {
+        let why = if !spec.tables.has("aws") {
+            Some("it has no `aws` table in parity.toml".to_string())
+        } else if !opts.live {
+            Some("--no-live leaves the account out".to_string())
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(EnvError::StackDriftNeedsLive {
+                env: spec.name.clone(),
+                why,
+            }
+            .into());
+        }
+        let (mut code, code_identity) = self.snapshot(spec, SourceKind::Code)?;
+        let Some((mut stack, read)) = self.stack_live(spec)? else {
+            return Err(EnvError::StackDriftNeedsLive {
+                env: spec.name.clone(),
+                why: "this parity was built without the `aws` feature".to_string(),
+            }
+            .into());
+        };
+        let mut live_snap = read.snapshot;
+        let live = read.live.unwrap_or_default();
+        // The template's account and region (its table's) normalize the
+        // code, the account read normalizes live.
+        let n = Normalizer::for_env(&spec.name, &code_identity);
+        n.apply(&mut code);
+        n.apply(&mut stack);
+        Normalizer::for_env(&spec.name, &read.identity).apply(&mut live_snap);
+        let code_env = format!("{} (code)", spec.name);
+        let live_env = format!("{} (live)", spec.name);
+        code.environment = code_env.clone();
+        stack.environment = code_env.clone();
+        live_snap.environment = live_env.clone();
+        let rules = state::drift::rules(&self.rules);
+        let intent = EngineOptions {
+            left_is_intent: true,
+        };
+        let names = [spec.name.as_str(), spec.name.as_str()];
+        let comparison = |left, right, extra| Comparison {
+            left,
+            right,
+            source: "drift",
+            categories: &opts.categories,
+            rules: &rules,
+            engine: intent,
+            envs: names,
+            extra,
+        };
+        let halves =
+            state::drift::live_halves(&code, &stack, &live_snap, &live.unmanaged, &live.missing);
+        let presence = state::drift::presence_findings(
+            &halves,
+            &rules,
+            &code_env,
+            &live_env,
+            state::drift::Keeper::CloudFormation,
+        );
+        let in_stack = self.judge(comparison(&halves.state, &halves.live, presence));
+        let answers = self.judge(comparison(&halves.code, &halves.code_live, Vec::new()));
+        let mut report = merge(
+            &[code_env.as_str(), live_env.as_str()],
+            vec![in_stack, answers],
+        );
+        for f in &mut report.findings {
+            f.between = Some(Between::CodeLive);
+        }
+        report.summary.live.push(live.usage);
+        Ok(report)
+    }
+
+    /// The stack and live read of a CloudFormation drift; `None` in a
+    /// build without the `aws` feature.
+    #[cfg(feature = "aws")]
+    fn stack_live(&self, spec: &EnvSpec) -> Result<Option<(Snapshot, Read)>, Error> {
+        let cx = self.read_context();
+        let Some((stack, stats)) = crate::sources::aws::stack_state(&cx, spec)? else {
+            return Ok(None);
+        };
+        let mut read = crate::sources::aws::read_live(&cx, spec, Some(&stack))?;
+        if let (Some(live), Some(stats)) = (read.live.as_mut(), stats) {
+            crate::sources::aws::add_usage(&mut live.usage, &stats);
+        }
+        Ok(Some((stack, read)))
+    }
+
+    #[cfg(not(feature = "aws"))]
+    fn stack_live(&self, _spec: &EnvSpec) -> Result<Option<(Snapshot, Read)>, Error> {
+        Ok(None)
     }
 
     /// The live read of a three-way drift; `None` in a build without the
@@ -174,7 +288,7 @@ fn between(report: &mut Report, pair: Between) {
 
 /// One report of the comparisons of a three-way drift: findings, counts and
 /// gaps (each once) together, the three sides as its environments.
-fn merge(sides: [&str; 3], reports: Vec<Report>) -> Report {
+fn merge(sides: &[&str], reports: Vec<Report>) -> Report {
     let mut findings = Vec::new();
     let (mut resources, mut attributes) = (0, 0);
     let mut incomplete: Vec<String> = Vec::new();

@@ -45,6 +45,9 @@ use super::{AwsError, AwsSettings, CollectStats, ATTEMPT_TIMEOUT_FACTOR, STALL_T
 /// service is the SDK's name for it, lower-cased. docs/permissions.md turns
 /// this list into an IAM policy; a test keeps the two in step.
 pub const ALLOWED_OPERATIONS: &[(&str, &str)] = &[
+    // The resources of a CloudFormation environment's stack, for the live
+    // read's addresses (src/sources/aws/stack.rs).
+    ("cloudformation", "ListStackResources"),
     // Facts for data sources (`data-live`, src/sources/aws/facts.rs).
     ("ec2", "DescribeAvailabilityZones"),
     ("ec2", "DescribeImages"),
@@ -217,6 +220,7 @@ impl Intercept for Guard {
 #[derive(Debug, Clone)]
 pub struct RegionalClients {
     pub region: String,
+    pub cloudformation: aws_sdk_cloudformation::Client,
     pub ec2: aws_sdk_ec2::Client,
     pub rds: aws_sdk_rds::Client,
 }
@@ -265,6 +269,12 @@ impl Clients {
                     .build();
                 RegionalClients {
                     region: region.clone(),
+                    cloudformation: aws_sdk_cloudformation::Client::from_conf(
+                        aws_sdk_cloudformation::config::Builder::from(&conf)
+                            .interceptor(shared.clone())
+                            .interceptor(whole.clone())
+                            .build(),
+                    ),
                     ec2: aws_sdk_ec2::Client::from_conf(
                         aws_sdk_ec2::config::Builder::from(&conf)
                             .interceptor(shared.clone())
@@ -610,7 +620,8 @@ mod tests {
             let action = format!("\"{s}:{o}\"");
             assert!(doc.contains(&action), "docs/permissions.md lacks {action}");
         }
-        let listed = doc.matches("\"ec2:").count()
+        let listed = doc.matches("\"cloudformation:").count()
+            + doc.matches("\"ec2:").count()
             + doc.matches("\"rds:").count()
             + doc.matches("\"iam:").count()
             + doc.matches("\"s3:").count();

@@ -228,6 +228,15 @@ pub enum AwsError {
     NoRegion { environment: String },
     #[error("environment `{environment}`: cannot start the AWS client runtime: {reason}")]
     Runtime { environment: String, reason: String },
+    /// `ListStackResources` failed: without the stack's resources a live
+    /// read of a CloudFormation environment has no addresses.
+    #[error("environment `{environment}`: cannot list the resources of CloudFormation stack `{stack}` in {region}: {reason}")]
+    Stack {
+        environment: String,
+        stack: String,
+        region: String,
+        reason: String,
+    },
 }
 
 /// API calls and time of one service in one collection.

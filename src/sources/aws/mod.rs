@@ -17,9 +17,9 @@ pub(crate) mod cfg;
 mod source;
 
 pub use cfg::AwsTable;
-#[cfg(feature = "aws")]
-pub(crate) use source::read_live;
 pub(crate) use source::Aws;
+#[cfg(feature = "aws")]
+pub(crate) use source::{add_usage, read_live, stack_state};
 
 #[cfg(feature = "aws")]
 pub mod client;
@@ -39,6 +39,8 @@ mod iam;
 mod paged;
 #[cfg(feature = "aws")]
 mod rds;
+#[cfg(feature = "aws")]
+pub mod stack;
 #[cfg(feature = "aws")]
 pub mod whole;
 

@@ -38,11 +38,23 @@ impl Source for Aws {
             .get::<crate::sources::state::StateTable>()
             .is_some_and(|st| !st.paths.is_empty());
         let state = if has_state {
-            Some(crate::sources::read(cx, env, SourceKind::State)?.snapshot)
+            Some((
+                crate::sources::read(cx, env, SourceKind::State)?.snapshot,
+                None,
+            ))
         } else {
-            None
+            // A CloudFormation stack stands for the state it does not have.
+            stack_state(cx, env)?
         };
-        read_live(cx, env, state.as_ref())
+        let (state, listed) = match state {
+            Some((snap, stats)) => (Some(snap), stats),
+            None => (None, None),
+        };
+        let mut read = read_live(cx, env, state.as_ref())?;
+        if let (Some(live), Some(stats)) = (read.live.as_mut(), listed) {
+            add_usage(&mut live.usage, &stats);
+        }
+        Ok(read)
     }
 
     #[cfg(not(feature = "aws"))]
@@ -71,6 +83,68 @@ fn table(env: &EnvSpec) -> Result<&AwsTable, Error> {
     }
 }
 
+/// The environment's settings for a live read of its `aws` table.
+#[cfg(feature = "aws")]
+fn settings(cx: &ReadContext, env: &EnvSpec) -> Result<super::AwsSettings, Error> {
+    let aws = table(env)?;
+    let mut settings = super::AwsSettings::from_table(
+        aws,
+        &env.name,
+        &env.identity.aliases,
+        env.identity.region.as_deref(),
+    );
+    settings.progress = cx.progress;
+    settings.stall_timeout = super::stall_timeout_from_env(&env.name)?;
+    Ok(settings)
+}
+
+/// For an environment with a `cloudformation` table and an `aws` table:
+/// its deployed stack (`ListStackResources`) joined to its evaluated
+/// template, as a state ([`super::stack::stack_state`]); `None` for any
+/// other environment. The stack is `stack-name`, else the environment's
+/// name (as `AWS::StackName`), in the first region of the `aws` table.
+#[cfg(feature = "aws")]
+#[allow(clippy::type_complexity)]
+pub(crate) fn stack_state(
+    cx: &ReadContext,
+    env: &EnvSpec,
+) -> Result<Option<(crate::model::Snapshot, Option<super::CollectStats>)>, Error> {
+    use crate::sources::cloudformation::CloudFormationTable;
+    let Some(cfn) = env.tables.get::<CloudFormationTable>() else {
+        return Ok(None);
+    };
+    if env.tables.get::<AwsTable>().is_none() {
+        return Ok(None);
+    }
+    let settings = settings(cx, env)?;
+    let stack = cfn.stack_name.clone().unwrap_or_else(|| env.name.clone());
+    let code = crate::sources::read(cx, env, SourceKind::Code)?.snapshot;
+    let (listed, stats) = super::stack::list_stack_resources(&env.name, &settings, &stack)?;
+    let state = super::stack::stack_state(&code, &stack, &listed);
+    tracing::info!(
+        "{}: stack {stack} lists {} resources, {} of them declared by the template",
+        env.name,
+        listed.len(),
+        state.resources.len()
+    );
+    Ok(Some((state, Some(stats))))
+}
+
+/// Add the calls of the stack listing to a live read's usage.
+#[cfg(feature = "aws")]
+pub(crate) fn add_usage(usage: &mut crate::report::LiveUsage, stats: &super::CollectStats) {
+    let seconds = |d: std::time::Duration| (d.as_secs_f64() * 100.0).round() / 100.0;
+    usage.calls += stats.calls();
+    usage.requests += stats.requests();
+    usage.seconds = ((usage.seconds + seconds(stats.elapsed)) * 100.0).round() / 100.0;
+    for (name, s) in &stats.services {
+        let u = usage.services.entry(name.clone()).or_default();
+        u.calls += s.calls();
+        u.requests += s.requests;
+        u.seconds = ((u.seconds + seconds(s.elapsed)) * 100.0).round() / 100.0;
+    }
+}
+
 /// Read one environment from AWS; with its `state` (as read, not
 /// normalized), give live resources the state's addresses and find what is
 /// unmanaged and missing.
@@ -85,15 +159,7 @@ pub(crate) fn read_live(
     use crate::normalize::Normalizer;
     use crate::sources::LiveRead;
 
-    let aws = table(env)?;
-    let mut settings = super::AwsSettings::from_table(
-        aws,
-        &env.name,
-        &env.identity.aliases,
-        env.identity.region.as_deref(),
-    );
-    settings.progress = cx.progress;
-    settings.stall_timeout = super::stall_timeout_from_env(&env.name)?;
+    let settings = settings(cx, env)?;
     let (mut snap, stats) = super::collect_with_stats(&env.name, &settings)?;
     let mut identity = env.identity.clone();
     if identity.account_id.is_none() && !stats.account_id.is_empty() {

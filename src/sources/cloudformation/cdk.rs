@@ -224,6 +224,9 @@ pub fn load(
     }
     let mut snap = Snapshot::new(environment, SourceKind::Code);
     snap.resources = out.resources;
+    if let Some(stage) = &table.stage {
+        stage_free(&mut snap.resources, &[stage.as_str(), environment]);
+    }
     snap.coverage = out.coverage;
     if let Some(version) = library_version(table, base)? {
         let mut dep = Resource::new(
@@ -244,6 +247,112 @@ pub fn load(
     crate::normalize::guard_snapshot(&mut snap, std::mem::take(&mut out.secrets), &n);
     let (account, region) = first_env.unwrap_or_default();
     Ok((snap, account, region))
+}
+
+/// CDK ends a logical ID with 8 hex digits of a hash of the construct
+/// path. When a construct's id holds the stage's name (`Reports-Staging`),
+/// the same resource has another logical ID, hash and all, in every stage
+/// (`ReportsStaging1A2B3C4D`, `ReportsProdE5F6A7B8`). Such a resource is
+/// addressed without the hash and with the stage's name (any of `names`,
+/// matched as a camel-case word) written `${env}` (`Reports${env}`), and
+/// references to it follow; a resource whose new address is taken keeps
+/// its own.
+fn stage_free(resources: &mut [Resource], names: &[&str]) {
+    let taken: std::collections::HashSet<String> =
+        resources.iter().map(|r| r.address.clone()).collect();
+    let mut renamed: Vec<(String, String)> = Vec::new();
+    for r in resources.iter_mut() {
+        let Some((head, logical)) = r.address.rsplit_once('.') else {
+            continue;
+        };
+        let Some(free) = strip_hash(logical).and_then(|stem| without_stage(stem, names)) else {
+            continue;
+        };
+        let new = format!("{head}.{free}");
+        if taken.contains(&new) || renamed.iter().any(|(_, n)| *n == new) {
+            continue;
+        }
+        renamed.push((r.address.clone(), new.clone()));
+        r.address = new.clone();
+        r.key = new;
+    }
+    if renamed.is_empty() {
+        return;
+    }
+    // `module.Shop.aws_s3_bucket.X` → `aws_s3_bucket.X`, as references name it.
+    let local = |a: &str| -> String {
+        let parts: Vec<&str> = a.rsplitn(3, '.').collect();
+        match parts.as_slice() {
+            [name, rtype, _] | [name, rtype] => format!("{rtype}.{name}"),
+            _ => a.to_string(),
+        }
+    };
+    let pairs: Vec<(String, String)> = renamed
+        .iter()
+        .flat_map(|(old, new)| {
+            [
+                (format!("{old}."), format!("{new}.")),
+                (format!("{}.", local(old)), format!("{}.", local(new))),
+            ]
+        })
+        .collect();
+    for r in resources.iter_mut() {
+        for v in r.attributes.values_mut() {
+            rename_refs(v, &pairs);
+        }
+    }
+}
+
+/// `ReportsStaging1A2B3C4D` → `ReportsStaging`; `None` without the hash.
+fn strip_hash(logical: &str) -> Option<&str> {
+    let cut = logical.len().checked_sub(8)?;
+    let (stem, hash) = logical.split_at_checked(cut)?;
+    let is_hash = hash
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b));
+    (is_hash && !stem.is_empty()).then_some(stem)
+}
+
+/// `ReportsStaging` with names `["Staging"]` → `Reports${env}`: each name
+/// found as a camel-case word (starting at an upper-case letter or the
+/// start, followed by an upper-case letter, a digit or the end), in any
+/// case; `None` when none is.
+fn without_stage(stem: &str, names: &[&str]) -> Option<String> {
+    let lower = stem.to_ascii_lowercase();
+    for name in names.iter().filter(|n| !n.is_empty() && n.is_ascii()) {
+        let needle = name.to_ascii_lowercase();
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(&needle).map(|i| i + from) {
+            let end = i + needle.len();
+            let starts = stem.as_bytes()[i].is_ascii_uppercase() || i == 0;
+            let ends = stem
+                .as_bytes()
+                .get(end)
+                .is_none_or(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+            if starts && ends {
+                return Some(format!("{}${{env}}{}", &stem[..i], &stem[end..]));
+            }
+            from = i + 1;
+        }
+    }
+    None
+}
+
+/// Rewrite references (`Value::Unknown`) that start with an old address.
+fn rename_refs(v: &mut Value, pairs: &[(String, String)]) {
+    match v {
+        Value::Unknown(expr) => {
+            for (old, new) in pairs {
+                if expr.contains(old.as_str()) {
+                    *expr = expr.replace(old.as_str(), new);
+                }
+            }
+        }
+        Value::List(items) => items.iter_mut().for_each(|i| rename_refs(i, pairs)),
+        Value::Map(m) => m.values_mut().for_each(|i| rename_refs(i, pairs)),
+        Value::Marked(inner) => rename_refs(inner, pairs),
+        _ => {}
+    }
 }
 
 /// `aws://111111111111/eu-west-1`; CDK writes `unknown-account` and
@@ -277,6 +386,33 @@ fn library_version(table: &CdkTable, base: &Path) -> Result<Option<String>, CfnE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stage_names_in_logical_ids_are_folded_as_camel_case_words() {
+        assert_eq!(strip_hash("ReportsStaging1A2B3C4D"), Some("ReportsStaging"));
+        assert_eq!(
+            strip_hash("Reports1a2b3c4d"),
+            None,
+            "CDK's hash is upper-case hex"
+        );
+        assert_eq!(strip_hash("1A2B3C4D"), None);
+        let names = ["Staging", "staging"];
+        assert_eq!(
+            without_stage("ReportsStaging", &names).as_deref(),
+            Some("Reports${env}")
+        );
+        assert_eq!(
+            without_stage("StagingReportsBucket", &names).as_deref(),
+            Some("${env}ReportsBucket")
+        );
+        assert_eq!(without_stage("ReportsStagingArea", &["Stag"]), None);
+        assert_eq!(without_stage("Reports", &names), None);
+        assert_eq!(
+            without_stage("DataQa2Bucket", &["Qa"]).as_deref(),
+            Some("Data${env}2Bucket")
+        );
+        assert_eq!(without_stage("Aqua", &["Qa"]), None);
+    }
 
     #[test]
     fn stack_environments() {

@@ -877,6 +877,12 @@ fn sg_rule(entry: Value) -> Value {
             }
         }
     }
+    // An inline entry cannot name its own group (CloudFormation refuses
+    // the circular reference): the provider reads such a rule with
+    // `self = false`.
+    if !out.contains_key("self") {
+        out.insert("self".into(), Value::Bool(false));
+    }
     // All traffic: the provider writes ports 0 to 0.
     if matches!(out.get("protocol"), Some(Value::String(p)) if p == "-1") {
         for port in ["from_port", "to_port"] {

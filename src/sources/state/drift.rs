@@ -400,16 +400,27 @@ impl Targets {
     }
 }
 
+/// What manages an environment's resources, for the words of a presence
+/// finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keeper {
+    Terraform,
+    CloudFormation,
+}
+
 /// The findings for resources on one side only: live resources absent from
 /// state (`unmanaged`) and state resources absent live (`missing`), judged
 /// by the presence rule of their type (`resource-presence`, or
 /// `critical-resource-presence` for networks and databases). `state_env`
-/// and `live_env` are the report's names of the two sides.
+/// and `live_env` are the report's names of the two sides; `keeper` is what
+/// manages the resources (`Terraform`, or `CloudFormation` when a stack
+/// stands for the state).
 pub fn presence_findings(
     halves: &LiveHalves,
     rules: &[Rule],
     state_env: &str,
     live_env: &str,
+    keeper: Keeper,
 ) -> Vec<Finding> {
     let engine = Engine::new(rules);
     let mut out = Vec::new();
@@ -441,9 +452,14 @@ pub fn presence_findings(
         });
     };
     for (r, code) in &halves.unmanaged {
-        let mut message = format!(
-            "unmanaged: in {live_env} but not in {state_env} (created outside Terraform, or its state entry was removed)"
-        );
+        let mut message = match keeper {
+            Keeper::Terraform => format!(
+                "unmanaged: in {live_env} but not in {state_env} (created outside Terraform, or its state entry was removed)"
+            ),
+            Keeper::CloudFormation => format!(
+                "unmanaged: in {live_env} but not in {state_env} (not a resource of its CloudFormation stack)"
+            ),
+        };
         if let Some(code) = code {
             message.push_str(&format!("; the code declares it as {code}"));
         }
@@ -453,7 +469,14 @@ pub fn presence_findings(
         push(
             r,
             Label::Missing,
-            format!("missing: in {state_env} but not in {live_env} (deleted outside Terraform?)"),
+            match keeper {
+                Keeper::Terraform => format!(
+                    "missing: in {state_env} but not in {live_env} (deleted outside Terraform?)"
+                ),
+                Keeper::CloudFormation => format!(
+                    "missing: in {state_env} but not in {live_env} (a resource of its CloudFormation stack, deleted outside CloudFormation?)"
+                ),
+            },
         );
     }
     out
@@ -740,7 +763,13 @@ mod tests {
         assert_eq!(keys(&h.code_live), vec!["aws_subnet.by-hand"]);
 
         let rules = crate::rules::packs::builtin().unwrap_or_default();
-        let found = presence_findings(&h, &super::rules(&rules), "s (state)", "s (live)");
+        let found = presence_findings(
+            &h,
+            &super::rules(&rules),
+            "s (state)",
+            "s (live)",
+            Keeper::Terraform,
+        );
         let labels: Vec<(String, Option<Label>, Option<Between>)> = found
             .iter()
             .map(|f| (f.resource.clone(), f.label, f.between))
