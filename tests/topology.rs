@@ -232,3 +232,14 @@ fn without_a_network_the_svg_says_so() {
     elements(&svg);
     assert!(svg.contains("nothing to draw"), "{svg}");
 }
+
+#[test]
+fn check_draws_no_topology_and_says_so() {
+    let (code, svg) = run(&shop(), &["check", "--format", "svg"]);
+    assert_eq!(code, 2, "the exit code is the check's");
+    elements(&svg);
+    assert!(
+        svg.contains("This command draws no topology: `parity diff A B --format svg` does."),
+        "{svg}"
+    );
+}

@@ -370,11 +370,13 @@ impl Report {
             ),
             Format::Svg => {
                 let (left, right) = self.pair();
-                let empty = topology::Topology {
-                    environments: [left.to_string(), right.to_string()],
-                    ..topology::Topology::default()
-                };
-                svg::render(ctx.topology.unwrap_or(&empty))
+                match ctx.topology {
+                    Some(t) => svg::render(t),
+                    None => svg::render_note(
+                        [left, right],
+                        "This command draws no topology: `parity diff A B --format svg` does.",
+                    ),
+                }
             }
         }
     }

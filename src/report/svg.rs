@@ -69,8 +69,22 @@ text { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; font-size:
 .t-error { fill: #cf222e; font-weight: 700; } .t-warning { fill: #9a6700; font-weight: 700; } .t-info { fill: #0969da; font-weight: 700; }
 ";
 
+/// An SVG with the title and one line instead of a picture (a report made
+/// without the snapshots a topology is drawn from).
+pub fn render_note(environments: [&str; 2], note: &str) -> String {
+    let t = Topology {
+        environments: environments.map(str::to_string),
+        ..Topology::default()
+    };
+    render_with(&t, Some(note))
+}
+
 /// The picture, or a one-line SVG saying there is no network to draw.
 pub fn render(t: &Topology) -> String {
+    render_with(t, None)
+}
+
+fn render_with(t: &Topology, note: Option<&str>) -> String {
     let g = Geometry::new(t);
     let width = MARGIN * 3.0 + PANEL * 2.0;
     let height = g.height;
@@ -100,7 +114,9 @@ pub fn render(t: &Topology) -> String {
         esc(&title)
     );
     let n = t.differences();
-    let summary = if t.is_empty() {
+    let summary = if let Some(note) = note {
+        note.to_string()
+    } else if t.is_empty() {
         "No VPC, subnet, load balancer, compute or data store in either environment: nothing to draw.".to_string()
     } else {
         format!(
