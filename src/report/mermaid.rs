@@ -169,3 +169,17 @@ pub fn render(t: &Topology) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn labels_cannot_reach_the_syntax() {
+        assert_eq!(
+            escape("a\"]; click x call f() %% ```|<b>&#"),
+            "a#quot;]; click x call f() #37;#37; #96;#96;#96;#124;#lt;b#gt;#amp;#35;"
+        );
+        assert_eq!(escape("two\nlines"), "two lines");
+    }
+}

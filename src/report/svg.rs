@@ -40,9 +40,9 @@ const ROW: f64 = 52.0;
 const NODE_H: f64 = 58.0;
 const NODE_GAP: f64 = 30.0;
 /// The gap between two service columns, where the arrows run.
-const COL_GAP: f64 = 40.0;
+const COL_GAP: f64 = 38.0;
 /// The width of the sources column (`internet`, `VPC range`).
-const SOURCE_W: f64 = 76.0;
+const SOURCE_W: f64 = 86.0;
 const HEADER: f64 = 84.0;
 
 const STYLE: &str = "
@@ -212,8 +212,19 @@ impl Geometry {
         };
         let col_w = (PANEL - 24.0 - narrow) / wide;
         let rows = t.services.values().map(Vec::len).max().unwrap_or(0);
-        // Room under the last row for the paths routed beneath it.
-        let long = t.edges.len() as f64 * 13.0;
+        // Room under the last row for the paths routed beneath it (all
+        // but those between neighbouring columns).
+        let column =
+            |key: &str| place(t, key).and_then(|(role, _)| roles.iter().position(|r| *r == role));
+        let under = t
+            .edges
+            .iter()
+            .filter(|e| match (column(&e.from), column(&e.to)) {
+                (Some(a), Some(b)) => b != a + 1,
+                _ => false,
+            })
+            .count();
+        let long = under as f64 * 13.0;
         let height = services_top + 24.0 + rows as f64 * (NODE_H + NODE_GAP) + 24.0 + long;
         Geometry {
             grid_top,

@@ -795,6 +795,63 @@ fn data_detail(r: &Resource) -> String {
 mod tests {
     use super::*;
 
+    fn resource(address: &str, rtype: &str, attrs: &[(&str, Value)]) -> Resource {
+        let mut r = Resource::new(
+            address,
+            rtype,
+            crate::model::Location::new("main.tf", Some(1)),
+        );
+        for (k, v) in attrs {
+            r.attributes.insert(k.to_string(), v.clone());
+        }
+        r
+    }
+
+    #[test]
+    fn tiers_come_from_public_ips_names_and_tags() {
+        let public = resource(
+            "aws_subnet.a",
+            "aws_subnet",
+            &[("map_public_ip_on_launch", Value::Bool(true))],
+        );
+        assert_eq!(tier_of(&public), Tier::Public);
+        assert_eq!(
+            tier_of(&resource("aws_subnet.database[0]", "aws_subnet", &[])),
+            Tier::Data
+        );
+        assert_eq!(
+            tier_of(&resource(
+                "module.vpc.aws_subnet.intra[0]",
+                "aws_subnet",
+                &[]
+            )),
+            Tier::Data
+        );
+        assert_eq!(
+            tier_of(&resource("aws_subnet.app[0]", "aws_subnet", &[])),
+            Tier::Private
+        );
+        // `dashboard` holds `db` but is no database tier.
+        assert_eq!(
+            tier_of(&resource("aws_subnet.dashboard", "aws_subnet", &[])),
+            Tier::Private
+        );
+    }
+
+    #[test]
+    fn ports_read_like_security_group_rules() {
+        let rule = |proto: &str, from: f64, to: f64| {
+            let mut m = crate::model::Map::new();
+            m.insert("protocol".into(), Value::str(proto));
+            m.insert("from_port".into(), Value::Number(from));
+            m.insert("to_port".into(), Value::Number(to));
+            m
+        };
+        assert_eq!(ports(&rule("tcp", 5432.0, 5432.0)), "tcp 5432");
+        assert_eq!(ports(&rule("tcp", 8000.0, 8100.0)), "tcp 8000-8100");
+        assert_eq!(ports(&rule("-1", 0.0, 0.0)), "all traffic");
+    }
+
     #[test]
     fn short_names_drop_types_and_regions() {
         assert_eq!(
