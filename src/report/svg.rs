@@ -41,6 +41,8 @@ const NODE_H: f64 = 58.0;
 const NODE_GAP: f64 = 30.0;
 /// The gap between two service columns, where the arrows run.
 const COL_GAP: f64 = 38.0;
+/// The widest service box (a panel with one column of services).
+const MAX_NODE_W: f64 = 200.0;
 /// The width of the sources column (`internet`, `VPC range`).
 const SOURCE_W: f64 = 86.0;
 const HEADER: f64 = 84.0;
@@ -255,7 +257,7 @@ impl Geometry {
         let w = if role == Role::Source {
             SOURCE_W
         } else {
-            self.col_w - COL_GAP
+            (self.col_w - COL_GAP).min(MAX_NODE_W)
         };
         let y = self.services_top + 24.0 + row as f64 * (NODE_H + NODE_GAP);
         Some((x, y, w, NODE_H))
@@ -325,7 +327,7 @@ fn panel(out: &mut String, t: &Topology, g: &Geometry, side: usize) {
             "IGW"
         };
         let label = one_line(&format!("{kind} {} {detail}", item.title), 44);
-        let w = 16.0 + label.chars().count() as f64 * 6.4;
+        let w = 16.0 + label.chars().count() as f64 * 7.4;
         let (class, why) = look(item, side, envs);
         let _ = write!(
             out,
