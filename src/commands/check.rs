@@ -58,7 +58,7 @@ pub fn run(g: &Globals, args: CheckArgs) -> anyhow::Result<ExitStatus> {
             .join("\n"),
         (other, _) => {
             return Err(anyhow!(
-                "--format {other} holds one comparison and parity.toml's checks make {}: use --format json, table, markdown or github, or `parity diff`",
+                "--format {other} holds one comparison and parity.toml's checks make {}: use --format json, table, markdown or github, or `parity diff` (which also draws --format svg)",
                 reports.len()
             ))
         }

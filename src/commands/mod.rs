@@ -189,8 +189,18 @@ impl<'s> Output<'s> {
                 rules: &session.rules,
                 fail_on: threshold,
                 path_prefix: &session.repo_prefix,
+                topology: None,
             },
         }
+    }
+
+    /// Draw this topology in the pictures (svg, html, markdown).
+    pub fn with_topology(
+        mut self,
+        topology: Option<&'s parity::report::topology::Topology>,
+    ) -> Self {
+        self.context.topology = topology;
+        self
     }
 
     pub fn render(&self, report: &Report) -> String {

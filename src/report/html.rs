@@ -61,7 +61,9 @@ ul.gaps li { margin: .25rem 0; }
 footer { margin-top: 2rem; color: var(--muted); font-size: 12px; }
 "#;
 
-pub fn render(report: &Report, opts: &RenderOptions) -> String {
+/// `picture`: the topology as SVG ([`super::svg::render`]), shown under
+/// the summary.
+pub fn render(report: &Report, opts: &RenderOptions, picture: Option<&str>) -> String {
     let (left, right) = report.pair();
     let s = &report.summary;
     let title = if report.is_three_way() {
@@ -137,6 +139,9 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
     }
     out.push_str("</section>\n");
 
+    if let Some(svg) = picture {
+        out.push_str(&super::topology_md::html_section(svg));
+    }
     let (shown, hidden) = report.visible(opts.verbose);
     let new: Vec<&Finding> = shown
         .iter()

@@ -50,7 +50,9 @@ fn marker_name(s: &str) -> String {
         .replace("--", "-_")
 }
 
-pub fn render(report: &Report, opts: &RenderOptions) -> String {
+/// `picture`: the topology as a Mermaid flowchart
+/// ([`super::mermaid::render`]), shown folded under the summary.
+pub fn render(report: &Report, opts: &RenderOptions, picture: Option<&str>) -> String {
     let (left, right) = report.pair();
     let s = &report.summary;
     let baseline = report.has_baseline();
@@ -111,6 +113,9 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         out.push_str(&format!("\nRead live: {}\n", text(&live.describe())));
     }
 
+    if let Some(chart) = picture {
+        out.push_str(&super::topology_md::section(chart));
+    }
     let (shown, hidden) = report.visible(opts.verbose);
     if shown.is_empty() {
         let names: Vec<String> = sides.iter().map(|s| code(s)).collect();

@@ -10,8 +10,12 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod mermaid;
 pub mod sarif;
+pub mod svg;
 pub mod table;
+pub mod topology;
+mod topology_md;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -41,10 +45,13 @@ pub enum Format {
     Github,
     /// One self-contained HTML page (no scripts, no network references).
     Html,
+    /// The network topology of both environments side by side, every
+    /// difference highlighted (SVG).
+    Svg,
 }
 
 impl Format {
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Table,
         Format::Json,
         Format::Markdown,
@@ -52,6 +59,7 @@ impl Format {
         Format::Junit,
         Format::Github,
         Format::Html,
+        Format::Svg,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +71,7 @@ impl Format {
             Format::Junit => "junit",
             Format::Github => "github",
             Format::Html => "html",
+            Format::Svg => "svg",
         }
     }
 }
@@ -81,7 +90,7 @@ impl FromStr for Format {
             .find(|f| f.as_str() == s)
             .ok_or_else(|| {
                 format!(
-                    "unknown format `{s}` (expected table, json, markdown, sarif, junit, github or html)"
+                    "unknown format `{s}` (expected table, json, markdown, sarif, junit, github, html or svg)"
                 )
             })
     }
@@ -340,11 +349,35 @@ impl Report {
         match format {
             Format::Table => table::render(self, opts),
             Format::Json => json::render(self),
-            Format::Markdown => markdown::render(self, opts),
+            Format::Markdown => markdown::render(
+                self,
+                opts,
+                ctx.topology
+                    .filter(|t| !t.is_empty())
+                    .map(mermaid::render)
+                    .as_deref(),
+            ),
             Format::Sarif => sarif::render(self, ctx),
             Format::Junit => junit::render(self, ctx),
             Format::Github => github::render(self, ctx),
-            Format::Html => html::render(self, opts),
+            Format::Html => html::render(
+                self,
+                opts,
+                ctx.topology
+                    .filter(|t| !t.is_empty())
+                    .map(svg::render)
+                    .as_deref(),
+            ),
+            Format::Svg => {
+                let (left, right) = self.pair();
+                match ctx.topology {
+                    Some(t) => svg::render(t),
+                    None => svg::render_note(
+                        [left, right],
+                        "This command draws no topology: `parity diff A B --format svg` does.",
+                    ),
+                }
+            }
         }
     }
 }
@@ -386,6 +419,10 @@ pub struct RenderContext<'a> {
     /// parity.toml is not at the root (`"infra"` for `infra/parity.toml`).
     /// Empty: paths as in the report (relative to parity.toml's directory).
     pub path_prefix: &'a str,
+    /// Both environments' network topology, for the pictures (`svg`, and
+    /// the figure of `html` and `markdown`). `None`: no picture (the svg
+    /// format then draws an empty one saying so).
+    pub topology: Option<&'a topology::Topology>,
 }
 
 impl Default for RenderContext<'_> {
@@ -394,6 +431,7 @@ impl Default for RenderContext<'_> {
             rules: &[],
             fail_on: Some(Severity::Error),
             path_prefix: "",
+            topology: None,
         }
     }
 }

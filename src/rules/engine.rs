@@ -405,6 +405,10 @@ impl<'r> Engine<'r> {
                 message,
                 diff,
             );
+            if d.expected {
+                f.expected = true;
+                f.severity = Severity::Info;
+            }
             if l.is_null() {
                 f.left = None;
             }

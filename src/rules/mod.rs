@@ -37,6 +37,9 @@ pub enum Comparator {
     Absent,
     /// An expected difference: listed at `info` with `--verbose`.
     Ignore,
+    /// Equal, except that values differing only in generated (hash-like)
+    /// tokens are an expected difference at `info`.
+    Tokens,
 }
 
 impl Comparator {
@@ -51,6 +54,7 @@ impl Comparator {
             Comparator::Present => "present",
             Comparator::Absent => "absent",
             Comparator::Ignore => "ignore",
+            Comparator::Tokens => "tokens",
         }
     }
 }

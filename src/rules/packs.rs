@@ -354,8 +354,39 @@ documents), `shape` (same structure; CIDRs compare by prefix length), \
 `family` (instance classes: same family and architecture, size may differ), \
 `present` (exists in both), `absent` (unset in every environment: a value is \
 reported for each environment that holds it, even when both hold the same \
-one) and `ignore` (an expected difference, listed at `info` with \
-`--verbose`).
+one), `ignore` (an expected difference, listed at `info` with \
+`--verbose`) and `tokens` (`equal`, except that values differing only in \
+generated, hash-like tokens are an expected difference at `info`; see \
+[Identity-shaped values](#identity-shaped-values)).
+
+### Presence by resource type
+
+A resource that exists in one environment only is judged by the most \
+specific rule for its type and `@present`: `critical-resource-presence` \
+(`error`: networks, security groups, load balancers, databases, clusters, \
+keys), `observability-presence` (`info`: alarms, dashboards, log metric and \
+subscription filters, alert subscriptions, canaries) and \
+`resource-presence` (`warning`: every other type). To judge a type \
+differently, add a rule in your own pack: with the id of a built-in rule it \
+replaces that rule (its types, severity and all); with a new id that names \
+the type explicitly it wins over `resource-presence` for that type. A \
+built-in rule that names the same type wins a tie with a rule of your own \
+that is not a replacement, so to move a type out of \
+`observability-presence` or `critical-resource-presence`, replace that \
+rule:
+
+```toml
+# rules/presence.toml, listed in parity.toml as rules = [\"rules/presence.toml\"]
+[[rule]]
+id = \"observability-presence\"          # replaces the built-in rule
+category = \"topology\"
+severity = \"warning\"                   # staging must rehearse prod's alerting
+resources = [\"aws_cloudwatch_metric_alarm\", \"aws_cloudwatch_dashboard\"]
+attributes = [\"@present\"]
+compare = \"present\"
+summary = \"Alarms and dashboards exist in both environments\"
+why = \"Our on-call rehearses alerts on staging.\"
+```
 ";
 
 /// A rule firing on its fixture, shown under the rule in docs/rules.md.
@@ -495,6 +526,7 @@ fn render(rules: &[Rule], examples: &BTreeMap<String, Example>, header: &str) ->
     out.push_str(header);
     out.push_str("## How rules work\n\n");
     out.push_str(HOW_RULES_WORK);
+    out.push_str(&super::compare::tokens_doc());
     for category in Category::ALL {
         let mut in_category: Vec<&Rule> = rules.iter().filter(|r| r.category == category).collect();
         if in_category.is_empty() {

@@ -138,6 +138,28 @@ impl Session {
 
     /// Compare two environments.
     pub fn diff(&self, left: &str, right: &str, opts: &DiffOptions) -> Result<Report, Error> {
+        self.diff_inner(left, right, opts, false).map(|(r, _)| r)
+    }
+
+    /// [`Session::diff`], with both environments' network topology for the
+    /// pictures (`--format svg`, html, markdown).
+    pub fn diff_pictured(
+        &self,
+        left: &str,
+        right: &str,
+        opts: &DiffOptions,
+    ) -> Result<(Report, crate::report::topology::Topology), Error> {
+        let (report, topology) = self.diff_inner(left, right, opts, true)?;
+        Ok((report, topology.unwrap_or_default()))
+    }
+
+    fn diff_inner(
+        &self,
+        left: &str,
+        right: &str,
+        opts: &DiffOptions,
+        picture: bool,
+    ) -> Result<(Report, Option<crate::report::topology::Topology>), Error> {
         let a = self.env(left)?;
         let b = self.env(right)?;
         let same = match (&a.file, &b.file) {
@@ -205,13 +227,15 @@ impl Session {
             format!("{}/{}", sa.source, sb.source)
         };
         let report = self.compare(&sa, &sb, &source, opts);
+        let topology =
+            picture.then(|| crate::report::topology::Topology::build(&sa, &sb, &report.findings));
         // Snapshots of code were built on the evaluation pool: kept until
         // exit in the CLI, otherwise freed there, in the background, and not
         // from this thread (docs/benchmarks.md).
         if opts.source == SourceKind::Code {
             crate::sources::terraform::release_snapshots([sa, sb]);
         }
-        Ok(report)
+        Ok((report, topology))
     }
 
     /// Judge two normalized snapshots with the session's rules.

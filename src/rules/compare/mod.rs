@@ -35,10 +35,12 @@ mod policy;
 mod present;
 mod set;
 mod shape;
+mod tokens;
 mod version;
 
 pub use equal::loose_eq;
 pub use policy::canonical_policy_text;
+pub use tokens::{doc as tokens_doc, is_token, mask as mask_tokens};
 
 /// How two values differ.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +52,9 @@ pub struct Difference {
     pub detail: String,
     /// A unified diff of canonical documents (`policy`).
     pub diff: Option<String>,
+    /// The difference is an expected one (`tokens`: only generated tokens
+    /// differ), like every difference under an `ignore` rule.
+    pub expected: bool,
 }
 
 impl Difference {
@@ -58,11 +63,17 @@ impl Difference {
             severity: None,
             detail: detail.into(),
             diff: None,
+            expected: false,
         }
     }
 
     fn at(mut self, severity: Option<Severity>) -> Difference {
         self.severity = severity;
+        self
+    }
+
+    fn expected(mut self) -> Difference {
+        self.expected = true;
         self
     }
 }
@@ -101,6 +112,7 @@ pub fn compare(rule: &Rule, left: &Value, right: &Value) -> Outcome {
         Comparator::Present => present::present(left, right),
         Comparator::Absent => absent::absent(left, right),
         Comparator::Ignore => ignore::ignore(left, right),
+        Comparator::Tokens => tokens::tokens(left, right),
     }
 }
 

@@ -54,6 +54,7 @@ pub(super) fn policy(left: &Value, right: &Value) -> Outcome {
         severity: None,
         detail: policy_direction(&l, &r),
         diff: Some(diff),
+        expected: false,
     })
 }
 

@@ -44,7 +44,8 @@ use crate::rules::{Comparator, Rule};
 
 /// The rules for drift: `family`, `shape`, `version` and `ignore` compare
 /// for equality (an intent either holds or it does not), at `warning` at
-/// least; `set`, `policy`, `present` and `equal` keep their meaning.
+/// least, and so does `tokens`; `set`, `policy`, `present` and `equal` keep
+/// their meaning, `present` at `warning` at least.
 pub fn rules(rules: &[Rule]) -> Vec<Rule> {
     rules
         .iter()
@@ -52,10 +53,20 @@ pub fn rules(rules: &[Rule]) -> Vec<Rule> {
             let mut r = r.clone();
             if matches!(
                 r.compare,
-                Comparator::Family | Comparator::Shape | Comparator::Version | Comparator::Ignore
+                Comparator::Family
+                    | Comparator::Shape
+                    | Comparator::Version
+                    | Comparator::Ignore
+                    | Comparator::Tokens
             ) {
                 r.compare = Comparator::Equal;
                 r.level = None;
+                r.severity = r.severity.max(Severity::Warning);
+            }
+            // A resource missing from state or from the account is drift
+            // whatever its kind: an alarm that is information when only one
+            // environment has it is still deleted or unmanaged here.
+            if r.compare == Comparator::Present {
                 r.severity = r.severity.max(Severity::Warning);
             }
             r
