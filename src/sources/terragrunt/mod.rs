@@ -149,6 +149,11 @@ fn load_here(opts: &Options) -> Result<Snapshot, TgError> {
     if units.is_empty() {
         return Err(TgError::NoUnits(files::display(&opts.base, &opts.root)));
     }
+    // Exclusions first: a unit's `exclude_dependencies` excludes units
+    // that may come before it.
+    for dir in &units {
+        run.exclusion(dir)?;
+    }
     let mut snapshot = Snapshot::new(opts.environment.clone(), SourceKind::Code);
     for dir in &units {
         let out = run.unit(dir, None)?;
@@ -223,6 +228,12 @@ pub(crate) struct Run<'o> {
     /// file that calls `get_original_terragrunt_dir`): read once per run,
     /// not once per unit.
     pub(crate) read_cache: RefCell<HashMap<(PathBuf, Option<PathBuf>), Value>>,
+    /// Units excluded from the run (`exclude` blocks, their
+    /// `exclude_dependencies`), by directory: the coverage line that says
+    /// so (what, why).
+    excluded: RefCell<HashMap<PathBuf, (String, String)>>,
+    /// Units whose `exclude` block has been evaluated.
+    exclusion_read: RefCell<std::collections::HashSet<PathBuf>>,
     gaps: RefCell<Vec<CoverageGap>>,
 }
 
@@ -235,6 +246,8 @@ impl<'o> Run<'o> {
             stack: RefCell::default(),
             reading: RefCell::default(),
             read_cache: RefCell::default(),
+            excluded: RefCell::default(),
+            exclusion_read: RefCell::default(),
             gaps: RefCell::default(),
         }
     }
@@ -298,6 +311,59 @@ impl<'o> Run<'o> {
         let out = Rc::new(out?);
         self.units.borrow_mut().insert(dir, out.clone());
         Ok(out)
+    }
+}
+
+impl Run<'_> {
+    /// Evaluate the `exclude` block of the unit in `dir` (once), marking
+    /// it, and with `exclude_dependencies` its dependencies, excluded.
+    fn exclusion(&self, dir: &Path) -> Result<(), TgError> {
+        let dir = files::lexical(dir);
+        if !self.exclusion_read.borrow_mut().insert(dir.clone()) {
+            return Ok(());
+        }
+        let file = dir.join(UNIT_FILE);
+        if !file.is_file() {
+            // Said where the unit is read.
+            return Ok(());
+        }
+        let Some(ex) = config::exclusion(self, &file)? else {
+            return Ok(());
+        };
+        let actions = ex
+            .actions
+            .iter()
+            .map(|a| format!("\"{a}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.excluded.borrow_mut().insert(
+            dir.clone(),
+            (
+                ex.at.clone(),
+                format!(
+                    "unit excluded (`exclude` block, actions [{actions}]): not read, not compared"
+                ),
+            ),
+        );
+        if let Some(deps_at) = &ex.dependencies_at {
+            let unit = self.show(&dir);
+            let mut excluded = self.excluded.borrow_mut();
+            for dep in &ex.dependencies {
+                excluded.entry(dep.clone()).or_insert_with(|| {
+                    (
+                        self.show(&dep.join(UNIT_FILE)),
+                        format!("unit excluded as a dependency of {unit} (`exclude_dependencies = true` at {deps_at}): not read, not compared"),
+                    )
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Why the unit in `dir` is excluded, when it is (what, why).
+    pub(crate) fn excluded(&self, dir: &Path) -> Result<Option<(String, String)>, TgError> {
+        self.exclusion(dir)?;
+        Ok(self.excluded.borrow().get(&files::lexical(dir)).cloned())
     }
 }
 

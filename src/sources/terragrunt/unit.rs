@@ -21,6 +21,13 @@ impl Run<'_> {
                 self.show(dir)
             )));
         }
+        if let Some((what, why)) = self.excluded(dir)? {
+            self.gap(what, why);
+            return Ok(UnitOut {
+                no_outputs: Some("the unit is excluded (`exclude` block)".into()),
+                ..UnitOut::default()
+            });
+        }
         let unit = config::evaluate_unit(self, &file)?;
         let shown_unit = self.show(&file);
         if let Some(line) = unit.skip {

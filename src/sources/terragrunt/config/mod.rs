@@ -22,9 +22,11 @@ use hcl::expr::{Expression, ObjectKey, TraversalOperator};
 
 mod blocks;
 mod dependency;
+mod exclude;
 
 pub(crate) use blocks::{ExtraArguments, Generate, Source};
 pub(crate) use dependency::Dep;
+pub(crate) use exclude::exclusion;
 
 use super::merge::{self, Strategy};
 use super::{Run, TgError};

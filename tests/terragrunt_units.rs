@@ -1,0 +1,245 @@
+//! The Terragrunt source, continued (tests/terragrunt.rs holds the first
+//! part): which units are read (`exclude` blocks, `skip`), where a remote
+//! module comes from (`.terragrunt-cache`), through
+//! `parity::sources::terragrunt::load` and the CLI on small trees written
+//! per case and on `fixtures/terragrunt-cache`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::{parity, tree};
+use parity::model::{Snapshot, Value};
+use parity::sources::terragrunt::{load, Options};
+
+fn options(dir: &Path, root: &str) -> Options {
+    Options {
+        environment: "staging".into(),
+        root: dir.join(root),
+        base: dir.to_path_buf(),
+        env: BTreeMap::new(),
+        identity: Default::default(),
+    }
+}
+
+fn snap(dir: &Path, root: &str) -> Snapshot {
+    load(&options(dir, root)).unwrap_or_else(|e| panic!("load {root}: {e}"))
+}
+
+fn units(s: &Snapshot) -> Vec<String> {
+    let mut u: Vec<String> = s
+        .resources
+        .iter()
+        .filter_map(|r| r.address.split_once('/').map(|(u, _)| u.to_string()))
+        .collect();
+    u.dedup();
+    u
+}
+
+fn gaps(s: &Snapshot) -> Vec<String> {
+    s.coverage
+        .iter()
+        .map(|g| format!("{}: {}", g.what, g.reason))
+        .collect()
+}
+
+fn has(g: &[String], want: &str) {
+    assert!(
+        g.iter().any(|g| g.starts_with(want)),
+        "{want} not in {g:#?}"
+    );
+}
+
+/// A module with one resource named after its variable.
+const MODULE: &str = r#"
+variable "a" {
+  default = "default-a"
+}
+resource "aws_ssm_parameter" "p" {
+  name = var.a
+  type = "String"
+}
+output "a" {
+  value = var.a
+}
+"#;
+
+// --- exclude and skip ----------------------------------------------------
+
+#[test]
+fn excluded_and_skipped_units_are_not_read_and_are_listed() {
+    let dir = tree(&[
+        ("live/kept/main.tf", MODULE),
+        ("live/kept/terragrunt.hcl", "inputs = { a = \"kept\" }\n"),
+        // Excluded for every action.
+        ("live/all/main.tf", MODULE),
+        (
+            "live/all/terragrunt.hcl",
+            "exclude {\n  if      = true\n  actions = [\"all\"]\n}\n",
+        ),
+        // Excluded from destroy only: plan and apply run it, so it is read.
+        ("live/nodestroy/main.tf", MODULE),
+        (
+            "live/nodestroy/terragrunt.hcl",
+            "exclude {\n  if      = true\n  actions = [\"destroy\"]\n}\n",
+        ),
+        // A false condition, computed from a local.
+        ("live/off/main.tf", MODULE),
+        (
+            "live/off/terragrunt.hcl",
+            "locals {\n  env = \"prod\"\n}\nexclude {\n  if      = local.env == \"dev\"\n  actions = [\"plan\", \"apply\"]\n}\n",
+        ),
+        // From an included file: the child's block would win, it has none.
+        ("live/shared.hcl", "exclude {\n  if      = true\n  actions = [\"all_except_output\"]\n}\n"),
+        ("live/inherited/main.tf", MODULE),
+        (
+            "live/inherited/terragrunt.hcl",
+            "include \"shared\" {\n  path = \"../shared.hcl\"\n}\n",
+        ),
+        // Overridden by the child's own block.
+        ("live/overridden/main.tf", MODULE),
+        (
+            "live/overridden/terragrunt.hcl",
+            "include \"shared\" {\n  path = \"../shared.hcl\"\n}\nexclude {\n  if      = false\n  actions = [\"all\"]\n}\n",
+        ),
+        // exclude_dependencies: the vpc it depends on goes too, the db it
+        // does not depend on stays.
+        ("live/app/main.tf", MODULE),
+        (
+            "live/app/terragrunt.hcl",
+            "dependency \"vpc\" {\n  config_path = \"../vpc\"\n}\nexclude {\n  if                   = true\n  actions              = [\"all\"]\n  exclude_dependencies = true\n}\n",
+        ),
+        ("live/vpc/main.tf", MODULE),
+        ("live/vpc/terragrunt.hcl", "inputs = { a = \"vpc\" }\n"),
+        ("live/db/main.tf", MODULE),
+        ("live/db/terragrunt.hcl", "dependencies {\n  paths = [\"../kept\"]\n}\n"),
+        // skip = true (Terragrunt's older form).
+        ("live/skipped/main.tf", MODULE),
+        ("live/skipped/terragrunt.hcl", "skip = true\n"),
+        // Unknown condition: read, and said.
+        ("live/unsure/main.tf", MODULE),
+        (
+            "live/unsure/terragrunt.hcl",
+            "exclude {\n  if      = get_env(\"EXCLUDE\") == \"yes\"\n  actions = [\"all\"]\n}\n",
+        ),
+    ]);
+    let s = snap(dir.path(), "live");
+    assert_eq!(
+        units(&s),
+        vec!["db", "kept", "nodestroy", "off", "overridden", "unsure"]
+    );
+    let g = gaps(&s);
+    has(&g, "live/all/terragrunt.hcl:1: unit excluded (`exclude` block, actions [\"all\"]): not read, not compared");
+    has(
+        &g,
+        "live/shared.hcl:1: unit excluded (`exclude` block, actions [\"all_except_output\"])",
+    );
+    has(&g, "live/app/terragrunt.hcl:4: unit excluded");
+    has(&g, "live/vpc/terragrunt.hcl: unit excluded as a dependency of live/app (`exclude_dependencies = true` at live/app/terragrunt.hcl:7): not read, not compared");
+    has(
+        &g,
+        "live/skipped/terragrunt.hcl:1: unit skipped (`skip = true`)",
+    );
+    has(
+        &g,
+        "live/unsure/terragrunt.hcl:2: exclude: `if` is not known statically",
+    );
+    // Nothing about the units that stay.
+    assert!(
+        !g.iter().any(|g| g.contains("live/off/")
+            || g.contains("live/nodestroy/")
+            || g.contains("live/db/")),
+        "{g:#?}"
+    );
+}
+
+#[test]
+fn an_exclusion_makes_the_run_incomplete_and_a_bad_block_is_an_error() {
+    let toml = "[environments.staging]\nterragrunt = { root = \"staging\" }\n[environments.prod]\nterragrunt = { root = \"prod\" }\n";
+    let dir = tree(&[
+        ("staging/app/main.tf", MODULE),
+        ("staging/app/terragrunt.hcl", "inputs = { a = \"x\" }\n"),
+        ("prod/app/main.tf", MODULE),
+        (
+            "prod/app/terragrunt.hcl",
+            "inputs = { a = \"x\" }\nexclude {\n  if      = true\n  actions = [\"apply\"]\n}\n",
+        ),
+        ("parity.toml", toml),
+    ]);
+    let out = parity(dir.path())
+        .args(["diff", "staging", "prod", "--format", "json"])
+        .output()
+        .expect("run parity");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The excluded unit's resources are absent from prod: found, and the
+    // run says why it is not a full comparison.
+    assert!(
+        stdout.contains("prod: prod/app/terragrunt.hcl:2: unit excluded"),
+        "{stdout}"
+    );
+    // One warning (app only in staging) under fail-on = error, and an
+    // incomplete input: exit 3, never a clean 0.
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("\"resource-presence\""), "{stdout}");
+
+    for (body, want) in [
+        (
+            "exclude {\n  actions = [\"all\"]\n}\n",
+            "prod/app/terragrunt.hcl:1: exclude block without `if`",
+        ),
+        (
+            "exclude {\n  if = true\n}\n",
+            "prod/app/terragrunt.hcl:1: exclude block without `actions`",
+        ),
+        (
+            "exclude {\n  if = true\n  actions = \"all\"\n}\n",
+            "prod/app/terragrunt.hcl:3: exclude: `actions` must be a list of strings",
+        ),
+    ] {
+        let dir = tree(&[
+            ("staging/app/main.tf", MODULE),
+            ("staging/app/terragrunt.hcl", ""),
+            ("prod/app/main.tf", MODULE),
+            ("prod/app/terragrunt.hcl", body),
+            ("parity.toml", toml),
+        ]);
+        let out = parity(dir.path())
+            .args(["diff", "staging", "prod"])
+            .output()
+            .expect("run parity");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains(want), "{want} not in {err}");
+    }
+}
+
+#[test]
+fn an_excluded_dependency_has_no_outputs() {
+    let dir = tree(&[
+        ("live/vpc/main.tf", MODULE),
+        (
+            "live/vpc/terragrunt.hcl",
+            "inputs = { a = \"vpc\" }\nexclude {\n  if      = true\n  actions = [\"all\"]\n}\n",
+        ),
+        ("live/app/main.tf", MODULE),
+        (
+            "live/app/terragrunt.hcl",
+            "dependency \"vpc\" {\n  config_path = \"../vpc\"\n  mock_outputs = { a = \"MOCK\" }\n}\ninputs = { a = dependency.vpc.outputs.a }\n",
+        ),
+    ]);
+    let s = snap(dir.path(), "live");
+    let app = s
+        .resources
+        .iter()
+        .find(|r| r.address == "app/aws_ssm_parameter.p")
+        .expect("app read");
+    assert_eq!(
+        app.attributes.get("name"),
+        Some(&Value::Unknown("dependency.vpc.outputs.a".into()))
+    );
+    has(
+        &gaps(&s),
+        "live/app/terragrunt.hcl:5: dependency.vpc.outputs.a: live/vpc: the unit is excluded",
+    );
+}
