@@ -243,3 +243,151 @@ fn an_excluded_dependency_has_no_outputs() {
         "live/app/terragrunt.hcl:5: dependency.vpc.outputs.a: live/vpc: the unit is excluded",
     );
 }
+
+// --- remote modules from .terragrunt-cache --------------------------------
+
+fn json_of(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
+}
+
+#[test]
+fn fixture_remote_modules_are_read_from_the_terragrunt_cache() {
+    let dir = common::repo().join("fixtures/terragrunt-cache");
+    let out = parity(&dir)
+        .args(["diff", "staging", "prod", "--format", "json"])
+        .output()
+        .expect("run parity");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json_of(&out.stdout);
+    assert_eq!(report["summary"]["incomplete"], serde_json::json!([]));
+    let findings = report["findings"].as_array().expect("findings");
+    let rules: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default(),
+                f["resource"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            ("module-ref", "mysql/terraform.source"),
+            ("encryption-at-rest", "mysql/aws_db_instance.this")
+        ],
+        "{findings:#?}"
+    );
+    // The module's line in the copy Terragrunt downloaded for v0.8.0.
+    let at = findings[1]["locations"]["staging"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        at.starts_with("live/staging/mysql/.terragrunt-cache/")
+            && at.ends_with("/b_YB8u8RsrheR5R0B_RHQfXp7VY/mysql/main.tf:24"),
+        "{at}"
+    );
+    // Inputs still reach the cached module.
+    let s = snap(&dir, "live/staging");
+    let db = s
+        .resources
+        .iter()
+        .find(|r| r.address == "mysql/aws_db_instance.this")
+        .expect("mysql read");
+    assert_eq!(
+        db.attributes.get("identifier"),
+        Some(&Value::str("shop-staging"))
+    );
+}
+
+/// A unit on `source` whose cache holds a download at `hash` (the
+/// source's root, hashed) with `version` in its version file and `subdir`.
+fn cached_unit(source: &str, hash: &str, version: Option<&str>, subdir: &str) -> tempfile::TempDir {
+    let unit =
+        format!("terraform {{\n  source = \"{source}\"\n}}\ninputs = {{ a = \"from-input\" }}\n");
+    let download = format!("live/db/.terragrunt-cache/W0000000000000000000000000/{hash}");
+    let mut files = vec![
+        ("live/db/terragrunt.hcl".to_string(), unit),
+        (format!("{download}/{subdir}/main.tf"), MODULE.to_string()),
+    ];
+    if let Some(v) = version {
+        files.push((
+            format!("{download}/.terragrunt-source-version"),
+            v.to_string(),
+        ));
+    }
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    tree(&borrowed)
+}
+
+#[test]
+fn a_cached_copy_is_used_only_for_the_same_source_and_version() {
+    // base64url(sha1(...)) of the canonical root and of the query, as
+    // Terragrunt names them. The fixture test above checks parity's
+    // hashing against names written by Python's hashlib
+    // (fixtures/terragrunt-cache/make-cache.py); here trees per case.
+    let root = "git::https://example.com/modules.git";
+    let enc = |s: &str| {
+        use base64::Engine;
+        use sha1::Digest;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(s.as_bytes()))
+    };
+    let source = "git::https://example.com/modules.git//db?ref=v1.2.0";
+
+    // The same source and version: read.
+    let dir = cached_unit(source, &enc(root), Some(&enc("ref=v1.2.0")), "db");
+    let s = snap(dir.path(), "live");
+    let db = s
+        .resources
+        .iter()
+        .find(|r| r.address == "db/aws_ssm_parameter.p")
+        .expect("read from the cache");
+    assert_eq!(db.attributes.get("name"), Some(&Value::str("from-input")));
+    assert!(gaps(&s).is_empty(), "{:?}", gaps(&s));
+
+    // Another version downloaded (the ref changed since init): not used.
+    let dir = cached_unit(source, &enc(root), Some(&enc("ref=v1.1.0")), "db");
+    let s = snap(dir.path(), "live");
+    assert!(units(&s).is_empty());
+    has(&gaps(&s), "live/db/terragrunt.hcl:2: module source `git::https://example.com/modules.git//db?ref=v1.2.0` not installed (a remote source, not in the unit's .terragrunt-cache (.terragrunt-cache holds another version of the source");
+    // The source record is still compared.
+    assert!(s
+        .dependencies
+        .iter()
+        .any(|d| d.address == "db/terraform.source"));
+
+    // Without the subdirectory, or without a version file: not used.
+    let dir = cached_unit(source, &enc(root), Some(&enc("ref=v1.2.0")), "other");
+    has(&gaps(&snap(dir.path(), "live")), "live/db/terragrunt.hcl:2: module source `git::https://example.com/modules.git//db?ref=v1.2.0` not installed (a remote source, not in the unit's .terragrunt-cache (.terragrunt-cache holds the source without its subdirectory `db`)");
+    let dir = cached_unit(source, &enc(root), None, "db");
+    has(&gaps(&snap(dir.path(), "live")), "live/db/terragrunt.hcl:2: module source `git::https://example.com/modules.git//db?ref=v1.2.0` not installed (a remote source, not in the unit's .terragrunt-cache (.terragrunt-cache holds the source without a .terragrunt-source-version)");
+
+    // Another repository's download: as if there were no cache.
+    let dir = cached_unit(
+        source,
+        &enc("git::https://example.com/other.git"),
+        Some(&enc("ref=v1.2.0")),
+        "db",
+    );
+    has(&gaps(&snap(dir.path(), "live")), "live/db/terragrunt.hcl:2: module source `git::https://example.com/modules.git//db?ref=v1.2.0` not installed (a remote source, not in the unit's .terragrunt-cache): its resources are not compared");
+
+    // A registry source, hashed whole (no `//`).
+    let tfr = "tfr:///acme/db/aws?version=2.0.0";
+    let dir = cached_unit(
+        tfr,
+        &enc("tfr:///acme/db/aws"),
+        Some(&enc("version=2.0.0")),
+        "",
+    );
+    let s = snap(dir.path(), "live");
+    assert_eq!(units(&s), vec!["db"], "{:?}", gaps(&s));
+}

@@ -18,6 +18,7 @@
 //! Nothing is executed: `run_cmd`, `sops_decrypt_file` and the functions
 //! that call AWS are unknown values, listed in coverage.
 
+mod cache;
 mod cfg;
 mod config;
 mod functions;

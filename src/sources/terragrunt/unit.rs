@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{config, locate, Run, TgError, UnitOut, UNIT_FILE};
+use super::{cache, config, locate, Run, TgError, UnitOut, UNIT_FILE};
 use crate::model::{Location, Resource, Value};
 use crate::sources::terraform::{self, files, parse};
 
@@ -47,6 +47,9 @@ impl Run<'_> {
             config::Source::At(source, at) => Some(self.source_record(&unit_path, dir, source, at)),
             _ => None,
         };
+        // Whether the module is the copy Terragrunt downloaded into the
+        // unit's .terragrunt-cache.
+        let mut from_cache = false;
         let module_dir = match &unit.source {
             config::Source::Here => dir.to_path_buf(),
             config::Source::Unknown(at) => {
@@ -66,17 +69,29 @@ impl Run<'_> {
                     }
                     resolved
                 }
-                None => {
-                    self.gap(
-                        at.to_string(),
-                        format!("module source `{source}` not installed (a remote source): its resources are not compared"),
-                    );
-                    return Ok(UnitOut {
-                        dependencies: record.into_iter().collect(),
-                        no_outputs: Some(format!("its module source `{source}` is not installed")),
-                        ..UnitOut::default()
-                    });
-                }
+                None => match cache::find(dir, source) {
+                    cache::Cached::At(working) => {
+                        from_cache = true;
+                        working
+                    }
+                    other => {
+                        let why = match other {
+                            cache::Cached::Unusable(why) => format!(" ({why})"),
+                            _ => String::new(),
+                        };
+                        self.gap(
+                            at.to_string(),
+                            format!("module source `{source}` not installed (a remote source, not in the unit's {}{why}): its resources are not compared", cache::CACHE_DIR),
+                        );
+                        return Ok(UnitOut {
+                            dependencies: record.into_iter().collect(),
+                            no_outputs: Some(format!(
+                                "its module source `{source}` is not installed"
+                            )),
+                            ..UnitOut::default()
+                        });
+                    }
+                },
             },
         };
         let mut generated = Vec::new();
@@ -84,7 +99,9 @@ impl Run<'_> {
             let exists = module_dir.join(&g.path).exists();
             match g.if_exists.as_str() {
                 "skip" if exists => continue,
-                "error" if exists => {
+                // A copy in .terragrunt-cache holds the files Terragrunt
+                // generated into it last time: not the module's own.
+                "error" if exists && !from_cache => {
                     return Err(TgError::Eval(format!(
                     "{}: generate `{}`: {} already exists in the module (if_exists = \"error\")",
                     g.at, g.label, g.path
