@@ -20,6 +20,7 @@ fn options(dir: &Path, root: &str) -> Options {
         base: dir.to_path_buf(),
         env: BTreeMap::new(),
         identity: Default::default(),
+        states: None,
     }
 }
 
@@ -390,4 +391,194 @@ fn a_cached_copy_is_used_only_for_the_same_source_and_version() {
     );
     let s = snap(dir.path(), "live");
     assert_eq!(units(&s), vec!["db"], "{:?}", gaps(&s));
+}
+
+// --- dependency outputs from the dependency's state -----------------------
+
+/// A module whose output `id` is known only after apply.
+const VPC_MODULE: &str = r#"
+variable "a" {}
+resource "aws_ssm_parameter" "p" {
+  name = var.a
+  type = "String"
+}
+output "id" {
+  value = aws_ssm_parameter.p.id
+}
+output "token" {
+  value     = aws_ssm_parameter.p.value
+  sensitive = true
+}
+"#;
+
+/// A module that shows its two variables.
+const APP_MODULE: &str = r#"
+variable "a" {}
+variable "b" {
+  default = "none"
+}
+resource "aws_ssm_parameter" "p" {
+  name        = var.a
+  description = var.b
+  type        = "String"
+}
+"#;
+
+const APP_UNIT: &str = r#"include "root" {
+  path = find_in_parent_folders("root.hcl")
+}
+dependency "vpc" {
+  config_path = "../vpc"
+  mock_outputs = {
+    id    = "MOCK-ID"
+    token = "MOCK-TOKEN"
+  }
+}
+inputs = {
+  a = dependency.vpc.outputs.id
+  b = dependency.vpc.outputs.token
+}
+"#;
+
+fn state_with(id: &str) -> String {
+    format!(
+        r#"{{"version": 4, "terraform_version": "1.9.5", "serial": 3, "lineage": "3f6c2a1e-0000-4000-8000-000000000001",
+  "outputs": {{
+    "id": {{"value": "{id}", "type": "string"}},
+    "token": {{"value": "hunter2-secret", "type": "string", "sensitive": true}}
+  }},
+  "resources": []}}
+"#
+    )
+}
+
+#[test]
+fn dependency_outputs_come_from_the_local_backend_state() {
+    let root_hcl = r#"remote_state {
+  backend = "local"
+  config = {
+    path = "${get_parent_terragrunt_dir()}/../state/${path_relative_to_include()}/terraform.tfstate"
+  }
+}
+"#;
+    let dir = tree(&[
+        ("live/root.hcl", root_hcl),
+        ("live/vpc/main.tf", VPC_MODULE),
+        (
+            "live/vpc/terragrunt.hcl",
+            "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\ninputs = { a = \"vpc\" }\n",
+        ),
+        ("live/app/main.tf", APP_MODULE),
+        ("live/app/terragrunt.hcl", APP_UNIT),
+        ("state/vpc/terraform.tfstate", &state_with("vpc-0a1b2c3d")),
+    ]);
+    let s = snap(dir.path(), "live");
+    let app = s
+        .resources
+        .iter()
+        .find(|r| r.address == "app/aws_ssm_parameter.p")
+        .expect("app");
+    assert_eq!(
+        app.attributes.get("name"),
+        Some(&Value::str("vpc-0a1b2c3d"))
+    );
+    // A sensitive output stays sensitive: never in any output.
+    let d = app.attributes.get("description");
+    assert!(d.is_some_and(|v| v.is_marked() || v.is_sensitive()), "{d:?}");
+    assert!(!format!("{d:?}").contains("hunter2"), "{d:?}");
+    assert!(
+        gaps(&s).iter().all(|g| !g.contains("dependency.vpc")),
+        "{:?}",
+        gaps(&s)
+    );
+    let all = format!("{:?}", s.resources);
+    assert!(!all.contains("MOCK"), "{all}");
+
+    // No state yet (never applied): unknown, and said why.
+    std::fs::remove_file(dir.path().join("state/vpc/terraform.tfstate")).expect("rm");
+    let s = snap(dir.path(), "live");
+    has(&gaps(&s), "live/app/terragrunt.hcl:12: dependency.vpc.outputs.id: output `id` of live/vpc is known only after apply (mock_outputs are never used as values; its state state/vpc/terraform.tfstate does not exist (from live/root.hcl:3)): compared as unknown");
+
+    // A state that is not one: an error naming the file and line.
+    std::fs::write(
+        dir.path().join("state/vpc/terraform.tfstate"),
+        "{\n  \"version\": 4,\n  \"outputs\": {,\n}\n",
+    )
+    .expect("write");
+    let e = load(&options(dir.path(), "live")).expect_err("malformed state");
+    assert!(
+        e.to_string().contains("state/vpc/terraform.tfstate:3:"),
+        "{e}"
+    );
+}
+
+#[test]
+fn dependency_outputs_come_from_the_states_directory_of_parity_toml() {
+    let toml = "[environments.staging]\nterragrunt = { root = \"live\", states = \"states/staging\" }\n[environments.prod]\nterragrunt = { root = \"live\", states = \"states/prod\" }\n";
+    let dir = tree(&[
+        ("live/root.hcl", ""),
+        ("live/vpc/main.tf", VPC_MODULE),
+        ("live/vpc/terragrunt.hcl", "inputs = { a = \"vpc\" }\n"),
+        ("live/app/main.tf", APP_MODULE),
+        ("live/app/terragrunt.hcl", APP_UNIT),
+        (
+            "states/staging/vpc/terraform.tfstate",
+            &state_with("vpc-0000staging"),
+        ),
+        (
+            "states/prod/vpc/terraform.tfstate",
+            &state_with("vpc-00000000prod"),
+        ),
+        ("parity.toml", toml),
+    ]);
+    let out = parity(dir.path())
+        .args([
+            "diff",
+            "staging",
+            "prod",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .expect("run parity");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json_of(&out.stdout);
+    assert_eq!(
+        report["summary"]["incomplete"],
+        serde_json::json!([]),
+        "{stdout}"
+    );
+    // The ids come from each environment's state: read, compared (a
+    // name that differs by more than the environment's name), and the
+    // sensitive output is never printed.
+    assert!(
+        stdout.contains("vpc-0000staging") && stdout.contains("vpc-00000000prod"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("hunter2") && !stdout.contains("MOCK"),
+        "{stdout}"
+    );
+
+    // A `states` directory that does not exist: a configuration error.
+    let bad = toml.replace("states/prod", "states/nowhere");
+    std::fs::write(dir.path().join("parity.toml"), bad).expect("write");
+    let out = parity(dir.path())
+        .args(["diff", "staging", "prod"])
+        .output()
+        .expect("run parity");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("parity.toml:4:") && err.contains("does not exist"),
+        "{err}"
+    );
 }

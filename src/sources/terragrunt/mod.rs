@@ -25,10 +25,12 @@ mod functions;
 mod locate;
 mod merge;
 mod source;
+mod state;
 mod unit;
 
 pub use cfg::TerragruntTable;
 pub(crate) use source::Terragrunt;
+pub use state::STATE_FILE;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -74,6 +76,9 @@ pub struct Options {
     pub base: PathBuf,
     /// What `get_env` reads (never the process's environment).
     pub env: BTreeMap<String, String>,
+    /// A directory of state files, one per unit:
+    /// `<states>/<unit path>/terraform.tfstate` (`dependency` outputs).
+    pub states: Option<PathBuf>,
     /// How the environment normalizes: its units' sensitive values are
     /// hashed as normalized (`normalize::sensitive_value`).
     pub identity: crate::sources::snapshot::Identity,
@@ -143,6 +148,7 @@ fn load_here(opts: &Options) -> Result<Snapshot, TgError> {
     let opts = &Options {
         root: absolute(&opts.root),
         base: absolute(&opts.base),
+        states: opts.states.as_deref().map(absolute),
         ..opts.clone()
     };
     let run = Run::new(opts);
@@ -212,6 +218,8 @@ pub(crate) struct UnitOut {
     outputs: Option<Value>,
     /// Why `outputs` is `None`.
     no_outputs: Option<String>,
+    /// Its state file, when configured (outputs not known statically).
+    state: Option<state::StateFile>,
 }
 
 /// One read of a tree: what is parsed and evaluated once per run.
@@ -233,6 +241,8 @@ pub(crate) struct Run<'o> {
     /// `exclude_dependencies`), by directory: the coverage line that says
     /// so (what, why).
     excluded: RefCell<HashMap<PathBuf, (String, String)>>,
+    /// State files read for their outputs, by path.
+    states_read: RefCell<HashMap<PathBuf, Rc<state::Outputs>>>,
     /// Units whose `exclude` block has been evaluated.
     exclusion_read: RefCell<std::collections::HashSet<PathBuf>>,
     gaps: RefCell<Vec<CoverageGap>>,
@@ -248,6 +258,7 @@ impl<'o> Run<'o> {
             reading: RefCell::default(),
             read_cache: RefCell::default(),
             excluded: RefCell::default(),
+            states_read: RefCell::default(),
             exclusion_read: RefCell::default(),
             gaps: RefCell::default(),
         }

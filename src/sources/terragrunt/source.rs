@@ -43,6 +43,7 @@ impl Source for Terragrunt {
             root: tg.root.clone(),
             base: cx.base.clone(),
             env: tg.env.clone(),
+            states: tg.states.clone(),
             identity: env.identity.clone(),
         };
         let snap = super::load(&opts).map_err(|cause| Error::Terragrunt {

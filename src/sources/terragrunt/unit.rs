@@ -41,6 +41,10 @@ impl Run<'_> {
             });
         }
         let unit_path = self.unit_path(dir);
+        // Its state, for dependency outputs, even when its module is not
+        // read (a relative backend path needs the working directory).
+        let here = matches!(unit.source, config::Source::Here).then_some(dir);
+        let state = self.state_file(dir, &unit_path, unit.state.as_ref(), here);
         // The unit's module as a dependency record, whether it is loaded
         // or not: a ref or version that differs is a finding at its line.
         let record = match &unit.source {
@@ -55,6 +59,7 @@ impl Run<'_> {
             config::Source::Unknown(at) => {
                 return Ok(UnitOut {
                     no_outputs: Some(format!("its module source ({at}) is not known statically")),
+                    state,
                     ..UnitOut::default()
                 })
             }
@@ -88,6 +93,7 @@ impl Run<'_> {
                             no_outputs: Some(format!(
                                 "its module source `{source}` is not installed"
                             )),
+                            state,
                             ..UnitOut::default()
                         });
                     }
@@ -202,6 +208,11 @@ impl Run<'_> {
             coverage: snap.coverage,
             outputs: Some(outputs),
             no_outputs: None,
+            state: if from_cache {
+                self.state_file(dir, &unit_path, unit.state.as_ref(), Some(&module_dir))
+            } else {
+                state
+            },
         })
     }
 

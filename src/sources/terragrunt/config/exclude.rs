@@ -43,22 +43,22 @@ pub(crate) fn exclusion(run: &Run, file: &Path) -> Result<Option<Excluded>, TgEr
 }
 
 impl Eval<'_, '_> {
-    /// The `exclude` block of frame `frame` or, failing that, of the files
-    /// it merges (the child's wins): its frame and block.
-    fn merged_exclude(&self, frame: usize) -> Option<(usize, parse::Block)> {
+    /// The last block `kind` of frame `frame` or, failing that, of the
+    /// files it merges (the child's wins): its frame and block.
+    pub(super) fn merged_block(&self, frame: usize, kind: &str) -> Option<(usize, parse::Block)> {
         let f = self.frame(frame);
-        if let Some(b) = f.parsed.file.body.blocks("exclude").last() {
+        if let Some(b) = f.parsed.file.body.blocks(kind).last() {
             return Some((frame, b.clone()));
         }
         let includes = f.includes.borrow().clone();
         includes
             .iter()
             .filter(|i| i.strategy != Strategy::NoMerge)
-            .find_map(|i| self.merged_exclude(i.frame))
+            .find_map(|i| self.merged_block(i.frame, kind))
     }
 
     pub(super) fn exclude(&self) -> R<Option<Excluded>> {
-        let Some((frame, block)) = self.merged_exclude(0) else {
+        let Some((frame, block)) = self.merged_block(0, "exclude") else {
             return Ok(None);
         };
         let parsed = self.frame(frame).parsed.clone();

@@ -23,10 +23,12 @@ use hcl::expr::{Expression, ObjectKey, TraversalOperator};
 mod blocks;
 mod dependency;
 mod exclude;
+mod state;
 
 pub(crate) use blocks::{ExtraArguments, Generate, Source};
 pub(crate) use dependency::Dep;
 pub(crate) use exclude::exclusion;
+pub(crate) use state::StatePath;
 
 use super::merge::{self, Strategy};
 use super::{Run, TgError};
@@ -180,6 +182,8 @@ pub(crate) struct Unit {
     pub(crate) source: Source,
     /// The line of `skip = true`, when the unit is skipped.
     pub(crate) skip: Option<u32>,
+    /// Where its `local` backend keeps its state (`remote_state`).
+    pub(crate) state: Option<StatePath>,
 }
 
 /// The evaluation of one unit (or one `read_terragrunt_config` file).
@@ -202,6 +206,7 @@ pub(crate) fn evaluate_unit(run: &Run, file: &Path) -> Result<Unit, TgError> {
     ev.check_unsupported();
     let fatal = |e: EvalErr| TgError::Eval(e.to_string());
     let skip = ev.skip().map_err(fatal)?;
+    let state = ev.state_path().map_err(fatal)?;
     let source = ev.source().map_err(fatal)?;
     let inputs = ev.inputs(0).map_err(fatal)?;
     let mut generate = BTreeMap::new();
@@ -214,6 +219,7 @@ pub(crate) fn evaluate_unit(run: &Run, file: &Path) -> Result<Unit, TgError> {
         inputs: (*inputs).clone(),
         source,
         skip,
+        state,
     })
 }
 
