@@ -484,7 +484,10 @@ fn dependency_outputs_come_from_the_local_backend_state() {
     );
     // A sensitive output stays sensitive: never in any output.
     let d = app.attributes.get("description");
-    assert!(d.is_some_and(|v| v.is_marked() || v.is_sensitive()), "{d:?}");
+    assert!(
+        d.is_some_and(|v| v.is_marked() || v.is_sensitive()),
+        "{d:?}"
+    );
     assert!(!format!("{d:?}").contains("hunter2"), "{d:?}");
     assert!(
         gaps(&s).iter().all(|g| !g.contains("dependency.vpc")),
@@ -580,5 +583,154 @@ fn dependency_outputs_come_from_the_states_directory_of_parity_toml() {
     assert!(
         err.contains("parity.toml:4:") && err.contains("does not exist"),
         "{err}"
+    );
+}
+
+// --- per-unit state: --source state and drift ----------------------------
+
+/// A module with one bucket named by its variable.
+const BUCKET_MODULE: &str = r#"
+variable "a" {}
+variable "versioning" {
+  default = true
+}
+resource "aws_s3_bucket" "b" {
+  bucket        = var.a
+  force_destroy = false
+}
+"#;
+
+/// A Terraform state (format 4) holding the bucket `name`.
+fn bucket_state(name: &str, force_destroy: bool, lineage: u32) -> String {
+    format!(
+        r#"{{"version": 4, "terraform_version": "1.9.5", "serial": 2, "lineage": "3f6c2a1e-0000-4000-8000-00000000000{lineage}",
+  "outputs": {{}},
+  "resources": [
+    {{"mode": "managed", "type": "aws_s3_bucket", "name": "b",
+      "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+      "instances": [
+        {{"schema_version": 0,
+          "attributes": {{"id": "{name}", "bucket": "{name}", "force_destroy": {force_destroy},
+                          "arn": "arn:aws:s3:::{name}"}},
+          "sensitive_attributes": []}}
+      ]}}
+  ]}}
+"#
+    )
+}
+
+#[test]
+fn units_are_read_from_their_states_and_pair_with_the_code() {
+    let toml = "[environments.staging]\nterragrunt = { root = \"live/staging\", states = \"states/staging\" }\n[environments.prod]\nterragrunt = { root = \"live/prod\", states = \"states/prod\" }\n";
+    let dir = tree(&[
+        ("modules/bucket/main.tf", BUCKET_MODULE),
+        (
+            "live/staging/logs/terragrunt.hcl",
+            "terraform {\n  source = \"../../../modules//bucket\"\n}\ninputs = { a = \"shop-staging-logs\" }\n",
+        ),
+        (
+            "live/prod/logs/terragrunt.hcl",
+            "terraform {\n  source = \"../../../modules//bucket\"\n}\ninputs = { a = \"shop-prod-logs\" }\n",
+        ),
+        // A unit whose state was never pulled: listed, never dropped.
+        (
+            "live/prod/assets/terragrunt.hcl",
+            "terraform {\n  source = \"../../../modules//bucket\"\n}\ninputs = { a = \"shop-prod-assets\" }\n",
+        ),
+        ("states/staging/logs/terraform.tfstate", &bucket_state("shop-staging-logs", true, 1)),
+        ("states/prod/logs/terraform.tfstate", &bucket_state("shop-prod-logs", false, 2)),
+        ("parity.toml", toml),
+    ]);
+    // Two environments' states: addresses under the unit's path.
+    let out = parity(dir.path())
+        .args([
+            "diff",
+            "staging",
+            "prod",
+            "--source",
+            "state",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .expect("run parity");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json_of(&out.stdout);
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["resource"] == "logs/aws_s3_bucket.b" && f["attribute"] == "force_destroy"),
+        "{findings:#?}"
+    );
+    assert_eq!(
+        report["summary"]["incomplete"],
+        serde_json::json!(["prod: states/prod/assets/terraform.tfstate: the state of live/prod/assets/terragrunt.hcl (from the `states` directory of parity.toml) does not exist: its resources are not compared"])
+    );
+
+    // Drift: the code's `logs/aws_s3_bucket.b` pairs with the state's.
+    let out = parity(dir.path())
+        .args(["drift", "staging", "--format", "json", "--fail-on", "never"])
+        .output()
+        .expect("run parity");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json_of(&out.stdout);
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["resource"], "logs/aws_s3_bucket.b");
+    assert_eq!(findings[0]["attribute"], "force_destroy");
+    assert_eq!(report["summary"]["compared_resources"], 1);
+
+    // A state that is not one: exit 1 naming the file.
+    std::fs::write(
+        dir.path().join("states/staging/logs/terraform.tfstate"),
+        "{\"version\": 4,\n  \"resources\": 7}\n",
+    )
+    .expect("write");
+    let out = parity(dir.path())
+        .args(["drift", "staging"])
+        .output()
+        .expect("run parity");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("states/staging/logs/terraform.tfstate"),
+        "{err}"
+    );
+}
+
+#[test]
+fn without_a_states_directory_units_read_their_local_backend() {
+    let dir = tree(&[
+        ("live/logs/main.tf", BUCKET_MODULE),
+        (
+            "live/logs/terragrunt.hcl",
+            "remote_state {\n  backend = \"local\"\n  config = {\n    path = \"terraform.tfstate\"\n  }\n}\ninputs = { a = \"shop-logs\" }\n",
+        ),
+        ("live/logs/terraform.tfstate", &bucket_state("shop-logs", false, 1)),
+        // No state configured at all: listed.
+        ("live/other/main.tf", BUCKET_MODULE),
+        ("live/other/terragrunt.hcl", "inputs = { a = \"shop-other\" }\n"),
+    ]);
+    let s = parity::sources::terragrunt::load_states(&options(dir.path(), "live")).expect("load");
+    let addresses: Vec<&str> = s.resources.iter().map(|r| r.address.as_str()).collect();
+    assert_eq!(addresses, vec!["logs/aws_s3_bucket.b"]);
+    has(
+        &gaps(&s),
+        "live/other/terragrunt.hcl: no state for the unit",
     );
 }

@@ -15,6 +15,10 @@
 //! This file finds the units and holds what one run shares (parsed files,
 //! units read, coverage); `unit` reads one unit.
 //!
+//! For `--source state` and `parity drift` (`state::load_states`), each
+//! unit's state is read instead (the `states` directory of parity.toml, or
+//! the unit's `local` backend), addressed the same way.
+//!
 //! Nothing is executed: `run_cmd`, `sops_decrypt_file` and the functions
 //! that call AWS are unknown values, listed in coverage.
 
@@ -64,6 +68,11 @@ pub enum TgError {
     NoUnits(String),
     #[error("unit {unit}: {cause}")]
     Terraform { unit: String, cause: TfError },
+    #[error("unit {unit}: {cause}")]
+    State {
+        unit: String,
+        cause: crate::sources::state::StateError,
+    },
 }
 
 /// What to load for one environment.
@@ -86,6 +95,13 @@ pub struct Options {
 
 /// Load one environment's Terragrunt tree.
 pub fn load(opts: &Options) -> Result<Snapshot, TgError> {
+    on_eval_thread(|| load_here(opts))
+}
+
+pub use state::load_states;
+
+/// Run `f` where evaluation may recurse deeply.
+fn on_eval_thread<T: Send>(f: impl Fn() -> Result<T, TgError> + Sync) -> Result<T, TgError> {
     // Evaluation recurses with the configuration's nesting (locals
     // referring to locals, includes, dependencies): it runs on a thread
     // with a large stack, as the Terraform source's does, so deep but
@@ -96,7 +112,7 @@ pub fn load(opts: &Options) -> Result<Snapshot, TgError> {
             .stack_size(EVAL_STACK)
             .spawn_scoped(scope, || {
                 STACK.with(|s| s.set((stack_address(), EVAL_STACK / 4 * 3)));
-                load_here(opts)
+                f()
             }) {
             Ok(handle) => handle.join().unwrap_or_else(|_| {
                 Err(TgError::Eval(
@@ -106,7 +122,7 @@ pub fn load(opts: &Options) -> Result<Snapshot, TgError> {
             Err(_) => {
                 // The caller's stack, of unknown size: a small budget.
                 STACK.with(|s| s.set((stack_address(), 512 << 10)));
-                load_here(opts)
+                f()
             }
         }
     })
@@ -139,23 +155,32 @@ pub(crate) fn too_deep() -> bool {
 /// How deep includes may nest (Terragrunt itself allows one level).
 pub(crate) const MAX_INCLUDE_DEPTH: usize = 32;
 
-fn load_here(opts: &Options) -> Result<Snapshot, TgError> {
+/// The options with absolute paths (as Terragrunt's path functions
+/// return them; locations are still shown relative to `base`) and the
+/// units below the root; `None` when there are none.
+fn prepare(opts: &Options) -> Result<Option<(Options, Vec<PathBuf>)>, TgError> {
     if !opts.root.is_dir() {
-        return Err(TgError::NoUnits(files::display(&opts.base, &opts.root)));
+        return Ok(None);
     }
-    // Absolute, as Terragrunt's path functions return them; locations
-    // are still shown relative to `base`.
-    let opts = &Options {
+    let opts = Options {
         root: absolute(&opts.root),
         base: absolute(&opts.base),
         states: opts.states.as_deref().map(absolute),
         ..opts.clone()
     };
-    let run = Run::new(opts);
     let units = discover(&opts.root)?;
     if units.is_empty() {
-        return Err(TgError::NoUnits(files::display(&opts.base, &opts.root)));
+        return Ok(None);
     }
+    Ok(Some((opts, units)))
+}
+
+fn load_here(opts: &Options) -> Result<Snapshot, TgError> {
+    let Some((opts, units)) = prepare(opts)? else {
+        return Err(TgError::NoUnits(files::display(&opts.base, &opts.root)));
+    };
+    let opts = &opts;
+    let run = Run::new(opts);
     // Exclusions first: a unit's `exclude_dependencies` excludes units
     // that may come before it.
     for dir in &units {
@@ -249,7 +274,7 @@ pub(crate) struct Run<'o> {
 }
 
 impl<'o> Run<'o> {
-    fn new(opts: &'o Options) -> Self {
+    pub(crate) fn new(opts: &'o Options) -> Self {
         Run {
             opts,
             parsed: RefCell::default(),
@@ -329,7 +354,7 @@ impl<'o> Run<'o> {
 impl Run<'_> {
     /// Evaluate the `exclude` block of the unit in `dir` (once), marking
     /// it, and with `exclude_dependencies` its dependencies, excluded.
-    fn exclusion(&self, dir: &Path) -> Result<(), TgError> {
+    pub(crate) fn exclusion(&self, dir: &Path) -> Result<(), TgError> {
         let dir = files::lexical(dir);
         if !self.exclusion_read.borrow_mut().insert(dir.clone()) {
             return Ok(());
@@ -370,6 +395,11 @@ impl Run<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The gaps found so far, taken.
+    pub(crate) fn take_gaps(&self) -> Vec<CoverageGap> {
+        self.gaps.take()
     }
 
     /// Why the unit in `dir` is excluded, when it is (what, why).

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::{config, Run, TgError};
+
 use crate::model::Value;
 
 /// The name of a unit's state file in a `states` directory.
@@ -111,4 +112,90 @@ fn read_outputs(file: &Path, shown: &str) -> Result<BTreeMap<String, Value>, TgE
         }
     }
     Ok(out)
+}
+
+/// Load one environment's units from their states (`--source state`, the
+/// state half of `parity drift`): each unit's state file (the `states`
+/// directory of parity.toml, or its `local` backend), its resources
+/// addressed `<unit path>/<address>` as the code source addresses them, so
+/// code and state pair unit by unit. A unit without a state is listed in
+/// coverage, never silently dropped.
+pub fn load_states(opts: &super::Options) -> Result<crate::model::Snapshot, TgError> {
+    super::on_eval_thread(|| load_states_here(opts))
+}
+
+fn load_states_here(opts: &super::Options) -> Result<crate::model::Snapshot, TgError> {
+    use crate::model::{Snapshot, SourceKind};
+    use crate::sources::terraform::files;
+    let Some((opts, units)) = super::prepare(opts)? else {
+        return Err(TgError::NoUnits(files::display(&opts.base, &opts.root)));
+    };
+    let run = Run::new(&opts);
+    for dir in &units {
+        run.exclusion(dir)?;
+    }
+    let mut snapshot = Snapshot::new(opts.environment.clone(), SourceKind::State);
+    for dir in &units {
+        if let Some((what, why)) = run.excluded(dir)? {
+            run.gap(what, why);
+            continue;
+        }
+        let file = dir.join(super::UNIT_FILE);
+        let shown_unit = run.show(&file);
+        let (state, source) = config::unit_state(&run, &file)?;
+        let working = match &source {
+            config::Source::Here => Some(dir.clone()),
+            config::Source::At(s, _) => match super::cache::find(dir, s) {
+                super::cache::Cached::At(w) => Some(w),
+                _ => None,
+            },
+            config::Source::Unknown(_) => None,
+        };
+        let unit_path = run.unit_path(dir);
+        let (path, by) = match run.state_file(dir, &unit_path, state.as_ref(), working.as_deref()) {
+            None => {
+                run.gap(
+                    shown_unit,
+                    "no state for the unit (no `states` directory for the environment in parity.toml, no `local` backend): its resources are not compared",
+                );
+                continue;
+            }
+            Some(Err(why)) => {
+                run.gap(shown_unit, format!("{why}: its resources are not compared"));
+                continue;
+            }
+            Some(Ok(found)) => found,
+        };
+        if !path.is_file() {
+            run.gap(
+                run.show(&path),
+                format!("the state of {shown_unit} (from {by}) does not exist: its resources are not compared"),
+            );
+            continue;
+        }
+        let sopts = crate::sources::state::Options {
+            environment: opts.environment.clone(),
+            base: opts.base.clone(),
+            paths: vec![path.to_string_lossy().into_owned()],
+            plan: None,
+            access: crate::sources::state::s3::Access::new(None, None),
+            identity: opts.identity.clone(),
+        };
+        let mut snap =
+            crate::sources::state::load_state(&sopts).map_err(|cause| TgError::State {
+                unit: shown_unit.clone(),
+                cause,
+            })?;
+        for r in snap.resources.iter_mut() {
+            r.address = super::unit::under(&unit_path, &r.address);
+            r.key = super::unit::under(&unit_path, &r.key);
+        }
+        snapshot.resources.extend(snap.resources);
+        snapshot.coverage.extend(snap.coverage);
+    }
+    snapshot.coverage.extend(run.take_gaps());
+    snapshot.resources.sort_by(|a, b| a.address.cmp(&b.address));
+    snapshot.coverage.sort();
+    snapshot.coverage.dedup();
+    Ok(snapshot)
 }

@@ -246,7 +246,7 @@ impl Run<'_> {
 
     /// The unit's path relative to the environment's root (`""` for the
     /// root itself; `../vpc` for a dependency outside it).
-    fn unit_path(&self, dir: &Path) -> String {
+    pub(super) fn unit_path(&self, dir: &Path) -> String {
         let rel = files::relative(&self.opts.root, dir);
         if rel == "." {
             String::new()
@@ -257,7 +257,7 @@ impl Run<'_> {
 }
 
 /// `mysql` + `aws_db_instance.this` → `mysql/aws_db_instance.this`.
-fn under(unit: &str, address: &str) -> String {
+pub(super) fn under(unit: &str, address: &str) -> String {
     if unit.is_empty() {
         address.to_string()
     } else {

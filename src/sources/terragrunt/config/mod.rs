@@ -28,7 +28,7 @@ mod state;
 pub(crate) use blocks::{ExtraArguments, Generate, Source};
 pub(crate) use dependency::Dep;
 pub(crate) use exclude::exclusion;
-pub(crate) use state::StatePath;
+pub(crate) use state::{unit_state, StatePath};
 
 use super::merge::{self, Strategy};
 use super::{Run, TgError};

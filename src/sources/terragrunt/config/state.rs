@@ -2,10 +2,24 @@
 //! is, so that a `dependency` on it can read the outputs it recorded.
 //! Other backends (s3, gcs, ...) are not read: their state is remote.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use super::{Eval, R};
+use super::{Eval, Source, R};
 use crate::model::{Location, Value};
+use crate::sources::terragrunt::{Run, TgError};
+
+/// The unit's `local` backend path, and its `terraform { source }` (a
+/// relative backend path is relative to where Terraform runs), without
+/// evaluating the rest of the unit.
+pub(crate) fn unit_state(run: &Run, file: &Path) -> Result<(Option<StatePath>, Source), TgError> {
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let ev = Eval::new(run, dir.clone(), dir);
+    ev.build(file, false, &mut Vec::new())?;
+    let fatal = |e: crate::sources::terraform::eval::EvalErr| TgError::Eval(e.to_string());
+    let state = ev.state_path().map_err(fatal)?;
+    let source = ev.source().map_err(fatal)?;
+    Ok((state, source))
+}
 
 /// Where a unit's `local` backend keeps its state.
 #[derive(Debug, Clone)]
