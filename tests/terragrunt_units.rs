@@ -734,3 +734,103 @@ fn without_a_states_directory_units_read_their_local_backend() {
         "live/other/terragrunt.hcl: no state for the unit",
     );
 }
+
+// --- stacks ---------------------------------------------------------------
+
+const STACK: &str = r#"locals {
+  env = "staging"
+}
+
+unit "vpc" {
+  source = "../../catalog/units/vpc"
+  path   = "vpc"
+  values = {
+    name = "shop-${local.env}"
+    cidr = "10.10.0.0/16"
+  }
+}
+
+unit "app" {
+  source                  = "../../catalog/units/app"
+  path                    = "app"
+  no_dot_terragrunt_stack = true
+  values = {
+    name = "shop-app"
+  }
+}
+
+stack "data" {
+  source = "../../catalog/stacks/data"
+  path   = "data"
+}
+"#;
+
+/// A catalog unit: its module beside root.hcl's directory, its inputs from
+/// the stack's values.
+const CATALOG_UNIT: &str = r#"include "root" {
+  path = find_in_parent_folders("root.hcl")
+}
+terraform {
+  source = "${get_parent_terragrunt_dir("root")}/../modules//echo"
+}
+inputs = {
+  a = values.name
+  b = values.cidr
+}
+"#;
+
+#[test]
+fn stacks_are_read_from_their_generated_units_with_their_values() {
+    let dir = tree(&[
+        ("modules/echo/main.tf", APP_MODULE),
+        ("catalog/units/vpc/terragrunt.hcl", CATALOG_UNIT),
+        ("live/root.hcl", ""),
+        ("live/staging/terragrunt.stack.hcl", STACK),
+        // What `terragrunt stack generate` wrote for `vpc` (`app` and the
+        // nested stack `data` were not generated).
+        (
+            "live/staging/.terragrunt-stack/vpc/terragrunt.hcl",
+            CATALOG_UNIT,
+        ),
+        (
+            "live/staging/.terragrunt-stack/vpc/terragrunt.values.hcl",
+            "values = {\n  name = \"shop-staging\"\n  cidr = \"10.10.0.0/16\"\n}\n",
+        ),
+        // Generated once without its values file.
+        (
+            "live/staging/.terragrunt-stack/old/terragrunt.hcl",
+            CATALOG_UNIT,
+        ),
+    ]);
+    let s = snap(dir.path(), "live/staging");
+    // Addressed by the unit's path in the stack, without .terragrunt-stack.
+    assert_eq!(units(&s), vec!["old", "vpc"]);
+    let vpc = s
+        .resources
+        .iter()
+        .find(|r| r.address == "vpc/aws_ssm_parameter.p")
+        .expect("vpc");
+    assert_eq!(
+        vpc.attributes.get("name"),
+        Some(&Value::str("shop-staging"))
+    );
+    assert_eq!(
+        vpc.attributes.get("description"),
+        Some(&Value::str("10.10.0.0/16"))
+    );
+    let g = gaps(&s);
+    has(&g, "live/staging/terragrunt.stack.hcl:14: unit `app` is not generated (live/staging/app has no terragrunt.hcl; `terragrunt stack generate` writes it): not read");
+    has(&g, "live/staging/terragrunt.stack.hcl:23: stack `data` is not generated (live/staging/.terragrunt-stack/data has no terragrunt.stack.hcl");
+    has(&g, "live/staging/.terragrunt-stack/old/terragrunt.hcl:8: input `a`: no terragrunt.values.hcl beside the unit");
+
+    // A block without `path`: an error at its line.
+    let dir = tree(&[(
+        "live/terragrunt.stack.hcl",
+        "unit \"vpc\" {\n  source = \"../catalog/vpc\"\n}\n",
+    )]);
+    let e = load(&options(dir.path(), "live")).expect_err("no path");
+    assert_eq!(
+        e.to_string(),
+        "live/terragrunt.stack.hcl:1: unit `vpc` has no `path`"
+    );
+}

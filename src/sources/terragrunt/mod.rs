@@ -158,7 +158,8 @@ pub(crate) const MAX_INCLUDE_DEPTH: usize = 32;
 /// The options with absolute paths (as Terragrunt's path functions
 /// return them; locations are still shown relative to `base`) and the
 /// units below the root; `None` when there are none.
-fn prepare(opts: &Options) -> Result<Option<(Options, Vec<PathBuf>)>, TgError> {
+#[allow(clippy::type_complexity, reason = "a local shape, used twice")]
+fn prepare(opts: &Options) -> Result<Option<(Options, Vec<PathBuf>, Vec<PathBuf>)>, TgError> {
     if !opts.root.is_dir() {
         return Ok(None);
     }
@@ -168,19 +169,20 @@ fn prepare(opts: &Options) -> Result<Option<(Options, Vec<PathBuf>)>, TgError> {
         states: opts.states.as_deref().map(absolute),
         ..opts.clone()
     };
-    let units = discover(&opts.root)?;
-    if units.is_empty() {
+    let (units, stacks) = walk(&opts.root)?;
+    if units.is_empty() && stacks.is_empty() {
         return Ok(None);
     }
-    Ok(Some((opts, units)))
+    Ok(Some((opts, units, stacks)))
 }
 
 fn load_here(opts: &Options) -> Result<Snapshot, TgError> {
-    let Some((opts, units)) = prepare(opts)? else {
+    let Some((opts, units, stacks)) = prepare(opts)? else {
         return Err(TgError::NoUnits(files::display(&opts.base, &opts.root)));
     };
     let opts = &opts;
     let run = Run::new(opts);
+    run.check_stacks(&stacks)?;
     // Exclusions first: a unit's `exclude_dependencies` excludes units
     // that may come before it.
     for dir in &units {
@@ -210,27 +212,39 @@ fn load_here(opts: &Options) -> Result<Snapshot, TgError> {
 }
 
 /// Every unit directory at or below `root`, sorted; hidden directories
-/// (`.terragrunt-cache`, `.terraform`, `.git`) are not entered.
+/// (`.terragrunt-cache`, `.terraform`, `.git`) are not entered, except a
+/// stack's generated `.terragrunt-stack`.
 pub fn discover(root: &Path) -> Result<Vec<PathBuf>, TgError> {
+    Ok(walk(root)?.0)
+}
+
+/// The unit directories and the stack files at or below `root`, sorted.
+fn walk(root: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), TgError> {
     let mut out = Vec::new();
+    let mut stacks = Vec::new();
     let mut todo = vec![root.to_path_buf()];
     while let Some(dir) = todo.pop() {
         if dir.join(UNIT_FILE).is_file() {
             out.push(dir.clone());
+        }
+        if dir.join(config::STACK_FILE).is_file() {
+            stacks.push(dir.join(config::STACK_FILE));
         }
         let entries = std::fs::read_dir(&dir).map_err(|cause| TgError::Io {
             path: dir.display().to_string(),
             cause,
         })?;
         for entry in entries.flatten() {
-            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            let name = entry.file_name();
+            let hidden = name.to_string_lossy().starts_with('.') && name != config::STACK_DIR;
             if !hidden && entry.file_type().is_ok_and(|t| t.is_dir()) {
                 todo.push(entry.path());
             }
         }
     }
     out.sort();
-    Ok(out)
+    stacks.sort();
+    Ok((out, stacks))
 }
 
 /// One unit as read: its resources (addressed under its path), and its
@@ -266,6 +280,8 @@ pub(crate) struct Run<'o> {
     /// `exclude_dependencies`), by directory: the coverage line that says
     /// so (what, why).
     excluded: RefCell<HashMap<PathBuf, (String, String)>>,
+    /// `terragrunt.values.hcl` files read, by path.
+    pub(crate) values_cache: RefCell<HashMap<PathBuf, Value>>,
     /// State files read for their outputs, by path.
     states_read: RefCell<HashMap<PathBuf, Rc<state::Outputs>>>,
     /// Units whose `exclude` block has been evaluated.
@@ -284,6 +300,7 @@ impl<'o> Run<'o> {
             read_cache: RefCell::default(),
             excluded: RefCell::default(),
             states_read: RefCell::default(),
+            values_cache: RefCell::default(),
             exclusion_read: RefCell::default(),
             gaps: RefCell::default(),
         }
@@ -392,6 +409,32 @@ impl Run<'_> {
                         format!("unit excluded as a dependency of {unit} (`exclude_dependencies = true` at {deps_at}): not read, not compared"),
                     )
                 });
+            }
+        }
+        Ok(())
+    }
+
+    /// The `unit` and `stack` blocks of the stack files whose generated
+    /// directory is not there: listed (their units are not read).
+    pub(crate) fn check_stacks(&self, stacks: &[PathBuf]) -> Result<(), TgError> {
+        for file in stacks {
+            for e in config::entries(self, file)? {
+                let marker = if e.kind == "unit" {
+                    UNIT_FILE
+                } else {
+                    config::STACK_FILE
+                };
+                if !e.generated.join(marker).is_file() {
+                    self.gap(
+                        e.at,
+                        format!(
+                            "{} `{}` is not generated ({} has no {marker}; `terragrunt stack generate` writes it): not read",
+                            e.kind,
+                            e.name,
+                            self.show(&e.generated)
+                        ),
+                    );
+                }
             }
         }
         Ok(())

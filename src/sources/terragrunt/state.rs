@@ -127,10 +127,11 @@ pub fn load_states(opts: &super::Options) -> Result<crate::model::Snapshot, TgEr
 fn load_states_here(opts: &super::Options) -> Result<crate::model::Snapshot, TgError> {
     use crate::model::{Snapshot, SourceKind};
     use crate::sources::terraform::files;
-    let Some((opts, units)) = super::prepare(opts)? else {
+    let Some((opts, units, stacks)) = super::prepare(opts)? else {
         return Err(TgError::NoUnits(files::display(&opts.base, &opts.root)));
     };
     let run = Run::new(&opts);
+    run.check_stacks(&stacks)?;
     for dir in &units {
         run.exclusion(dir)?;
     }

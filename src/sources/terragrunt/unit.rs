@@ -251,7 +251,12 @@ impl Run<'_> {
         if rel == "." {
             String::new()
         } else {
-            rel
+            // A stack's generated units are addressed by their stack's
+            // path and theirs: `app/.terragrunt-stack/vpc` is `app/vpc`.
+            rel.split('/')
+                .filter(|s| *s != config::STACK_DIR)
+                .collect::<Vec<_>>()
+                .join("/")
         }
     }
 }

@@ -23,11 +23,13 @@ use hcl::expr::{Expression, ObjectKey, TraversalOperator};
 mod blocks;
 mod dependency;
 mod exclude;
+mod stack;
 mod state;
 
 pub(crate) use blocks::{ExtraArguments, Generate, Source};
 pub(crate) use dependency::Dep;
 pub(crate) use exclude::exclusion;
+pub(crate) use stack::{entries, STACK_DIR, STACK_FILE};
 pub(crate) use state::{unit_state, StatePath};
 
 use super::merge::{self, Strategy};
@@ -681,6 +683,7 @@ impl Resolver for At<'_, '_, '_> {
                 }
                 Ok(Some((Resolved::Owned(self.ev.exposed(inc.frame)?), 1)))
             }
+            "values" => Ok(Some((Resolved::Owned(self.ev.values()?), 0))),
             "dependency" => {
                 let Some(name) = attr(ops, 0) else {
                     return Err(EvalErr::Soft("`dependency` must be followed by a name".into()));
@@ -689,7 +692,7 @@ impl Resolver for At<'_, '_, '_> {
                 Ok(Some((Resolved::Owned(value), used)))
             }
             other => Err(EvalErr::Soft(format!(
-                "unknown name `{other}` (a Terragrunt configuration has local, include and dependency)"
+                "unknown name `{other}` (a Terragrunt configuration has local, include, dependency and values)"
             ))),
         }
     }
