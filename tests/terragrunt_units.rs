@@ -834,3 +834,107 @@ fn stacks_are_read_from_their_generated_units_with_their_values() {
         "live/terragrunt.stack.hcl:1: unit `vpc` has no `path`"
     );
 }
+
+// --- parity init ----------------------------------------------------------
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn init_writes_a_table_per_environment_tree_and_check_finds_the_differences() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&common::repo().join("fixtures/terragrunt-shop"), dir.path());
+    std::fs::remove_file(dir.path().join("parity.toml")).expect("rm");
+    let out = parity(dir.path()).arg("init").output().expect("run parity");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.path().join("parity.toml")).expect("written");
+    for want in [
+        "[environments.staging]\n# account-id = \"123456789012\"\nterragrunt = { root = \"live/staging\" }",
+        "[environments.prod]\n# account-id = \"123456789012\"\nterragrunt = { root = \"live/prod\" }",
+        "[[check]]\nreference = \"prod\"\ncompare = [\"staging\"]\nsource = \"code\"",
+        "the configuration reads `SHOP_ENVIRONMENT` with get_env",
+    ] {
+        assert!(text.contains(want), "{want} not in\n{text}");
+    }
+    // `live/` (named like an environment) holds the two trees: not one.
+    assert!(!text.contains("[environments.live]"), "{text}");
+    let out = parity(dir.path())
+        .args(["check", "--format", "json"])
+        .output()
+        .expect("run parity");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json_of(&out.stdout);
+    let summary = &report["summary"];
+    assert_eq!(
+        (summary["errors"].as_u64(), summary["warnings"].as_u64()),
+        (Some(4), Some(5)),
+        "{summary}"
+    );
+}
+
+#[test]
+fn init_finds_account_region_environment_trees() {
+    // The layout of gruntwork-io/terragrunt-infrastructure-live-example:
+    // <account>/<region>/<env>/<unit>, env.hcl per environment, _envcommon.
+    let unit = "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\n";
+    let dir = tree(&[
+        ("root.hcl", ""),
+        ("_envcommon/mysql.hcl", ""),
+        ("non-prod/account.hcl", ""),
+        ("non-prod/us-east-1/region.hcl", ""),
+        ("non-prod/us-east-1/qa/env.hcl", ""),
+        ("non-prod/us-east-1/qa/mysql/terragrunt.hcl", unit),
+        (
+            "non-prod/us-east-1/qa/webserver-cluster/terragrunt.hcl",
+            unit,
+        ),
+        ("non-prod/us-east-1/stage/env.hcl", ""),
+        ("non-prod/us-east-1/stage/mysql/terragrunt.hcl", unit),
+        ("prod/account.hcl", ""),
+        ("prod/us-east-1/region.hcl", ""),
+        ("prod/us-east-1/prod/env.hcl", ""),
+        ("prod/us-east-1/prod/mysql/terragrunt.hcl", unit),
+        // A global unit below no environment.
+        ("global/dns/terragrunt.hcl", unit),
+    ]);
+    let out = parity(dir.path())
+        .args(["init", "--stdout"])
+        .output()
+        .expect("run parity");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for want in [
+        "[environments.qa]\n# account-id = \"123456789012\"\nterragrunt = { root = \"non-prod/us-east-1/qa\" }",
+        "[environments.stage]\n# account-id = \"123456789012\"\nterragrunt = { root = \"non-prod/us-east-1/stage\" }",
+        "[environments.prod]\n# account-id = \"123456789012\"\nterragrunt = { root = \"prod/us-east-1/prod\" }",
+        "reference = \"prod\"\ncompare = [\"qa\", \"stage\"]",
+        "1 unit(s) are below no environment directory",
+    ] {
+        assert!(text.contains(want), "{want} not in\n{text}");
+    }
+}

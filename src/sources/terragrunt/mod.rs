@@ -26,6 +26,7 @@ mod cache;
 mod cfg;
 mod config;
 mod functions;
+pub mod init;
 mod locate;
 mod merge;
 mod source;
