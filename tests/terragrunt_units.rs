@@ -938,3 +938,34 @@ fn init_finds_account_region_environment_trees() {
         assert!(text.contains(want), "{want} not in\n{text}");
     }
 }
+
+#[test]
+fn init_takes_the_shallowest_environment_named_siblings_without_env_hcl() {
+    // The layout of cds-snc/notification-terraform: env/<env>/<unit>, one
+    // unit named like an environment word (`performance-test`).
+    let dir = tree(&[
+        ("env/terragrunt.hcl", "inputs = {}\n"),
+        ("env/dev/common/terragrunt.hcl", ""),
+        ("env/dev/performance-test/terragrunt.hcl", ""),
+        ("env/staging/common/terragrunt.hcl", ""),
+        ("env/staging/performance-test/terragrunt.hcl", ""),
+        ("env/production/common/terragrunt.hcl", ""),
+    ]);
+    let out = parity(dir.path())
+        .args(["init", "--stdout"])
+        .output()
+        .expect("run parity");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for want in [
+        "[environments.dev]\n# account-id = \"123456789012\"\nterragrunt = { root = \"env/dev\" }",
+        "[environments.production]\n# account-id = \"123456789012\"\nterragrunt = { root = \"env/production\" }",
+        "reference = \"production\"\ncompare = [\"dev\", \"staging\"]",
+        // env/terragrunt.hcl is read as a unit by Terragrunt's run --all:
+        // in no environment, and said.
+        "1 unit(s) are below no environment directory",
+    ] {
+        assert!(text.contains(want), "{want} not in\n{text}");
+    }
+    assert!(!text.contains("performance-test ="), "{text}");
+}

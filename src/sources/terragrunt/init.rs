@@ -1,9 +1,10 @@
 //! `parity init` for a Terragrunt live repository: the environments are
-//! the trees of units (`terragrunt.hcl`, or a generated stack's
-//! `terragrunt.stack.hcl`) below directories named like environments
-//! (`live/staging`, `non-prod/us-east-1/qa`) or holding an `env.hcl`,
-//! the deepest such directory of each unit winning (`live/` holding
-//! `staging/` and `prod/` is not itself one). Each gets a `terragrunt`
+//! the trees of units (`terragrunt.hcl`, or a `terragrunt.stack.hcl`)
+//! below the directories holding an `env.hcl` (`non-prod/us-east-1/qa`)
+//! or, without any, below the environment-named siblings of the
+//! shallowest directory that has two or more (`live/staging` and
+//! `live/prod`, `env/dev` and `env/production`); a directory holding
+//! another such directory is not one. Each gets a `terragrunt`
 //! table with its `root`, and a `[[check]]` holds the most production-like
 //! one against the others. `get_env` names the units read are listed with
 //! a commented `env` table: their values are the user's to give.
@@ -31,39 +32,66 @@ pub fn propose(dir: &Path) -> Option<Proposal> {
     if leaves.is_empty() {
         return None;
     }
-    // Each unit's deepest environment-like ancestor (itself included).
-    let mut roots: BTreeSet<PathBuf> = BTreeSet::new();
-    let mut without = 0usize;
+    // Every directory between `dir` (excluded) and a unit (included).
+    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
     for leaf in &leaves {
-        let mut found = None;
         let mut d = leaf.as_path();
         while d.starts_with(dir) && d != dir {
-            let name = d.file_name().map(|n| n.to_string_lossy().into_owned());
-            let env_like = name.as_deref().is_some_and(|n| prod_rank(n).is_some());
-            if env_like || d.join("env.hcl").is_file() {
-                found = Some(d.to_path_buf());
-                break;
-            }
+            dirs.insert(d.to_path_buf());
             d = match d.parent() {
                 Some(p) => p,
                 None => break,
             };
         }
-        match found {
-            Some(r) => {
-                roots.insert(r);
+    }
+    // Directories holding an env.hcl are the environments; otherwise the
+    // environment-named siblings of the shallowest directory that has two
+    // or more (`live/` holding `staging/` and `prod/`; a unit named
+    // `performance-test` among others is not one).
+    let mut roots: BTreeSet<PathBuf> = dirs
+        .iter()
+        .filter(|d| d.join("env.hcl").is_file())
+        .cloned()
+        .collect();
+    if roots.is_empty() {
+        let mut by_parent: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+        for d in &dirs {
+            let env_like = d
+                .file_name()
+                .is_some_and(|n| prod_rank(&n.to_string_lossy()).is_some());
+            if let (true, Some(parent)) = (env_like, d.parent()) {
+                by_parent
+                    .entry(parent.to_path_buf())
+                    .or_default()
+                    .push(d.clone());
             }
-            None => without += 1,
+        }
+        let depth = |p: &Path| p.components().count();
+        let shallowest = by_parent
+            .iter()
+            .filter(|(_, c)| c.len() >= 2)
+            .map(|(p, _)| depth(p))
+            .min();
+        if let Some(min) = shallowest {
+            for (p, c) in &by_parent {
+                if c.len() >= 2 && depth(p) == min {
+                    roots.extend(c.iter().cloned());
+                }
+            }
         }
     }
-    // A root holding another root is not an environment (`live/`).
+    // A root holding another root is not an environment.
     let all: Vec<PathBuf> = roots.iter().cloned().collect();
     roots.retain(|r| !all.iter().any(|o| o != r && o.starts_with(r)));
+    let without = leaves
+        .iter()
+        .filter(|l| !roots.iter().any(|r| l.starts_with(r)))
+        .count();
     let mut notes = Vec::new();
     if roots.is_empty() {
         // One tree: the environment is picked elsewhere (get_env).
         roots.insert(dir.to_path_buf());
-        notes.push("no directory is named like an environment (staging/, prod/) or holds an env.hcl: the whole tree is one environment; if `get_env` picks the environment, copy its table once per environment with its own `env` values".into());
+        notes.push("no directory holds an env.hcl or two environment-named subdirectories (staging/, prod/): the whole tree is one environment; if `get_env` picks the environment, copy its table once per environment with its own `env` values".into());
     } else if without > 0 {
         notes.push(format!(
             "{without} unit(s) are below no environment directory (shared or global units): not in any environment; add a table for them by hand if they are compared"
