@@ -819,8 +819,8 @@ fn stacks_are_read_from_their_generated_units_with_their_values() {
         Some(&Value::str("10.10.0.0/16"))
     );
     let g = gaps(&s);
-    has(&g, "live/staging/terragrunt.stack.hcl:14: unit `app` is not generated (live/staging/app has no terragrunt.hcl; `terragrunt stack generate` writes it): not read");
-    has(&g, "live/staging/terragrunt.stack.hcl:23: stack `data` is not generated (live/staging/.terragrunt-stack/data has no terragrunt.stack.hcl");
+    has(&g, "live/staging/terragrunt.stack.hcl:14: unit `app` is not generated (live/staging/app has no terragrunt.hcl; `terragrunt stack generate` writes it) and its source is not a local directory with a terragrunt.hcl: not read");
+    has(&g, "live/staging/terragrunt.stack.hcl:23: stack `data` is not generated (live/staging/.terragrunt-stack/data has no terragrunt.stack.hcl; `terragrunt stack generate` writes it) and a nested stack is read only once generated: not read");
     has(&g, "live/staging/.terragrunt-stack/old/terragrunt.hcl:8: input `a`: no terragrunt.values.hcl beside the unit");
 
     // A block without `path`: an error at its line.
@@ -968,4 +968,46 @@ fn init_takes_the_shallowest_environment_named_siblings_without_env_hcl() {
         assert!(text.contains(want), "{want} not in\n{text}");
     }
     assert!(!text.contains("performance-test ="), "{text}");
+}
+
+#[test]
+fn a_stack_not_generated_is_read_from_its_local_sources() {
+    let stack = r#"unit "vpc" {
+  source = "../../catalog/units/vpc"
+  path   = "vpc"
+  values = {
+    name = "shop-prod"
+    cidr = "10.20.0.0/16"
+  }
+}
+
+unit "cache" {
+  source = "git::https://example.com/catalog.git//units/cache?ref=v1.0.0"
+  path   = "cache"
+}
+"#;
+    let dir = tree(&[
+        ("modules/echo/main.tf", APP_MODULE),
+        ("catalog/units/vpc/terragrunt.hcl", CATALOG_UNIT),
+        ("live/root.hcl", ""),
+        ("live/prod/terragrunt.stack.hcl", stack),
+    ]);
+    let s = snap(dir.path(), "live/prod");
+    // Evaluated where `terragrunt stack generate` would write it
+    // (find_in_parent_folders climbs from live/prod/.terragrunt-stack/vpc),
+    // with the block's values; addressed as a generated unit would be.
+    assert_eq!(units(&s), vec!["vpc"]);
+    let vpc = s
+        .resources
+        .iter()
+        .find(|r| r.address == "vpc/aws_ssm_parameter.p")
+        .expect("vpc");
+    assert_eq!(vpc.attributes.get("name"), Some(&Value::str("shop-prod")));
+    assert_eq!(
+        vpc.attributes.get("description"),
+        Some(&Value::str("10.20.0.0/16"))
+    );
+    let g = gaps(&s);
+    has(&g, "live/prod/terragrunt.stack.hcl:10: unit `cache` is not generated (live/prod/.terragrunt-stack/cache has no terragrunt.hcl; `terragrunt stack generate` writes it) and its source `git::https://example.com/catalog.git//units/cache?ref=v1.0.0` is a remote catalog parity does not fetch: not read");
+    assert_eq!(g.len(), 1, "{g:#?}");
 }

@@ -183,7 +183,10 @@ fn load_here(opts: &Options) -> Result<Snapshot, TgError> {
     };
     let opts = &opts;
     let run = Run::new(opts);
-    run.check_stacks(&stacks)?;
+    let mut units = units;
+    units.extend(run.check_stacks(&stacks)?);
+    units.sort();
+    units.dedup();
     // Exclusions first: a unit's `exclude_dependencies` excludes units
     // that may come before it.
     for dir in &units {
@@ -248,6 +251,14 @@ fn walk(root: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), TgError> {
     Ok((out, stacks))
 }
 
+/// A unit of a stack that was not generated: its source's configuration
+/// and the block's `values`.
+#[derive(Debug, Clone)]
+pub(crate) struct VirtualUnit {
+    file: PathBuf,
+    values: Value,
+}
+
 /// One unit as read: its resources (addressed under its path), and its
 /// module's outputs when its module was loaded.
 #[derive(Debug, Default)]
@@ -281,6 +292,9 @@ pub(crate) struct Run<'o> {
     /// `exclude_dependencies`), by directory: the coverage line that says
     /// so (what, why).
     excluded: RefCell<HashMap<PathBuf, (String, String)>>,
+    /// Units of stacks that were not generated, read from their local
+    /// `source` as if generated: by generated directory.
+    virtual_units: RefCell<HashMap<PathBuf, VirtualUnit>>,
     /// `terragrunt.values.hcl` files read, by path.
     pub(crate) values_cache: RefCell<HashMap<PathBuf, Value>>,
     /// State files read for their outputs, by path.
@@ -302,6 +316,7 @@ impl<'o> Run<'o> {
             excluded: RefCell::default(),
             states_read: RefCell::default(),
             values_cache: RefCell::default(),
+            virtual_units: RefCell::default(),
             exclusion_read: RefCell::default(),
             gaps: RefCell::default(),
         }
@@ -329,9 +344,17 @@ impl<'o> Run<'o> {
         if let Some(p) = self.parsed.borrow().get(&key) {
             return Ok(p.clone());
         }
-        let shown = self.show(&key);
+        // A unit of a stack not generated: its source's file, evaluated
+        // where Terragrunt would generate it.
+        let real = key
+            .parent()
+            .and_then(|d| self.virtual_unit(d))
+            .filter(|_| key.file_name().is_some_and(|n| n == UNIT_FILE))
+            .map(|u| u.file);
+        let read_from = real.as_deref().unwrap_or(&key);
+        let shown = self.show(read_from);
         let bytes =
-            crate::input::read(&key, crate::input::limits().tfvars_file).map_err(|cause| {
+            crate::input::read(read_from, crate::input::limits().tfvars_file).map_err(|cause| {
                 TgError::Io {
                     path: shown.clone(),
                     cause,
@@ -378,7 +401,7 @@ impl Run<'_> {
             return Ok(());
         }
         let file = dir.join(UNIT_FILE);
-        if !file.is_file() {
+        if !self.has_unit(&dir) {
             // Said where the unit is read.
             return Ok(());
         }
@@ -415,21 +438,65 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// The `unit` and `stack` blocks of the stack files whose generated
-    /// directory is not there: listed (their units are not read).
-    pub(crate) fn check_stacks(&self, stacks: &[PathBuf]) -> Result<(), TgError> {
+    /// A unit of a stack that was not generated, by the directory it
+    /// would be generated in.
+    pub(crate) fn virtual_unit(&self, dir: &Path) -> Option<VirtualUnit> {
+        self.virtual_units
+            .borrow()
+            .get(&files::lexical(dir))
+            .cloned()
+    }
+
+    /// Whether the unit in `dir` has a configuration (on disk, or from
+    /// its stack's local source).
+    pub(crate) fn has_unit(&self, dir: &Path) -> bool {
+        dir.join(UNIT_FILE).is_file() || self.virtual_unit(dir).is_some()
+    }
+
+    /// The `unit` and `stack` blocks of the stack files: a unit not
+    /// generated whose `source` is a local directory is read from there as
+    /// if generated (its directory returned); other blocks whose generated
+    /// directory is not there are listed (not read).
+    pub(crate) fn check_stacks(&self, stacks: &[PathBuf]) -> Result<Vec<PathBuf>, TgError> {
+        let mut added = Vec::new();
         for file in stacks {
+            let stack_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
             for e in config::entries(self, file)? {
                 let marker = if e.kind == "unit" {
                     UNIT_FILE
                 } else {
                     config::STACK_FILE
                 };
-                if !e.generated.join(marker).is_file() {
+                let generated = e.generated.join(marker).is_file();
+                let local = e
+                    .source
+                    .as_deref()
+                    .and_then(unit::local_source)
+                    .map(|s| files::lexical(&stack_dir.join(s)).join(UNIT_FILE))
+                    .filter(|f| f.is_file());
+                if let (false, "unit", Some(source_file)) = (generated, e.kind.as_str(), local) {
+                    self.virtual_units.borrow_mut().insert(
+                        e.generated.clone(),
+                        VirtualUnit {
+                            file: source_file,
+                            values: e.values.clone(),
+                        },
+                    );
+                    added.push(e.generated.clone());
+                    continue;
+                }
+                if !generated {
+                    let why = match (&e.source, e.kind.as_str()) {
+                        (Some(s), "unit") if unit::local_source(s).is_none() => {
+                            format!("its source `{s}` is a remote catalog parity does not fetch")
+                        }
+                        (_, "stack") => "a nested stack is read only once generated".into(),
+                        _ => "its source is not a local directory with a terragrunt.hcl".into(),
+                    };
                     self.gap(
                         e.at,
                         format!(
-                            "{} `{}` is not generated ({} has no {marker}; `terragrunt stack generate` writes it): not read",
+                            "{} `{}` is not generated ({} has no {marker}; `terragrunt stack generate` writes it) and {why}: not read",
                             e.kind,
                             e.name,
                             self.show(&e.generated)
@@ -438,7 +505,7 @@ impl Run<'_> {
                 }
             }
         }
-        Ok(())
+        Ok(added)
     }
 
     /// The gaps found so far, taken.

@@ -131,7 +131,10 @@ fn load_states_here(opts: &super::Options) -> Result<crate::model::Snapshot, TgE
         return Err(TgError::NoUnits(files::display(&opts.base, &opts.root)));
     };
     let run = Run::new(&opts);
-    run.check_stacks(&stacks)?;
+    let mut units = units;
+    units.extend(run.check_stacks(&stacks)?);
+    units.sort();
+    units.dedup();
     for dir in &units {
         run.exclusion(dir)?;
     }

@@ -15,7 +15,7 @@ use crate::sources::terraform::{self, files, parse};
 impl Run<'_> {
     pub(super) fn read_unit(&self, dir: &Path) -> Result<UnitOut, TgError> {
         let file = dir.join(UNIT_FILE);
-        if !file.is_file() {
+        if !self.has_unit(dir) {
             return Err(TgError::Eval(format!(
                 "{}: {UNIT_FILE} not found",
                 self.show(dir)
@@ -272,7 +272,7 @@ pub(super) fn under(unit: &str, address: &str) -> String {
 
 /// The directory of a local `terraform { source }` (`../../modules//mysql`
 /// → `../../modules/mysql`, a `?ref=` dropped); `None` for a remote one.
-fn local_source(source: &str) -> Option<String> {
+pub(super) fn local_source(source: &str) -> Option<String> {
     let local = Path::new(source).is_absolute()
         || source.starts_with("./")
         || source.starts_with("../")

@@ -7,8 +7,10 @@
 //! `terragrunt.values.hcl`; a `stack` block's source (holding a
 //! `terragrunt.stack.hcl`) is copied the same way and generated in turn.
 //! parity reads the generated units as any other (the tree walk enters
-//! `.terragrunt-stack`), their `values.*` from `terragrunt.values.hcl`;
-//! a block whose generated directory is not there is listed in coverage.
+//! `.terragrunt-stack`), their `values.*` from `terragrunt.values.hcl`. A
+//! `unit` not generated whose `source` is a local directory is read from
+//! there as if generated (`Run::check_stacks`); other blocks not generated
+//! are listed in coverage.
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +37,10 @@ pub(crate) struct Entry {
     pub(crate) generated: PathBuf,
     /// file:line of the block.
     pub(crate) at: String,
+    /// Its `source` when known statically.
+    pub(crate) source: Option<String>,
+    /// Its `values` (an empty map without them).
+    pub(crate) values: Value,
 }
 
 /// The `unit` and `stack` blocks of the stack file `file`, with where each
@@ -86,11 +92,28 @@ pub(crate) fn entries(run: &Run, file: &Path) -> Result<Vec<Entry>, TgError> {
         } else {
             files::lexical(&dir.join(STACK_DIR).join(&path))
         };
+        let source = match block.body.attribute("source") {
+            Some(a) => match ev.eval(0, &a.expr, a.line) {
+                Ok(Value::String(s)) => Some(s),
+                _ => None,
+            },
+            None => None,
+        };
+        let values = match block.body.attribute("values") {
+            Some(a) => {
+                let result = ev.eval(0, &a.expr, a.line);
+                ev.settle(0, result, a.line, &block.kind, "values")
+                    .map_err(|e| TgError::Eval(e.to_string()))?
+            }
+            None => Value::Map(crate::model::Map::new()),
+        };
         out.push(Entry {
             kind: block.kind.clone(),
             name,
             generated,
             at,
+            source,
+            values,
         });
     }
     Ok(out)
@@ -103,6 +126,9 @@ impl Eval<'_, '_> {
         let file = self.dir.join(VALUES_FILE);
         if let Some(v) = self.run.values_cache.borrow().get(&file) {
             return Ok(v.clone());
+        }
+        if let Some(v) = self.run.virtual_unit(&self.dir).map(|u| u.values) {
+            return Ok(v);
         }
         if !file.is_file() {
             return Err(EvalErr::Soft(format!(
