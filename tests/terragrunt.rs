@@ -26,6 +26,7 @@ fn options(dir: &Path, root: &str, env: &[(&str, &str)]) -> Options {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect::<BTreeMap<_, _>>(),
         identity: Default::default(),
+        states: None,
     }
 }
 
@@ -185,6 +186,7 @@ fn fixture_units_are_addressed_by_their_path_and_evaluated_through_includes() {
         base: stg.clone(),
         env: [("SHOP_ENVIRONMENT".to_string(), "staging".to_string())].into(),
         identity: Default::default(),
+        states: None,
     })
     .expect("load");
     assert!(s.coverage.is_empty(), "{:?}", gaps(&s));

@@ -75,7 +75,8 @@ top-level directories holding *.tf with environment-like names (staging/, prod/)
 *.tf here using terraform.workspace (workspaces from terraform.tfstate.d/ or maps keyed by environment names); \
 a CDK app's cdk.out/manifest.json with one Stage per environment; \
 a CloudFormation template with params/<env>.json or parameters/<env>.json; \
-Pulumi.yaml with Pulumi.<stack>.yaml";
+Pulumi.yaml with Pulumi.<stack>.yaml; \
+terragrunt.hcl units below environment-named directories (a Terragrunt live repository)";
 
 /// How the environments were found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +96,7 @@ pub enum Layout {
     /// A Pulumi project (`Pulumi.yaml`) with one `Pulumi.<stack>.yaml` per
     /// stack (src/sources/pulumi/init.rs).
     PulumiStacks,
+    Terragrunt,
 }
 
 impl Layout {
@@ -109,6 +111,9 @@ impl Layout {
                 "one CloudFormation template with per-environment parameter files"
             }
             Layout::PulumiStacks => "a Pulumi project with one stack per environment",
+            Layout::Terragrunt => {
+                "a Terragrunt live repository with one tree of units per environment"
+            }
         }
     }
 }
@@ -251,7 +256,9 @@ pub fn run(path: &Path, force: bool, dry_run: bool) -> Result<Outcome, InitError
             path: path.to_path_buf(),
         });
     }
-    let proposal = match crate::sources::pulumi::init::propose(&dir) {
+    let proposal = match crate::sources::pulumi::init::propose(&dir)
+        .or_else(|| crate::sources::terragrunt::init::propose(&dir))
+    {
         Some(p) => p,
         None => detect(&dir)?,
     };

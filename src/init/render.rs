@@ -63,6 +63,9 @@ pub fn render(p: &Proposal) -> String {
     if p.layout == Layout::PulumiStacks {
         return crate::sources::pulumi::init::render(p);
     }
+    if p.layout == Layout::Terragrunt {
+        return crate::sources::terragrunt::init::render(p);
+    }
     let mut o = String::new();
     let names: Vec<&str> = p.environments.iter().map(|e| e.name.as_str()).collect();
     let _ = writeln!(

@@ -43,10 +43,13 @@ impl Session {
             }
             .into());
         }
+        // A Terragrunt environment's state is per unit (its `states`
+        // directory, its units' local backends): read by that source.
         let no_state = spec
             .tables
             .get::<StateTable>()
-            .is_none_or(|s| s.paths.is_empty());
+            .is_none_or(|s| s.paths.is_empty())
+            && !spec.tables.has("terragrunt");
         if no_state
             && spec
                 .tables

@@ -18,6 +18,9 @@ pub struct TerragruntTable {
     pub root: PathBuf,
     /// What `get_env(NAME)` returns; the process's environment is never read.
     pub env: BTreeMap<String, String>,
+    /// A directory of state files, `<states>/<unit path>/terraform.tfstate`
+    /// (resolved; exists): what `dependency` outputs are read from.
+    pub states: Option<PathBuf>,
 }
 
 impl Table for TerragruntTable {
@@ -26,7 +29,7 @@ impl Table for TerragruntTable {
     }
 }
 
-pub(crate) const KEYS: &[&str] = &["root", "env"];
+pub(crate) const KEYS: &[&str] = &["root", "env", "states"];
 
 /// Read and validate the table; problems go to `sink` with their line.
 pub(crate) fn read(sink: &mut Sink, f: &Field, dir: &Path) -> Option<Arc<dyn Table>> {
@@ -36,6 +39,11 @@ pub(crate) fn read(sink: &mut Sink, f: &Field, dir: &Path) -> Option<Arc<dyn Tab
     for g in fields(sink, t, &f.key, at, Some(KEYS)) {
         match g.name {
             "root" => root = string(sink, &g),
+            "states" => {
+                if let Some(s) = string(sink, &g) {
+                    out.states = Some(directory(sink, &s, dir));
+                }
+            }
             "env" => {
                 let Some((vars, vat)) = table(sink, &g) else {
                     continue;

@@ -15,19 +15,27 @@
 //! This file finds the units and holds what one run shares (parsed files,
 //! units read, coverage); `unit` reads one unit.
 //!
+//! For `--source state` and `parity drift` (`state::load_states`), each
+//! unit's state is read instead (the `states` directory of parity.toml, or
+//! the unit's `local` backend), addressed the same way.
+//!
 //! Nothing is executed: `run_cmd`, `sops_decrypt_file` and the functions
 //! that call AWS are unknown values, listed in coverage.
 
+mod cache;
 mod cfg;
 mod config;
 mod functions;
+pub mod init;
 mod locate;
 mod merge;
 mod source;
+mod state;
 mod unit;
 
 pub use cfg::TerragruntTable;
 pub(crate) use source::Terragrunt;
+pub use state::STATE_FILE;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -61,6 +69,11 @@ pub enum TgError {
     NoUnits(String),
     #[error("unit {unit}: {cause}")]
     Terraform { unit: String, cause: TfError },
+    #[error("unit {unit}: {cause}")]
+    State {
+        unit: String,
+        cause: crate::sources::state::StateError,
+    },
 }
 
 /// What to load for one environment.
@@ -73,6 +86,9 @@ pub struct Options {
     pub base: PathBuf,
     /// What `get_env` reads (never the process's environment).
     pub env: BTreeMap<String, String>,
+    /// A directory of state files, one per unit:
+    /// `<states>/<unit path>/terraform.tfstate` (`dependency` outputs).
+    pub states: Option<PathBuf>,
     /// How the environment normalizes: its units' sensitive values are
     /// hashed as normalized (`normalize::sensitive_value`).
     pub identity: crate::sources::snapshot::Identity,
@@ -80,6 +96,13 @@ pub struct Options {
 
 /// Load one environment's Terragrunt tree.
 pub fn load(opts: &Options) -> Result<Snapshot, TgError> {
+    on_eval_thread(|| load_here(opts))
+}
+
+pub use state::load_states;
+
+/// Run `f` where evaluation may recurse deeply.
+fn on_eval_thread<T: Send>(f: impl Fn() -> Result<T, TgError> + Sync) -> Result<T, TgError> {
     // Evaluation recurses with the configuration's nesting (locals
     // referring to locals, includes, dependencies): it runs on a thread
     // with a large stack, as the Terraform source's does, so deep but
@@ -90,7 +113,7 @@ pub fn load(opts: &Options) -> Result<Snapshot, TgError> {
             .stack_size(EVAL_STACK)
             .spawn_scoped(scope, || {
                 STACK.with(|s| s.set((stack_address(), EVAL_STACK / 4 * 3)));
-                load_here(opts)
+                f()
             }) {
             Ok(handle) => handle.join().unwrap_or_else(|_| {
                 Err(TgError::Eval(
@@ -100,7 +123,7 @@ pub fn load(opts: &Options) -> Result<Snapshot, TgError> {
             Err(_) => {
                 // The caller's stack, of unknown size: a small budget.
                 STACK.with(|s| s.set((stack_address(), 512 << 10)));
-                load_here(opts)
+                f()
             }
         }
     })
@@ -133,21 +156,41 @@ pub(crate) fn too_deep() -> bool {
 /// How deep includes may nest (Terragrunt itself allows one level).
 pub(crate) const MAX_INCLUDE_DEPTH: usize = 32;
 
-fn load_here(opts: &Options) -> Result<Snapshot, TgError> {
+/// The options with absolute paths (as Terragrunt's path functions
+/// return them; locations are still shown relative to `base`) and the
+/// units below the root; `None` when there are none.
+#[allow(clippy::type_complexity, reason = "a local shape, used twice")]
+fn prepare(opts: &Options) -> Result<Option<(Options, Vec<PathBuf>, Vec<PathBuf>)>, TgError> {
     if !opts.root.is_dir() {
-        return Err(TgError::NoUnits(files::display(&opts.base, &opts.root)));
+        return Ok(None);
     }
-    // Absolute, as Terragrunt's path functions return them; locations
-    // are still shown relative to `base`.
-    let opts = &Options {
+    let opts = Options {
         root: absolute(&opts.root),
         base: absolute(&opts.base),
+        states: opts.states.as_deref().map(absolute),
         ..opts.clone()
     };
-    let run = Run::new(opts);
-    let units = discover(&opts.root)?;
-    if units.is_empty() {
+    let (units, stacks) = walk(&opts.root)?;
+    if units.is_empty() && stacks.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some((opts, units, stacks)))
+}
+
+fn load_here(opts: &Options) -> Result<Snapshot, TgError> {
+    let Some((opts, units, stacks)) = prepare(opts)? else {
         return Err(TgError::NoUnits(files::display(&opts.base, &opts.root)));
+    };
+    let opts = &opts;
+    let run = Run::new(opts);
+    let mut units = units;
+    units.extend(run.check_stacks(&stacks)?);
+    units.sort();
+    units.dedup();
+    // Exclusions first: a unit's `exclude_dependencies` excludes units
+    // that may come before it.
+    for dir in &units {
+        run.exclusion(dir)?;
     }
     let mut snapshot = Snapshot::new(opts.environment.clone(), SourceKind::Code);
     for dir in &units {
@@ -173,27 +216,47 @@ fn load_here(opts: &Options) -> Result<Snapshot, TgError> {
 }
 
 /// Every unit directory at or below `root`, sorted; hidden directories
-/// (`.terragrunt-cache`, `.terraform`, `.git`) are not entered.
+/// (`.terragrunt-cache`, `.terraform`, `.git`) are not entered, except a
+/// stack's generated `.terragrunt-stack`.
 pub fn discover(root: &Path) -> Result<Vec<PathBuf>, TgError> {
+    Ok(walk(root)?.0)
+}
+
+/// The unit directories and the stack files at or below `root`, sorted.
+fn walk(root: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), TgError> {
     let mut out = Vec::new();
+    let mut stacks = Vec::new();
     let mut todo = vec![root.to_path_buf()];
     while let Some(dir) = todo.pop() {
         if dir.join(UNIT_FILE).is_file() {
             out.push(dir.clone());
+        }
+        if dir.join(config::STACK_FILE).is_file() {
+            stacks.push(dir.join(config::STACK_FILE));
         }
         let entries = std::fs::read_dir(&dir).map_err(|cause| TgError::Io {
             path: dir.display().to_string(),
             cause,
         })?;
         for entry in entries.flatten() {
-            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            let name = entry.file_name();
+            let hidden = name.to_string_lossy().starts_with('.') && name != config::STACK_DIR;
             if !hidden && entry.file_type().is_ok_and(|t| t.is_dir()) {
                 todo.push(entry.path());
             }
         }
     }
     out.sort();
-    Ok(out)
+    stacks.sort();
+    Ok((out, stacks))
+}
+
+/// A unit of a stack that was not generated: its source's configuration
+/// and the block's `values`.
+#[derive(Debug, Clone)]
+pub(crate) struct VirtualUnit {
+    file: PathBuf,
+    values: Value,
 }
 
 /// One unit as read: its resources (addressed under its path), and its
@@ -206,6 +269,8 @@ pub(crate) struct UnitOut {
     outputs: Option<Value>,
     /// Why `outputs` is `None`.
     no_outputs: Option<String>,
+    /// Its state file, when configured (outputs not known statically).
+    state: Option<state::StateFile>,
 }
 
 /// One read of a tree: what is parsed and evaluated once per run.
@@ -223,11 +288,24 @@ pub(crate) struct Run<'o> {
     /// file that calls `get_original_terragrunt_dir`): read once per run,
     /// not once per unit.
     pub(crate) read_cache: RefCell<HashMap<(PathBuf, Option<PathBuf>), Value>>,
+    /// Units excluded from the run (`exclude` blocks, their
+    /// `exclude_dependencies`), by directory: the coverage line that says
+    /// so (what, why).
+    excluded: RefCell<HashMap<PathBuf, (String, String)>>,
+    /// Units of stacks that were not generated, read from their local
+    /// `source` as if generated: by generated directory.
+    virtual_units: RefCell<HashMap<PathBuf, VirtualUnit>>,
+    /// `terragrunt.values.hcl` files read, by path.
+    pub(crate) values_cache: RefCell<HashMap<PathBuf, Value>>,
+    /// State files read for their outputs, by path.
+    states_read: RefCell<HashMap<PathBuf, Rc<state::Outputs>>>,
+    /// Units whose `exclude` block has been evaluated.
+    exclusion_read: RefCell<std::collections::HashSet<PathBuf>>,
     gaps: RefCell<Vec<CoverageGap>>,
 }
 
 impl<'o> Run<'o> {
-    fn new(opts: &'o Options) -> Self {
+    pub(crate) fn new(opts: &'o Options) -> Self {
         Run {
             opts,
             parsed: RefCell::default(),
@@ -235,6 +313,11 @@ impl<'o> Run<'o> {
             stack: RefCell::default(),
             reading: RefCell::default(),
             read_cache: RefCell::default(),
+            excluded: RefCell::default(),
+            states_read: RefCell::default(),
+            values_cache: RefCell::default(),
+            virtual_units: RefCell::default(),
+            exclusion_read: RefCell::default(),
             gaps: RefCell::default(),
         }
     }
@@ -261,9 +344,17 @@ impl<'o> Run<'o> {
         if let Some(p) = self.parsed.borrow().get(&key) {
             return Ok(p.clone());
         }
-        let shown = self.show(&key);
+        // A unit of a stack not generated: its source's file, evaluated
+        // where Terragrunt would generate it.
+        let real = key
+            .parent()
+            .and_then(|d| self.virtual_unit(d))
+            .filter(|_| key.file_name().is_some_and(|n| n == UNIT_FILE))
+            .map(|u| u.file);
+        let read_from = real.as_deref().unwrap_or(&key);
+        let shown = self.show(read_from);
         let bytes =
-            crate::input::read(&key, crate::input::limits().tfvars_file).map_err(|cause| {
+            crate::input::read(read_from, crate::input::limits().tfvars_file).map_err(|cause| {
                 TgError::Io {
                     path: shown.clone(),
                     cause,
@@ -298,6 +389,134 @@ impl<'o> Run<'o> {
         let out = Rc::new(out?);
         self.units.borrow_mut().insert(dir, out.clone());
         Ok(out)
+    }
+}
+
+impl Run<'_> {
+    /// Evaluate the `exclude` block of the unit in `dir` (once), marking
+    /// it, and with `exclude_dependencies` its dependencies, excluded.
+    pub(crate) fn exclusion(&self, dir: &Path) -> Result<(), TgError> {
+        let dir = files::lexical(dir);
+        if !self.exclusion_read.borrow_mut().insert(dir.clone()) {
+            return Ok(());
+        }
+        let file = dir.join(UNIT_FILE);
+        if !self.has_unit(&dir) {
+            // Said where the unit is read.
+            return Ok(());
+        }
+        let Some(ex) = config::exclusion(self, &file)? else {
+            return Ok(());
+        };
+        let actions = ex
+            .actions
+            .iter()
+            .map(|a| format!("\"{a}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.excluded.borrow_mut().insert(
+            dir.clone(),
+            (
+                ex.at.clone(),
+                format!(
+                    "unit excluded (`exclude` block, actions [{actions}]): not read, not compared"
+                ),
+            ),
+        );
+        if let Some(deps_at) = &ex.dependencies_at {
+            let unit = self.show(&dir);
+            let mut excluded = self.excluded.borrow_mut();
+            for dep in &ex.dependencies {
+                excluded.entry(dep.clone()).or_insert_with(|| {
+                    (
+                        self.show(&dep.join(UNIT_FILE)),
+                        format!("unit excluded as a dependency of {unit} (`exclude_dependencies = true` at {deps_at}): not read, not compared"),
+                    )
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// A unit of a stack that was not generated, by the directory it
+    /// would be generated in.
+    pub(crate) fn virtual_unit(&self, dir: &Path) -> Option<VirtualUnit> {
+        self.virtual_units
+            .borrow()
+            .get(&files::lexical(dir))
+            .cloned()
+    }
+
+    /// Whether the unit in `dir` has a configuration (on disk, or from
+    /// its stack's local source).
+    pub(crate) fn has_unit(&self, dir: &Path) -> bool {
+        dir.join(UNIT_FILE).is_file() || self.virtual_unit(dir).is_some()
+    }
+
+    /// The `unit` and `stack` blocks of the stack files: a unit not
+    /// generated whose `source` is a local directory is read from there as
+    /// if generated (its directory returned); other blocks whose generated
+    /// directory is not there are listed (not read).
+    pub(crate) fn check_stacks(&self, stacks: &[PathBuf]) -> Result<Vec<PathBuf>, TgError> {
+        let mut added = Vec::new();
+        for file in stacks {
+            let stack_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+            for e in config::entries(self, file)? {
+                let marker = if e.kind == "unit" {
+                    UNIT_FILE
+                } else {
+                    config::STACK_FILE
+                };
+                let generated = e.generated.join(marker).is_file();
+                let local = e
+                    .source
+                    .as_deref()
+                    .and_then(unit::local_source)
+                    .map(|s| files::lexical(&stack_dir.join(s)).join(UNIT_FILE))
+                    .filter(|f| f.is_file());
+                if let (false, "unit", Some(source_file)) = (generated, e.kind.as_str(), local) {
+                    self.virtual_units.borrow_mut().insert(
+                        e.generated.clone(),
+                        VirtualUnit {
+                            file: source_file,
+                            values: e.values.clone(),
+                        },
+                    );
+                    added.push(e.generated.clone());
+                    continue;
+                }
+                if !generated {
+                    let why = match (&e.source, e.kind.as_str()) {
+                        (Some(s), "unit") if unit::local_source(s).is_none() => {
+                            format!("its source `{s}` is a remote catalog parity does not fetch")
+                        }
+                        (_, "stack") => "a nested stack is read only once generated".into(),
+                        _ => "its source is not a local directory with a terragrunt.hcl".into(),
+                    };
+                    self.gap(
+                        e.at,
+                        format!(
+                            "{} `{}` is not generated ({} has no {marker}; `terragrunt stack generate` writes it) and {why}: not read",
+                            e.kind,
+                            e.name,
+                            self.show(&e.generated)
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(added)
+    }
+
+    /// The gaps found so far, taken.
+    pub(crate) fn take_gaps(&self) -> Vec<CoverageGap> {
+        self.gaps.take()
+    }
+
+    /// Why the unit in `dir` is excluded, when it is (what, why).
+    pub(crate) fn excluded(&self, dir: &Path) -> Result<Option<(String, String)>, TgError> {
+        self.exclusion(dir)?;
+        Ok(self.excluded.borrow().get(&files::lexical(dir)).cloned())
     }
 }
 

@@ -20,14 +20,23 @@ impl Source for Terragrunt {
     }
 
     fn kinds(&self) -> &'static [SourceKind] {
-        &[SourceKind::Code]
+        &[SourceKind::Code, SourceKind::State]
     }
 
     fn table(&self, sink: &mut Sink, field: &Field, dir: &Path) -> Option<Arc<dyn Table>> {
         cfg::read(sink, field, dir)
     }
 
-    fn read(&self, cx: &ReadContext, env: &EnvSpec, _kind: SourceKind) -> Result<Read, Error> {
+    fn read(&self, cx: &ReadContext, env: &EnvSpec, kind: SourceKind) -> Result<Read, Error> {
+        if kind == SourceKind::State {
+            // A `state` table says which state to read; without a
+            // `terragrunt` table this is not a Terragrunt environment.
+            if env.tables.has("state") || !env.tables.has("terragrunt") {
+                if let Some(state) = crate::sources::by_key("state") {
+                    return state.read(cx, env, kind);
+                }
+            }
+        }
         let Some(tg) = env.tables.get::<TerragruntTable>() else {
             return Err(EnvError::NoTable {
                 env: env.name.clone(),
@@ -43,9 +52,15 @@ impl Source for Terragrunt {
             root: tg.root.clone(),
             base: cx.base.clone(),
             env: tg.env.clone(),
+            states: tg.states.clone(),
             identity: env.identity.clone(),
         };
-        let snap = super::load(&opts).map_err(|cause| Error::Terragrunt {
+        let loaded = if kind == SourceKind::State {
+            super::load_states(&opts)
+        } else {
+            super::load(&opts)
+        };
+        let snap = loaded.map_err(|cause| Error::Terragrunt {
             env: env.name.clone(),
             cause,
         })?;

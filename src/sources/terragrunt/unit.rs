@@ -8,18 +8,25 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{config, locate, Run, TgError, UnitOut, UNIT_FILE};
+use super::{cache, config, locate, Run, TgError, UnitOut, UNIT_FILE};
 use crate::model::{Location, Resource, Value};
 use crate::sources::terraform::{self, files, parse};
 
 impl Run<'_> {
     pub(super) fn read_unit(&self, dir: &Path) -> Result<UnitOut, TgError> {
         let file = dir.join(UNIT_FILE);
-        if !file.is_file() {
+        if !self.has_unit(dir) {
             return Err(TgError::Eval(format!(
                 "{}: {UNIT_FILE} not found",
                 self.show(dir)
             )));
+        }
+        if let Some((what, why)) = self.excluded(dir)? {
+            self.gap(what, why);
+            return Ok(UnitOut {
+                no_outputs: Some("the unit is excluded (`exclude` block)".into()),
+                ..UnitOut::default()
+            });
         }
         let unit = config::evaluate_unit(self, &file)?;
         let shown_unit = self.show(&file);
@@ -34,17 +41,25 @@ impl Run<'_> {
             });
         }
         let unit_path = self.unit_path(dir);
+        // Its state, for dependency outputs, even when its module is not
+        // read (a relative backend path needs the working directory).
+        let here = matches!(unit.source, config::Source::Here).then_some(dir);
+        let state = self.state_file(dir, &unit_path, unit.state.as_ref(), here);
         // The unit's module as a dependency record, whether it is loaded
         // or not: a ref or version that differs is a finding at its line.
         let record = match &unit.source {
             config::Source::At(source, at) => Some(self.source_record(&unit_path, dir, source, at)),
             _ => None,
         };
+        // Whether the module is the copy Terragrunt downloaded into the
+        // unit's .terragrunt-cache.
+        let mut from_cache = false;
         let module_dir = match &unit.source {
             config::Source::Here => dir.to_path_buf(),
             config::Source::Unknown(at) => {
                 return Ok(UnitOut {
                     no_outputs: Some(format!("its module source ({at}) is not known statically")),
+                    state,
                     ..UnitOut::default()
                 })
             }
@@ -59,17 +74,30 @@ impl Run<'_> {
                     }
                     resolved
                 }
-                None => {
-                    self.gap(
-                        at.to_string(),
-                        format!("module source `{source}` not installed (a remote source): its resources are not compared"),
-                    );
-                    return Ok(UnitOut {
-                        dependencies: record.into_iter().collect(),
-                        no_outputs: Some(format!("its module source `{source}` is not installed")),
-                        ..UnitOut::default()
-                    });
-                }
+                None => match cache::find(dir, source) {
+                    cache::Cached::At(working) => {
+                        from_cache = true;
+                        working
+                    }
+                    other => {
+                        let why = match other {
+                            cache::Cached::Unusable(why) => format!(" ({why})"),
+                            _ => String::new(),
+                        };
+                        self.gap(
+                            at.to_string(),
+                            format!("module source `{source}` not installed (a remote source, not in the unit's {}{why}): its resources are not compared", cache::CACHE_DIR),
+                        );
+                        return Ok(UnitOut {
+                            dependencies: record.into_iter().collect(),
+                            no_outputs: Some(format!(
+                                "its module source `{source}` is not installed"
+                            )),
+                            state,
+                            ..UnitOut::default()
+                        });
+                    }
+                },
             },
         };
         let mut generated = Vec::new();
@@ -77,7 +105,9 @@ impl Run<'_> {
             let exists = module_dir.join(&g.path).exists();
             match g.if_exists.as_str() {
                 "skip" if exists => continue,
-                "error" if exists => {
+                // A copy in .terragrunt-cache holds the files Terragrunt
+                // generated into it last time: not the module's own.
+                "error" if exists && !from_cache => {
                     return Err(TgError::Eval(format!(
                     "{}: generate `{}`: {} already exists in the module (if_exists = \"error\")",
                     g.at, g.label, g.path
@@ -178,6 +208,11 @@ impl Run<'_> {
             coverage: snap.coverage,
             outputs: Some(outputs),
             no_outputs: None,
+            state: if from_cache {
+                self.state_file(dir, &unit_path, unit.state.as_ref(), Some(&module_dir))
+            } else {
+                state
+            },
         })
     }
 
@@ -211,18 +246,23 @@ impl Run<'_> {
 
     /// The unit's path relative to the environment's root (`""` for the
     /// root itself; `../vpc` for a dependency outside it).
-    fn unit_path(&self, dir: &Path) -> String {
+    pub(super) fn unit_path(&self, dir: &Path) -> String {
         let rel = files::relative(&self.opts.root, dir);
         if rel == "." {
             String::new()
         } else {
-            rel
+            // A stack's generated units are addressed by their stack's
+            // path and theirs: `app/.terragrunt-stack/vpc` is `app/vpc`.
+            rel.split('/')
+                .filter(|s| *s != config::STACK_DIR)
+                .collect::<Vec<_>>()
+                .join("/")
         }
     }
 }
 
 /// `mysql` + `aws_db_instance.this` → `mysql/aws_db_instance.this`.
-fn under(unit: &str, address: &str) -> String {
+pub(super) fn under(unit: &str, address: &str) -> String {
     if unit.is_empty() {
         address.to_string()
     } else {
@@ -232,7 +272,7 @@ fn under(unit: &str, address: &str) -> String {
 
 /// The directory of a local `terraform { source }` (`../../modules//mysql`
 /// → `../../modules/mysql`, a `?ref=` dropped); `None` for a remote one.
-fn local_source(source: &str) -> Option<String> {
+pub(super) fn local_source(source: &str) -> Option<String> {
     let local = Path::new(source).is_absolute()
         || source.starts_with("./")
         || source.starts_with("../")

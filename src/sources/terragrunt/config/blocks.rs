@@ -278,7 +278,14 @@ impl<'r, 'o> Eval<'r, 'o> {
     /// Blocks and attributes parity does not read, listed in coverage
     /// with their line; those that change nothing compared are passed.
     pub(super) fn check_unsupported(&self) {
-        const READ_BLOCKS: &[&str] = &["locals", "include", "dependency", "terraform", "generate"];
+        const READ_BLOCKS: &[&str] = &[
+            "locals",
+            "include",
+            "dependency",
+            "terraform",
+            "generate",
+            "exclude",
+        ];
         // Blocks and attributes that describe how Terragrunt runs, not
         // what the module creates.
         const PASSED_BLOCKS: &[&str] = &["remote_state", "dependencies", "errors", "catalog"];

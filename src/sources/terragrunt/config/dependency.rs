@@ -1,7 +1,9 @@
 //! `dependency` blocks: merged across includes (the child's wins by
 //! name), and `dependency.<name>.outputs.<output>` read from the dependency
-//! unit's own module when its outputs are known statically. `mock_outputs`
-//! are never used as values.
+//! unit's own module when its outputs are known statically, else from the
+//! dependency unit's state when configured (its `local` backend, or the
+//! `states` directory of parity.toml). `mock_outputs` are never used as
+//! values.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -107,20 +109,38 @@ impl<'r, 'o> Eval<'r, 'o> {
             .no_outputs
             .clone()
             .unwrap_or_else(|| "its outputs are not an object".into());
+        let state = self.state_of(&out)?;
         match (attr(ops, 0), attr(ops, 1)) {
             (Some("outputs"), Some(o)) => {
                 let text = format!("dependency.{name}.outputs.{o}");
+                let known = outputs
+                    .and_then(|m| m.get(o))
+                    .is_some_and(|v| !v.contains_unknown());
+                // Not known from the module: from the unit's state, when
+                // configured.
+                let from_state = match &state {
+                    Some(Ok((outputs, _))) if !known => outputs.get(o).cloned(),
+                    _ => None,
+                };
+                if let Some(v) = from_state {
+                    return Ok((v, 3));
+                }
+                let no_state = match &state {
+                    None => String::new(),
+                    Some(Ok((_, shown))) => format!("; its state {shown} has no output `{o}`"),
+                    Some(Err(why)) => format!("; {why}"),
+                };
                 let value = match outputs {
                     Some(m) => match m.get(o) {
                         Some(v) if !v.contains_unknown() => return Ok((v.clone(), 3)),
                         Some(_) => {
-                            self.run.gap(here, format!("{text}: output `{o}` of {unit} is known only after apply (mock_outputs are never used as values): compared as unknown"));
+                            self.run.gap(here, format!("{text}: output `{o}` of {unit} is known only after apply (mock_outputs are never used as values{no_state}): compared as unknown"));
                             Value::Unknown(text)
                         }
                         None => {
                             self.run.gap(
                                 here,
-                                format!("{text}: {unit} has no output `{o}`: compared as unknown"),
+                                format!("{text}: {unit} has no output `{o}`{no_state}: compared as unknown"),
                             );
                             Value::Unknown(text)
                         }
@@ -128,7 +148,7 @@ impl<'r, 'o> Eval<'r, 'o> {
                     None => {
                         self.run.gap(
                             here,
-                            format!("{text}: {unit}: {why_not}: compared as unknown"),
+                            format!("{text}: {unit}: {why_not}{no_state}: compared as unknown"),
                         );
                         Value::Unknown(text)
                     }
@@ -140,9 +160,23 @@ impl<'r, 'o> Eval<'r, 'o> {
                 // every unknown output named as such.
                 let mut map = crate::model::Map::new();
                 let mut unknown = Vec::new();
-                if let Some(m) = outputs {
+                let recorded = match &state {
+                    Some(Ok((o, _))) => Some(o),
+                    _ => None,
+                };
+                if let (None, Some(r)) = (outputs, recorded) {
+                    for (k, v) in r.iter() {
+                        map.insert(k.clone(), v.clone());
+                    }
+                } else if let Some(m) = outputs {
                     for (k, v) in m.iter() {
-                        if v.contains_unknown() {
+                        if let Some(v) = v
+                            .contains_unknown()
+                            .then(|| recorded.and_then(|r| r.get(k)))
+                            .flatten()
+                        {
+                            map.insert(k.clone(), v.clone());
+                        } else if v.contains_unknown() {
                             unknown.push(k.clone());
                             map.insert(
                                 k.clone(),
@@ -169,5 +203,30 @@ impl<'r, 'o> Eval<'r, 'o> {
                 Ok((Value::Map(whole), 1))
             }
         }
+    }
+
+    /// The outputs recorded in the dependency unit's state, when its state
+    /// is configured: the outputs and the file as shown, or why not.
+    #[allow(clippy::type_complexity, reason = "a local shape, used once")]
+    fn state_of(
+        &self,
+        out: &UnitOut,
+    ) -> R<Option<Result<(BTreeMap<String, Value>, String), String>>> {
+        let Some(state) = &out.state else {
+            return Ok(None);
+        };
+        let (file, by) = match state {
+            Ok(f) => f,
+            Err(why) => return Ok(Some(Err(why.clone()))),
+        };
+        let shown = format!("{} (from {by})", self.run.show(file));
+        let outputs = self
+            .run
+            .state_outputs(file)
+            .map_err(|e| EvalErr::Fatal(e.to_string()))?;
+        Ok(Some(match outputs.as_ref() {
+            Ok(o) => Ok((o.clone(), shown)),
+            Err(why) => Err(format!("{why} (from {by})")),
+        }))
     }
 }

@@ -22,9 +22,15 @@ use hcl::expr::{Expression, ObjectKey, TraversalOperator};
 
 mod blocks;
 mod dependency;
+mod exclude;
+mod stack;
+mod state;
 
 pub(crate) use blocks::{ExtraArguments, Generate, Source};
 pub(crate) use dependency::Dep;
+pub(crate) use exclude::exclusion;
+pub(crate) use stack::{entries, STACK_DIR, STACK_FILE};
+pub(crate) use state::{unit_state, StatePath};
 
 use super::merge::{self, Strategy};
 use super::{Run, TgError};
@@ -178,6 +184,8 @@ pub(crate) struct Unit {
     pub(crate) source: Source,
     /// The line of `skip = true`, when the unit is skipped.
     pub(crate) skip: Option<u32>,
+    /// Where its `local` backend keeps its state (`remote_state`).
+    pub(crate) state: Option<StatePath>,
 }
 
 /// The evaluation of one unit (or one `read_terragrunt_config` file).
@@ -200,6 +208,7 @@ pub(crate) fn evaluate_unit(run: &Run, file: &Path) -> Result<Unit, TgError> {
     ev.check_unsupported();
     let fatal = |e: EvalErr| TgError::Eval(e.to_string());
     let skip = ev.skip().map_err(fatal)?;
+    let state = ev.state_path().map_err(fatal)?;
     let source = ev.source().map_err(fatal)?;
     let inputs = ev.inputs(0).map_err(fatal)?;
     let mut generate = BTreeMap::new();
@@ -212,6 +221,7 @@ pub(crate) fn evaluate_unit(run: &Run, file: &Path) -> Result<Unit, TgError> {
         inputs: (*inputs).clone(),
         source,
         skip,
+        state,
     })
 }
 
@@ -673,6 +683,7 @@ impl Resolver for At<'_, '_, '_> {
                 }
                 Ok(Some((Resolved::Owned(self.ev.exposed(inc.frame)?), 1)))
             }
+            "values" => Ok(Some((Resolved::Owned(self.ev.values()?), 0))),
             "dependency" => {
                 let Some(name) = attr(ops, 0) else {
                     return Err(EvalErr::Soft("`dependency` must be followed by a name".into()));
@@ -681,7 +692,7 @@ impl Resolver for At<'_, '_, '_> {
                 Ok(Some((Resolved::Owned(value), used)))
             }
             other => Err(EvalErr::Soft(format!(
-                "unknown name `{other}` (a Terragrunt configuration has local, include and dependency)"
+                "unknown name `{other}` (a Terragrunt configuration has local, include, dependency and values)"
             ))),
         }
     }
