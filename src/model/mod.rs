@@ -108,7 +108,10 @@ pub struct Resource {
 }
 
 /// Per top-level attribute, its inputs, sorted by name.
-pub type Provenance = std::sync::Arc<BTreeMap<String, std::sync::Arc<[Input]>>>;
+pub type Provenance = std::sync::Arc<BTreeMap<String, Inputs>>;
+
+/// Inputs, shared: the same input feeds many attributes.
+pub type Inputs = std::sync::Arc<[std::sync::Arc<Input>]>;
 
 /// One input a value was computed from.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,7 +119,7 @@ pub struct Input {
     /// `var.azs`, `var.database.engine_version`, `module.database.engine_version`
     /// (an argument of a module call), `module.network.local.nat_azs`,
     /// `data.aws_ami.base`: the same in every environment.
-    pub name: String,
+    pub name: std::sync::Arc<str>,
     pub kind: InputKind,
     /// Where it is set: the tfvars line, the `-var`, the variable's
     /// default, the module argument's or local's line, a Terragrunt input.

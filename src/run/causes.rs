@@ -45,10 +45,10 @@ pub fn attach(findings: &mut [Finding], left: &Snapshot, right: &Snapshot) {
         let (l, r) = (lr.provenance.get(top), rr.provenance.get(top));
         let mut by_name: BTreeMap<&str, (Option<&Input>, Option<&Input>)> = BTreeMap::new();
         for i in l.iter().flat_map(|l| l.iter()) {
-            by_name.entry(i.name.as_str()).or_default().0 = Some(i);
+            by_name.entry(&*i.name).or_default().0 = Some(i);
         }
         for i in r.iter().flat_map(|r| r.iter()) {
-            by_name.entry(i.name.as_str()).or_default().1 = Some(i);
+            by_name.entry(&*i.name).or_default().1 = Some(i);
         }
         for (name, (a, b)) in by_name {
             if a.map(|i| &i.value) == b.map(|i| &i.value) {

@@ -130,6 +130,9 @@ pub struct Loader {
     /// Data blocks already said to be missing from the state (one coverage
     /// gap per block, whatever the number of its module's instances).
     data_missing: Mutex<std::collections::BTreeSet<String>>,
+    /// Provenance: the normalized text of expressions (locals, module
+    /// arguments), by the expression's address in the parsed modules.
+    code_texts: Mutex<HashMap<usize, Value>>,
 }
 
 #[derive(Default)]
@@ -670,6 +673,7 @@ fn load_on_this_thread(
         data: opts.data.clone(),
         facts: opts.facts.clone(),
         data_missing: Mutex::default(),
+        code_texts: Mutex::default(),
     };
     if !generated.is_empty() {
         // The root with its generated files, stored before anything asks

@@ -343,7 +343,7 @@ impl<'l> Instance<'l> {
 
         let instances = self.instances(body, &block.file, &loc)?;
         let arguments = self.argument_provenance(&address, body, &block.file);
-        let mut outputs: BTreeMap<String, Arc<[crate::model::Input]>> = BTreeMap::new();
+        let mut outputs: BTreeMap<String, crate::model::Inputs> = BTreeMap::new();
         let mut results = Vec::new();
         for inst in &instances {
             let mut scope = inst.scope(self);
@@ -376,7 +376,7 @@ impl<'l> Instance<'l> {
                         if had.len() != inputs.len()
                             || had.iter().zip(inputs.iter()).any(|(a, b)| a.name != b.name) =>
                     {
-                        let mut all: BTreeMap<String, crate::model::Input> =
+                        let mut all: BTreeMap<Arc<str>, Arc<crate::model::Input>> =
                             had.iter().map(|i| (i.name.clone(), i.clone())).collect();
                         for i in inputs.iter() {
                             all.entry(i.name.clone()).or_insert_with(|| i.clone());

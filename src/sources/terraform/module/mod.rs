@@ -79,7 +79,7 @@ pub struct Instance<'l> {
     /// each variable a caller's argument sets; where each variable was set
     /// (the root's from tfvars, a default's line); the tfvars texts.
     prov: provenance::ProvMemo,
-    var_inputs: BTreeMap<String, Arc<[crate::model::Input]>>,
+    var_inputs: BTreeMap<String, crate::model::Inputs>,
     origins: BTreeMap<String, crate::model::Location>,
     origin_texts: Arc<BTreeMap<Arc<str>, Arc<str>>>,
 }

@@ -22,7 +22,7 @@ use hcl::expr::TraversalOperator;
 use hcl::Expression;
 
 use super::{Instance, Memo};
-use crate::model::{Input, InputKind, Location, Provenance, Value};
+use crate::model::{Input, InputKind, Inputs, Location, Provenance, Value};
 use crate::sources::terraform::eval::expr_text;
 use crate::sources::terraform::parse::Body;
 
@@ -35,9 +35,8 @@ pub(super) enum Mode {
     Keys,
 }
 
-type Inputs = Arc<[Input]>;
 /// Inputs gathered so far, by name.
-type Acc = BTreeMap<String, Input>;
+type Acc = BTreeMap<Arc<str>, Arc<Input>>;
 
 /// The memo tables of one module instance's provenance.
 #[derive(Default)]
@@ -45,7 +44,7 @@ pub(super) struct ProvMemo {
     locals: Memo<BTreeMap<(String, Mode), Inputs>>,
     counts: Memo<BTreeMap<String, Inputs>>,
     data: Memo<BTreeMap<String, Inputs>>,
-    root_vars: Memo<BTreeMap<String, Input>>,
+    root_vars: Memo<BTreeMap<String, Arc<Input>>>,
     /// The outputs of each module call (merged over its instances).
     pub(super) outputs: Memo<BTreeMap<String, BTreeMap<String, Inputs>>>,
 }
@@ -61,12 +60,16 @@ fn finish(acc: Acc) -> Inputs {
     acc.into_values().collect()
 }
 
-fn extend(acc: &mut Acc, inputs: &[Input]) {
+fn extend(acc: &mut Acc, inputs: &[Arc<Input>]) {
     for i in inputs {
-        if !acc.contains_key(&i.name) {
-            acc.insert(i.name.clone(), i.clone());
-        }
+        acc.entry(i.name.clone()).or_insert_with(|| i.clone());
     }
+}
+
+/// One input, under its name.
+fn add(acc: &mut Acc, input: Input) {
+    let input = Arc::new(input);
+    acc.entry(input.name.clone()).or_insert(input);
 }
 
 impl Instance<'_> {
@@ -75,8 +78,29 @@ impl Instance<'_> {
         self.prefix.strip_suffix('.').unwrap_or(&self.prefix)
     }
 
+    /// The normalized text of an expression of the parsed modules, once
+    /// per expression for the whole load (every instance of a module
+    /// shares its locals' and arguments' text).
     fn code_text(&self, expr: &Expression) -> Value {
-        Value::String(self.loader.normalizer.string(&expr_text(expr)))
+        // The address identifies the expression: the parsed modules stay
+        // alive, unmoved, for the whole load (see `Loader::template`).
+        let key = expr as *const Expression as usize;
+        if let Some(v) = self
+            .loader
+            .code_texts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return v.clone();
+        }
+        let v = Value::String(self.loader.normalizer.string(&expr_text(expr)));
+        self.loader
+            .code_texts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, v.clone());
+        v
     }
 
     /// The provenance of a resource or data block: per top-level attribute
@@ -164,11 +188,10 @@ impl Instance<'_> {
                 continue;
             }
             let mut acc = Acc::new();
-            let name = format!("{address}.{}", attr.name);
-            acc.insert(
-                name.clone(),
+            add(
+                &mut acc,
                 Input {
-                    name,
+                    name: format!("{address}.{}", attr.name).into(),
                     kind: InputKind::Argument,
                     location: Location::new(file.clone(), Some(attr.line)),
                     value: self.code_text(&attr.expr),
@@ -311,11 +334,10 @@ impl Instance<'_> {
                                 return;
                             };
                             let mut own = Acc::new();
-                            let full = format!("{}local.{name}", self.prefix);
-                            own.insert(
-                                full.clone(),
+                            add(
+                                &mut own,
                                 Input {
-                                    name: full,
+                                    name: format!("{}local.{name}", self.prefix).into(),
                                     kind: InputKind::Local,
                                     location: Location::new(
                                         local.file.clone(),
@@ -396,13 +418,15 @@ impl Instance<'_> {
         if self.depth > 0 {
             // A called module's variable no argument sets: its default.
             if let Some(at) = origin {
-                let full = format!("{}.{name}", self.prefix_address());
-                acc.entry(full.clone()).or_insert_with(|| Input {
-                    name: full,
-                    kind: InputKind::Argument,
-                    location: at.clone(),
-                    value: Value::str("(default)"),
-                });
+                add(
+                    acc,
+                    Input {
+                        name: format!("{}.{name}", self.prefix_address()).into(),
+                        kind: InputKind::Argument,
+                        location: at.clone(),
+                        value: Value::str("(default)"),
+                    },
+                );
             }
             return;
         }
@@ -425,7 +449,7 @@ impl Instance<'_> {
             full.push_str(key);
         }
         if let Some(hit) = self.prov.root_vars.borrow().get(&full) {
-            acc.entry(full).or_insert_with(|| hit.clone());
+            acc.entry(hit.name.clone()).or_insert_with(|| hit.clone());
             return;
         }
         let mut location = origin
@@ -451,17 +475,14 @@ impl Instance<'_> {
             value = crate::normalize::sensitive_value(&value, n);
         }
         n.value_in_place(&mut value);
-        let input = Input {
-            name: full.clone(),
+        let input = Arc::new(Input {
+            name: full.as_str().into(),
             kind: InputKind::Variable,
             location,
             value,
-        };
-        self.prov
-            .root_vars
-            .borrow_mut()
-            .insert(full.clone(), input.clone());
-        acc.entry(full).or_insert(input);
+        });
+        self.prov.root_vars.borrow_mut().insert(full, input.clone());
+        acc.entry(input.name.clone()).or_insert(input);
     }
 
     fn block_of(
@@ -552,7 +573,6 @@ impl Instance<'_> {
                     return;
                 };
                 let mut own = Acc::new();
-                let full = format!("{}{key}", self.prefix);
                 let text: Vec<String> = block
                     .item
                     .body
@@ -560,10 +580,10 @@ impl Instance<'_> {
                     .iter()
                     .map(|a| format!("{} = {}", a.name, expr_text(&a.expr)))
                     .collect();
-                own.insert(
-                    full.clone(),
+                add(
+                    &mut own,
                     Input {
-                        name: full,
+                        name: format!("{}{key}", self.prefix).into(),
                         kind: InputKind::Data,
                         location: Location::new(block.file.clone(), Some(block.item.line)),
                         value: Value::String(self.loader.normalizer.string(&text.join("; "))),
