@@ -235,3 +235,55 @@ fn sarif_links_each_cause_line() {
         "{text}"
     );
 }
+
+#[test]
+fn module_calls_named_after_their_environment_share_their_inputs() {
+    // `module "staging_router"` and `module "prod_router"`: the same call,
+    // named per environment; their arguments pair as `module.${env}_router.*`.
+    let module = r#"
+variable "domain" {
+  type = string
+}
+
+resource "aws_route53_record" "www" {
+  zone_id = "Z123"
+  name    = "www.${var.domain}"
+  type    = "CNAME"
+  ttl     = 300
+  records = ["origin.example.com"]
+}
+"#;
+    let dir = common::tree(&[
+        ("modules/router/main.tf", module),
+        (
+            "envs/staging/main.tf",
+            "module \"staging_router\" {\n  source = \"../../modules/router\"\n  domain = \"shop.example\"\n}\n",
+        ),
+        (
+            "envs/prod/main.tf",
+            "module \"prod_router\" {\n  source = \"../../modules/router\"\n  domain = \"shop.example.org\"\n}\n",
+        ),
+        (
+            "parity.toml",
+            "[environments.staging]\nterraform = { root = \"envs/staging\" }\n\n[environments.prod]\nterraform = { root = \"envs/prod\" }\n",
+        ),
+    ]);
+    let out = parity(dir.path())
+        .args([
+            "diff",
+            "staging",
+            "prod",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .assert()
+        .code(0);
+    let r: Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+    let f = finding(&r, "module.${env}_router.aws_route53_record.www", "name");
+    let c = &f["causes"][0];
+    assert_eq!(c["input"], "module.${env}_router.domain", "{f:#}");
+    assert_eq!(c["locations"]["staging"], "envs/staging/main.tf:3");
+    assert_eq!(c["locations"]["prod"], "envs/prod/main.tf:3");
+}

@@ -78,6 +78,13 @@ impl Instance<'_> {
         self.prefix.strip_suffix('.').unwrap_or(&self.prefix)
     }
 
+    /// An input's name as both environments spell it: normalized like a
+    /// resource's key (`module.production_router.domain` and
+    /// `module.staging_router.domain` are `module.${env}_router.domain`).
+    fn input_name(&self, raw: &str) -> Arc<str> {
+        self.loader.normalizer.string(raw).into()
+    }
+
     /// The normalized text of an expression of the parsed modules, once
     /// per expression for the whole load (every instance of a module
     /// shares its locals' and arguments' text).
@@ -191,7 +198,7 @@ impl Instance<'_> {
             add(
                 &mut acc,
                 Input {
-                    name: format!("{address}.{}", attr.name).into(),
+                    name: self.input_name(&format!("{address}.{}", attr.name)),
                     kind: InputKind::Argument,
                     location: Location::new(file.clone(), Some(attr.line)),
                     value: self.code_text(&attr.expr),
@@ -337,7 +344,7 @@ impl Instance<'_> {
                             add(
                                 &mut own,
                                 Input {
-                                    name: format!("{}local.{name}", self.prefix).into(),
+                                    name: self.input_name(&format!("{}local.{name}", self.prefix)),
                                     kind: InputKind::Local,
                                     location: Location::new(
                                         local.file.clone(),
@@ -421,7 +428,7 @@ impl Instance<'_> {
                 add(
                     acc,
                     Input {
-                        name: format!("{}.{name}", self.prefix_address()).into(),
+                        name: self.input_name(&format!("{}.{name}", self.prefix_address())),
                         kind: InputKind::Argument,
                         location: at.clone(),
                         value: Value::str("(default)"),
@@ -476,7 +483,7 @@ impl Instance<'_> {
         }
         n.value_in_place(&mut value);
         let input = Arc::new(Input {
-            name: full.as_str().into(),
+            name: self.input_name(&full),
             kind: InputKind::Variable,
             location,
             value,
@@ -583,7 +590,7 @@ impl Instance<'_> {
                 add(
                     &mut own,
                     Input {
-                        name: format!("{}{key}", self.prefix).into(),
+                        name: self.input_name(&format!("{}{key}", self.prefix)),
                         kind: InputKind::Data,
                         location: Location::new(block.file.clone(), Some(block.item.line)),
                         value: Value::String(self.loader.normalizer.string(&text.join("; "))),
