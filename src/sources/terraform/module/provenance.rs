@@ -41,8 +41,12 @@ type Acc = BTreeMap<Arc<str>, Arc<Input>>;
 /// The memo tables of one module instance's provenance.
 #[derive(Default)]
 pub(super) struct ProvMemo {
-    locals: Memo<BTreeMap<(String, Mode), Inputs>>,
-    counts: Memo<BTreeMap<String, Inputs>>,
+    /// By name, then by mode (values, keys).
+    locals: Memo<BTreeMap<String, [Option<Inputs>; 2]>>,
+    /// By type, then name: a resource's `count`/`for_each` inputs.
+    counts: Memo<BTreeMap<String, BTreeMap<String, Inputs>>>,
+    /// `type.name.argument` read back: that argument's inputs.
+    configured: Memo<BTreeMap<String, Inputs>>,
     data: Memo<BTreeMap<String, Inputs>>,
     root_vars: Memo<BTreeMap<String, Arc<Input>>>,
     /// The outputs of each module call (merged over its instances).
@@ -324,19 +328,20 @@ impl Instance<'_> {
             }
             "local" => {
                 if let Some(name) = attr(0) {
-                    let key = format!("local.{name}");
-                    if walk.stack.contains(&key) {
-                        return;
-                    }
+                    let slot = mode as usize;
                     let hit = self
                         .prov
                         .locals
                         .borrow()
-                        .get(&(name.to_string(), mode))
-                        .cloned();
+                        .get(name)
+                        .and_then(|m| m[slot].clone());
                     let inputs = match hit {
                         Some(h) => h,
                         None => {
+                            let key = format!("local.{name}");
+                            if walk.stack.contains(&key) {
+                                return;
+                            }
                             let Some(local) = self.def.locals.get(name) else {
                                 return;
                             };
@@ -362,7 +367,8 @@ impl Instance<'_> {
                             self.prov
                                 .locals
                                 .borrow_mut()
-                                .insert((name.to_string(), mode), inputs.clone());
+                                .entry(name.to_string())
+                                .or_default()[slot] = Some(inputs.clone());
                             inputs
                         }
                     };
@@ -512,33 +518,44 @@ impl Instance<'_> {
 
     /// The inputs of a resource's instances (its `count`/`for_each`).
     fn resource_count(&self, rtype: &str, name: &str, acc: &mut Acc, walk: &mut Walk) {
-        let key = format!("{rtype}.{name}");
-        if walk.stack.contains(&key) {
-            return;
-        }
-        let hit = self.prov.counts.borrow().get(&key).cloned();
+        let hit = self
+            .prov
+            .counts
+            .borrow()
+            .get(rtype)
+            .and_then(|m| m.get(name))
+            .cloned();
         let inputs = match hit {
             Some(h) => h,
             None => {
-                let Some(block) = self.block_of(false, rtype, name) else {
+                let key = format!("{rtype}.{name}");
+                if walk.stack.contains(&key) {
                     return;
-                };
-                let body = &block.item.body;
-                let Some(expr) = body
-                    .attribute("for_each")
-                    .or_else(|| body.attribute("count"))
-                    .map(|a| &a.expr)
-                else {
-                    return;
-                };
+                }
                 let mut own = Acc::new();
-                walk.stack.push(key.clone());
-                let each = walk.each.take();
-                self.walk(expr, Mode::Keys, &mut own, walk);
-                walk.each = each;
-                walk.stack.pop();
+                let block = self.block_of(false, rtype, name);
+                let expr = block.and_then(|b| {
+                    let body = &b.item.body;
+                    body.attribute("for_each")
+                        .or_else(|| body.attribute("count"))
+                        .map(|a| &a.expr)
+                });
+                if let Some(expr) = expr {
+                    walk.stack.push(key);
+                    let each = walk.each.take();
+                    self.walk(expr, Mode::Keys, &mut own, walk);
+                    walk.each = each;
+                    walk.stack.pop();
+                }
+                // Remembered even when empty (no such block, no count):
+                // the blocks are not searched again.
                 let inputs = finish(own);
-                self.prov.counts.borrow_mut().insert(key, inputs.clone());
+                self.prov
+                    .counts
+                    .borrow_mut()
+                    .entry(rtype.to_string())
+                    .or_default()
+                    .insert(name.to_string(), inputs.clone());
                 inputs
             }
         };
@@ -549,20 +566,32 @@ impl Instance<'_> {
     /// argument reads.
     fn configured(&self, rtype: &str, name: &str, read: &str, acc: &mut Acc, walk: &mut Walk) {
         let key = format!("{rtype}.{name}.{read}");
-        if walk.stack.contains(&key) {
-            return;
-        }
-        let Some(block) = self.block_of(false, rtype, name) else {
-            return;
+        let hit = self.prov.configured.borrow().get(&key).cloned();
+        let inputs = match hit {
+            Some(h) => h,
+            None => {
+                if walk.stack.contains(&key) {
+                    return;
+                }
+                let mut own = Acc::new();
+                if let Some(block) = self.block_of(false, rtype, name) {
+                    if let Some(attr) = block.item.body.attribute(read) {
+                        walk.stack.push(key.clone());
+                        let each = std::mem::replace(&mut walk.each, each_of(&block.item.body));
+                        self.walk(&attr.expr, Mode::Values, &mut own, walk);
+                        walk.each = each;
+                        walk.stack.pop();
+                    }
+                }
+                let inputs = finish(own);
+                self.prov
+                    .configured
+                    .borrow_mut()
+                    .insert(key, inputs.clone());
+                inputs
+            }
         };
-        let Some(attr) = block.item.body.attribute(read) else {
-            return;
-        };
-        walk.stack.push(key);
-        let each = std::mem::replace(&mut walk.each, each_of(&block.item.body));
-        self.walk(&attr.expr, Mode::Values, acc, walk);
-        walk.each = each;
-        walk.stack.pop();
+        extend(acc, &inputs);
     }
 
     /// A data source: itself (compared by its configuration's text) and
