@@ -23,7 +23,7 @@ fn shop_diff_reports_every_category_and_exits_2() {
         stdout.starts_with("parity staging vs prod (code):"),
         "{stdout}"
     );
-    assert!(at("7 root causes, 9 items to review") < at("ROOT CAUSES"));
+    assert!(at("20 findings in 9 items (7 root causes)") < at("ROOT CAUSES"));
     assert!(at("ROOT CAUSES") < at("OTHER FINDINGS"));
     assert!(at("OTHER FINDINGS") < at("DEPENDENCY"));
     // Each cause names its input and the line that sets it on both sides.

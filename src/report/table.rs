@@ -242,8 +242,15 @@ fn summary(
             report.source
         ));
     }
+    // What a reader goes through: the findings (not expected, not
+    // resolved), in items (each root cause one, each other finding one).
+    let findings = report
+        .findings
+        .iter()
+        .filter(|f| !f.expected && f.status.as_deref() != Some(super::STATUS_RESOLVED))
+        .count();
     out.push_str(&format!(
-        "parity {title} ({}): {} error{}, {} warning{}, {} info, {} waived · {} root cause{}, {} item{} to review · score {:.2} · {} resource{}, {} attribute{} compared\n",
+        "parity {title} ({}): {} error{}, {} warning{}, {} info, {} waived · {} finding{} in {} item{} ({} root cause{}) · score {:.2} · {} resource{}, {} attribute{} compared\n",
         report.source,
         s.errors,
         plural(s.errors),
@@ -251,10 +258,12 @@ fn summary(
         plural(s.warnings),
         s.info,
         s.waived,
-        s.causes,
-        plural(s.causes),
+        findings,
+        plural(findings),
         s.items,
         plural(s.items),
+        s.causes,
+        plural(s.causes),
         s.parity_score,
         s.compared_resources,
         plural(s.compared_resources),
