@@ -211,6 +211,7 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&incomplete(report));
     match opts.width {
         Some(width) => fit_lines(&out, usize::from(width)),
         None => out,
@@ -289,16 +290,32 @@ fn summary(
         out.push_str(&format!("read live: {}\n", live.describe()));
     }
     if !s.incomplete.is_empty() {
+        // The list itself comes last (`incomplete`): it can be long, and
+        // the root causes come first.
         out.push_str(&format!(
-            "incomplete: {} input{} could not be fully read, so parity is not proven:\n",
+            "incomplete: {} input{} could not be fully read, so parity is not proven (listed at the end)\n",
             s.incomplete.len(),
             plural(s.incomplete.len())
         ));
-        for gap in &s.incomplete {
-            out.push_str(&format!("  - {gap}\n"));
-        }
     }
     out.push('\n');
+    out
+}
+
+/// What could not be read, one line each.
+fn incomplete(report: &Report) -> String {
+    let s = &report.summary;
+    if s.incomplete.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "INCOMPLETE — {} input{} could not be fully read, so parity is not proven:\n",
+        s.incomplete.len(),
+        plural(s.incomplete.len())
+    );
+    for gap in &s.incomplete {
+        out.push_str(&format!("  - {gap}\n"));
+    }
     out
 }
 
