@@ -84,7 +84,11 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         .map(|(f, _)| f)
         .collect();
     if !shown.is_empty() && !report.root_causes.is_empty() {
-        out.push_str("OTHER FINDINGS\n\n");
+        out.push_str(if opts.verbose {
+            "ALL FINDINGS\n\n"
+        } else {
+            "OTHER FINDINGS\n\n"
+        });
     }
     for category in Category::ALL {
         let group: Vec<&&Finding> = shown.iter().filter(|f| f.category == category).collect();
