@@ -216,6 +216,43 @@ pub struct Finding {
     /// environment with state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<Label>,
+    /// The inputs whose difference between the two environments makes
+    /// this one (provenance): a variable and the tfvars line that set it
+    /// on each side, a module argument, a local. Empty when the two values
+    /// read the same inputs alike (or the source does not know its inputs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<Cause>,
+}
+
+/// An input that differs between the two environments and feeds a
+/// finding's attribute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cause {
+    /// `var.azs`, `var.database.engine_version`,
+    /// `module.database.engine_version` (a module argument), `local.name`.
+    pub input: String,
+    pub kind: crate::model::InputKind,
+    /// Its value on each side (the expression's text for an argument or a
+    /// local); `None` where that environment does not have the input.
+    pub left: Option<String>,
+    pub right: Option<String>,
+    /// Where each environment sets it: `file:line` per environment name.
+    pub locations: BTreeMap<String, String>,
+}
+
+impl Cause {
+    /// `var.azs: ["a","b"] at envs/staging/terraform.tfvars:20 vs ["a","b","c"] at envs/prod/terraform.tfvars:20`
+    pub fn describe(&self, left_env: &str, right_env: &str) -> String {
+        let at = |env: &str| self.locations.get(env).map(String::as_str).unwrap_or("-");
+        format!(
+            "{}: {} at {} vs {} at {}",
+            self.input,
+            crate::report::one_line(&crate::report::shown_value(self.left.as_deref()), 60),
+            at(left_env),
+            crate::report::one_line(&crate::report::shown_value(self.right.as_deref()), 60),
+            at(right_env)
+        )
+    }
 }
 
 impl Finding {

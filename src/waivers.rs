@@ -185,6 +185,7 @@ fn meta_finding(
         waiver: None,
         between: None,
         label: None,
+        causes: Vec::new(),
     }
 }
 

@@ -34,6 +34,7 @@ fn finding(rule: &str, severity: Severity, resource: &str, attr: &str, line: u32
         waiver: None,
         between: None,
         label: None,
+        causes: Vec::new(),
     }
 }
 

@@ -13,13 +13,38 @@ fn shop_diff_reports_every_category_and_exits_2() {
         .assert()
         .code(2);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    for heading in ["ENGINE", "IAM", "TOPOLOGY", "DEPENDENCY", "CONFIG"] {
-        assert!(stdout.contains(heading), "missing {heading} in:\n{stdout}");
-    }
-    assert!(stdout.contains("engine_version"));
-    assert!(stdout.contains("modules/database/main.tf:"));
+    // The summary first, then the root causes, then what no cause explains.
+    let at = |s: &str| {
+        stdout
+            .find(s)
+            .unwrap_or_else(|| panic!("missing {s} in:\n{stdout}"))
+    };
+    assert!(
+        stdout.starts_with("parity staging vs prod (code):"),
+        "{stdout}"
+    );
+    assert!(at("20 findings in 9 items (7 root causes)") < at("ROOT CAUSES"));
+    assert!(at("ROOT CAUSES") < at("OTHER FINDINGS"));
+    assert!(at("OTHER FINDINGS") < at("DEPENDENCY"));
+    // Each cause names its input and the line that sets it on both sides.
+    assert!(stdout.contains("var.azs changes 12 findings"));
+    assert!(stdout.contains("envs/staging/terraform.tfvars:20"));
+    assert!(stdout.contains("envs/prod/terraform.tfvars:20"));
+    assert!(stdout.contains("var.database.engine_version changes 1 finding"));
+    assert!(stdout.contains("engine_version (modules/database/main.tf:72)"));
     assert!(stdout.contains("envs/staging/.terraform.lock.hcl:5"));
-    assert!(stdout.contains("parity staging vs prod (code):"));
+    // --verbose lists every finding by category again.
+    let verbose = parity(&shop())
+        .args(["diff", "staging", "prod", "--verbose"])
+        .assert()
+        .code(2);
+    let verbose = String::from_utf8_lossy(&verbose.get_output().stdout).to_string();
+    for heading in ["ENGINE", "IAM", "TOPOLOGY", "DEPENDENCY", "CONFIG"] {
+        assert!(
+            verbose.contains(heading),
+            "missing {heading} in:\n{verbose}"
+        );
+    }
     // Nothing on stderr when the run succeeds.
     assert!(out.get_output().stderr.is_empty());
 }

@@ -140,6 +140,7 @@ fn load_with(dir: &Path, data: Option<StateData>) -> Snapshot {
         base: dir.to_path_buf(),
         var_files: Vec::new(),
         vars: Map::new(),
+        var_origins: Default::default(),
         workspace: "default".into(),
         data: data.map(Arc::new),
         identity: Default::default(),

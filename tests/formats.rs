@@ -52,6 +52,7 @@ fn finding(
         waiver: None,
         between: None,
         label: None,
+        causes: Vec::new(),
     }
 }
 

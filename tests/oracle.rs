@@ -186,6 +186,7 @@ fn evaluate(src: &str, names: &[String]) -> Result<BTreeMap<String, Value>, Stri
         base: dir.path().to_path_buf(),
         var_files: Vec::new(),
         vars: parity::model::Map::new(),
+        var_origins: Default::default(),
         workspace: "default".into(),
         data: None,
         identity: Default::default(),

@@ -137,6 +137,7 @@ fn parity_plans_what_terraform_plans() {
             base: root.clone(),
             var_files: Vec::new(),
             vars: parity::model::Map::new(),
+            var_origins: Default::default(),
             workspace: "default".into(),
             data: None,
             identity: Default::default(),

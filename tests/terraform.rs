@@ -19,6 +19,7 @@ fn options(dir: &Path, root: &str) -> Options {
         base: dir.to_path_buf(),
         var_files: Vec::new(),
         vars: parity::model::Map::new(),
+        var_origins: Default::default(),
         workspace: "default".into(),
         data: None,
         identity: Default::default(),

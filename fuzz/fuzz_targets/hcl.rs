@@ -57,6 +57,7 @@ fuzz_target!(|data: &[u8]| {
         base: root.clone(),
         var_files: Vec::new(),
         vars: Default::default(),
+        var_origins: Default::default(),
         workspace: "default".into(),
         data: None,
         identity: Default::default(),

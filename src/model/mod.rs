@@ -98,6 +98,62 @@ pub struct Resource {
     /// `# parity:ignore <rule> <reason>` comments that apply to this resource:
     /// (rule id, attribute or "" for the whole resource, reason).
     pub ignores: Vec<InlineIgnore>,
+    /// The inputs each top-level attribute (and `@count`, the block's
+    /// `count`/`for_each`) is computed from, when the source knows them
+    /// (Terraform code): the static references of its expression, through
+    /// locals, module arguments and module outputs, down to the root
+    /// variables and the lines that set them. Shared by the instances of a
+    /// block, as [`Resource::attribute_locations`] is.
+    pub provenance: Provenance,
+}
+
+/// Per top-level attribute, its inputs, sorted by name.
+pub type Provenance = std::sync::Arc<BTreeMap<String, Inputs>>;
+
+/// Inputs, shared: the same input feeds many attributes.
+pub type Inputs = std::sync::Arc<[std::sync::Arc<Input>]>;
+
+/// One input a value was computed from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    /// `var.azs`, `var.database.engine_version`, `module.database.engine_version`
+    /// (an argument of a module call), `module.network.local.nat_azs`,
+    /// `data.aws_ami.base`: the same in every environment.
+    pub name: std::sync::Arc<str>,
+    pub kind: InputKind,
+    /// Where it is set: the tfvars line, the `-var`, the variable's
+    /// default, the module argument's or local's line, a Terragrunt input.
+    pub location: Location,
+    /// What two environments compare, normalized and sealed (a sensitive
+    /// value is its salted hash): a variable's value; for an argument, a
+    /// local or a data source, the text of its expression (the code: its
+    /// value follows from its own inputs, listed beside it).
+    pub value: Value,
+}
+
+/// What kind of input an [`Input`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputKind {
+    /// A root module variable (tfvars, `-var`, default, Terragrunt input).
+    Variable,
+    /// An argument of a module call.
+    Argument,
+    /// A local value.
+    Local,
+    /// A data source's configuration.
+    Data,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Variable => "variable",
+            InputKind::Argument => "argument",
+            InputKind::Local => "local",
+            InputKind::Data => "data",
+        }
+    }
 }
 
 /// An inline waiver written in the code.
@@ -121,6 +177,7 @@ impl Resource {
             location,
             attribute_locations: Default::default(),
             ignores: Vec::new(),
+            provenance: Default::default(),
         }
     }
 

@@ -86,6 +86,9 @@ fn command(f: &Finding, report: &Report, ctx: &RenderContext) -> String {
     if f.left.is_some() || f.right.is_some() {
         message.push_str(&format!(" ({})", sides.join(", ")));
     }
+    for c in &f.causes {
+        message.push_str(&format!("; caused by {}", c.describe(left, right)));
+    }
     if anchored.is_none() {
         // A finding without a file:line anywhere (waiver findings point at
         // parity.toml under its own key): name every location in the text.

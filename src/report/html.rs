@@ -383,6 +383,12 @@ fn row(f: &Finding, left: &str, right: &str) -> String {
             what.push_str(&format!("<span class=\"loc\">{}</span>", esc(loc)));
         }
     }
+    for c in &f.causes {
+        what.push_str(&format!(
+            "<span class=\"msg\">caused by {}</span>",
+            esc(&c.describe(left, right))
+        ));
+    }
     if let Some(w) = &f.waiver {
         what.push_str(&format!(
             "<span class=\"msg muted\">waived: {}{} ({})</span>",

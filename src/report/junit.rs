@@ -211,6 +211,9 @@ fn case(f: &Finding, report: &Report, ctx: &RenderContext) -> Case {
         }
         details.push('\n');
     }
+    for c in &f.causes {
+        details.push_str(&format!("caused by {}\n", c.describe(left, right)));
+    }
     if let Some(d) = &f.diff {
         details.push_str(&masked(d));
         if !d.ends_with('\n') {

@@ -113,6 +113,58 @@ pub fn render(report: &Report, opts: &RenderOptions, picture: Option<&str>) -> S
         out.push_str(&format!("\nRead live: {}\n", text(&live.describe())));
     }
 
+    if !report.root_causes.is_empty() {
+        out.push_str(&format!(
+            "\n**Root causes**: {} cause{} for {} finding{} ({} item{} to review)\n\n",
+            s.causes,
+            plural(s.causes),
+            report
+                .root_causes
+                .iter()
+                .map(|c| c.findings.len())
+                .sum::<usize>(),
+            plural(
+                report
+                    .root_causes
+                    .iter()
+                    .map(|c| c.findings.len())
+                    .sum::<usize>()
+            ),
+            s.items,
+            plural(s.items)
+        ));
+        for rc in &report.root_causes {
+            let n = rc.findings.len();
+            let at = |env: &str| {
+                rc.locations
+                    .get(env)
+                    .map(|l| format!(" at {}", code(l)))
+                    .unwrap_or_default()
+            };
+            let what = match rc.kind {
+                super::causes::CauseKind::Input => format!(
+                    "{}: {}{} vs {}{}",
+                    code(&rc.subject),
+                    value(rc.left.as_deref()),
+                    at(left),
+                    value(rc.right.as_deref()),
+                    at(right)
+                ),
+                super::causes::CauseKind::Module => format!(
+                    "{} only in {}{}",
+                    code(&rc.subject),
+                    text(if rc.right.is_none() { left } else { right }),
+                    at(if rc.right.is_none() { left } else { right })
+                ),
+            };
+            out.push_str(&format!(
+                "- **{}** {what}: {n} finding{}\n",
+                rc.severity,
+                plural(n)
+            ));
+        }
+    }
+
     if let Some(chart) = picture {
         out.push_str(&super::topology_md::section(chart));
     }
@@ -294,6 +346,9 @@ fn row(f: &Finding, report: &Report, sides: &[&str], baseline: bool) -> String {
             text(&w.reason),
             code(&w.location)
         ));
+    }
+    for c in &f.causes {
+        message.push_str(&format!("<br>caused by {}", text(&c.describe(left, right))));
     }
     cells.push(message);
     for env in sides {

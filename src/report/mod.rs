@@ -5,6 +5,7 @@
 //! the formats that need more, a [`RenderContext`]): the same report gives
 //! the same bytes, so a CI stage can diff or cache its output.
 
+pub mod causes;
 pub mod github;
 pub mod html;
 pub mod json;
@@ -122,6 +123,13 @@ pub struct Summary {
     /// without an `aws` table compares code and state only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Root causes (`root_causes`): how many.
+    #[serde(default)]
+    pub causes: usize,
+    /// What a reader goes through: the root causes plus the findings no
+    /// root cause explains (resolved and expected findings not counted).
+    #[serde(default)]
+    pub items: usize,
 }
 
 /// API calls and wall time of one environment's live read.
@@ -194,6 +202,10 @@ pub struct Report {
     pub source: String,
     pub summary: Summary,
     pub findings: Vec<Finding>,
+    /// Findings that share a cause, grouped under it (see
+    /// [`causes::group`]); rebuilt by [`Report::recount`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub root_causes: Vec<causes::RootCause>,
 }
 
 impl Report {
@@ -222,8 +234,11 @@ impl Report {
                 baseline: None,
                 live: Vec::new(),
                 notes: Vec::new(),
+                causes: 0,
+                items: 0,
             },
             findings,
+            root_causes: Vec::new(),
         };
         report.recount();
         report
@@ -259,7 +274,17 @@ impl Report {
         let warnings = active(Severity::Warning);
         let info = active(Severity::Info);
         let waived = current().filter(|f| f.waiver.is_some()).count();
+        self.root_causes = causes::group(&self.findings);
+        let grouped = causes::grouped(&self.root_causes, self.findings.len());
+        let loose = self
+            .findings
+            .iter()
+            .zip(grouped.iter())
+            .filter(|(f, g)| !**g && !f.expected && f.status.as_deref() != Some(STATUS_RESOLVED))
+            .count();
         let s = &mut self.summary;
+        s.causes = self.root_causes.len();
+        s.items = s.causes + loose;
         s.errors = errors;
         s.warnings = warnings;
         s.info = info;
@@ -627,6 +652,7 @@ mod tests {
             waiver: None,
             between: None,
             label: None,
+            causes: Vec::new(),
         }
     }
 

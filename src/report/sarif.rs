@@ -361,6 +361,39 @@ fn result(
     if let Some((env, _)) = &related {
         text.push_str(&format!(" (see [{}](1))", escape_text(env)));
     }
+    // The inputs that make the difference, each side's line a related
+    // location the message links to (ids from 2).
+    let mut cause_locations = Vec::new();
+    for (n, c) in f.causes.iter().enumerate() {
+        let mut links = Vec::new();
+        for (env, v) in [(left, &c.left), (right, &c.right)] {
+            let Some(at) = c.locations.get(env) else {
+                continue;
+            };
+            let Some(physical_location) = physical(at, ctx) else {
+                continue;
+            };
+            let id = cause_locations.len() + 2;
+            cause_locations.push(Location {
+                id: Some(id),
+                physical_location: Some(physical_location),
+                logical_locations: Vec::new(),
+                message: Some(Text {
+                    text: format!(
+                        "{} in {env}: {}",
+                        c.input,
+                        one_line(&shown_value(v.as_deref()), 120)
+                    ),
+                }),
+            });
+            links.push(format!("[{}]({id})", escape_text(env)));
+        }
+        text.push_str(if n == 0 { " Caused by " } else { "; " });
+        text.push_str(&escape_text(&c.input));
+        if !links.is_empty() {
+            text.push_str(&format!(" ({})", links.join(", ")));
+        }
+    }
     // No file:line (a state address, an ARN): the resource alone.
     let locations = vec![Location {
         id: None,
@@ -368,7 +401,11 @@ fn result(
         logical_locations: logical(f),
         message: None,
     }];
-    let related_locations = related.map(|(_, l)| l).into_iter().collect();
+    let related_locations = related
+        .map(|(_, l)| l)
+        .into_iter()
+        .chain(cause_locations)
+        .collect();
     SarifResult {
         rule_id: f.rule.clone(),
         // Every result's rule was declared in `build`, so the position exists.

@@ -1,5 +1,7 @@
-//! `--format table`: findings grouped by category, both environments'
-//! values side by side with the file:line of each, then a summary line.
+//! `--format table`: the summary first, then the root causes (each with
+//! its input's value and file:line on both sides and the findings it
+//! explains), then the other findings grouped by category, both
+//! environments' values side by side with the file:line of each.
 //!
 //! Colour only when asked (`--color`, by default a terminal without
 //! `NO_COLOR`). The width is bounded only when asked (`--width`, `$COLUMNS`,
@@ -70,6 +72,24 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         .iter()
         .filter(|f| opts.verbose || !f.expected)
         .collect();
+    out.push_str(&summary(report, &title, &columns, shown.len(), opts));
+    out.push_str(&root_causes(report, opts));
+    // Under a root cause already (all of them again with --verbose).
+    let grouped = super::causes::grouped(&report.root_causes, report.findings.len());
+    let shown: Vec<&Finding> = report
+        .findings
+        .iter()
+        .zip(grouped)
+        .filter(|(f, g)| opts.verbose || (!f.expected && !g))
+        .map(|(f, _)| f)
+        .collect();
+    if !shown.is_empty() && !report.root_causes.is_empty() {
+        out.push_str(if opts.verbose {
+            "ALL FINDINGS\n\n"
+        } else {
+            "OTHER FINDINGS\n\n"
+        });
+    }
     for category in Category::ALL {
         let group: Vec<&&Finding> = shown.iter().filter(|f| f.category == category).collect();
         if group.is_empty() {
@@ -195,9 +215,28 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&incomplete(report));
+    match opts.width {
+        Some(width) => fit_lines(&out, usize::from(width)),
+        None => out,
+    }
+}
+
+/// The summary line and what goes with it (baseline, hidden, notes, live
+/// reads, gaps): first, so a reader sees the verdict before the detail.
+fn summary(
+    report: &Report,
+    title: &str,
+    columns: &[&str],
+    shown: usize,
+    opts: &RenderOptions,
+) -> String {
+    let (left_env, right_env) = (columns[0], columns[columns.len() - 1]);
+    let _ = opts;
+    let mut out = String::new();
     let s = &report.summary;
-    let hidden = report.findings.len() - shown.len();
-    if shown.is_empty() {
+    let hidden = report.findings.len() - shown;
+    if shown == 0 {
         let sides = if columns.len() > 2 {
             columns.join(", ")
         } else {
@@ -208,8 +247,15 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
             report.source
         ));
     }
+    // What a reader goes through: the findings (not expected, not
+    // resolved), in items (each root cause one, each other finding one).
+    let findings = report
+        .findings
+        .iter()
+        .filter(|f| !f.expected && f.status.as_deref() != Some(super::STATUS_RESOLVED))
+        .count();
     out.push_str(&format!(
-        "parity {title} ({}): {} error{}, {} warning{}, {} info, {} waived · score {:.2} · {} resource{}, {} attribute{} compared\n",
+        "parity {title} ({}): {} error{}, {} warning{}, {} info, {} waived · {} finding{} in {} item{} ({} root cause{}) · score {:.2} · {} resource{}, {} attribute{} compared\n",
         report.source,
         s.errors,
         plural(s.errors),
@@ -217,6 +263,12 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         plural(s.warnings),
         s.info,
         s.waived,
+        findings,
+        plural(findings),
+        s.items,
+        plural(s.items),
+        s.causes,
+        plural(s.causes),
         s.parity_score,
         s.compared_resources,
         plural(s.compared_resources),
@@ -242,19 +294,175 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         out.push_str(&format!("read live: {}\n", live.describe()));
     }
     if !s.incomplete.is_empty() {
+        // The list itself comes last (`incomplete`): it can be long, and
+        // the root causes come first.
         out.push_str(&format!(
-            "incomplete: {} input{} could not be fully read, so parity is not proven:\n",
+            "incomplete: {} input{} could not be fully read, so parity is not proven (listed at the end)\n",
             s.incomplete.len(),
             plural(s.incomplete.len())
         ));
-        for gap in &s.incomplete {
-            out.push_str(&format!("  - {gap}\n"));
+    }
+    out.push('\n');
+    out
+}
+
+/// What could not be read, one line each.
+fn incomplete(report: &Report) -> String {
+    let s = &report.summary;
+    if s.incomplete.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "INCOMPLETE — {} input{} could not be fully read, so parity is not proven:\n",
+        s.incomplete.len(),
+        plural(s.incomplete.len())
+    );
+    for gap in &s.incomplete {
+        out.push_str(&format!("  - {gap}\n"));
+    }
+    out
+}
+
+/// ANSI colour for a severity word, when colour is on.
+fn paint(text: &str, severity: Severity, color: bool) -> String {
+    if !color {
+        return text.to_string();
+    }
+    let code = match severity {
+        Severity::Error => "1;31",
+        Severity::Warning => "33",
+        Severity::Info => "36",
+    };
+    format!("\u{1b}[{code}m{text}\u{1b}[0m")
+}
+
+/// The root causes: each with its value and file:line on both sides, and
+/// the findings it explains (a module's resources with --verbose).
+fn root_causes(report: &Report, opts: &RenderOptions) -> String {
+    use super::causes::CauseKind;
+    let causes = &report.root_causes;
+    if causes.is_empty() {
+        return String::new();
+    }
+    let explained: usize = causes.iter().map(|c| c.findings.len()).sum();
+    let (left_env, right_env) = report.pair();
+    let mut out = format!(
+        "ROOT CAUSES — {} cause{} explain{} {} finding{}\n\n",
+        causes.len(),
+        plural(causes.len()),
+        if causes.len() == 1 { "s" } else { "" },
+        explained,
+        plural(explained)
+    );
+    let pad = left_env.chars().count().max(right_env.chars().count()) + 1;
+    for (n, rc) in causes.iter().enumerate() {
+        let members: Vec<&Finding> = rc
+            .findings
+            .iter()
+            .filter_map(|&i| report.findings.get(i))
+            .collect();
+        let count = |sev: Severity| {
+            members
+                .iter()
+                .filter(|f| f.is_violation() && f.severity == sev)
+                .count()
+        };
+        let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+        let sev = paint(rc.severity.as_str(), rc.severity, opts.color);
+        match rc.kind {
+            CauseKind::Input => {
+                out.push_str(&format!(
+                    "{}. [{sev}] {} changes {} finding{} ({} error{}, {} warning{})\n",
+                    n + 1,
+                    rc.subject,
+                    members.len(),
+                    plural(members.len()),
+                    errors,
+                    plural(errors),
+                    warnings,
+                    plural(warnings)
+                ));
+                for (env, v) in [(left_env, &rc.left), (right_env, &rc.right)] {
+                    let at = rc
+                        .locations
+                        .get(env)
+                        .map(String::as_str)
+                        .unwrap_or("(not set)");
+                    out.push_str(&format!(
+                        "   {:<pad$} {}  {at}\n",
+                        format!("{env}:"),
+                        short(&super::shown_value(v.as_deref()))
+                    ));
+                }
+            }
+            CauseKind::Module => {
+                let (present, absent) = if rc.right.is_none() {
+                    (left_env, right_env)
+                } else {
+                    (right_env, left_env)
+                };
+                let at = rc.locations.get(present).map(String::as_str).unwrap_or("-");
+                out.push_str(&format!(
+                    "{}. [{sev}] {} only in {present} ({at}), absent from {absent}: {} finding{} ({} error{}, {} warning{})\n",
+                    n + 1,
+                    rc.subject,
+                    members.len(),
+                    plural(members.len()),
+                    errors,
+                    plural(errors),
+                    warnings,
+                    plural(warnings)
+                ));
+                if !opts.verbose {
+                    out.push_str("   its resources: --verbose or --format json lists them\n\n");
+                    continue;
+                }
+            }
         }
+        for f in &members {
+            let mut what = f.resource.clone();
+            if let Some(a) = &f.attribute {
+                what.push(' ');
+                what.push_str(a);
+            }
+            let fsev = if f.waiver.is_some() {
+                format!("{} (waived)", f.severity)
+            } else {
+                f.severity.to_string()
+            };
+            // Where the finding itself sits, once when both sides share it.
+            let (l_env, r_env) = report.sides(f);
+            let at = match (f.locations.get(l_env), f.locations.get(r_env)) {
+                (Some(a), Some(b)) if a == b => format!(" ({a})"),
+                (Some(a), Some(b)) => format!(" ({a}, {b})"),
+                (Some(a), None) | (None, Some(a)) => format!(" ({a})"),
+                (None, None) => String::new(),
+            };
+            out.push_str(&format!(
+                "   - {} {what}{at}: {}\n",
+                paint(&fsev, f.severity, opts.color && f.is_violation()),
+                short_message(&f.message)
+            ));
+            let others: Vec<&str> = f
+                .causes
+                .iter()
+                .map(|c| c.input.as_str())
+                .filter(|c| *c != rc.subject)
+                .collect();
+            if !others.is_empty() {
+                out.push_str(&format!("     also caused by {}\n", others.join(", ")));
+            }
+            if let Some(d) = &f.diff {
+                for line in d.lines() {
+                    out.push_str("       ");
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+        out.push('\n');
     }
-    match opts.width {
-        Some(width) => fit_lines(&out, usize::from(width)),
-        None => out,
-    }
+    out
 }
 
 /// Wrap the lines outside the tables (headings, diffs, the summary, the

@@ -455,6 +455,7 @@ impl<'r> Engine<'r> {
             waiver: None,
             between: None,
             label: None,
+            causes: Vec::new(),
         }
     }
 }

@@ -79,6 +79,7 @@ impl Session {
         let engine = Engine::new(c.rules).with_options(c.engine);
         let outcome = engine.run(&pairs, na, nb);
         let mut findings = outcome.findings;
+        super::causes::attach(&mut findings, sa, sb);
         findings.extend(c.extra);
         let reads: Vec<LiveRead> = {
             let all = self.live_reads.lock().unwrap_or_else(|p| p.into_inner());

@@ -5,6 +5,7 @@
 //! (`drift`). Everything here is a pure function of its inputs but the
 //! reading.
 
+mod causes;
 mod comparison;
 mod drift;
 mod environments;

@@ -112,6 +112,7 @@ fn main() -> anyhow::Result<()> {
                 base: dir.clone(),
                 var_files: Vec::new(),
                 vars: parity::model::Map::new(),
+                var_origins: Default::default(),
                 workspace: "default".into(),
                 data: None,
                 identity: Default::default(),

@@ -460,6 +460,7 @@ pub fn presence_findings(
             waiver: None,
             between: Some(Between::StateLive),
             label: Some(label),
+            causes: Vec::new(),
         });
     };
     for (r, code) in &halves.unmanaged {

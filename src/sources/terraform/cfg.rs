@@ -42,6 +42,12 @@ impl TerraformTable {
             base: base.to_path_buf(),
             var_files: self.var_files.clone(),
             vars: self.vars.clone(),
+            // Set in parity.toml's `terraform.vars`.
+            var_origins: self
+                .vars
+                .keys()
+                .map(|k| (k.clone(), crate::model::Location::new("parity.toml", None)))
+                .collect(),
             workspace: self.workspace.clone(),
             data: None,
             identity: Default::default(),

@@ -35,7 +35,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::model::{CoverageGap, Resource, Snapshot, SourceKind, Value};
+use crate::model::{CoverageGap, Location, Resource, Snapshot, SourceKind, Value};
 
 /// Why the code of an environment could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +64,9 @@ pub struct Options {
     pub base: PathBuf,
     pub var_files: Vec<PathBuf>,
     pub vars: crate::model::Map,
+    /// Where each of `vars` was set (a Terragrunt input's line), for
+    /// provenance; `-var` when absent.
+    pub var_origins: std::collections::BTreeMap<String, Location>,
     pub workspace: String,
     /// The attributes of data sources as the environment's state holds
     /// them, when it has one: references to a data source read them there.
@@ -127,6 +130,9 @@ pub struct Loader {
     /// Data blocks already said to be missing from the state (one coverage
     /// gap per block, whatever the number of its module's instances).
     data_missing: Mutex<std::collections::BTreeSet<String>>,
+    /// Provenance: the normalized text of expressions (locals, module
+    /// arguments), by the expression's address in the parsed modules.
+    code_texts: Mutex<HashMap<usize, Value>>,
 }
 
 #[derive(Default)]
@@ -667,6 +673,7 @@ fn load_on_this_thread(
         data: opts.data.clone(),
         facts: opts.facts.clone(),
         data_missing: Mutex::default(),
+        code_texts: Mutex::default(),
     };
     if !generated.is_empty() {
         // The root with its generated files, stored before anything asks
@@ -698,7 +705,7 @@ fn load_on_this_thread(
     // evaluated; a module call that comes first parses its module itself.
     let root = rayon::in_place_scope(|scope| {
         scope.spawn(|_| loader.prefetch(&def, ""));
-        let inputs = vars::root_values(&loader, opts)?;
+        let (inputs, origins) = vars::root_values(&loader, opts)?;
         let mut root = module::Instance::new(
             &loader,
             def.clone(),
@@ -706,6 +713,7 @@ fn load_on_this_thread(
             crate::model::Map::new(),
             0,
         );
+        root.set_root_origins(origins);
         root.bind_variables(inputs, caller)?;
         let outputs = root.run()?;
         Ok::<_, TfError>((root, outputs))

@@ -3,16 +3,31 @@
 //! `terraform.tfvars.json`, `*.auto.tfvars(.json)` in lexical order, each
 //! `-var-file` in the order given, then `-var` values.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::eval::{EvalErr, Scope};
 use super::files::display;
 use super::module::ConstResolver;
 use super::parse;
 use super::{Loader, Options, TfError};
-use crate::model::{CoverageGap, Value};
+use crate::model::{CoverageGap, Location, Value};
 
-pub fn root_values(loader: &Loader, opts: &Options) -> Result<crate::model::Map, TfError> {
+/// Where each root variable was set: the tfvars line, the Terragrunt
+/// input (`Options::var_origins`) or `-var`; and the text of each HCL
+/// tfvars file, by its shown name, where a nested key's line is looked up
+/// (`var.database.engine_version`).
+#[derive(Debug, Clone, Default)]
+pub struct Origins {
+    pub at: BTreeMap<String, Location>,
+    pub texts: BTreeMap<Arc<str>, Arc<str>>,
+}
+
+pub fn root_values(
+    loader: &Loader,
+    opts: &Options,
+) -> Result<(crate::model::Map, Origins), TfError> {
     let mut files = Vec::new();
     for name in ["terraform.tfvars", "terraform.tfvars.json"] {
         let p = opts.root.join(name);
@@ -39,23 +54,62 @@ pub fn root_values(loader: &Loader, opts: &Options) -> Result<crate::model::Map,
     files.extend(opts.var_files.iter().cloned());
 
     let mut values = crate::model::Map::new();
+    let mut origins = Origins::default();
     for file in files {
-        for (k, v) in read_tfvars(loader, &file, &opts.base)? {
+        let shown: Arc<str> = display(&opts.base, &file).into();
+        let (read, text) = read_tfvars_located(loader, &file, &opts.base)?;
+        for (k, v, line) in read {
+            origins
+                .at
+                .insert(k.clone(), Location::new(shown.clone(), line));
             values.insert(k, v);
+        }
+        if let Some(text) = text {
+            origins.texts.insert(shown, text);
         }
     }
     for (k, v) in &opts.vars {
+        let at = opts
+            .var_origins
+            .get(k)
+            .cloned()
+            .unwrap_or_else(|| Location::new("-var", None));
+        origins.at.insert(k.clone(), at);
         values.insert(k.clone(), v.clone());
     }
-    Ok(values)
+    Ok((values, origins))
 }
 
-/// Read one `.tfvars` or `.tfvars.json` file.
-pub fn read_tfvars(
-    loader: &Loader,
-    path: &Path,
-    base: &Path,
-) -> Result<Vec<(String, Value)>, TfError> {
+/// The line of `key = ...` inside the object a tfvars attribute at `line`
+/// sets: the first line after it that starts with the key (quoted or not)
+/// followed by `=` or `:`. A text scan, for provenance only: `None` sends
+/// the reader to the attribute's own line.
+pub fn nested_line(text: &str, line: u32, key: &str) -> Option<u32> {
+    for (i, l) in text.lines().enumerate().skip(line as usize) {
+        let t = l.trim_start();
+        let rest = t.strip_prefix(key).or_else(|| {
+            t.strip_prefix('"')
+                .and_then(|t| t.strip_prefix(key)?.strip_prefix('"'))
+        });
+        if let Some(rest) = rest {
+            let rest = rest.trim_start();
+            if rest.starts_with('=') || rest.starts_with(':') {
+                return u32::try_from(i + 1).ok();
+            }
+        }
+        // The object ends where a line starts at column 0 with a closing brace.
+        if l.starts_with('}') {
+            return None;
+        }
+    }
+    None
+}
+
+type Located = (Vec<(String, Value, Option<u32>)>, Option<Arc<str>>);
+
+/// Read one `.tfvars` or `.tfvars.json` file: each variable with its
+/// line and, for an HCL file, the text.
+fn read_tfvars_located(loader: &Loader, path: &Path, base: &Path) -> Result<Located, TfError> {
     let shown = display(base, path);
     let bytes = crate::input::read(path, crate::input::limits().tfvars_file).map_err(|source| {
         TfError::Io {
@@ -78,10 +132,20 @@ pub fn read_tfvars(
                 "{shown}: a .tfvars.json file must hold an object"
             )));
         };
-        return Ok(map
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::from_json(v)))
-            .collect());
+        // serde_json keeps no positions: the line of a top-level key is
+        // the first that holds it quoted.
+        let line_of = |k: &str| {
+            let quoted = format!("\"{k}\"");
+            text.lines()
+                .position(|l| l.contains(&quoted))
+                .and_then(|i| u32::try_from(i + 1).ok())
+        };
+        return Ok((
+            map.iter()
+                .map(|(k, v)| (k.clone(), Value::from_json(v), line_of(k)))
+                .collect(),
+            None,
+        ));
     }
     let file = parse::parse_hcl(text, path, &shown)?;
     let resolver = ConstResolver { base: &loader.root };
@@ -104,7 +168,7 @@ pub fn read_tfvars(
                 Value::Unknown(format!("var.{}", attr.name))
             }
         };
-        out.push((attr.name, value));
+        out.push((attr.name, value, Some(attr.line)));
     }
     for block in file.body.blocks {
         loader.gap(CoverageGap {
@@ -112,5 +176,5 @@ pub fn read_tfvars(
             reason: format!("block `{}` is not valid in a variables file", block.kind),
         });
     }
-    Ok(out)
+    Ok((out, Some(Arc::from(text))))
 }

@@ -177,6 +177,7 @@ impl Run<'_> {
             base: self.opts.base.clone(),
             var_files,
             vars,
+            var_origins: origin.clone(),
             workspace: "default".into(),
             data: None,
             identity: self.opts.identity.clone(),

@@ -2,6 +2,7 @@
 //! parallel), evaluating a call into its child instance, and the call
 //! recorded as a dependency with its source and version pinning.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use hcl::expr::TraversalOperator;
@@ -17,7 +18,7 @@ use super::Instance;
 
 /// Arguments of module blocks that configure Terraform itself, not the
 /// infrastructure.
-const MODULE_META: &[&str] = &[
+pub(super) const MODULE_META: &[&str] = &[
     "source",
     "version",
     "count",
@@ -341,6 +342,8 @@ impl<'l> Instance<'l> {
         let def = self.loader.module_def(&dir)?;
 
         let instances = self.instances(body, &block.file, &loc)?;
+        let arguments = self.argument_provenance(&address, body, &block.file);
+        let mut outputs: BTreeMap<String, crate::model::Inputs> = BTreeMap::new();
         let mut results = Vec::new();
         for inst in &instances {
             let mut scope = inst.scope(self);
@@ -364,9 +367,33 @@ impl<'l> Instance<'l> {
             );
             child.module_key = key.clone();
             child.multiplicity = self.multiplicity.saturating_mul(instances.len());
+            child.var_inputs = arguments.clone();
             child.bind_variables(inputs, &format!("module `{name}` at {loc}"))?;
             results.push((inst.key.clone(), child.run()?));
+            for (o, inputs) in child.output_provenance() {
+                match outputs.get_mut(&o) {
+                    Some(had)
+                        if had.len() != inputs.len()
+                            || had.iter().zip(inputs.iter()).any(|(a, b)| a.name != b.name) =>
+                    {
+                        let mut all: BTreeMap<Arc<str>, Arc<crate::model::Input>> =
+                            had.iter().map(|i| (i.name.clone(), i.clone())).collect();
+                        for i in inputs.iter() {
+                            all.entry(i.name.clone()).or_insert_with(|| i.clone());
+                        }
+                        *had = all.into_values().collect();
+                    }
+                    Some(_) => {}
+                    None => {
+                        outputs.insert(o, inputs);
+                    }
+                }
+            }
         }
+        self.prov
+            .outputs
+            .borrow_mut()
+            .insert(name.to_string(), outputs);
         Ok(collect_instances(body, results))
     }
 }

@@ -11,6 +11,7 @@
 
 mod calls;
 mod instances;
+mod provenance;
 mod resource;
 mod stack;
 
@@ -74,6 +75,13 @@ pub struct Instance<'l> {
     /// How many instances of this module the environment holds: the
     /// product of the instance counts of the module calls above it.
     pub multiplicity: usize,
+    /// Provenance (see `provenance.rs`): its memo tables; the inputs of
+    /// each variable a caller's argument sets; where each variable was set
+    /// (the root's from tfvars, a default's line); the tfvars texts.
+    prov: provenance::ProvMemo,
+    var_inputs: BTreeMap<String, crate::model::Inputs>,
+    origins: BTreeMap<String, crate::model::Location>,
+    origin_texts: Arc<BTreeMap<Arc<str>, Arc<str>>>,
 }
 
 impl<'l> Instance<'l> {
@@ -102,7 +110,18 @@ impl<'l> Instance<'l> {
             depth,
             module_key: String::new(),
             multiplicity: 1,
+            prov: Default::default(),
+            var_inputs: BTreeMap::new(),
+            origins: BTreeMap::new(),
+            origin_texts: Default::default(),
         }
+    }
+
+    /// Where the root's variables were set (tfvars lines, `-var`,
+    /// Terragrunt inputs), for provenance.
+    pub fn set_root_origins(&mut self, origins: super::vars::Origins) {
+        self.origins = origins.at;
+        self.origin_texts = Arc::new(origins.texts);
     }
 
     /// Set input variables from the caller's values, applying declared
@@ -140,6 +159,23 @@ impl<'l> Instance<'l> {
                 var.item.body.attribute("nullable").map(|a| &a.expr),
                 Some(hcl::Expression::Bool(false))
             );
+            let given_used = given
+                .get(name.as_str())
+                .is_some_and(|v| !v.is_null() || nullable || default.is_none());
+            if !given_used {
+                // Where the value comes from, when no caller sets it: the
+                // default's line (or the declaration's).
+                let line = var
+                    .item
+                    .body
+                    .attribute("default")
+                    .map_or(var.item.line, |a| a.line);
+                self.origins.insert(
+                    name.clone(),
+                    crate::model::Location::new(var.file.clone(), Some(line)),
+                );
+                self.var_inputs.remove(name.as_str());
+            }
             let value = match given.remove(name.as_str()) {
                 Some(v) if !v.is_null() => v,
                 // Terraform: "Nullable variables just appear as null if they

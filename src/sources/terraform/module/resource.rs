@@ -47,6 +47,9 @@ impl<'l> Instance<'l> {
             .map_err(|e| self.fatal(e))?;
         // Every instance has the first's attribute locations (see `eval_body`).
         let mut locations: Option<Arc<BTreeMap<String, Location>>> = None;
+        // And the same provenance, computed once the first is evaluated
+        // (its references have run the module calls they read).
+        let mut provenance: Option<crate::model::Provenance> = None;
         // What no instance changes is evaluated once (see `InstanceMemo`).
         let mut memo = self.instance_memo(&block.item.body, instances.len() > 1);
         let mut out = Vec::with_capacity(instances.len());
@@ -92,6 +95,9 @@ impl<'l> Instance<'l> {
             if locations.is_none() {
                 locations = Some(res.attribute_locations.clone());
             }
+            res.provenance = provenance
+                .get_or_insert_with(|| self.block_provenance(&block.item.body))
+                .clone();
             out.push(res);
         }
         self.loader.add_resources(out);

@@ -1,0 +1,289 @@
+//! Provenance and root causes (issue #20): a finding names the inputs that
+//! make it, with the line that sets each on both sides, and findings that
+//! share a cause are grouped under it. Grouping changes no finding.
+
+mod common;
+
+use common::{parity, repo, shop};
+use serde_json::Value;
+
+fn json(dir: &std::path::Path, args: &[&str]) -> Value {
+    let out = parity(dir)
+        .args(["diff", "staging", "prod", "--format", "json"])
+        .args(args)
+        .assert()
+        .code(2);
+    serde_json::from_slice(&out.get_output().stdout).expect("the JSON report")
+}
+
+fn finding<'r>(report: &'r Value, resource: &str, attribute: &str) -> &'r Value {
+    report["findings"]
+        .as_array()
+        .and_then(|all| {
+            all.iter()
+                .find(|f| f["resource"] == resource && f["attribute"] == attribute)
+        })
+        .unwrap_or_else(|| panic!("no finding {resource} {attribute}"))
+}
+
+fn cause<'r>(report: &'r Value, subject: &str) -> &'r Value {
+    report["root_causes"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["subject"] == subject))
+        .unwrap_or_else(|| panic!("no root cause {subject}: {:#}", report["root_causes"]))
+}
+
+#[test]
+fn shop_findings_name_the_tfvars_line_that_feeds_them() {
+    let r = json(&shop(), &[]);
+    let f = finding(&r, "module.database.aws_db_instance.main", "engine_version");
+    let causes = f["causes"].as_array().expect("causes");
+    assert_eq!(causes.len(), 1, "{causes:#?}");
+    let c = &causes[0];
+    assert_eq!(c["input"], "var.database.engine_version");
+    assert_eq!(c["kind"], "variable");
+    assert_eq!(c["left"], "15.7");
+    assert_eq!(c["right"], "15.5");
+    // The nested key's own line inside `database = { ... }`.
+    assert_eq!(
+        c["locations"]["staging"],
+        "envs/staging/terraform.tfvars:29"
+    );
+    assert_eq!(c["locations"]["prod"], "envs/prod/terraform.tfvars:29");
+    // A count decided by two variables names both.
+    let nat = finding(&r, "module.network.aws_nat_gateway.main", "@count");
+    let names: Vec<&str> = nat["causes"]
+        .as_array()
+        .expect("causes")
+        .iter()
+        .filter_map(|c| c["input"].as_str())
+        .collect();
+    assert_eq!(names, ["var.azs", "var.nat_per_az"]);
+    // The subnets' count follows the zones only, not the CIDR their values use.
+    let subnets = finding(&r, "module.network.aws_subnet.private", "@count");
+    assert_eq!(subnets["causes"].as_array().map(Vec::len), Some(1));
+    // A secret's cause never shows the secret.
+    let text = r.to_string();
+    assert!(!text.contains("CANARY"), "a secret reached the report");
+}
+
+#[test]
+fn shop_topology_of_two_zones_against_three_is_one_root_cause() {
+    let r = json(&shop(), &[]);
+    let azs = cause(&r, "var.azs");
+    assert_eq!(azs["kind"], "input");
+    assert_eq!(azs["severity"], "error");
+    assert_eq!(
+        azs["locations"]["staging"],
+        "envs/staging/terraform.tfvars:20"
+    );
+    assert_eq!(azs["locations"]["prod"], "envs/prod/terraform.tfvars:20");
+    let members: Vec<String> = azs["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(Value::as_u64)
+        .map(|i| {
+            let f = &r["findings"][i as usize];
+            format!(
+                "{} {}",
+                f["resource"].as_str().unwrap_or(""),
+                f["attribute"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    for expected in [
+        "module.network.aws_subnet.public @count",
+        "module.network.aws_subnet.private @count",
+        "module.network.aws_route_table.private @count",
+        "module.network.aws_nat_gateway.main @count",
+        "module.network.aws_eip.nat @count",
+        "module.network.aws_route_table_association.private @count",
+        "module.app.aws_lb.app subnets",
+        "module.database.aws_db_subnet_group.main subnet_ids",
+    ] {
+        assert!(
+            members.iter().any(|m| m == expected),
+            "{expected} not under var.azs: {members:#?}"
+        );
+    }
+    assert_eq!(members.len(), 12);
+    // The summary counts causes and the items a reader goes through; the
+    // findings and their counts are those of every finding, as before.
+    assert_eq!(r["summary"]["causes"], 7);
+    assert_eq!(r["summary"]["items"], 9);
+    assert_eq!(r["summary"]["errors"], 18);
+    assert_eq!(r["findings"].as_array().map(Vec::len), Some(25));
+}
+
+#[test]
+fn causes_leave_the_baseline_identity_alone() {
+    let r = json(&shop(), &[]);
+    let report: parity::report::Report = serde_json::from_value(r).expect("the report reads back");
+    for f in &report.findings {
+        let mut bare = f.clone();
+        bare.causes.clear();
+        assert_eq!(
+            parity::baseline::fingerprint(f),
+            parity::baseline::fingerprint(&bare)
+        );
+    }
+    // Written as a baseline and read back, every finding is `existing`
+    // (exit 3: nothing new, and shop's remote module is not read).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let baseline = dir.path().join("baseline.json");
+    let baseline = baseline.to_str().expect("utf-8 path");
+    parity(&shop())
+        .args(["diff", "staging", "prod", "--write-baseline", baseline])
+        .assert()
+        .code(2);
+    let out = parity(&shop())
+        .args(["diff", "staging", "prod", "--baseline", baseline])
+        .assert()
+        .code(3);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("0 new, 20 existing (0 changed), 0 resolved"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_module_argument_a_default_and_a_module_in_one_environment() {
+    let dir = repo().join("fixtures/provenance");
+    let r = json(&dir, &[]);
+    let c = cause(&r, "module.db.engine_version");
+    assert_eq!(c["kind"], "input");
+    assert_eq!(c["left"], "\"16.2\"");
+    assert_eq!(c["right"], "\"16.1\"");
+    assert_eq!(c["locations"]["staging"], "envs/staging/main.tf:9");
+    assert_eq!(c["locations"]["prod"], "envs/prod/main.tf:9");
+    // Set in staging, the module's default in prod: the default's line.
+    let d = cause(&r, "module.db.storage_encrypted");
+    assert_eq!(d["right"], "(default)");
+    assert_eq!(d["locations"]["prod"], "modules/db/main.tf:11");
+    // `local.name` differs only by the environment's name: no cause.
+    assert!(r.to_string().find("local.name").is_none());
+    // One item for the module called in prod only, its resources under it.
+    let m = cause(&r, "module.alarms");
+    assert_eq!(m["kind"], "module");
+    assert_eq!(m["findings"].as_array().map(Vec::len), Some(3));
+    assert_eq!(r["summary"]["items"], 3);
+
+    // The table lists the module's resources on demand only.
+    let table = |args: &[&str]| {
+        let out = parity(&dir)
+            .args(["diff", "staging", "prod"])
+            .args(args)
+            .assert()
+            .code(2);
+        String::from_utf8_lossy(&out.get_output().stdout).to_string()
+    };
+    let plain = table(&[]);
+    assert!(
+        plain.contains("module.alarms only in prod (envs/prod/main.tf:12)"),
+        "{plain}"
+    );
+    assert!(!plain.contains("aws_sns_topic.alarms"), "{plain}");
+    let verbose = table(&["--verbose"]);
+    assert!(
+        verbose.contains("module.alarms.aws_sns_topic.alarms"),
+        "{verbose}"
+    );
+    // --fail-on judges every finding: the module's warnings fail at warning.
+    parity(&dir)
+        .args(["diff", "staging", "prod", "--fail-on", "warning"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn sarif_links_each_cause_line() {
+    let out = parity(&shop())
+        .args(["diff", "staging", "prod", "--format", "sarif"])
+        .assert()
+        .code(2);
+    let sarif: Value = serde_json::from_slice(&out.get_output().stdout).expect("SARIF");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let engine = results
+        .iter()
+        .find(|r| r["ruleId"] == "engine-version")
+        .expect("the engine-version result");
+    let related: Vec<&str> = engine["relatedLocations"]
+        .as_array()
+        .expect("related locations")
+        .iter()
+        .filter_map(|l| l["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    assert!(
+        related.contains(&"fixtures/shop/envs/staging/terraform.tfvars")
+            || related
+                .iter()
+                .any(|u| u.ends_with("envs/staging/terraform.tfvars")),
+        "{related:?}"
+    );
+    assert!(
+        related
+            .iter()
+            .any(|u| u.ends_with("envs/prod/terraform.tfvars")),
+        "{related:?}"
+    );
+    let text = engine["message"]["text"].as_str().unwrap_or("");
+    assert!(
+        text.contains("Caused by var.database.engine\\_version")
+            || text.contains("Caused by var.database.engine_version"),
+        "{text}"
+    );
+}
+
+#[test]
+fn module_calls_named_after_their_environment_share_their_inputs() {
+    // `module "staging_router"` and `module "prod_router"`: the same call,
+    // named per environment; their arguments pair as `module.${env}_router.*`.
+    let module = r#"
+variable "domain" {
+  type = string
+}
+
+resource "aws_route53_record" "www" {
+  zone_id = "Z123"
+  name    = "www.${var.domain}"
+  type    = "CNAME"
+  ttl     = 300
+  records = ["origin.example.com"]
+}
+"#;
+    let dir = common::tree(&[
+        ("modules/router/main.tf", module),
+        (
+            "envs/staging/main.tf",
+            "module \"staging_router\" {\n  source = \"../../modules/router\"\n  domain = \"shop.example\"\n}\n",
+        ),
+        (
+            "envs/prod/main.tf",
+            "module \"prod_router\" {\n  source = \"../../modules/router\"\n  domain = \"shop.example.org\"\n}\n",
+        ),
+        (
+            "parity.toml",
+            "[environments.staging]\nterraform = { root = \"envs/staging\" }\n\n[environments.prod]\nterraform = { root = \"envs/prod\" }\n",
+        ),
+    ]);
+    let out = parity(dir.path())
+        .args([
+            "diff",
+            "staging",
+            "prod",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .assert()
+        .code(0);
+    let r: Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+    let f = finding(&r, "module.${env}_router.aws_route53_record.www", "name");
+    let c = &f["causes"][0];
+    assert_eq!(c["input"], "module.${env}_router.domain", "{f:#}");
+    assert_eq!(c["locations"]["staging"], "envs/staging/main.tf:3");
+    assert_eq!(c["locations"]["prod"], "envs/prod/main.tf:3");
+}
