@@ -84,10 +84,7 @@ pub(crate) fn lookup(token: &str) -> Mapped<'_> {
 fn native(token: &str) -> Option<&'static cfn::TypeMap> {
     let rest = token.strip_prefix("aws-native:")?;
     let (service, name) = rest.split_once(':')?;
-    let wanted = format!("AWS::{service}::{name}");
-    cfn::TYPES
-        .iter()
-        .find(|t| t.cfn.eq_ignore_ascii_case(&wanted))
+    cfn::lookup_ignore_case(&format!("AWS::{service}::{name}"))
 }
 
 /// The model type of a token.
@@ -123,9 +120,7 @@ pub(crate) fn attributes(token: &str, props: Map) -> Map {
                 .into_iter()
                 .map(|(k, v)| {
                     let key = t
-                        .properties
-                        .iter()
-                        .find(|(p, _, _)| p.eq_ignore_ascii_case(&k))
+                        .property(&k, false)
                         .map_or_else(|| pascal(&k), |(p, _, _)| p.to_string());
                     (key, pascal_items(v))
                 })
@@ -149,9 +144,7 @@ pub(crate) fn attribute_for(token: &str, prop: &str) -> String {
             .map(|(_, a)| a.to_string())
             .unwrap_or_else(|| attribute_name(schema::lookup(row.terraform, false), prop)),
         Mapped::Native(t) => t
-            .properties
-            .iter()
-            .find(|(p, _, _)| p.eq_ignore_ascii_case(prop))
+            .property(prop, false)
             .map_or_else(|| pascal(prop), |(_, a, _)| a.to_string()),
         Mapped::Unmapped(_) => prop.to_string(),
     }
