@@ -43,10 +43,16 @@ impl Session {
             }
             .into());
         }
+        // A Pulumi stack's export stands for the state.
+        let pulumi = spec
+            .tables
+            .get::<crate::sources::pulumi::PulumiTable>()
+            .is_some_and(|p| p.stack_export.is_some());
         let no_state = spec
             .tables
             .get::<StateTable>()
-            .is_none_or(|s| s.paths.is_empty());
+            .is_none_or(|s| s.paths.is_empty())
+            && !pulumi;
         if no_state
             && spec
                 .tables
@@ -140,7 +146,11 @@ impl Session {
                 &rules,
                 &state_env,
                 &live_env,
-                state::drift::Keeper::Terraform,
+                if pulumi {
+                    state::drift::Keeper::Pulumi
+                } else {
+                    state::drift::Keeper::Terraform
+                },
             );
             let mut state_live = self.judge(comparison(
                 &halves.state,
