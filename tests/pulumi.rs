@@ -20,6 +20,7 @@ const SECRETS: &[&str] = &[
     "Stg-Secret-Canary-7f3a9Q",
     "Prod-Secret-Canary-91bc2Z",
     "Secret-Canary",
+    "Output-Canary",
     "Hk3sUeJ7r6dZbqGq8mC0t1vW2xY3zA4B5cD6eF7gH8iJ9kL0",
     "Aa1Bb2Cc3Dd4Ee5Ff6Gg7Hh8Ii9Jj0Kk1Ll2Mm3Nn4Oo5Pp6",
 ];
@@ -155,6 +156,42 @@ fn diff_finds_each_planted_difference_at_its_urn_or_config_line() {
         .as_str()
     );
 
+    // Stack outputs: one in staging only, and a secret one that differs
+    // (compared by hash, never shown), at the stack resource's URN line.
+    let f = finding(
+        &report,
+        "config-difference",
+        "pulumi_stack.outputs",
+        "debugUrl",
+    );
+    assert!(f["right"].is_null(), "{f:#}");
+    assert_eq!(
+        f["locations"]["staging"],
+        format!(
+            "state/staging.json:{}",
+            line_of("state/staging.json", "pulumi:pulumi:Stack::")
+        )
+        .as_str()
+    );
+    let f = finding(
+        &report,
+        "config-difference",
+        "pulumi_stack.outputs",
+        "dbConnection",
+    );
+    assert_eq!(
+        (f["left"].as_str(), f["right"].as_str()),
+        (Some("(sensitive)"), Some("(sensitive)"))
+    );
+    assert!(
+        !report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["attribute"] == "dbEndpoint"),
+        "the endpoints differ only by the stack's name: {report:#}"
+    );
+
     // Names Pulumi generated and ids AWS assigned are no differences: the
     // policy's role is "the api role" in both stacks.
     assert!(
@@ -197,6 +234,7 @@ fn every_format_shows_the_planted_differences_and_never_a_secret() {
             "private-b",
             "iam-inline-policy",
             "debugEndpoints",
+            "debugUrl",
         ] {
             assert!(text.contains(planted), "{format} lacks {planted}");
         }
@@ -527,9 +565,60 @@ fn a_yaml_program_is_the_code_of_each_stack() {
         (f["left"].as_str(), f["right"].as_str()),
         (Some("15.4"), Some("16.2"))
     );
+    // A value the stack configuration sets is located at its line there.
+    let config_line = |file: &str, needle: &str| {
+        let text = std::fs::read_to_string(yaml_fixture().join(file)).expect("config");
+        text.lines()
+            .position(|l| l.contains(needle))
+            .map(|i| format!("{file}:{}", i + 1))
+            .unwrap_or_else(|| panic!("`{needle}` is not in {file}"))
+    };
     assert_eq!(
         f["locations"]["staging"],
-        program_line("engineVersion:").as_str()
+        config_line("Pulumi.staging.yaml", "dbEngineVersion").as_str()
+    );
+    assert_eq!(
+        f["locations"]["prod"],
+        config_line("Pulumi.prod.yaml", "dbEngineVersion").as_str()
+    );
+    // A default of the project is located in the program; the stack that
+    // sets the key, at its configuration line.
+    let f = finding(
+        &report,
+        "backup-retention",
+        "aws_db_instance.db",
+        "backup_retention_period",
+    );
+    assert_eq!(
+        f["locations"]["staging"],
+        program_line("backupRetentionPeriod:").as_str()
+    );
+    assert_eq!(
+        f["locations"]["prod"],
+        config_line("Pulumi.prod.yaml", "dbBackupRetention").as_str()
+    );
+    // The program's outputs are the stack outputs record.
+    let f = finding(
+        &report,
+        "config-difference",
+        "pulumi_stack.outputs",
+        "dbBackupRetention",
+    );
+    let shown = |v: &Json| v.to_string().trim_matches('"').to_string();
+    assert_eq!(
+        (shown(&f["left"]), shown(&f["right"])),
+        ("7".to_string(), "14".to_string())
+    );
+    // A component groups its resources as a module; its output wires the
+    // security group to "the network's VPC" in both stacks: no finding.
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        !findings.iter().any(|f| f["resource"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("aws_vpc")
+            || f["attribute"] == "vpc_id"),
+        "{report:#}"
     );
     let f = finding(
         &report,

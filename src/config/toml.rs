@@ -400,6 +400,37 @@ pub(crate) fn directory(sink: &mut Sink, value: &Spanned<String>, dir: &Path) ->
     resolved
 }
 
+/// A file key of a source's table (`stack-export`, `template`): `p`
+/// resolved against `dir` when it names an existing file; otherwise a
+/// problem at `at` (empty, missing, or a directory) and `None`.
+pub(crate) fn existing_file(
+    sink: &mut Sink,
+    dir: &Path,
+    p: &str,
+    at: usize,
+    key: &str,
+) -> Option<PathBuf> {
+    let resolved = resolve(dir, p);
+    if p.trim().is_empty() {
+        sink.report(at, key, "a path cannot be empty");
+    } else if !resolved.exists() {
+        sink.report(
+            at,
+            key,
+            format!("file `{}` does not exist", resolved.display()),
+        );
+    } else if resolved.is_dir() {
+        sink.report(
+            at,
+            key,
+            format!("`{}` is a directory, not a file", resolved.display()),
+        );
+    } else {
+        return Some(resolved);
+    }
+    None
+}
+
 pub(crate) fn resolve(dir: &Path, p: &str) -> PathBuf {
     let p = Path::new(p);
     if p.is_absolute() || dir == Path::new(".") {

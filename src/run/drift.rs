@@ -45,11 +45,17 @@ impl Session {
         }
         // A Terragrunt environment's state is per unit (its `states`
         // directory, its units' local backends): read by that source.
+        // A Pulumi stack's export stands for the state.
+        let pulumi = spec
+            .tables
+            .get::<crate::sources::pulumi::PulumiTable>()
+            .is_some_and(|p| p.stack_export.is_some());
         let no_state = spec
             .tables
             .get::<StateTable>()
             .is_none_or(|s| s.paths.is_empty())
-            && !spec.tables.has("terragrunt");
+            && !spec.tables.has("terragrunt")
+            && !pulumi;
         if no_state
             && spec
                 .tables
@@ -143,7 +149,11 @@ impl Session {
                 &rules,
                 &state_env,
                 &live_env,
-                state::drift::Keeper::Terraform,
+                if pulumi {
+                    state::drift::Keeper::Pulumi
+                } else {
+                    state::drift::Keeper::Terraform
+                },
             );
             let mut state_live = self.judge(comparison(
                 &halves.state,

@@ -33,10 +33,16 @@ impl Source for Aws {
     #[cfg(feature = "aws")]
     fn read(&self, cx: &ReadContext, env: &EnvSpec, _kind: SourceKind) -> Result<Read, Error> {
         // With state, live resources take the addresses state gives them.
+        // A Pulumi stack's export is the state of a Pulumi environment: its
+        // resource ids readdress live resources as a Terraform state's do.
         let has_state = env
             .tables
             .get::<crate::sources::state::StateTable>()
-            .is_some_and(|st| !st.paths.is_empty());
+            .is_some_and(|st| !st.paths.is_empty())
+            || env
+                .tables
+                .get::<crate::sources::pulumi::PulumiTable>()
+                .is_some_and(|p| p.stack_export.is_some());
         let state = if has_state {
             Some((
                 crate::sources::read(cx, env, SourceKind::State)?.snapshot,

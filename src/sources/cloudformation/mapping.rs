@@ -653,9 +653,35 @@ pub(crate) static TYPES: &[TypeMap] = &[
     },
 ];
 
+impl TypeMap {
+    /// The row of a property by its CloudFormation name (`Engine`); with
+    /// `exact` false, matched without case, as the `aws-native` Pulumi
+    /// provider writes it (`engine`).
+    pub(crate) fn property(
+        &self,
+        name: &str,
+        exact: bool,
+    ) -> Option<&'static (&'static str, &'static str, Conv)> {
+        self.properties.iter().find(|(p, _, _)| {
+            if exact {
+                *p == name
+            } else {
+                p.eq_ignore_ascii_case(name)
+            }
+        })
+    }
+}
+
 /// The table of a CloudFormation type, if it has one.
 pub(crate) fn lookup(cfn: &str) -> Option<&'static TypeMap> {
     TYPES.iter().find(|t| t.cfn == cfn)
+}
+
+/// The table of a CloudFormation type matched without case
+/// (`AWS::Rds::DbInstance` is `AWS::RDS::DBInstance`), as the `aws-native`
+/// Pulumi provider names the types with its own capitals.
+pub(crate) fn lookup_ignore_case(cfn: &str) -> Option<&'static TypeMap> {
+    TYPES.iter().find(|t| t.cfn.eq_ignore_ascii_case(cfn))
 }
 
 /// The model type of a CloudFormation type: its Terraform type when
@@ -677,7 +703,7 @@ pub(crate) fn attributes(cfn: &str, props: Map) -> (Map, Vec<(String, String)>) 
         out.insert(k.to_string(), Value::str(*v));
     }
     for (prop, value) in props {
-        let Some((_, attr, conv)) = table.properties.iter().find(|(p, _, _)| *p == prop) else {
+        let Some((_, attr, conv)) = table.property(&prop, true) else {
             names.push((prop.clone(), prop.clone()));
             out.insert(prop, value);
             continue;

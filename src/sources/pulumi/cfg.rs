@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::toml::{fields, join_key, resolve, string, table, Field, Sink};
+use crate::config::toml::{existing_file, fields, join_key, resolve, string, table, Field, Sink};
 use crate::sources::Table;
 
 /// `pulumi = { stack-export = "...", config = "...", preview = "...",
@@ -95,27 +95,4 @@ pub(crate) fn read(sink: &mut Sink, f: &Field, dir: &Path) -> Option<Arc<dyn Tab
         ),
     }
     Some(Arc::new(out))
-}
-
-/// `p` joined to `dir`, when it names a file; otherwise a problem.
-fn existing_file(sink: &mut Sink, dir: &Path, p: &str, at: usize, key: &str) -> Option<PathBuf> {
-    let resolved = resolve(dir, p);
-    if p.trim().is_empty() {
-        sink.report(at, key, "a path cannot be empty");
-    } else if !resolved.exists() {
-        sink.report(
-            at,
-            key,
-            format!("file `{}` does not exist", resolved.display()),
-        );
-    } else if resolved.is_dir() {
-        sink.report(
-            at,
-            key,
-            format!("`{}` is a directory, not a file", resolved.display()),
-        );
-    } else {
-        return Some(resolved);
-    }
-    None
 }

@@ -15,7 +15,8 @@
 //! Its `outputs` (what was applied) are its attributes (its `inputs` when
 //! it has no outputs). Provider resources become provider records
 //! (`terraform_provider`), so provider versions are judged as Terraform's.
-//! The stack resource and resources pending deletion are not compared.
+//! The root stack resource's `outputs` (the program's) are one record,
+//! [`STACK_OUTPUTS`]; resources pending deletion are not compared.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,6 +27,10 @@ use super::value::Convert;
 use super::{at, mapping, urn, PulumiError};
 use crate::model::{CoverageGap, Location, Map, Resource, Value};
 use crate::normalize::Normalizer;
+
+/// The record of the stack's outputs (the root stack resource's
+/// `outputs`, what `pulumi stack output` shows).
+pub(crate) const STACK_OUTPUTS: &str = "pulumi_stack.outputs";
 
 /// What reading a stack export gives.
 #[derive(Debug, Default)]
@@ -144,7 +149,29 @@ pub(crate) fn build(
         let line = lines.get(u).copied();
         let token = m.get("type").and_then(Json::as_str).unwrap_or(parts.rtype);
         let flag = |k: &str| m.get(k).and_then(Json::as_bool) == Some(true);
-        if token == "pulumi:pulumi:Stack" || flag("delete") {
+        if flag("delete") {
+            continue;
+        }
+        if token == "pulumi:pulumi:Stack" {
+            // The root stack's outputs are the program's: one record.
+            if m.get("parent").is_none() {
+                let mut conv = Convert::new(STACK_OUTPUTS);
+                conv.blinded = blinded;
+                let mut rec = Resource::new(
+                    STACK_OUTPUTS,
+                    "pulumi_stack",
+                    Location::new(file.clone(), line),
+                );
+                if let Some(Json::Object(o)) = m.get("outputs") {
+                    for (k, v) in o {
+                        let mut path = vec![k.clone()];
+                        rec.attributes.insert(k.clone(), conv.value(v, &mut path));
+                    }
+                }
+                encrypted += conv.encrypted;
+                out.secrets.append(&mut conv.secrets);
+                out.dependencies.push(rec);
+            }
             continue;
         }
         if let Some(package) = token.strip_prefix("pulumi:providers:") {

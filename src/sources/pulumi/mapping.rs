@@ -84,10 +84,7 @@ pub(crate) fn lookup(token: &str) -> Mapped<'_> {
 fn native(token: &str) -> Option<&'static cfn::TypeMap> {
     let rest = token.strip_prefix("aws-native:")?;
     let (service, name) = rest.split_once(':')?;
-    let wanted = format!("AWS::{service}::{name}");
-    cfn::TYPES
-        .iter()
-        .find(|t| t.cfn.eq_ignore_ascii_case(&wanted))
+    cfn::lookup_ignore_case(&format!("AWS::{service}::{name}"))
 }
 
 /// The model type of a token.
@@ -123,9 +120,7 @@ pub(crate) fn attributes(token: &str, props: Map) -> Map {
                 .into_iter()
                 .map(|(k, v)| {
                     let key = t
-                        .properties
-                        .iter()
-                        .find(|(p, _, _)| p.eq_ignore_ascii_case(&k))
+                        .property(&k, false)
                         .map_or_else(|| pascal(&k), |(p, _, _)| p.to_string());
                     (key, pascal_items(v))
                 })
@@ -149,9 +144,7 @@ pub(crate) fn attribute_for(token: &str, prop: &str) -> String {
             .map(|(_, a)| a.to_string())
             .unwrap_or_else(|| attribute_name(schema::lookup(row.terraform, false), prop)),
         Mapped::Native(t) => t
-            .properties
-            .iter()
-            .find(|(p, _, _)| p.eq_ignore_ascii_case(prop))
+            .property(prop, false)
             .map_or_else(|| pascal(prop), |(_, a, _)| a.to_string()),
         Mapped::Unmapped(_) => prop.to_string(),
     }
@@ -521,6 +514,166 @@ mod tests {
             "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
             "referencedSecurityGroupId",
             "referenced_security_group_id",
+        ),
+        // Rows the generator added from bridge-metadata.json's `renames.resources`.
+        ("aws:autoscaling/group:Group", "maxSize", "max_size"),
+        (
+            "aws:cloudwatch/logGroup:LogGroup",
+            "retentionInDays",
+            "retention_in_days",
+        ),
+        (
+            "aws:docdb/cluster:Cluster",
+            "engineVersion",
+            "engine_version",
+        ),
+        (
+            "aws:docdb/clusterInstance:ClusterInstance",
+            "instanceClass",
+            "instance_class",
+        ),
+        (
+            "aws:docdb/clusterParameterGroup:ClusterParameterGroup",
+            "family",
+            "family",
+        ),
+        ("aws:ec2/ami:Ami", "rootDeviceName", "root_device_name"),
+        (
+            "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl",
+            "defaultNetworkAclId",
+            "default_network_acl_id",
+        ),
+        (
+            "aws:ec2/defaultRouteTable:DefaultRouteTable",
+            "defaultRouteTableId",
+            "default_route_table_id",
+        ),
+        (
+            "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+            "vpcId",
+            "vpc_id",
+        ),
+        (
+            "aws:ec2/defaultVpc:DefaultVpc",
+            "enableDnsHostnames",
+            "enable_dns_hostnames",
+        ),
+        (
+            "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway",
+            "vpcId",
+            "vpc_id",
+        ),
+        (
+            "aws:ec2/launchConfiguration:LaunchConfiguration",
+            "imageId",
+            "image_id",
+        ),
+        ("aws:ec2/networkAcl:NetworkAcl", "vpcId", "vpc_id"),
+        (
+            "aws:ec2/networkAclRule:NetworkAclRule",
+            "ruleNumber",
+            "rule_number",
+        ),
+        (
+            "aws:ec2/networkInterface:NetworkInterface",
+            "subnetId",
+            "subnet_id",
+        ),
+        (
+            "aws:ec2/vpcEndpoint:VpcEndpoint",
+            "serviceName",
+            "service_name",
+        ),
+        (
+            "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation",
+            "cidrBlock",
+            "cidr_block",
+        ),
+        (
+            "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
+            "peerVpcId",
+            "peer_vpc_id",
+        ),
+        (
+            "aws:ec2transitgateway/vpcAttachment:VpcAttachment",
+            "transitGatewayId",
+            "transit_gateway_id",
+        ),
+        (
+            "aws:ecr/repositoryPolicy:RepositoryPolicy",
+            "repository",
+            "repository",
+        ),
+        ("aws:eks/addon:Addon", "addonVersion", "addon_version"),
+        (
+            "aws:elasticloadbalancing/loadBalancer:LoadBalancer",
+            "crossZoneLoadBalancing",
+            "cross_zone_load_balancing",
+        ),
+        (
+            "aws:elb/loadBalancer:LoadBalancer",
+            "idleTimeout",
+            "idle_timeout",
+        ),
+        (
+            "aws:elasticsearch/domain:Domain",
+            "elasticsearchVersion",
+            "elasticsearch_version",
+        ),
+        (
+            "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+            "url",
+            "url",
+        ),
+        ("aws:iam/user:User", "forceDestroy", "force_destroy"),
+        ("aws:kms/grant:Grant", "keyId", "key_id"),
+        (
+            "aws:kms/keyPolicy:KeyPolicy",
+            "bypassPolicyLockoutSafetyCheck",
+            "bypass_policy_lockout_safety_check",
+        ),
+        ("aws:mq/broker:Broker", "engineVersion", "engine_version"),
+        ("aws:msk/cluster:Cluster", "kafkaVersion", "kafka_version"),
+        (
+            "aws:msk/serverlessCluster:ServerlessCluster",
+            "clusterName",
+            "cluster_name",
+        ),
+        (
+            "aws:neptune/cluster:Cluster",
+            "engineVersion",
+            "engine_version",
+        ),
+        (
+            "aws:neptune/clusterInstance:ClusterInstance",
+            "instanceClass",
+            "instance_class",
+        ),
+        (
+            "aws:neptune/clusterParameterGroup:ClusterParameterGroup",
+            "family",
+            "family",
+        ),
+        (
+            "aws:opensearch/domain:Domain",
+            "engineVersion",
+            "engine_version",
+        ),
+        ("aws:rds/proxy:Proxy", "engineFamily", "engine_family"),
+        (
+            "aws:secretsmanager/secret:Secret",
+            "recoveryWindowInDays",
+            "recovery_window_in_days",
+        ),
+        (
+            "aws:secretsmanager/secretPolicy:SecretPolicy",
+            "secretArn",
+            "secret_arn",
+        ),
+        (
+            "aws:wafv2/webAclAssociation:WebAclAssociation",
+            "webAclArn",
+            "web_acl_arn",
         ),
     ];
 

@@ -417,6 +417,8 @@ impl Targets {
 pub enum Keeper {
     Terraform,
     CloudFormation,
+    /// A Pulumi stack, its export standing for the state.
+    Pulumi,
 }
 
 /// The findings for resources on one side only: live resources absent from
@@ -471,6 +473,9 @@ pub fn presence_findings(
             Keeper::CloudFormation => format!(
                 "unmanaged: in {live_env} but not in {state_env} (not a resource of its CloudFormation stack)"
             ),
+            Keeper::Pulumi => format!(
+                "unmanaged: in {live_env} but not in {state_env} (created outside Pulumi, or not in the stack's export)"
+            ),
         };
         if let Some(code) = code {
             message.push_str(&format!("; the code declares it as {code}"));
@@ -487,6 +492,9 @@ pub fn presence_findings(
                 ),
                 Keeper::CloudFormation => format!(
                     "missing: in {state_env} but not in {live_env} (a resource of its CloudFormation stack, deleted outside CloudFormation?)"
+                ),
+                Keeper::Pulumi => format!(
+                    "missing: in {state_env} but not in {live_env} (a resource of the stack's export, deleted outside Pulumi?)"
                 ),
             },
         );
