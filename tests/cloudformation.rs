@@ -662,3 +662,105 @@ fn cdk_logical_ids_that_hold_the_stage_name_pair_across_stages() {
         "{resources:?}"
     );
 }
+
+#[test]
+fn cdk_asset_hashes_are_expected_differences_not_warnings() {
+    // Staging's worker runs the next release: another asset hash, the
+    // same function otherwise.
+    let (report, code) = json_report(
+        &cdk_fixture(),
+        &["diff", "staging", "prod", "--format", "json", "--verbose"],
+    );
+    assert_eq!(code, 2, "{report:#}");
+    let worker = "module.Shop.aws_lambda_function.Worker11F36D0F";
+    let f = finding(&report, "cdk-asset-hash", worker);
+    assert_eq!(f["severity"], "info");
+    assert_eq!(f["attribute"], "cdk_assets.s3_key");
+    let staging = "cdk.out/assembly-Staging/StagingShop7D039BB3.template.json";
+    // The worker's `Code`, the property its S3 key is spread from.
+    let text = std::fs::read_to_string(cdk_fixture().join(staging)).expect("template");
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.contains("\"Worker11F36D0F\": {"))
+        .expect("the worker");
+    let code = start
+        + lines[start..]
+            .iter()
+            .position(|l| l.contains("\"Code\""))
+            .expect("its code");
+    assert_eq!(f["locations"]["staging"], format!("{staging}:{}", code + 1));
+    let hashes = |dir: &str| -> Vec<String> {
+        std::fs::read_dir(cdk_fixture().join("cdk.out"))
+            .expect("cdk.out")
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_prefix("asset.").map(str::to_string)
+            })
+            .filter(|h| {
+                std::fs::read_to_string(cdk_fixture().join("cdk.out").join(dir))
+                    .map(|t| t.contains(h.as_str()))
+                    .unwrap_or(false)
+            })
+            .collect()
+    };
+    let (left, right) = (
+        hashes("assembly-Staging/StagingShop7D039BB3.template.json"),
+        hashes("assembly-Prod/ProdShop82526E42.template.json"),
+    );
+    assert_eq!((left.len(), right.len()), (1, 1), "{left:?} {right:?}");
+    assert_ne!(left, right);
+    assert_eq!(f["left"], left[0].as_str(), "{f:#}");
+    assert_eq!(f["right"], right[0].as_str(), "{f:#}");
+    // Nothing else on the worker: the S3 key without its hash is equal.
+    let on_worker: Vec<&Json> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["resource"] == worker)
+        .collect();
+    assert_eq!(on_worker.len(), 1, "{on_worker:#?}");
+
+    let out = parity(&cdk_fixture())
+        .args(["snapshot", "staging", "--source", "code"])
+        .output()
+        .expect("runs");
+    let snap: Json = serde_json::from_slice(&out.stdout).expect("json");
+    let r = snap["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["address"] == worker)
+        .unwrap_or_else(|| panic!("no worker in {snap:#}"));
+    assert_eq!(r["attributes"]["s3_key"], "${asset}.zip");
+    assert_eq!(r["attributes"]["cdk_assets"]["s3_key"], left[0].as_str());
+}
+
+#[test]
+fn legacy_asset_parameters_are_unknown_and_their_hashes_expected() {
+    // `LegacyStackSynthesizer`: the asset parameters have no value in the
+    // template (the CLI gives them), and their names hold the hash.
+    let dir = repo().join("fixtures/cdk-legacy");
+    let template = std::fs::read_to_string(
+        dir.join("cdk.out/assembly-Staging/StagingWorkerE1D5C7CF.template.json"),
+    )
+    .expect("template");
+    assert!(template.contains("\"AssetParameters"), "a legacy template");
+    let (report, code) = json_report(
+        &dir,
+        &["diff", "staging", "prod", "--format", "json", "--verbose"],
+    );
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["summary"]["incomplete"], serde_json::json!([]));
+    let findings = report["findings"].as_array().expect("findings");
+    let attrs: Vec<&str> = findings
+        .iter()
+        .map(|f| {
+            assert_eq!(f["rule"], "cdk-asset-hash", "{f:#}");
+            assert_eq!(f["severity"], "info", "{f:#}");
+            f["attribute"].as_str().unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(attrs, ["cdk_assets.s3_bucket", "cdk_assets.s3_key"]);
+}

@@ -9,6 +9,7 @@
 //! conditions, `mapping` holds the type tables, `cfg` the
 //! `cloudformation` table of parity.toml, `source` its side of the seam.
 
+pub(crate) mod assets;
 pub(crate) mod cdk;
 pub(crate) mod cfg;
 pub(crate) mod eval;
@@ -78,6 +79,8 @@ pub(crate) struct Collected {
     coverage: Vec<CoverageGap>,
     /// Raw values of `NoEcho` parameters, to redact what contains them.
     secrets: Vec<String>,
+    /// CDK asset hashes the legacy synthesizer's parameters name.
+    asset_hashes: Vec<String>,
 }
 
 /// One template to evaluate: the environment's, or a nested stack's.
@@ -165,10 +168,22 @@ pub(crate) fn load_template(
         ));
     };
     let mut declared = section("Parameters")?.cloned();
+    // The legacy synthesizer's asset parameters (`AssetParameters<hash>
+    // S3Bucket...`): given by the CDK CLI at deployment, their names hold
+    // the asset's hash.
+    let mut asset_params = Vec::new();
     if unit.cdk {
-        // The bootstrap stack's version, read from SSM by CDK's check.
         if let Some(d) = declared.as_mut() {
+            // The bootstrap stack's version, read from SSM by CDK's check.
             d.remove("BootstrapVersion");
+            d.retain(|name, _| match assets::legacy_parameter(name) {
+                Some((hash, kind)) => {
+                    asset_params.push((name.clone(), assets::legacy_value(hash, kind)));
+                    out.asset_hashes.push(hash.to_string());
+                    false
+                }
+                None => true,
+            });
         }
     }
     let resolved = params::resolve(declared.as_ref(), unit.params, &shown, &lines)?;
@@ -176,6 +191,7 @@ pub(crate) fn load_template(
 
     let mut ev = Eval::new(file.clone(), &lines);
     ev.params = resolved.values;
+    ev.params.extend(asset_params);
     ev.region = opts.region.clone();
     ev.mappings = section("Mappings")?;
     ev.conditions = section("Conditions")?;
