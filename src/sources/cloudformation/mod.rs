@@ -15,6 +15,7 @@ pub(crate) mod cfg;
 pub(crate) mod eval;
 pub(crate) mod mapping;
 pub(crate) mod params;
+pub(crate) mod sam;
 mod source;
 pub mod template;
 
@@ -167,6 +168,28 @@ pub(crate) fn load_template(
             "the template has no `Resources` section".into(),
         ));
     };
+    // SAM: its resource types expanded into what the transform generates,
+    // before evaluation (their properties hold intrinsics).
+    let transforms: Vec<String> = match top.get("Transform") {
+        None => Vec::new(),
+        Some(Json::Array(items)) => items.iter().map(transform_name).collect(),
+        Some(other) => vec![transform_name(other)],
+    };
+    let sam = transforms.iter().any(|t| t == sam::TRANSFORM);
+    let expanded = sam.then(|| sam::expand(resources, top.get("Globals")));
+    let sam_lines;
+    let (resources, eval_lines) = match &expanded {
+        Some(x) => {
+            // What SAM generates has its SAM resource's lines.
+            let mut l = lines.clone();
+            for (generated, from) in &x.origin {
+                l.alias(&["Resources", generated], &["Resources", from]);
+            }
+            sam_lines = l;
+            (&x.resources, &sam_lines)
+        }
+        None => (resources, &lines),
+    };
     let mut declared = section("Parameters")?.cloned();
     // The legacy synthesizer's asset parameters (`AssetParameters<hash>
     // S3Bucket...`): given by the CDK CLI at deployment, their names hold
@@ -189,7 +212,7 @@ pub(crate) fn load_template(
     let resolved = params::resolve(declared.as_ref(), unit.params, &shown, &lines)?;
     out.secrets.extend(resolved.secrets);
 
-    let mut ev = Eval::new(file.clone(), &lines);
+    let mut ev = Eval::new(file.clone(), eval_lines);
     ev.params = resolved.values;
     ev.params.extend(asset_params);
     ev.region = opts.region.clone();
@@ -217,16 +240,15 @@ pub(crate) fn load_template(
                 "Conditions",
                 "Transform",
             ]
-            .contains(&key.as_str());
+            .contains(&key.as_str())
+            || (sam && key == "Globals");
         if !known {
             ev.gap(&[key], format!("template section `{key}` is not read"));
         }
     }
-    if let Some(transform) = top.get("Transform") {
-        let names = match transform {
-            Json::Array(items) => items.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
-            other => vec![other.to_string()],
-        };
+    let others: Vec<&String> = transforms.iter().filter(|t| *t != sam::TRANSFORM).collect();
+    if !others.is_empty() {
+        let names: Vec<String> = others.iter().map(|t| format!("\"{t}\"")).collect();
         ev.gap(
             &["Transform"],
             format!(
@@ -234,6 +256,12 @@ pub(crate) fn load_template(
                 names.join(", ")
             ),
         );
+    }
+    if let Some(x) = &expanded {
+        for (path, reason) in &x.gaps {
+            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+            ev.gap(&path, reason.clone());
+        }
     }
     for (id, def) in resources {
         // CDK's analytics: nothing to compare.
@@ -325,6 +353,19 @@ fn nested(
     };
     load_template(opts, &child, out)?;
     Ok(true)
+}
+
+/// A transform's name (`AWS::Serverless-2016-10-31`), or its text when it
+/// is not a string (a macro with parameters).
+fn transform_name(t: &Json) -> String {
+    match t {
+        Json::String(s) => s.clone(),
+        Json::Object(m) => m
+            .get("Name")
+            .and_then(Json::as_str)
+            .map_or_else(|| t.to_string(), str::to_string),
+        other => other.to_string(),
+    }
 }
 
 pub(crate) fn read_text(path: &Path, shown: &str) -> Result<String, CfnError> {

@@ -44,6 +44,24 @@ impl Lines {
             .find_map(|n| self.by_path.get(&path[..n].join(&SEP.to_string())).copied())
     }
 
+    /// Index the keys under `to` at the lines of those under `from` (a
+    /// resource SAM generates, at its SAM resource's lines); keys already
+    /// indexed keep theirs.
+    pub fn alias(&mut self, to: &[&str], from: &[&str]) {
+        let sep = SEP.to_string();
+        let (from, to) = (from.join(&sep), to.join(&sep));
+        let under = format!("{from}{sep}");
+        let copies: Vec<(String, u32)> = self
+            .by_path
+            .iter()
+            .filter(|(k, _)| **k == from || k.starts_with(&under))
+            .map(|(k, line)| (format!("{to}{}", &k[from.len()..]), *line))
+            .collect();
+        for (k, line) in copies {
+            self.by_path.entry(k).or_insert(line);
+        }
+    }
+
     /// The line of the first string value `matches` accepts (JSON only).
     pub fn string_line(&self, matches: impl Fn(&str) -> bool) -> Option<u32> {
         self.strings
