@@ -82,7 +82,11 @@ fn diff_finds_each_planted_difference_at_its_template_line() {
             .contains("staging is wider"),
         "{f:#}"
     );
-    assert_eq!(f["locations"]["staging"], at("      Policies:"));
+    // `inline_policy.0.policy`: the line of the policy's list item.
+    assert_eq!(
+        f["locations"]["staging"],
+        at("        - PolicyName: reports")
+    );
 
     // Topology: prod's third subnet (a resource whose condition is false in
     // staging does not exist there), and the subnet group that lists it.
@@ -765,4 +769,135 @@ fn legacy_asset_parameters_are_unknown_and_their_hashes_expected() {
         })
         .collect();
     assert_eq!(attrs, ["cdk_assets.s3_bucket", "cdk_assets.s3_key"]);
+}
+
+/// Two environments of `template` whose parameter `Action` differs.
+fn action_diff(name: &str, template: &str) -> Json {
+    let dir = tree(&[
+        (name, template),
+        ("staging.json", "[\"Action=s3:*\"]"),
+        ("prod.json", "[\"Action=s3:GetObject\"]"),
+        (
+            "parity.toml",
+            &format!("[environments.staging]\ncloudformation = {{ template = \"{name}\", parameters = \"staging.json\" }}\n[environments.prod]\ncloudformation = {{ template = \"{name}\", parameters = \"prod.json\" }}\n"),
+        ),
+    ]);
+    let (report, code) = json_report(dir.path(), &["diff", "staging", "prod", "--format", "json"]);
+    assert_eq!(code, 2, "{report:#}");
+    report
+}
+
+fn located(report: &Json, resource: &str) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["resource"] == resource)
+        .map(|f| {
+            (
+                f["attribute"].as_str().unwrap_or_default().to_string(),
+                f["locations"]["staging"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn findings_inside_lists_and_flow_objects_have_the_items_line() {
+    // A block-style item and a one-line flow object as items; a list the
+    // generic rule compares whole stays at its property's line.
+    let yaml = "\
+Parameters:
+  Action:
+    Type: String
+Resources:
+  App:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}]}
+      Policies:
+        - PolicyName: logs
+          PolicyDocument:
+            Statement: [{Effect: Allow, Action: logs:PutLogEvents, Resource: '*'}]
+        - { PolicyName: s3, PolicyDocument: { Statement: [{ Effect: Allow, Action: !Ref Action, Resource: '*' }] } }
+  Errors:
+    Type: AWS::Logs::MetricFilter
+    Properties:
+      LogGroupName: app
+      FilterPattern: ERROR
+      MetricTransformations:
+        - MetricName: errors
+          MetricNamespace: shop
+          MetricValue: '1'
+        - MetricName: denied
+          MetricNamespace: shop
+          MetricValue: !Ref Action
+";
+    let report = action_diff("app.yaml", yaml);
+    assert_eq!(
+        located(&report, "aws_iam_role.App"),
+        vec![(
+            "inline_policy.1.policy".to_string(),
+            "app.yaml:13".to_string()
+        )]
+    );
+    assert_eq!(
+        located(&report, "AWS::Logs::MetricFilter.Errors"),
+        vec![(
+            "MetricTransformations".to_string(),
+            "app.yaml:19".to_string()
+        )]
+    );
+
+    // The same in JSON: the item's first line, the nested key's own.
+    let json = r#"{
+  "Parameters": {"Action": {"Type": "String"}},
+  "Resources": {
+    "App": {
+      "Type": "AWS::IAM::Role",
+      "Properties": {
+        "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "Policies": [
+          {"PolicyName": "logs", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}},
+          {"PolicyName": "s3",
+           "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": {"Ref": "Action"}, "Resource": "*"}]}}
+        ]
+      }
+    },
+    "Errors": {
+      "Type": "AWS::Logs::MetricFilter",
+      "Properties": {
+        "LogGroupName": "app",
+        "FilterPattern": "ERROR",
+        "MetricTransformations": [
+          {"MetricName": "errors", "MetricNamespace": "shop", "MetricValue": "1"},
+          {
+            "MetricName": "denied",
+            "MetricNamespace": "shop",
+            "MetricValue": {"Ref": "Action"}
+          }
+        ]
+      }
+    }
+  }
+}
+"#;
+    let report = action_diff("app.json", json);
+    assert_eq!(
+        located(&report, "aws_iam_role.App"),
+        vec![(
+            "inline_policy.1.policy".to_string(),
+            "app.json:10".to_string()
+        )]
+    );
+    assert_eq!(
+        located(&report, "AWS::Logs::MetricFilter.Errors"),
+        vec![(
+            "MetricTransformations".to_string(),
+            "app.json:20".to_string()
+        )]
+    );
 }

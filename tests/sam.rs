@@ -162,7 +162,8 @@ fn sam_diff_finds_the_planted_differences_at_the_sam_resources_lines() {
             .contains("staging is wider"),
         "{f:#}"
     );
-    assert_eq!(f["locations"]["prod"], line("  Api:", "Policies:"));
+    // The role SAM generates, at the statement the function lists.
+    assert_eq!(f["locations"]["prod"], line("  Api:", "- Statement:"));
     let f = find("config-difference", "aws_lambda_function.Api");
     assert_eq!(f["attribute"], "memory_size");
 }

@@ -664,6 +664,24 @@ pub(crate) fn model_type(cfn: &str) -> &str {
     lookup(cfn).map_or(cfn, |t| t.terraform)
 }
 
+/// The attribute path under a property's attribute for a path of keys and
+/// list indices under the property (`["1", "FromPort"]`), where the
+/// conversion keeps it: every path for a property kept as it is (or not
+/// mapped), the item index for one that converts each list item into a
+/// block of its own (`SecurityGroupIngress[1]` → `ingress.1`); `None`
+/// where the shapes differ (the attribute's line stands for it).
+pub(crate) fn nested_path(conv: Option<Conv>, rest: &[String]) -> Option<String> {
+    match (conv, rest) {
+        (None | Some(Same), _) => Some(rest.join(".")),
+        (Some(SgRules | InlinePolicies | Containers), [index])
+            if index.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Some(index.clone())
+        }
+        _ => None,
+    }
+}
+
 /// A resource's evaluated properties as attributes, with the attribute
 /// each property became (for locations).
 pub(crate) fn attributes(cfn: &str, props: Map) -> (Map, Vec<(String, String)>) {

@@ -182,8 +182,10 @@ pub(crate) fn load_template(
         Some(x) => {
             // What SAM generates has its SAM resource's lines.
             let mut l = lines.clone();
-            for (generated, from) in &x.origin {
-                l.alias(&["Resources", generated], &["Resources", from]);
+            for (to, from) in &x.origin {
+                let to: Vec<&str> = to.iter().map(String::as_str).collect();
+                let from: Vec<&str> = from.iter().map(String::as_str).collect();
+                l.alias(&to, &from);
             }
             sam_lines = l;
             (&x.resources, &sam_lines)
@@ -478,8 +480,23 @@ fn resource(ev: &Eval, prefix: &str, id: &str, def: &Json) -> Result<Option<Reso
         rtype,
         Location::new(ev.file.clone(), line),
     );
+    let table = mapping::lookup(cfn);
     for (prop, attr) in names {
-        if let Some(l) = ev.lines.line(&["Resources", id, "Properties", &prop]) {
+        let base = ["Resources", id, "Properties", prop.as_str()];
+        // List items and nested keys at their own lines, where the
+        // attribute keeps the property's shape.
+        let conv = table
+            .and_then(|t| t.properties.iter().find(|(p, _, _)| *p == prop))
+            .map(|(_, _, c)| *c);
+        for (rest, l) in ev.lines.under(&base) {
+            if let Some(sub) = mapping::nested_path(conv, &rest) {
+                r.locate(
+                    format!("{attr}.{sub}"),
+                    Location::new(ev.file.clone(), Some(l)),
+                );
+            }
+        }
+        if let Some(l) = ev.lines.line(&base) {
             r.locate(attr, Location::new(ev.file.clone(), Some(l)));
         }
     }

@@ -34,17 +34,23 @@ pub(crate) const TRANSFORM: &str = "AWS::Serverless-2016-10-31";
 #[derive(Default)]
 pub(crate) struct Expanded {
     pub resources: Map<String, Json>,
-    /// Generated logical ID → the SAM resource's logical ID.
-    pub origin: Vec<(String, String)>,
+    /// Template paths of what was generated → the SAM template's paths
+    /// they come from, for lines (the first alias of a path wins).
+    pub origin: Vec<(Vec<String>, Vec<String>)>,
     pub gaps: Vec<(Vec<String>, String)>,
 }
 
 impl Expanded {
     fn add(&mut self, from: &str, id: String, def: Json) {
         if id != from {
-            self.origin.push((id.clone(), from.to_string()));
+            self.alias(&["Resources", &id], &["Resources", from]);
         }
         self.resources.insert(id, def);
+    }
+
+    fn alias(&mut self, to: &[&str], from: &[&str]) {
+        let own = |p: &[&str]| p.iter().map(|s| s.to_string()).collect();
+        self.origin.push((own(to), own(from)));
     }
 
     fn gap(&mut self, path: &[&str], reason: String) {
@@ -224,6 +230,14 @@ fn function(out: &mut Expanded, id: &str, def: &Json, props: &Map<String, Json>)
         }
     }
     // The code.
+    for from in ["CodeUri", "InlineCode", "ImageUri"] {
+        if props.contains_key(from) {
+            out.alias(
+                &["Resources", id, "Properties", "Code"],
+                &["Resources", id, "Properties", from],
+            );
+        }
+    }
     match (props.get("CodeUri"), props.get("InlineCode"), props.get("ImageUri")) {
         (Some(Json::String(uri)), _, _) => match uri.strip_prefix("s3://").and_then(|r| r.split_once('/')) {
             Some((bucket, key)) => {
@@ -410,10 +424,22 @@ fn function(out: &mut Expanded, id: &str, def: &Json, props: &Map<String, Json>)
             match p {
                 Json::String(name) if name.starts_with("arn:") => arns.push(p.clone()),
                 Json::String(name) => arns.push(managed_arn(name)),
-                Json::Object(m) if m.contains_key("Statement") => inline.push(json!({
-                    "PolicyName": format!("{role_id}Policy{i}"),
-                    "PolicyDocument": p,
-                })),
+                Json::Object(m) if m.contains_key("Statement") => {
+                    // The role's inline policy at the statement's lines.
+                    let (k, i) = (inline.len().to_string(), i.to_string());
+                    out.alias(
+                        &["Resources", &role_id, "Properties", "Policies", &k, "PolicyDocument"],
+                        &["Resources", id, "Properties", "Policies", &i],
+                    );
+                    out.alias(
+                        &["Resources", &role_id, "Properties", "Policies", &k],
+                        &["Resources", id, "Properties", "Policies", &i],
+                    );
+                    inline.push(json!({
+                        "PolicyName": format!("{role_id}Policy{i}"),
+                        "PolicyDocument": p,
+                    }));
+                }
                 Json::Object(m) if m.len() == 1 && (m.contains_key("Ref") || m.contains_key("Fn::Sub") || m.contains_key("Fn::ImportValue")) => arns.push(p.clone()),
                 _ => out.gaps.push((
                     at("Policies"),
@@ -774,8 +800,10 @@ mod tests {
             json!({"AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
                    "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"})
         );
-        let origin: Vec<&str> = x.origin.iter().map(|(_, from)| from.as_str()).collect();
-        assert!(origin.contains(&"Rest") && origin.contains(&"Staged"));
+        assert!(x.origin.contains(&(
+            vec!["Resources".to_string(), "RestliveStage".to_string()],
+            vec!["Resources".to_string(), "Rest".to_string()]
+        )));
     }
 
     #[test]
