@@ -901,3 +901,117 @@ Resources:
         )]
     );
 }
+
+#[test]
+fn outputs_are_compared_without_their_secrets_and_stack_tags_reach_resources() {
+    let template = "\
+Parameters:
+  Size:
+    Type: String
+  DbPassword:
+    Type: String
+    NoEcho: true
+Conditions:
+  IsProd: !Equals [!Ref Size, large]
+Resources:
+  Reports:
+    Type: AWS::S3::Bucket
+    Properties:
+      Tags:
+        - Key: team
+          Value: reports
+Outputs:
+  Size:
+    Value: !Ref Size
+  Url:
+    Value: !Sub 'postgres://app:${DbPassword}@db.internal/shop'
+  ProdOnly:
+    Condition: IsProd
+    Value: yes
+";
+    let params = |size: &str, secret: &str, cost: &str| {
+        format!("{{\"Parameters\": {{\"Size\": \"{size}\", \"DbPassword\": \"{secret}\"}}, \"Tags\": {{\"team\": \"shop\", \"CostCenter\": \"{cost}\"}}}}")
+    };
+    let dir = tree(&[
+        ("app.yaml", template),
+        ("staging.json", &params("small", "Staging-Secret-Pw1", "100")),
+        ("prod.json", &params("large", "Prod-Secret-Pw2", "200")),
+        (
+            "parity.toml",
+            "[environments.staging]\ncloudformation = { template = \"app.yaml\", parameters = \"staging.json\" }\n[environments.prod]\ncloudformation = { template = \"app.yaml\", parameters = \"prod.json\" }\n",
+        ),
+    ]);
+    let (report, code) = json_report(
+        dir.path(),
+        &["diff", "staging", "prod", "--format", "json", "--verbose"],
+    );
+    assert_eq!(code, 0, "warnings only: {report:#}");
+    let rendered = report.to_string();
+    assert!(
+        !rendered.contains("Secret-Pw") && !rendered.contains("app:Staging"),
+        "{rendered}"
+    );
+    // One finding per output, at its Value's line (or the section's,
+    // where the output does not exist).
+    let outputs: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "stack-outputs")
+        .map(|f| {
+            assert_eq!(f["severity"], "warning");
+            let text = |v: &Json| v.as_str().unwrap_or_default().to_string();
+            (
+                text(&f["attribute"]),
+                text(&f["locations"]["staging"]),
+                text(&f["locations"]["prod"]),
+            )
+        })
+        .collect();
+    let row = |a: &str, s: &str, p: &str| (a.to_string(), s.to_string(), p.to_string());
+    assert_eq!(
+        outputs,
+        vec![
+            row("outputs.ProdOnly", "app.yaml:16", "app.yaml:23"),
+            row("outputs.Size", "app.yaml:18", "app.yaml:18"),
+            row("outputs.Url", "app.yaml:20", "app.yaml:20"),
+        ]
+    );
+
+    // Stack tags on the bucket: its own `team` wins, `CostCenter` differs.
+    let out = parity(dir.path())
+        .args(["snapshot", "staging", "--source", "code"])
+        .output()
+        .expect("runs");
+    let snap: Json = serde_json::from_slice(&out.stdout).expect("json");
+    let bucket = snap["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["address"] == "aws_s3_bucket.Reports")
+        .unwrap_or_else(|| panic!("{snap:#}"));
+    assert_eq!(
+        bucket["attributes"]["tags"],
+        serde_json::json!({"team": "reports", "CostCenter": "100"})
+    );
+    let stack = snap["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["address"] == "aws_cloudformation_stack.stack")
+        .unwrap_or_else(|| panic!("{snap:#}"));
+    assert_eq!(stack["attributes"]["outputs"]["Size"], "small");
+    assert!(stack["attributes"]["outputs"].get("ProdOnly").is_none());
+    assert!(!snap.to_string().contains("Staging-Secret-Pw1"));
+    let tagged = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|f| {
+            f["resource"] == "aws_s3_bucket.Reports"
+                && f["attribute"]
+                    .as_str()
+                    .is_some_and(|a| a.starts_with("tags"))
+        });
+    assert!(tagged, "{report:#}");
+}

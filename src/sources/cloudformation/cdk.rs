@@ -225,6 +225,19 @@ pub fn load(
             for r in &mut out.resources[first..] {
                 assets::fold(r, &hashes);
             }
+            // The stack's outputs, on a stack resource of its own.
+            if let Some(o) = out.outputs.remove(&unit.prefix) {
+                let mut r = Resource::new(
+                    format!("{}aws_cloudformation_stack.stack", unit.prefix),
+                    "aws_cloudformation_stack",
+                    o.section.clone(),
+                );
+                o.attach(&mut r);
+                if !r.attributes.is_empty() {
+                    assets::fold(&mut r, &hashes);
+                    out.resources.push(r);
+                }
+            }
         }
     }
     if stacks == 0 {

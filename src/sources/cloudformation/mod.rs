@@ -65,7 +65,6 @@ const IGNORED_SECTIONS: &[&str] = &[
     "Description",
     "Metadata",
     "Rules",
-    "Outputs",
     "Hooks",
 ];
 
@@ -82,6 +81,35 @@ pub(crate) struct Collected {
     secrets: Vec<String>,
     /// CDK asset hashes the legacy synthesizer's parameters name.
     asset_hashes: Vec<String>,
+    /// Each template's evaluated `Outputs`, by its address prefix, for
+    /// the stack resource that holds them.
+    outputs: HashMap<String, Outputs>,
+}
+
+/// A template's `Outputs`: name → value, and each one's location.
+#[derive(Default)]
+pub(crate) struct Outputs {
+    values: Map,
+    locations: Vec<(String, Location)>,
+    /// The `Outputs` section's.
+    section: Location,
+}
+
+impl Outputs {
+    /// Put them on the stack resource that holds them, as Terraform's
+    /// `aws_cloudformation_stack.outputs`.
+    fn attach(self, r: &mut Resource) {
+        if self.values.is_empty() {
+            return;
+        }
+        r.attributes
+            .insert("outputs".into(), Value::Map(self.values));
+        r.locate("outputs", self.section);
+        for (name, at) in self.locations {
+            r.locate(format!("outputs.{name}"), at);
+        }
+        crate::normalize::seal(r, &crate::normalize::Normalizer::default());
+    }
 }
 
 /// One template to evaluate: the environment's, or a nested stack's.
@@ -124,7 +152,14 @@ pub fn load(opts: &Options) -> Result<Snapshot, CfnError> {
     let mut snap = Snapshot::new(opts.environment.clone(), SourceKind::Code);
     snap.resources = out.resources;
     snap.coverage = out.coverage;
-    snap.resources.push(stack(opts, &file, param_file.as_ref()));
+    if let Some(p) = param_file.as_ref().filter(|p| !p.tags.is_empty()) {
+        stack_tags(&mut snap.resources, p);
+    }
+    let mut top = stack(opts, &file, param_file.as_ref());
+    if let Some(o) = out.outputs.remove("") {
+        o.attach(&mut top);
+    }
+    snap.resources.push(top);
     snap.resources.sort_by(|a, b| a.address.cmp(&b.address));
     snap.coverage.sort();
     snap.coverage.dedup();
@@ -241,6 +276,7 @@ pub(crate) fn load_template(
                 "Mappings",
                 "Conditions",
                 "Transform",
+                "Outputs",
             ]
             .contains(&key.as_str())
             || (sam && key == "Globals");
@@ -279,11 +315,54 @@ pub(crate) fn load_template(
         // one not read is compared by its parameters.
         if r.rtype == "aws_cloudformation_stack" && nested(opts, unit, &ev, id, &r, out)? {
             r.attributes.remove("parameters");
+            if let Some(o) = out.outputs.remove(&format!("{}module.{id}.", unit.prefix)) {
+                o.attach(&mut r);
+            }
         }
         out.resources.push(r);
     }
+    let outputs = outputs(&ev, section("Outputs")?).map_err(|e| eval_error(&ev, e))?;
+    out.outputs.insert(unit.prefix.clone(), outputs);
     out.coverage.extend(ev.gaps.take());
     Ok(())
+}
+
+/// The template's `Outputs`, evaluated: each one's `Value` (an output
+/// whose `Condition` is false does not exist). A value built from a
+/// `NoEcho` parameter stays sensitive.
+fn outputs(
+    ev: &Eval,
+    section: Option<&serde_json::Map<String, Json>>,
+) -> Result<Outputs, EvalError> {
+    let mut out = Outputs {
+        section: Location::new(ev.file.clone(), ev.lines.line(&["Outputs"])),
+        ..Outputs::default()
+    };
+    for (name, def) in section.into_iter().flatten() {
+        let here = ["Outputs", name.as_str()];
+        if let Some(Json::String(c)) = def.get("Condition") {
+            if !ev.condition(c, &["Outputs", name, "Condition"])? {
+                continue;
+            }
+        }
+        let Some(v) = def.get("Value") else {
+            return Err(EvalError {
+                path: here.iter().map(|s| s.to_string()).collect(),
+                message: format!("output `{name}` has no Value"),
+            });
+        };
+        if let Some(mut v) = ev.eval(v, &["Outputs", name, "Value"])? {
+            if is_cfn_secret(name) {
+                redact_whole(&mut v);
+            }
+            out.values.insert(name.clone(), v);
+            out.locations.push((
+                name.clone(),
+                Location::new(ev.file.clone(), ev.lines.line(&["Outputs", name, "Value"])),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// A nested stack (`AWS::CloudFormation::Stack`) whose `TemplateURL` is a
@@ -544,6 +623,39 @@ fn stack(opts: &Options, file: &Arc<str>, params: Option<&params::ParamFile>) ->
         r.locate("tags", Location::new(p.shown.as_str(), None));
     }
     r
+}
+
+/// The stack's tags (the parameter file's `Tags`), as CloudFormation
+/// propagates them: onto every resource of a type that takes `Tags`,
+/// nested stacks' included, under the resource's own tags of the same key.
+fn stack_tags(resources: &mut [Resource], params: &params::ParamFile) {
+    for r in resources.iter_mut() {
+        let taggable = mapping::TYPES
+            .iter()
+            .any(|t| t.terraform == r.rtype && t.properties.iter().any(|(p, _, _)| *p == "Tags"));
+        if !taggable {
+            continue;
+        }
+        let mut tags = match r.attributes.remove("tags") {
+            Some(Value::Map(m)) => m,
+            Some(other) => {
+                // Not a map (unknown until deployment): left as it is.
+                r.attributes.insert("tags".into(), other);
+                continue;
+            }
+            None => Map::new(),
+        };
+        for (k, v) in &params.tags {
+            if !tags.contains_key(k) {
+                tags.insert(k.clone(), Value::str(v));
+                r.locate(
+                    format!("tags.{k}"),
+                    Location::new(params.shown.as_str(), None),
+                );
+            }
+        }
+        r.attributes.insert("tags".into(), Value::Map(tags));
+    }
 }
 
 /// Secrets under CloudFormation names (`MasterUserPassword` of an unmapped
