@@ -1015,3 +1015,76 @@ Outputs:
         });
     assert!(tagged, "{report:#}");
 }
+
+#[test]
+fn foreach_loops_expand_per_environment_and_unknown_collections_are_gaps() {
+    let template = "\
+Transform: AWS::LanguageExtensions
+Parameters:
+  Topics:
+    Type: CommaDelimitedList
+Resources:
+  Fn::ForEach::Topics:
+    - Name
+    - !Ref Topics
+    - Topic${Name}:
+        Type: AWS::SNS::Topic
+        Properties:
+          TopicName: !Sub '${AWS::StackName}-${Name}'
+  Fn::ForEach::Zones:
+    - Zone
+    - !GetAZs ''
+    - Queue&{Zone}:
+        Type: AWS::SQS::Queue
+Outputs:
+  Fn::ForEach::Arns:
+    - Name
+    - !Ref Topics
+    - ${Name}Arn:
+        Value: !Ref 'Topic${Name}'
+";
+    let dir = tree(&[
+        ("app.yaml", template),
+        ("staging.json", "[\"Topics=orders\"]"),
+        ("prod.json", "[\"Topics=orders,refunds\"]"),
+        (
+            "parity.toml",
+            "[environments.staging]\ncloudformation = { template = \"app.yaml\", parameters = \"staging.json\" }\n[environments.prod]\ncloudformation = { template = \"app.yaml\", parameters = \"prod.json\" }\n",
+        ),
+    ]);
+    let out = parity(dir.path())
+        .args(["snapshot", "prod", "--source", "code"])
+        .output()
+        .expect("runs");
+    let snap: Json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let resources = snap["resources"].as_array().expect("resources");
+    let refunds = resources
+        .iter()
+        .find(|r| r["address"] == "aws_sns_topic.Topicrefunds")
+        .unwrap_or_else(|| panic!("{snap:#}"));
+    assert_eq!(refunds["attributes"]["name"], "prod-refunds");
+    // The generated resource has the line of the key it was written as.
+    assert_eq!(refunds["location"], "app.yaml:9");
+    let coverage = snap["coverage"].to_string();
+    assert!(
+        coverage.contains("app.yaml:15") && coverage.contains("known only at deployment"),
+        "{coverage}"
+    );
+    assert!(!coverage.contains("LanguageExtensions"), "{coverage}");
+
+    // Warnings, and the zones' loop not read: incomplete.
+    let (report, code) = json_report(dir.path(), &["diff", "staging", "prod", "--format", "json"]);
+    assert_eq!(code, 3, "{report:#}");
+    let f = finding(&report, "stack-outputs", "aws_cloudformation_stack.stack");
+    assert_eq!(f["attribute"], "outputs.refundsArn");
+    assert_eq!(f["locations"]["prod"], "app.yaml:23");
+    assert!(
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["resource"] == "aws_sns_topic.Topicrefunds"),
+        "{report:#}"
+    );
+}

@@ -13,6 +13,7 @@ pub(crate) mod assets;
 pub(crate) mod cdk;
 pub(crate) mod cfg;
 pub(crate) mod eval;
+pub(crate) mod foreach;
 pub(crate) mod mapping;
 pub(crate) mod params;
 pub(crate) mod sam;
@@ -203,30 +204,6 @@ pub(crate) fn load_template(
             "the template has no `Resources` section".into(),
         ));
     };
-    // SAM: its resource types expanded into what the transform generates,
-    // before evaluation (their properties hold intrinsics).
-    let transforms: Vec<String> = match top.get("Transform") {
-        None => Vec::new(),
-        Some(Json::Array(items)) => items.iter().map(transform_name).collect(),
-        Some(other) => vec![transform_name(other)],
-    };
-    let sam = transforms.iter().any(|t| t == sam::TRANSFORM);
-    let expanded = sam.then(|| sam::expand(resources, top.get("Globals")));
-    let sam_lines;
-    let (resources, eval_lines) = match &expanded {
-        Some(x) => {
-            // What SAM generates has its SAM resource's lines.
-            let mut l = lines.clone();
-            for (to, from) in &x.origin {
-                let to: Vec<&str> = to.iter().map(String::as_str).collect();
-                let from: Vec<&str> = from.iter().map(String::as_str).collect();
-                l.alias(&to, &from);
-            }
-            sam_lines = l;
-            (&x.resources, &sam_lines)
-        }
-        None => (resources, &lines),
-    };
     let mut declared = section("Parameters")?.cloned();
     // The legacy synthesizer's asset parameters (`AssetParameters<hash>
     // S3Bucket...`): given by the CDK CLI at deployment, their names hold
@@ -248,6 +225,60 @@ pub(crate) fn load_template(
     }
     let resolved = params::resolve(declared.as_ref(), unit.params, &shown, &lines)?;
     out.secrets.extend(resolved.secrets);
+
+    let transforms: Vec<String> = match top.get("Transform") {
+        None => Vec::new(),
+        Some(Json::Array(items)) => items.iter().map(transform_name).collect(),
+        Some(other) => vec![transform_name(other)],
+    };
+    let sam = transforms.iter().any(|t| t == sam::TRANSFORM);
+    // `Fn::ForEach` loops (`AWS::LanguageExtensions`) expanded first, with
+    // the parameters (their collections are often one).
+    let mut aliases: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    let mut loop_gaps = Vec::new();
+    let looped;
+    let resources = if foreach::has_loops(resources) {
+        let mut pre = Eval::new(file.clone(), &lines);
+        pre.params = resolved.values.clone();
+        pre.params.extend(asset_params.iter().cloned());
+        pre.region = opts.region.clone();
+        pre.mappings = section("Mappings")?;
+        pre.conditions = section("Conditions")?;
+        pre.pseudo = pseudo(opts, &unit.stack_name);
+        looped =
+            foreach::expand(&pre, resources, &["Resources"]).map_err(|e| eval_error(&pre, e))?;
+        loop_gaps = pre.gaps.take();
+        for (key, from) in &looped.origin {
+            if from.len() > 2 {
+                aliases.push((vec!["Resources".into(), key.clone()], from.clone()));
+            }
+        }
+        &looped.map
+    } else {
+        resources
+    };
+    // SAM: its resource types expanded into what the transform generates,
+    // before evaluation (their properties hold intrinsics).
+    let expanded = sam.then(|| sam::expand(resources, top.get("Globals")));
+    if let Some(x) = &expanded {
+        aliases.extend(x.origin.iter().cloned());
+    }
+    let alias_lines;
+    let eval_lines = if aliases.is_empty() {
+        &lines
+    } else {
+        // What a loop or SAM generates has the lines it was written at.
+        let mut l = lines.clone();
+        for (to, from) in &aliases {
+            let to: Vec<&str> = to.iter().map(String::as_str).collect();
+            let from: Vec<&str> = from.iter().map(String::as_str).collect();
+            l.alias(&to, &from);
+        }
+        alias_lines = l;
+        &alias_lines
+    };
+    let resources = expanded.as_ref().map_or(resources, |x| &x.resources);
+    out.coverage.extend(loop_gaps);
 
     let mut ev = Eval::new(file.clone(), eval_lines);
     ev.params = resolved.values;
@@ -284,7 +315,10 @@ pub(crate) fn load_template(
             ev.gap(&[key], format!("template section `{key}` is not read"));
         }
     }
-    let others: Vec<&String> = transforms.iter().filter(|t| *t != sam::TRANSFORM).collect();
+    let others: Vec<&String> = transforms
+        .iter()
+        .filter(|t| *t != sam::TRANSFORM && *t != "AWS::LanguageExtensions")
+        .collect();
     if !others.is_empty() {
         let names: Vec<String> = others.iter().map(|t| format!("\"{t}\"")).collect();
         ev.gap(
@@ -338,10 +372,32 @@ fn outputs(
         section: Location::new(ev.file.clone(), ev.lines.line(&["Outputs"])),
         ..Outputs::default()
     };
+    let looped = match section {
+        Some(s) if foreach::has_loops(s) => Some(foreach::expand(ev, s, &["Outputs"])?),
+        _ => None,
+    };
+    let section = looped.as_ref().map(|l| &l.map).or(section);
+    // A generated output's lines are its template's.
+    let written = |name: &str| -> Vec<String> {
+        looped
+            .as_ref()
+            .and_then(|l| l.origin.iter().find(|(k, _)| k == name))
+            .map_or_else(
+                || vec!["Outputs".to_string(), name.to_string()],
+                |(_, from)| from.clone(),
+            )
+    };
     for (name, def) in section.into_iter().flatten() {
-        let here = ["Outputs", name.as_str()];
+        let at = written(name);
+        let at: Vec<&str> = at.iter().map(String::as_str).collect();
+        let here = at.as_slice();
+        let under = |key: &'static str| -> Vec<&str> {
+            let mut p = here.to_vec();
+            p.push(key);
+            p
+        };
         if let Some(Json::String(c)) = def.get("Condition") {
-            if !ev.condition(c, &["Outputs", name, "Condition"])? {
+            if !ev.condition(c, &under("Condition"))? {
                 continue;
             }
         }
@@ -351,14 +407,14 @@ fn outputs(
                 message: format!("output `{name}` has no Value"),
             });
         };
-        if let Some(mut v) = ev.eval(v, &["Outputs", name, "Value"])? {
+        if let Some(mut v) = ev.eval(v, &under("Value"))? {
             if is_cfn_secret(name) {
                 redact_whole(&mut v);
             }
             out.values.insert(name.clone(), v);
             out.locations.push((
                 name.clone(),
-                Location::new(ev.file.clone(), ev.lines.line(&["Outputs", name, "Value"])),
+                Location::new(ev.file.clone(), ev.lines.line(&under("Value"))),
             ));
         }
     }
