@@ -1088,3 +1088,79 @@ Outputs:
         "{report:#}"
     );
 }
+
+#[test]
+fn compute_and_load_balancing_types_are_judged_by_the_terraform_rules() {
+    let template = "\
+Parameters:
+  Scheme:
+    Type: String
+  Size:
+    Type: String
+  Ami:
+    Type: String
+Resources:
+  Lb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties:
+      Scheme: !Ref Scheme
+      Subnets: [subnet-1, subnet-2]
+  Http:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      LoadBalancerArn: !Ref Lb
+      Port: 80
+      Protocol: HTTP
+      DefaultActions:
+        - Type: forward
+          TargetGroupArn: !Ref Web
+  Web:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties:
+      Port: 8080
+      Protocol: HTTP
+      VpcId: vpc-1
+  Template:
+    Type: AWS::EC2::LaunchTemplate
+    Properties:
+      LaunchTemplateData:
+        ImageId: !Ref Ami
+        InstanceType: !Ref Size
+  Group:
+    Type: AWS::AutoScaling::AutoScalingGroup
+    Properties:
+      MinSize: '1'
+      MaxSize: '3'
+      LaunchTemplate:
+        LaunchTemplateId: !Ref Template
+        Version: !GetAtt Template.LatestVersionNumber
+      VPCZoneIdentifier: [subnet-1, subnet-2]
+  Bastion:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: !Ref Ami
+      InstanceType: !Ref Size
+";
+    let dir = tree(&[
+        ("app.yaml", template),
+        ("staging.json", "[\"Scheme=internet-facing\", \"Size=t3.small\", \"Ami=ami-0123456789abcdef0\"]"),
+        ("prod.json", "[\"Scheme=internal\", \"Size=m7g.large\", \"Ami=ami-0fedcba9876543210\"]"),
+        (
+            "parity.toml",
+            "[environments.staging]\ncloudformation = { template = \"app.yaml\", parameters = \"staging.json\" }\n[environments.prod]\ncloudformation = { template = \"app.yaml\", parameters = \"prod.json\" }\n",
+        ),
+    ]);
+    let (report, code) = json_report(dir.path(), &["diff", "staging", "prod", "--format", "json"]);
+    assert_eq!(code, 2, "{report:#}");
+    let f = finding(&report, "lb-internal", "aws_lb.Lb");
+    assert_eq!(f["locations"]["staging"], "app.yaml:12");
+    let f = finding(&report, "instance-size", "aws_instance.Bastion");
+    assert!(
+        f["message"].as_str().unwrap_or_default().contains("family"),
+        "{f:#}"
+    );
+    finding(&report, "instance-size", "aws_launch_template.Template");
+    finding(&report, "instance-image", "aws_instance.Bastion");
+    finding(&report, "instance-image", "aws_launch_template.Template");
+    assert_eq!(report["summary"]["incomplete"], serde_json::json!([]));
+}

@@ -47,6 +47,13 @@ pub(crate) enum Conv {
     /// `Code`: `S3Bucket` → `s3_bucket`, ...); the rest stays under the
     /// property's own name.
     Spread(&'static [(&'static str, &'static str)]),
+    /// As `Spread`, each key with its own conversion (`LaunchTemplateData`).
+    Data(&'static [(&'static str, &'static str, Conv)]),
+    /// A list of objects → a list of blocks, keys in Terraform's case
+    /// (`DefaultActions` → `default_action`).
+    Blocks,
+    /// `Scheme: internal|internet-facing` → `internal: true|false`.
+    Internal,
 }
 
 /// One CloudFormation type's table.
@@ -653,9 +660,14 @@ pub(crate) static TYPES: &[TypeMap] = &[
     },
 ];
 
+/// Every table: these and the compute and load balancing ones.
+pub(crate) fn all() -> impl Iterator<Item = &'static TypeMap> {
+    TYPES.iter().chain(super::compute::TYPES)
+}
+
 /// The table of a CloudFormation type, if it has one.
 pub(crate) fn lookup(cfn: &str) -> Option<&'static TypeMap> {
-    TYPES.iter().find(|t| t.cfn == cfn)
+    all().find(|t| t.cfn == cfn)
 }
 
 /// The model type of a CloudFormation type: its Terraform type when
@@ -720,6 +732,31 @@ pub(crate) fn attributes(cfn: &str, props: Map) -> (Map, Vec<(String, String)>) 
                     other => {
                         names.push((prop.clone(), attr.to_string()));
                         out.insert(attr.to_string(), other);
+                    }
+                }
+                if !rest.is_empty() {
+                    names.push((prop.clone(), attr.to_string()));
+                    out.insert(attr.to_string(), Value::Map(rest));
+                }
+            }
+            Data(keys) => {
+                let mut rest = Map::new();
+                match value {
+                    Value::Map(m) => {
+                        for (sub, v) in m {
+                            match keys.iter().find(|(s, _, _)| *s == sub) {
+                                Some((_, a, c)) => {
+                                    names.push((prop.clone(), a.to_string()));
+                                    out.insert(a.to_string(), convert(*c, v));
+                                }
+                                None => {
+                                    rest.insert(sub, v);
+                                }
+                            }
+                        }
+                    }
+                    other => {
+                        rest.insert(prop.clone(), other);
                     }
                 }
                 if !rest.is_empty() {
@@ -800,6 +837,16 @@ fn convert(conv: Conv, v: Value) -> Value {
             Value::List(vec![Value::Map(block)])
         }
         (Block, Value::Map(m)) => Value::List(vec![block(m)]),
+        (Blocks, Value::List(items)) => Value::List(
+            items
+                .into_iter()
+                .map(|i| match i {
+                    Value::Map(m) => block(m),
+                    other => other,
+                })
+                .collect(),
+        ),
+        (Internal, Value::String(s)) => Value::Bool(s == "internal"),
         (Versioning, Value::Map(m)) => {
             let mut block = Map::new();
             let enabled = match m.get("Status") {
@@ -922,7 +969,7 @@ mod tests {
     /// fails here.
     #[test]
     fn every_mapped_property_lands_on_a_provider_attribute() {
-        for table in TYPES {
+        for table in all() {
             let schema = crate::sources::terraform::schema::lookup(table.terraform, false);
             assert!(
                 schema.is_some(),
@@ -943,7 +990,17 @@ mod tests {
                 assert_eq!(names, vec![(prop.to_string(), attr.to_string())]);
                 // The attribute is one the provider knows (a spread
                 // property's own name keeps what it does not spread).
-                if !matches!(conv, Spread(_)) {
+                if let Data(keys) = conv {
+                    for (_, inner, _) in *keys {
+                        assert!(
+                            schema.and_then(|s| s.get(inner)).is_some(),
+                            "{}: {inner} is not an attribute of {}",
+                            table.cfn,
+                            table.terraform
+                        );
+                    }
+                }
+                if !matches!(conv, Spread(_) | Data(_)) {
                     let known = schema.and_then(|s| s.get(attr)).is_some();
                     assert!(
                         known,

@@ -12,6 +12,7 @@
 pub(crate) mod assets;
 pub(crate) mod cdk;
 pub(crate) mod cfg;
+pub(crate) mod compute;
 pub(crate) mod eval;
 pub(crate) mod foreach;
 pub(crate) mod mapping;
@@ -686,9 +687,12 @@ fn stack(opts: &Options, file: &Arc<str>, params: Option<&params::ParamFile>) ->
 /// nested stacks' included, under the resource's own tags of the same key.
 fn stack_tags(resources: &mut [Resource], params: &params::ParamFile) {
     for r in resources.iter_mut() {
-        let taggable = mapping::TYPES
-            .iter()
-            .any(|t| t.terraform == r.rtype && t.properties.iter().any(|(p, _, _)| *p == "Tags"));
+        let taggable = mapping::all().any(|t| {
+            t.terraform == r.rtype
+                && t.properties
+                    .iter()
+                    .any(|(p, a, _)| *p == "Tags" && *a == "tags")
+        });
         if !taggable {
             continue;
         }
