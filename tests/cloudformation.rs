@@ -82,7 +82,11 @@ fn diff_finds_each_planted_difference_at_its_template_line() {
             .contains("staging is wider"),
         "{f:#}"
     );
-    assert_eq!(f["locations"]["staging"], at("      Policies:"));
+    // `inline_policy.0.policy`: the line of the policy's list item.
+    assert_eq!(
+        f["locations"]["staging"],
+        at("        - PolicyName: reports")
+    );
 
     // Topology: prod's third subnet (a resource whose condition is false in
     // staging does not exist there), and the subnet group that lists it.
@@ -275,17 +279,17 @@ fn a_parameter_outside_its_allowed_values_is_an_error_at_the_parameter_file_line
 #[test]
 fn unsupported_intrinsics_and_transforms_are_coverage_gaps_not_a_pass() {
     let template = "\
-Transform: AWS::Serverless-2016-10-31
+Transform: [AWS::Serverless-2016-10-31, ShopMacro]
 Resources:
   Queue:
     Type: AWS::SQS::Queue
     Properties:
       QueueName: !Sub ${AWS::StackName}-jobs
       Tags: !Transform {Name: AWS::Include}
-  Api:
-    Type: AWS::Serverless::Function
+  Flow:
+    Type: AWS::Serverless::StateMachine
     Properties:
-      Runtime: python3.12
+      DefinitionUri: s3://shop/flow.json
 ";
     let dir = tree(&[
         ("app.yaml", template),
@@ -311,11 +315,13 @@ Resources:
         "{gaps:?}"
     );
     assert!(
-        has("app.yaml:1: transform \"AWS::Serverless-2016-10-31\""),
+        has("app.yaml:1: transform \"ShopMacro\" is not expanded"),
         "{gaps:?}"
     );
+    // SAM is expanded (tests/sam.rs), except the types parity does not know.
+    assert!(!has("AWS::Serverless-2016-10-31"), "{gaps:?}");
     assert!(
-        has("app.yaml:9: AWS::Serverless::Function is a SAM resource"),
+        has("app.yaml:9: AWS::Serverless::StateMachine is a SAM resource"),
         "{gaps:?}"
     );
     // The unexpanded SAM resource is still compared under its own names.
@@ -661,4 +667,500 @@ fn cdk_logical_ids_that_hold_the_stage_name_pair_across_stages() {
         resources.iter().any(|r| r.contains("ReportsBlue5E6F7A8B")),
         "{resources:?}"
     );
+}
+
+#[test]
+fn cdk_asset_hashes_are_expected_differences_not_warnings() {
+    // Staging's worker runs the next release: another asset hash, the
+    // same function otherwise.
+    let (report, code) = json_report(
+        &cdk_fixture(),
+        &["diff", "staging", "prod", "--format", "json", "--verbose"],
+    );
+    assert_eq!(code, 2, "{report:#}");
+    let worker = "module.Shop.aws_lambda_function.Worker11F36D0F";
+    let f = finding(&report, "cdk-asset-hash", worker);
+    assert_eq!(f["severity"], "info");
+    assert_eq!(f["attribute"], "cdk_assets.s3_key");
+    let staging = "cdk.out/assembly-Staging/StagingShop7D039BB3.template.json";
+    // The worker's `Code`, the property its S3 key is spread from.
+    let text = std::fs::read_to_string(cdk_fixture().join(staging)).expect("template");
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.contains("\"Worker11F36D0F\": {"))
+        .expect("the worker");
+    let code = start
+        + lines[start..]
+            .iter()
+            .position(|l| l.contains("\"Code\""))
+            .expect("its code");
+    assert_eq!(f["locations"]["staging"], format!("{staging}:{}", code + 1));
+    let hashes = |dir: &str| -> Vec<String> {
+        std::fs::read_dir(cdk_fixture().join("cdk.out"))
+            .expect("cdk.out")
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_prefix("asset.").map(str::to_string)
+            })
+            .filter(|h| {
+                std::fs::read_to_string(cdk_fixture().join("cdk.out").join(dir))
+                    .map(|t| t.contains(h.as_str()))
+                    .unwrap_or(false)
+            })
+            .collect()
+    };
+    let (left, right) = (
+        hashes("assembly-Staging/StagingShop7D039BB3.template.json"),
+        hashes("assembly-Prod/ProdShop82526E42.template.json"),
+    );
+    assert_eq!((left.len(), right.len()), (1, 1), "{left:?} {right:?}");
+    assert_ne!(left, right);
+    assert_eq!(f["left"], left[0].as_str(), "{f:#}");
+    assert_eq!(f["right"], right[0].as_str(), "{f:#}");
+    // Nothing else on the worker: the S3 key without its hash is equal.
+    let on_worker: Vec<&Json> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["resource"] == worker)
+        .collect();
+    assert_eq!(on_worker.len(), 1, "{on_worker:#?}");
+
+    let out = parity(&cdk_fixture())
+        .args(["snapshot", "staging", "--source", "code"])
+        .output()
+        .expect("runs");
+    let snap: Json = serde_json::from_slice(&out.stdout).expect("json");
+    let r = snap["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["address"] == worker)
+        .unwrap_or_else(|| panic!("no worker in {snap:#}"));
+    assert_eq!(r["attributes"]["s3_key"], "${asset}.zip");
+    assert_eq!(r["attributes"]["cdk_assets"]["s3_key"], left[0].as_str());
+}
+
+#[test]
+fn legacy_asset_parameters_are_unknown_and_their_hashes_expected() {
+    // `LegacyStackSynthesizer`: the asset parameters have no value in the
+    // template (the CLI gives them), and their names hold the hash.
+    let dir = repo().join("fixtures/cdk-legacy");
+    let template = std::fs::read_to_string(
+        dir.join("cdk.out/assembly-Staging/StagingWorkerE1D5C7CF.template.json"),
+    )
+    .expect("template");
+    assert!(template.contains("\"AssetParameters"), "a legacy template");
+    let (report, code) = json_report(
+        &dir,
+        &["diff", "staging", "prod", "--format", "json", "--verbose"],
+    );
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["summary"]["incomplete"], serde_json::json!([]));
+    let findings = report["findings"].as_array().expect("findings");
+    let attrs: Vec<&str> = findings
+        .iter()
+        .map(|f| {
+            assert_eq!(f["rule"], "cdk-asset-hash", "{f:#}");
+            assert_eq!(f["severity"], "info", "{f:#}");
+            f["attribute"].as_str().unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(attrs, ["cdk_assets.s3_bucket", "cdk_assets.s3_key"]);
+}
+
+/// Two environments of `template` whose parameter `Action` differs.
+fn action_diff(name: &str, template: &str) -> Json {
+    let dir = tree(&[
+        (name, template),
+        ("staging.json", "[\"Action=s3:*\"]"),
+        ("prod.json", "[\"Action=s3:GetObject\"]"),
+        (
+            "parity.toml",
+            &format!("[environments.staging]\ncloudformation = {{ template = \"{name}\", parameters = \"staging.json\" }}\n[environments.prod]\ncloudformation = {{ template = \"{name}\", parameters = \"prod.json\" }}\n"),
+        ),
+    ]);
+    let (report, code) = json_report(dir.path(), &["diff", "staging", "prod", "--format", "json"]);
+    assert_eq!(code, 2, "{report:#}");
+    report
+}
+
+fn located(report: &Json, resource: &str) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["resource"] == resource)
+        .map(|f| {
+            (
+                f["attribute"].as_str().unwrap_or_default().to_string(),
+                f["locations"]["staging"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn findings_inside_lists_and_flow_objects_have_the_items_line() {
+    // A block-style item and a one-line flow object as items; a list the
+    // generic rule compares whole stays at its property's line.
+    let yaml = "\
+Parameters:
+  Action:
+    Type: String
+Resources:
+  App:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}]}
+      Policies:
+        - PolicyName: logs
+          PolicyDocument:
+            Statement: [{Effect: Allow, Action: logs:PutLogEvents, Resource: '*'}]
+        - { PolicyName: s3, PolicyDocument: { Statement: [{ Effect: Allow, Action: !Ref Action, Resource: '*' }] } }
+  Errors:
+    Type: AWS::Logs::MetricFilter
+    Properties:
+      LogGroupName: app
+      FilterPattern: ERROR
+      MetricTransformations:
+        - MetricName: errors
+          MetricNamespace: shop
+          MetricValue: '1'
+        - MetricName: denied
+          MetricNamespace: shop
+          MetricValue: !Ref Action
+";
+    let report = action_diff("app.yaml", yaml);
+    assert_eq!(
+        located(&report, "aws_iam_role.App"),
+        vec![(
+            "inline_policy.1.policy".to_string(),
+            "app.yaml:13".to_string()
+        )]
+    );
+    assert_eq!(
+        located(&report, "AWS::Logs::MetricFilter.Errors"),
+        vec![(
+            "MetricTransformations".to_string(),
+            "app.yaml:19".to_string()
+        )]
+    );
+
+    // The same in JSON: the item's first line, the nested key's own.
+    let json = r#"{
+  "Parameters": {"Action": {"Type": "String"}},
+  "Resources": {
+    "App": {
+      "Type": "AWS::IAM::Role",
+      "Properties": {
+        "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "Policies": [
+          {"PolicyName": "logs", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}},
+          {"PolicyName": "s3",
+           "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": {"Ref": "Action"}, "Resource": "*"}]}}
+        ]
+      }
+    },
+    "Errors": {
+      "Type": "AWS::Logs::MetricFilter",
+      "Properties": {
+        "LogGroupName": "app",
+        "FilterPattern": "ERROR",
+        "MetricTransformations": [
+          {"MetricName": "errors", "MetricNamespace": "shop", "MetricValue": "1"},
+          {
+            "MetricName": "denied",
+            "MetricNamespace": "shop",
+            "MetricValue": {"Ref": "Action"}
+          }
+        ]
+      }
+    }
+  }
+}
+"#;
+    let report = action_diff("app.json", json);
+    assert_eq!(
+        located(&report, "aws_iam_role.App"),
+        vec![(
+            "inline_policy.1.policy".to_string(),
+            "app.json:10".to_string()
+        )]
+    );
+    assert_eq!(
+        located(&report, "AWS::Logs::MetricFilter.Errors"),
+        vec![(
+            "MetricTransformations".to_string(),
+            "app.json:20".to_string()
+        )]
+    );
+}
+
+#[test]
+fn outputs_are_compared_without_their_secrets_and_stack_tags_reach_resources() {
+    let template = "\
+Parameters:
+  Size:
+    Type: String
+  DbPassword:
+    Type: String
+    NoEcho: true
+Conditions:
+  IsProd: !Equals [!Ref Size, large]
+Resources:
+  Reports:
+    Type: AWS::S3::Bucket
+    Properties:
+      Tags:
+        - Key: team
+          Value: reports
+Outputs:
+  Size:
+    Value: !Ref Size
+  Url:
+    Value: !Sub 'postgres://app:${DbPassword}@db.internal/shop'
+  ProdOnly:
+    Condition: IsProd
+    Value: yes
+";
+    let params = |size: &str, secret: &str, cost: &str| {
+        format!("{{\"Parameters\": {{\"Size\": \"{size}\", \"DbPassword\": \"{secret}\"}}, \"Tags\": {{\"team\": \"shop\", \"CostCenter\": \"{cost}\"}}}}")
+    };
+    let dir = tree(&[
+        ("app.yaml", template),
+        ("staging.json", &params("small", "Staging-Secret-Pw1", "100")),
+        ("prod.json", &params("large", "Prod-Secret-Pw2", "200")),
+        (
+            "parity.toml",
+            "[environments.staging]\ncloudformation = { template = \"app.yaml\", parameters = \"staging.json\" }\n[environments.prod]\ncloudformation = { template = \"app.yaml\", parameters = \"prod.json\" }\n",
+        ),
+    ]);
+    let (report, code) = json_report(
+        dir.path(),
+        &["diff", "staging", "prod", "--format", "json", "--verbose"],
+    );
+    assert_eq!(code, 0, "warnings only: {report:#}");
+    let rendered = report.to_string();
+    assert!(
+        !rendered.contains("Secret-Pw") && !rendered.contains("app:Staging"),
+        "{rendered}"
+    );
+    // One finding per output, at its Value's line (or the section's,
+    // where the output does not exist).
+    let outputs: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "stack-outputs")
+        .map(|f| {
+            assert_eq!(f["severity"], "warning");
+            let text = |v: &Json| v.as_str().unwrap_or_default().to_string();
+            (
+                text(&f["attribute"]),
+                text(&f["locations"]["staging"]),
+                text(&f["locations"]["prod"]),
+            )
+        })
+        .collect();
+    let row = |a: &str, s: &str, p: &str| (a.to_string(), s.to_string(), p.to_string());
+    assert_eq!(
+        outputs,
+        vec![
+            row("outputs.ProdOnly", "app.yaml:16", "app.yaml:23"),
+            row("outputs.Size", "app.yaml:18", "app.yaml:18"),
+            row("outputs.Url", "app.yaml:20", "app.yaml:20"),
+        ]
+    );
+
+    // Stack tags on the bucket: its own `team` wins, `CostCenter` differs.
+    let out = parity(dir.path())
+        .args(["snapshot", "staging", "--source", "code"])
+        .output()
+        .expect("runs");
+    let snap: Json = serde_json::from_slice(&out.stdout).expect("json");
+    let bucket = snap["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["address"] == "aws_s3_bucket.Reports")
+        .unwrap_or_else(|| panic!("{snap:#}"));
+    assert_eq!(
+        bucket["attributes"]["tags"],
+        serde_json::json!({"team": "reports", "CostCenter": "100"})
+    );
+    let stack = snap["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["address"] == "aws_cloudformation_stack.stack")
+        .unwrap_or_else(|| panic!("{snap:#}"));
+    assert_eq!(stack["attributes"]["outputs"]["Size"], "small");
+    assert!(stack["attributes"]["outputs"].get("ProdOnly").is_none());
+    assert!(!snap.to_string().contains("Staging-Secret-Pw1"));
+    let tagged = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|f| {
+            f["resource"] == "aws_s3_bucket.Reports"
+                && f["attribute"]
+                    .as_str()
+                    .is_some_and(|a| a.starts_with("tags"))
+        });
+    assert!(tagged, "{report:#}");
+}
+
+#[test]
+fn foreach_loops_expand_per_environment_and_unknown_collections_are_gaps() {
+    let template = "\
+Transform: AWS::LanguageExtensions
+Parameters:
+  Topics:
+    Type: CommaDelimitedList
+Resources:
+  Fn::ForEach::Topics:
+    - Name
+    - !Ref Topics
+    - Topic${Name}:
+        Type: AWS::SNS::Topic
+        Properties:
+          TopicName: !Sub '${AWS::StackName}-${Name}'
+  Fn::ForEach::Zones:
+    - Zone
+    - !GetAZs ''
+    - Queue&{Zone}:
+        Type: AWS::SQS::Queue
+Outputs:
+  Fn::ForEach::Arns:
+    - Name
+    - !Ref Topics
+    - ${Name}Arn:
+        Value: !Ref 'Topic${Name}'
+";
+    let dir = tree(&[
+        ("app.yaml", template),
+        ("staging.json", "[\"Topics=orders\"]"),
+        ("prod.json", "[\"Topics=orders,refunds\"]"),
+        (
+            "parity.toml",
+            "[environments.staging]\ncloudformation = { template = \"app.yaml\", parameters = \"staging.json\" }\n[environments.prod]\ncloudformation = { template = \"app.yaml\", parameters = \"prod.json\" }\n",
+        ),
+    ]);
+    let out = parity(dir.path())
+        .args(["snapshot", "prod", "--source", "code"])
+        .output()
+        .expect("runs");
+    let snap: Json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let resources = snap["resources"].as_array().expect("resources");
+    let refunds = resources
+        .iter()
+        .find(|r| r["address"] == "aws_sns_topic.Topicrefunds")
+        .unwrap_or_else(|| panic!("{snap:#}"));
+    assert_eq!(refunds["attributes"]["name"], "prod-refunds");
+    // The generated resource has the line of the key it was written as.
+    assert_eq!(refunds["location"], "app.yaml:9");
+    let coverage = snap["coverage"].to_string();
+    assert!(
+        coverage.contains("app.yaml:15") && coverage.contains("known only at deployment"),
+        "{coverage}"
+    );
+    assert!(!coverage.contains("LanguageExtensions"), "{coverage}");
+
+    // Warnings, and the zones' loop not read: incomplete.
+    let (report, code) = json_report(dir.path(), &["diff", "staging", "prod", "--format", "json"]);
+    assert_eq!(code, 3, "{report:#}");
+    let f = finding(&report, "stack-outputs", "aws_cloudformation_stack.stack");
+    assert_eq!(f["attribute"], "outputs.refundsArn");
+    assert_eq!(f["locations"]["prod"], "app.yaml:23");
+    assert!(
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["resource"] == "aws_sns_topic.Topicrefunds"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn compute_and_load_balancing_types_are_judged_by_the_terraform_rules() {
+    let template = "\
+Parameters:
+  Scheme:
+    Type: String
+  Size:
+    Type: String
+  Ami:
+    Type: String
+Resources:
+  Lb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties:
+      Scheme: !Ref Scheme
+      Subnets: [subnet-1, subnet-2]
+  Http:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      LoadBalancerArn: !Ref Lb
+      Port: 80
+      Protocol: HTTP
+      DefaultActions:
+        - Type: forward
+          TargetGroupArn: !Ref Web
+  Web:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties:
+      Port: 8080
+      Protocol: HTTP
+      VpcId: vpc-1
+  Template:
+    Type: AWS::EC2::LaunchTemplate
+    Properties:
+      LaunchTemplateData:
+        ImageId: !Ref Ami
+        InstanceType: !Ref Size
+  Group:
+    Type: AWS::AutoScaling::AutoScalingGroup
+    Properties:
+      MinSize: '1'
+      MaxSize: '3'
+      LaunchTemplate:
+        LaunchTemplateId: !Ref Template
+        Version: !GetAtt Template.LatestVersionNumber
+      VPCZoneIdentifier: [subnet-1, subnet-2]
+  Bastion:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: !Ref Ami
+      InstanceType: !Ref Size
+";
+    let dir = tree(&[
+        ("app.yaml", template),
+        ("staging.json", "[\"Scheme=internet-facing\", \"Size=t3.small\", \"Ami=ami-0123456789abcdef0\"]"),
+        ("prod.json", "[\"Scheme=internal\", \"Size=m7g.large\", \"Ami=ami-0fedcba9876543210\"]"),
+        (
+            "parity.toml",
+            "[environments.staging]\ncloudformation = { template = \"app.yaml\", parameters = \"staging.json\" }\n[environments.prod]\ncloudformation = { template = \"app.yaml\", parameters = \"prod.json\" }\n",
+        ),
+    ]);
+    let (report, code) = json_report(dir.path(), &["diff", "staging", "prod", "--format", "json"]);
+    assert_eq!(code, 2, "{report:#}");
+    let f = finding(&report, "lb-internal", "aws_lb.Lb");
+    assert_eq!(f["locations"]["staging"], "app.yaml:12");
+    let f = finding(&report, "instance-size", "aws_instance.Bastion");
+    assert!(
+        f["message"].as_str().unwrap_or_default().contains("family"),
+        "{f:#}"
+    );
+    finding(&report, "instance-size", "aws_launch_template.Template");
+    finding(&report, "instance-image", "aws_instance.Bastion");
+    finding(&report, "instance-image", "aws_launch_template.Template");
+    assert_eq!(report["summary"]["incomplete"], serde_json::json!([]));
 }

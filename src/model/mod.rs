@@ -186,13 +186,21 @@ impl Resource {
         std::sync::Arc::make_mut(&mut self.attribute_locations).insert(name.into(), location);
     }
 
-    /// The location of one attribute, falling back to the resource's own.
+    /// The location of one attribute path (`ingress.1.from_port`): the
+    /// longest prefix of it that has one (a source may locate list items
+    /// and nested keys, most locate top-level attributes), falling back to
+    /// the resource's own.
     pub fn attribute_location(&self, path: &str) -> Location {
-        let top = path.split('.').next().unwrap_or(path);
-        self.attribute_locations
-            .get(top)
-            .cloned()
-            .unwrap_or_else(|| self.location.clone())
+        let mut p = path;
+        loop {
+            if let Some(l) = self.attribute_locations.get(p) {
+                return l.clone();
+            }
+            match p.rsplit_once('.') {
+                Some((head, _)) => p = head,
+                None => return self.location.clone(),
+            }
+        }
     }
 }
 

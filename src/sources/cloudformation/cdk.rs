@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::{load_template, read_text, CfnError, Collected, Options, Unit};
+use super::{assets, load_template, read_text, CfnError, Collected, Options, Unit};
 use crate::config::toml::{fields, join_key, resolve, string, table, Field, Sink};
 use crate::error::{EnvError, Error};
 use crate::model::{Location, Resource, Snapshot, SourceKind, Value};
@@ -216,7 +216,28 @@ pub fn load(
                 depth: 0,
                 cdk: true,
             };
+            let first = out.resources.len();
             load_template(&opts, &unit, &mut out)?;
+            let mut hashes = std::mem::take(&mut out.asset_hashes);
+            hashes.extend(asset_hashes(artifacts, art, &dir, base)?);
+            hashes.sort();
+            hashes.dedup();
+            for r in &mut out.resources[first..] {
+                assets::fold(r, &hashes);
+            }
+            // The stack's outputs, on a stack resource of its own.
+            if let Some(o) = out.outputs.remove(&unit.prefix) {
+                let mut r = Resource::new(
+                    format!("{}aws_cloudformation_stack.stack", unit.prefix),
+                    "aws_cloudformation_stack",
+                    o.section.clone(),
+                );
+                o.attach(&mut r);
+                if !r.attributes.is_empty() {
+                    assets::fold(&mut r, &hashes);
+                    out.resources.push(r);
+                }
+            }
         }
     }
     if stacks == 0 {
@@ -353,6 +374,30 @@ fn rename_refs(v: &mut Value, pairs: &[(String, String)]) {
         Value::Marked(inner) => rename_refs(inner, pairs),
         _ => {}
     }
+}
+
+/// The asset hashes of a stack: the keys of the asset manifests
+/// (`cdk:asset-manifest` artifacts) the stack depends on.
+fn asset_hashes(
+    artifacts: &serde_json::Map<String, Json>,
+    stack: &Json,
+    dir: &Path,
+    base: &Path,
+) -> Result<Vec<String>, CfnError> {
+    let mut hashes = Vec::new();
+    for dep in stack["dependencies"].as_array().into_iter().flatten() {
+        let Some(art) = dep.as_str().and_then(|d| artifacts.get(d)) else {
+            continue;
+        };
+        if art["type"] != "cdk:asset-manifest" {
+            continue;
+        }
+        if let Some(file) = art["properties"]["file"].as_str() {
+            let (manifest, _) = manifest(&dir.join(file), base)?;
+            hashes.extend(assets::manifest_hashes(&manifest));
+        }
+    }
+    Ok(hashes)
 }
 
 /// `aws://111111111111/eu-west-1`; CDK writes `unknown-account` and

@@ -47,6 +47,13 @@ pub(crate) enum Conv {
     /// `Code`: `S3Bucket` → `s3_bucket`, ...); the rest stays under the
     /// property's own name.
     Spread(&'static [(&'static str, &'static str)]),
+    /// As `Spread`, each key with its own conversion (`LaunchTemplateData`).
+    Data(&'static [(&'static str, &'static str, Conv)]),
+    /// A list of objects → a list of blocks, keys in Terraform's case
+    /// (`DefaultActions` → `default_action`).
+    Blocks,
+    /// `Scheme: internal|internet-facing` → `internal: true|false`.
+    Internal,
 }
 
 /// One CloudFormation type's table.
@@ -653,6 +660,11 @@ pub(crate) static TYPES: &[TypeMap] = &[
     },
 ];
 
+/// Every table: these and the compute and load balancing ones.
+pub(crate) fn all() -> impl Iterator<Item = &'static TypeMap> {
+    TYPES.iter().chain(super::compute::TYPES)
+}
+
 impl TypeMap {
     /// The row of a property by its CloudFormation name (`Engine`); with
     /// `exact` false, matched without case, as the `aws-native` Pulumi
@@ -674,20 +686,38 @@ impl TypeMap {
 
 /// The table of a CloudFormation type, if it has one.
 pub(crate) fn lookup(cfn: &str) -> Option<&'static TypeMap> {
-    TYPES.iter().find(|t| t.cfn == cfn)
+    all().find(|t| t.cfn == cfn)
 }
 
 /// The table of a CloudFormation type matched without case
 /// (`AWS::Rds::DbInstance` is `AWS::RDS::DBInstance`), as the `aws-native`
 /// Pulumi provider names the types with its own capitals.
 pub(crate) fn lookup_ignore_case(cfn: &str) -> Option<&'static TypeMap> {
-    TYPES.iter().find(|t| t.cfn.eq_ignore_ascii_case(cfn))
+    all().find(|t| t.cfn.eq_ignore_ascii_case(cfn))
 }
 
 /// The model type of a CloudFormation type: its Terraform type when
 /// mapped, its own name otherwise.
 pub(crate) fn model_type(cfn: &str) -> &str {
     lookup(cfn).map_or(cfn, |t| t.terraform)
+}
+
+/// The attribute path under a property's attribute for a path of keys and
+/// list indices under the property (`["1", "FromPort"]`), where the
+/// conversion keeps it: every path for a property kept as it is (or not
+/// mapped), the item index for one that converts each list item into a
+/// block of its own (`SecurityGroupIngress[1]` → `ingress.1`); `None`
+/// where the shapes differ (the attribute's line stands for it).
+pub(crate) fn nested_path(conv: Option<Conv>, rest: &[String]) -> Option<String> {
+    match (conv, rest) {
+        (None | Some(Same), _) => Some(rest.join(".")),
+        (Some(SgRules | InlinePolicies | Containers), [index])
+            if index.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Some(index.clone())
+        }
+        _ => None,
+    }
 }
 
 /// A resource's evaluated properties as attributes, with the attribute
@@ -728,6 +758,31 @@ pub(crate) fn attributes(cfn: &str, props: Map) -> (Map, Vec<(String, String)>) 
                     other => {
                         names.push((prop.clone(), attr.to_string()));
                         out.insert(attr.to_string(), other);
+                    }
+                }
+                if !rest.is_empty() {
+                    names.push((prop.clone(), attr.to_string()));
+                    out.insert(attr.to_string(), Value::Map(rest));
+                }
+            }
+            Data(keys) => {
+                let mut rest = Map::new();
+                match value {
+                    Value::Map(m) => {
+                        for (sub, v) in m {
+                            match keys.iter().find(|(s, _, _)| *s == sub) {
+                                Some((_, a, c)) => {
+                                    names.push((prop.clone(), a.to_string()));
+                                    out.insert(a.to_string(), convert(*c, v));
+                                }
+                                None => {
+                                    rest.insert(sub, v);
+                                }
+                            }
+                        }
+                    }
+                    other => {
+                        rest.insert(prop.clone(), other);
                     }
                 }
                 if !rest.is_empty() {
@@ -808,6 +863,16 @@ fn convert(conv: Conv, v: Value) -> Value {
             Value::List(vec![Value::Map(block)])
         }
         (Block, Value::Map(m)) => Value::List(vec![block(m)]),
+        (Blocks, Value::List(items)) => Value::List(
+            items
+                .into_iter()
+                .map(|i| match i {
+                    Value::Map(m) => block(m),
+                    other => other,
+                })
+                .collect(),
+        ),
+        (Internal, Value::String(s)) => Value::Bool(s == "internal"),
         (Versioning, Value::Map(m)) => {
             let mut block = Map::new();
             let enabled = match m.get("Status") {
@@ -930,7 +995,7 @@ mod tests {
     /// fails here.
     #[test]
     fn every_mapped_property_lands_on_a_provider_attribute() {
-        for table in TYPES {
+        for table in all() {
             let schema = crate::sources::terraform::schema::lookup(table.terraform, false);
             assert!(
                 schema.is_some(),
@@ -951,7 +1016,17 @@ mod tests {
                 assert_eq!(names, vec![(prop.to_string(), attr.to_string())]);
                 // The attribute is one the provider knows (a spread
                 // property's own name keeps what it does not spread).
-                if !matches!(conv, Spread(_)) {
+                if let Data(keys) = conv {
+                    for (_, inner, _) in *keys {
+                        assert!(
+                            schema.and_then(|s| s.get(inner)).is_some(),
+                            "{}: {inner} is not an attribute of {}",
+                            table.cfn,
+                            table.terraform
+                        );
+                    }
+                }
+                if !matches!(conv, Spread(_) | Data(_)) {
                     let known = schema.and_then(|s| s.get(attr)).is_some();
                     assert!(
                         known,

@@ -9,11 +9,15 @@
 //! conditions, `mapping` holds the type tables, `cfg` the
 //! `cloudformation` table of parity.toml, `source` its side of the seam.
 
+pub(crate) mod assets;
 pub(crate) mod cdk;
 pub(crate) mod cfg;
+pub(crate) mod compute;
 pub(crate) mod eval;
+pub(crate) mod foreach;
 pub(crate) mod mapping;
 pub(crate) mod params;
+pub(crate) mod sam;
 mod source;
 pub mod template;
 
@@ -63,7 +67,6 @@ const IGNORED_SECTIONS: &[&str] = &[
     "Description",
     "Metadata",
     "Rules",
-    "Outputs",
     "Hooks",
 ];
 
@@ -78,6 +81,37 @@ pub(crate) struct Collected {
     coverage: Vec<CoverageGap>,
     /// Raw values of `NoEcho` parameters, to redact what contains them.
     secrets: Vec<String>,
+    /// CDK asset hashes the legacy synthesizer's parameters name.
+    asset_hashes: Vec<String>,
+    /// Each template's evaluated `Outputs`, by its address prefix, for
+    /// the stack resource that holds them.
+    outputs: HashMap<String, Outputs>,
+}
+
+/// A template's `Outputs`: name → value, and each one's location.
+#[derive(Default)]
+pub(crate) struct Outputs {
+    values: Map,
+    locations: Vec<(String, Location)>,
+    /// The `Outputs` section's.
+    section: Location,
+}
+
+impl Outputs {
+    /// Put them on the stack resource that holds them, as Terraform's
+    /// `aws_cloudformation_stack.outputs`.
+    fn attach(self, r: &mut Resource) {
+        if self.values.is_empty() {
+            return;
+        }
+        r.attributes
+            .insert("outputs".into(), Value::Map(self.values));
+        r.locate("outputs", self.section);
+        for (name, at) in self.locations {
+            r.locate(format!("outputs.{name}"), at);
+        }
+        crate::normalize::seal(r, &crate::normalize::Normalizer::default());
+    }
 }
 
 /// One template to evaluate: the environment's, or a nested stack's.
@@ -120,7 +154,14 @@ pub fn load(opts: &Options) -> Result<Snapshot, CfnError> {
     let mut snap = Snapshot::new(opts.environment.clone(), SourceKind::Code);
     snap.resources = out.resources;
     snap.coverage = out.coverage;
-    snap.resources.push(stack(opts, &file, param_file.as_ref()));
+    if let Some(p) = param_file.as_ref().filter(|p| !p.tags.is_empty()) {
+        stack_tags(&mut snap.resources, p);
+    }
+    let mut top = stack(opts, &file, param_file.as_ref());
+    if let Some(o) = out.outputs.remove("") {
+        o.attach(&mut top);
+    }
+    snap.resources.push(top);
     snap.resources.sort_by(|a, b| a.address.cmp(&b.address));
     snap.coverage.sort();
     snap.coverage.dedup();
@@ -165,17 +206,84 @@ pub(crate) fn load_template(
         ));
     };
     let mut declared = section("Parameters")?.cloned();
+    // The legacy synthesizer's asset parameters (`AssetParameters<hash>
+    // S3Bucket...`): given by the CDK CLI at deployment, their names hold
+    // the asset's hash.
+    let mut asset_params = Vec::new();
     if unit.cdk {
-        // The bootstrap stack's version, read from SSM by CDK's check.
         if let Some(d) = declared.as_mut() {
+            // The bootstrap stack's version, read from SSM by CDK's check.
             d.remove("BootstrapVersion");
+            d.retain(|name, _| match assets::legacy_parameter(name) {
+                Some((hash, kind)) => {
+                    asset_params.push((name.clone(), assets::legacy_value(hash, kind)));
+                    out.asset_hashes.push(hash.to_string());
+                    false
+                }
+                None => true,
+            });
         }
     }
     let resolved = params::resolve(declared.as_ref(), unit.params, &shown, &lines)?;
     out.secrets.extend(resolved.secrets);
 
-    let mut ev = Eval::new(file.clone(), &lines);
+    let transforms: Vec<String> = match top.get("Transform") {
+        None => Vec::new(),
+        Some(Json::Array(items)) => items.iter().map(transform_name).collect(),
+        Some(other) => vec![transform_name(other)],
+    };
+    let sam = transforms.iter().any(|t| t == sam::TRANSFORM);
+    // `Fn::ForEach` loops (`AWS::LanguageExtensions`) expanded first, with
+    // the parameters (their collections are often one).
+    let mut aliases: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    let mut loop_gaps = Vec::new();
+    let looped;
+    let resources = if foreach::has_loops(resources) {
+        let mut pre = Eval::new(file.clone(), &lines);
+        pre.params = resolved.values.clone();
+        pre.params.extend(asset_params.iter().cloned());
+        pre.region = opts.region.clone();
+        pre.mappings = section("Mappings")?;
+        pre.conditions = section("Conditions")?;
+        pre.pseudo = pseudo(opts, &unit.stack_name);
+        looped =
+            foreach::expand(&pre, resources, &["Resources"]).map_err(|e| eval_error(&pre, e))?;
+        loop_gaps = pre.gaps.take();
+        for (key, from) in &looped.origin {
+            if from.len() > 2 {
+                aliases.push((vec!["Resources".into(), key.clone()], from.clone()));
+            }
+        }
+        &looped.map
+    } else {
+        resources
+    };
+    // SAM: its resource types expanded into what the transform generates,
+    // before evaluation (their properties hold intrinsics).
+    let expanded = sam.then(|| sam::expand(resources, top.get("Globals")));
+    if let Some(x) = &expanded {
+        aliases.extend(x.origin.iter().cloned());
+    }
+    let alias_lines;
+    let eval_lines = if aliases.is_empty() {
+        &lines
+    } else {
+        // What a loop or SAM generates has the lines it was written at.
+        let mut l = lines.clone();
+        for (to, from) in &aliases {
+            let to: Vec<&str> = to.iter().map(String::as_str).collect();
+            let from: Vec<&str> = from.iter().map(String::as_str).collect();
+            l.alias(&to, &from);
+        }
+        alias_lines = l;
+        &alias_lines
+    };
+    let resources = expanded.as_ref().map_or(resources, |x| &x.resources);
+    out.coverage.extend(loop_gaps);
+
+    let mut ev = Eval::new(file.clone(), eval_lines);
     ev.params = resolved.values;
+    ev.params.extend(asset_params);
     ev.region = opts.region.clone();
     ev.mappings = section("Mappings")?;
     ev.conditions = section("Conditions")?;
@@ -200,17 +308,20 @@ pub(crate) fn load_template(
                 "Mappings",
                 "Conditions",
                 "Transform",
+                "Outputs",
             ]
-            .contains(&key.as_str());
+            .contains(&key.as_str())
+            || (sam && key == "Globals");
         if !known {
             ev.gap(&[key], format!("template section `{key}` is not read"));
         }
     }
-    if let Some(transform) = top.get("Transform") {
-        let names = match transform {
-            Json::Array(items) => items.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
-            other => vec![other.to_string()],
-        };
+    let others: Vec<&String> = transforms
+        .iter()
+        .filter(|t| *t != sam::TRANSFORM && *t != "AWS::LanguageExtensions")
+        .collect();
+    if !others.is_empty() {
+        let names: Vec<String> = others.iter().map(|t| format!("\"{t}\"")).collect();
         ev.gap(
             &["Transform"],
             format!(
@@ -218,6 +329,12 @@ pub(crate) fn load_template(
                 names.join(", ")
             ),
         );
+    }
+    if let Some(x) = &expanded {
+        for (path, reason) in &x.gaps {
+            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+            ev.gap(&path, reason.clone());
+        }
     }
     for (id, def) in resources {
         // CDK's analytics: nothing to compare.
@@ -233,11 +350,76 @@ pub(crate) fn load_template(
         // one not read is compared by its parameters.
         if r.rtype == "aws_cloudformation_stack" && nested(opts, unit, &ev, id, &r, out)? {
             r.attributes.remove("parameters");
+            if let Some(o) = out.outputs.remove(&format!("{}module.{id}.", unit.prefix)) {
+                o.attach(&mut r);
+            }
         }
         out.resources.push(r);
     }
+    let outputs = outputs(&ev, section("Outputs")?).map_err(|e| eval_error(&ev, e))?;
+    out.outputs.insert(unit.prefix.clone(), outputs);
     out.coverage.extend(ev.gaps.take());
     Ok(())
+}
+
+/// The template's `Outputs`, evaluated: each one's `Value` (an output
+/// whose `Condition` is false does not exist). A value built from a
+/// `NoEcho` parameter stays sensitive.
+fn outputs(
+    ev: &Eval,
+    section: Option<&serde_json::Map<String, Json>>,
+) -> Result<Outputs, EvalError> {
+    let mut out = Outputs {
+        section: Location::new(ev.file.clone(), ev.lines.line(&["Outputs"])),
+        ..Outputs::default()
+    };
+    let looped = match section {
+        Some(s) if foreach::has_loops(s) => Some(foreach::expand(ev, s, &["Outputs"])?),
+        _ => None,
+    };
+    let section = looped.as_ref().map(|l| &l.map).or(section);
+    // A generated output's lines are its template's.
+    let written = |name: &str| -> Vec<String> {
+        looped
+            .as_ref()
+            .and_then(|l| l.origin.iter().find(|(k, _)| k == name))
+            .map_or_else(
+                || vec!["Outputs".to_string(), name.to_string()],
+                |(_, from)| from.clone(),
+            )
+    };
+    for (name, def) in section.into_iter().flatten() {
+        let at = written(name);
+        let at: Vec<&str> = at.iter().map(String::as_str).collect();
+        let here = at.as_slice();
+        let under = |key: &'static str| -> Vec<&str> {
+            let mut p = here.to_vec();
+            p.push(key);
+            p
+        };
+        if let Some(Json::String(c)) = def.get("Condition") {
+            if !ev.condition(c, &under("Condition"))? {
+                continue;
+            }
+        }
+        let Some(v) = def.get("Value") else {
+            return Err(EvalError {
+                path: here.iter().map(|s| s.to_string()).collect(),
+                message: format!("output `{name}` has no Value"),
+            });
+        };
+        if let Some(mut v) = ev.eval(v, &under("Value"))? {
+            if is_cfn_secret(name) {
+                redact_whole(&mut v);
+            }
+            out.values.insert(name.clone(), v);
+            out.locations.push((
+                name.clone(),
+                Location::new(ev.file.clone(), ev.lines.line(&under("Value"))),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// A nested stack (`AWS::CloudFormation::Stack`) whose `TemplateURL` is a
@@ -309,6 +491,19 @@ fn nested(
     };
     load_template(opts, &child, out)?;
     Ok(true)
+}
+
+/// A transform's name (`AWS::Serverless-2016-10-31`), or its text when it
+/// is not a string (a macro with parameters).
+fn transform_name(t: &Json) -> String {
+    match t {
+        Json::String(s) => s.clone(),
+        Json::Object(m) => m
+            .get("Name")
+            .and_then(Json::as_str)
+            .map_or_else(|| t.to_string(), str::to_string),
+        other => other.to_string(),
+    }
 }
 
 pub(crate) fn read_text(path: &Path, shown: &str) -> Result<String, CfnError> {
@@ -421,8 +616,23 @@ fn resource(ev: &Eval, prefix: &str, id: &str, def: &Json) -> Result<Option<Reso
         rtype,
         Location::new(ev.file.clone(), line),
     );
+    let table = mapping::lookup(cfn);
     for (prop, attr) in names {
-        if let Some(l) = ev.lines.line(&["Resources", id, "Properties", &prop]) {
+        let base = ["Resources", id, "Properties", prop.as_str()];
+        // List items and nested keys at their own lines, where the
+        // attribute keeps the property's shape.
+        let conv = table
+            .and_then(|t| t.properties.iter().find(|(p, _, _)| *p == prop))
+            .map(|(_, _, c)| *c);
+        for (rest, l) in ev.lines.under(&base) {
+            if let Some(sub) = mapping::nested_path(conv, &rest) {
+                r.locate(
+                    format!("{attr}.{sub}"),
+                    Location::new(ev.file.clone(), Some(l)),
+                );
+            }
+        }
+        if let Some(l) = ev.lines.line(&base) {
             r.locate(attr, Location::new(ev.file.clone(), Some(l)));
         }
     }
@@ -470,6 +680,42 @@ fn stack(opts: &Options, file: &Arc<str>, params: Option<&params::ParamFile>) ->
         r.locate("tags", Location::new(p.shown.as_str(), None));
     }
     r
+}
+
+/// The stack's tags (the parameter file's `Tags`), as CloudFormation
+/// propagates them: onto every resource of a type that takes `Tags`,
+/// nested stacks' included, under the resource's own tags of the same key.
+fn stack_tags(resources: &mut [Resource], params: &params::ParamFile) {
+    for r in resources.iter_mut() {
+        let taggable = mapping::all().any(|t| {
+            t.terraform == r.rtype
+                && t.properties
+                    .iter()
+                    .any(|(p, a, _)| *p == "Tags" && *a == "tags")
+        });
+        if !taggable {
+            continue;
+        }
+        let mut tags = match r.attributes.remove("tags") {
+            Some(Value::Map(m)) => m,
+            Some(other) => {
+                // Not a map (unknown until deployment): left as it is.
+                r.attributes.insert("tags".into(), other);
+                continue;
+            }
+            None => Map::new(),
+        };
+        for (k, v) in &params.tags {
+            if !tags.contains_key(k) {
+                tags.insert(k.clone(), Value::str(v));
+                r.locate(
+                    format!("tags.{k}"),
+                    Location::new(params.shown.as_str(), None),
+                );
+            }
+        }
+        r.attributes.insert("tags".into(), Value::Map(tags));
+    }
 }
 
 /// Secrets under CloudFormation names (`MasterUserPassword` of an unmapped

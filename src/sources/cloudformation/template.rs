@@ -6,14 +6,15 @@
 //! Neither serde_yaml nor serde_json keeps positions in their values, so
 //! the lines come from a second, much simpler pass over the text
 //! ([`Lines`]): for JSON a tokenizer that tracks the path of object keys;
-//! for YAML the indentation of block-style keys. Keys are indexed by their
-//! path of mapping keys, without list indices: a key inside the second item
-//! of a list has the line of the first item's same key, and keys written in
-//! flow style (`{ Key: v }` on one line) have their parent's line. Both are
-//! approximations a finding shows as the nearest key's line, never a wrong
-//! file.
+//! for YAML the indentation of block-style keys and list dashes. Keys and
+//! list items are indexed by their path of keys and item indices
+//! (`Policies`, `1`, `PolicyName`), and keys also by their path of keys
+//! alone (the first item's, as callers that know no index ask); keys
+//! written in flow style (`{ Key: v }` on one line) have the line of the
+//! key or item that holds them, which is theirs. A path not indexed has
+//! the line of its longest indexed prefix: never a wrong file.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
@@ -21,7 +22,8 @@ use serde_json::Value as Json;
 /// `Properties`, `EngineVersion`): the first key written at that path.
 #[derive(Debug, Default, Clone)]
 pub struct Lines {
-    by_path: HashMap<String, u32>,
+    /// Ordered, so that the paths under one are a range.
+    by_path: BTreeMap<String, u32>,
     /// JSON only: each string written outside key position, with its line
     /// (parameter files name parameters in values: `"ParameterKey": "X"`,
     /// `"X=v"`).
@@ -42,6 +44,42 @@ impl Lines {
         (1..=path.len())
             .rev()
             .find_map(|n| self.by_path.get(&path[..n].join(&SEP.to_string())).copied())
+    }
+
+    /// The line of exactly `path`, if it is indexed.
+    pub fn exact(&self, path: &[&str]) -> Option<u32> {
+        self.by_path.get(&path.join(&SEP.to_string())).copied()
+    }
+
+    /// Every indexed path under `path` (not `path` itself), as segments
+    /// after it, with its line.
+    pub fn under(&self, path: &[&str]) -> Vec<(Vec<String>, u32)> {
+        let head = format!("{}{SEP}", path.join(&SEP.to_string()));
+        self.by_path
+            .range(head.clone()..)
+            .map_while(|(k, line)| {
+                let rest = k.strip_prefix(&head)?;
+                Some((rest.split(SEP).map(str::to_string).collect(), *line))
+            })
+            .collect()
+    }
+
+    /// Index the keys under `to` at the lines of those under `from` (a
+    /// resource SAM generates, at its SAM resource's lines); keys already
+    /// indexed keep theirs.
+    pub fn alias(&mut self, to: &[&str], from: &[&str]) {
+        let sep = SEP.to_string();
+        let (from, to) = (from.join(&sep), to.join(&sep));
+        let under = format!("{from}{sep}");
+        let copies: Vec<(String, u32)> = self
+            .by_path
+            .range(from.clone()..)
+            .take_while(|(k, _)| **k == from || k.starts_with(&under))
+            .map(|(k, line)| (format!("{to}{}", &k[from.len()..]), *line))
+            .collect();
+        for (k, line) in copies {
+            self.by_path.entry(k).or_insert(line);
+        }
     }
 
     /// The line of the first string value `matches` accepts (JSON only).
@@ -163,6 +201,33 @@ fn json_lines(text: &str) -> Lines {
         object: bool,
         key: Option<String>,
         expect_key: bool,
+        /// Arrays: the element being read, and whether its first token
+        /// is still to come.
+        index: usize,
+        pending: bool,
+    }
+    // The path of keys (as before), and the path with list indices.
+    fn paths(stack: &[Frame]) -> (Vec<String>, Vec<String>) {
+        let keys = stack.iter().filter_map(|f| f.key.clone()).collect();
+        let indexed = stack
+            .iter()
+            .filter_map(|f| {
+                if f.object {
+                    f.key.clone()
+                } else {
+                    Some(f.index.to_string())
+                }
+            })
+            .collect();
+        (keys, indexed)
+    }
+    // An array element starts here: index it.
+    fn element(stack: &mut [Frame], lines: &mut Lines, line: u32) {
+        if let Some(top) = stack.last_mut().filter(|f| !f.object && f.pending) {
+            top.pending = false;
+            let (_, indexed) = paths(stack);
+            lines.record(&indexed, line);
+        }
     }
     let mut lines = Lines::default();
     let mut stack: Vec<Frame> = Vec::new();
@@ -172,20 +237,31 @@ fn json_lines(text: &str) -> Lines {
     while i < bytes.len() {
         match bytes[i] {
             b'\n' => line += 1,
-            b'{' | b'[' => stack.push(Frame {
-                object: bytes[i] == b'{',
-                key: None,
-                expect_key: bytes[i] == b'{',
-            }),
+            b'{' | b'[' => {
+                element(&mut stack, &mut lines, line);
+                stack.push(Frame {
+                    object: bytes[i] == b'{',
+                    key: None,
+                    expect_key: bytes[i] == b'{',
+                    index: 0,
+                    pending: bytes[i] == b'[',
+                });
+            }
             b'}' | b']' => {
                 stack.pop();
             }
             b',' => {
                 if let Some(top) = stack.last_mut() {
                     top.expect_key = top.object;
+                    if !top.object {
+                        top.index += 1;
+                        top.pending = true;
+                    }
                 }
             }
+            b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => element(&mut stack, &mut lines, line),
             b'"' => {
+                element(&mut stack, &mut lines, line);
                 let start = i;
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'"' {
@@ -200,9 +276,9 @@ fn json_lines(text: &str) -> Lines {
                     Some(top) if top.object && top.expect_key => {
                         top.key = Some(s);
                         top.expect_key = false;
-                        let path: Vec<String> =
-                            stack.iter().filter_map(|f| f.key.clone()).collect();
-                        lines.record(&path, line);
+                        let (keys, indexed) = paths(&stack);
+                        lines.record(&keys, line);
+                        lines.record(&indexed, line);
                     }
                     _ => lines.strings.push((line, s)),
                 }
@@ -217,8 +293,17 @@ fn json_lines(text: &str) -> Lines {
 /// Lines of a YAML text's block-style mapping keys, by indentation.
 fn yaml_lines(text: &str) -> Lines {
     let mut lines = Lines::default();
-    // (indentation, key) of the keys that enclose the current line.
-    let mut stack: Vec<(usize, String)> = Vec::new();
+    // (indentation, key) of the keys that enclose the current line, and
+    // (indentation of the dash, index) of the list items: `None` as key.
+    let mut stack: Vec<(usize, Option<String>, usize)> = Vec::new();
+    let paths = |stack: &[(usize, Option<String>, usize)]| -> (Vec<String>, Vec<String>) {
+        let keys = stack.iter().filter_map(|(_, k, _)| k.clone()).collect();
+        let indexed = stack
+            .iter()
+            .map(|(_, k, i)| k.clone().unwrap_or_else(|| i.to_string()))
+            .collect();
+        (keys, indexed)
+    };
     // Inside a block scalar (`|`, `>`): lines indented more than this.
     let mut block: Option<usize> = None;
     for (n, raw) in text.lines().enumerate() {
@@ -234,13 +319,24 @@ fn yaml_lines(text: &str) -> Lines {
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("---") {
             continue;
         }
-        // `- Key: v` is a key indented past its dash.
+        // `- Key: v` is a key indented past its dash; each dash is a list
+        // item, indexed at this line.
         let mut rest = trimmed;
         let mut at = indent;
         while let Some(r) = rest.strip_prefix('-') {
             if !(r.is_empty() || r.starts_with(' ')) {
                 break;
             }
+            // Leave what this dash's list does not hold (deeper keys and
+            // items); a dash at an item's indentation is its next sibling.
+            while stack.last().is_some_and(|(i, _, _)| *i > at) {
+                stack.pop();
+            }
+            match stack.last_mut() {
+                Some((i, None, n)) if *i == at => *n += 1,
+                _ => stack.push((at, None, 0)),
+            }
+            lines.record(&paths(&stack).1, line);
             let r2 = r.trim_start();
             at += rest.len() - r2.len();
             rest = r2;
@@ -254,12 +350,13 @@ fn yaml_lines(text: &str) -> Lines {
         let Some((key, after)) = yaml_key(rest) else {
             continue;
         };
-        while stack.last().is_some_and(|(i, _)| *i >= at) {
+        while stack.last().is_some_and(|(i, _, _)| *i >= at) {
             stack.pop();
         }
-        stack.push((at, key));
-        let path: Vec<String> = stack.iter().map(|(_, k)| k.clone()).collect();
-        lines.record(&path, line);
+        stack.push((at, Some(key), 0));
+        let (keys, indexed) = paths(&stack);
+        lines.record(&keys, line);
+        lines.record(&indexed, line);
         let value = after.trim_start();
         if value.starts_with('|') || value.starts_with('>') {
             block = Some(at);
@@ -402,5 +499,45 @@ Resources:
         assert!(e.line.is_some(), "{e:?}");
         let e = parse("{\n \"a\": 1,\n}\n").expect_err("invalid");
         assert_eq!(e.line, Some(3));
+    }
+
+    #[test]
+    fn list_items_are_indexed_at_their_lines() {
+        let yaml = "\
+A:
+  List:
+  - x
+  - Key: 1
+    Other: 2
+  - { Key: 3 }
+  Nested:
+    - - a
+      - b
+    - c
+B: 1
+";
+        let (_, lines) = parse(yaml).expect("yaml");
+        assert_eq!(lines.exact(&["A", "List", "0"]), Some(3));
+        assert_eq!(lines.exact(&["A", "List", "1"]), Some(4));
+        assert_eq!(lines.exact(&["A", "List", "1", "Other"]), Some(5));
+        assert_eq!(lines.line(&["A", "List", "2", "Key"]), Some(6));
+        assert_eq!(lines.exact(&["A", "Nested", "0", "1"]), Some(9));
+        assert_eq!(lines.exact(&["A", "Nested", "1"]), Some(10));
+        assert_eq!(lines.exact(&["B"]), Some(11));
+        // The index-free paths keep the first item's line, as before.
+        assert_eq!(lines.exact(&["A", "List", "Other"]), Some(5));
+
+        let json = "{\"A\": [1,\n  {\"K\": [true,\n null]},\n  \"s\"]}";
+        let (_, lines) = parse(json).expect("json");
+        assert_eq!(lines.exact(&["A", "0"]), Some(1));
+        assert_eq!(lines.exact(&["A", "1", "K"]), Some(2));
+        assert_eq!(lines.exact(&["A", "1", "K", "1"]), Some(3));
+        assert_eq!(lines.exact(&["A", "2"]), Some(4));
+        let under: Vec<String> = lines
+            .under(&["A", "1"])
+            .into_iter()
+            .map(|(p, l)| format!("{}:{l}", p.join("/")))
+            .collect();
+        assert_eq!(under, ["K:2", "K/0:2", "K/1:3"]);
     }
 }
