@@ -143,6 +143,8 @@ fn one_tree_picked_by_get_env_becomes_one_environment_per_value() {
         "[environments.production]\n# account-id = \"123456789012\"\n# env: `ENVIRONMENT` picks the environment (see the notes above)\nterragrunt = { root = \".\", env = { ENVIRONMENT = \"production\" } }",
         "[[check]]\nreference = \"production\"\ncompare = [\"staging\"]",
         "# terragrunt = { root = \".\", env = { ENVIRONMENT = \"staging\", AWS_REGION = \"...\" } }",
+        // AWS_REGION is always read with a default.
+        "`AWS_REGION`: nothing in the files says its value; every read gives a default",
     ] {
         assert!(text.contains(want), "{want} not in\n{text}");
     }
@@ -182,7 +184,7 @@ fn without_evidence_or_an_environment_name_nothing_is_guessed() {
         "{text}"
     );
     assert!(
-        text.contains("`TEAM`: nothing in the files says its value"),
+        text.contains("`TEAM`: nothing in the files says its value)"),
         "{text}"
     );
 }

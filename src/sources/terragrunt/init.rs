@@ -6,8 +6,11 @@
 //! `live/prod`, `env/dev` and `env/production`); a directory holding
 //! another such directory is not one. Each gets a `terragrunt`
 //! table with its `root`, and a `[[check]]` holds the most production-like
-//! one against the others. `get_env` names the units read are listed with
-//! a commented `env` table: their values are the user's to give.
+//! one against the others. The `get_env` names that pick the environment
+//! (see `init_env.rs`) get each tree's directory name in its `env`
+//! table; the others are listed with a commented `env` table, their values
+//! the user's to give. A single tree whose environment a `get_env` name
+//! picks becomes one environment per value found.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -122,7 +125,7 @@ pub fn propose(dir: &Path) -> Option<Proposal> {
             }
             unset = others
                 .iter()
-                .map(|n| (n.clone(), "nothing in the files says its value".to_string()))
+                .map(|n| (n.clone(), uses.unknown_why(n)))
                 .collect();
         } else {
             roots.insert(dir.to_path_buf());
@@ -152,7 +155,7 @@ pub fn propose(dir: &Path) -> Option<Proposal> {
             let left = uses
                 .names
                 .iter()
-                .map(|n| (n.clone(), "nothing in the files says its value".to_string()))
+                .map(|n| (n.clone(), uses.unknown_why(n)))
                 .collect();
             (Vec::new(), left)
         };
@@ -220,7 +223,7 @@ pub fn propose(dir: &Path) -> Option<Proposal> {
     };
     if !unset.is_empty() {
         notes.push(format!(
-            "the configuration reads {} with get_env and nothing in the files gives the value ({}): parity never reads the shell's environment; give each environment's values in its `env` table (written commented out below), until then what they feed is unknown",
+            "the configuration reads {} with get_env and nothing in the files gives the value ({}): parity never reads the shell's environment; give each environment's values in its `env` table (written commented out below); until then a name without a default is unknown, and what it feeds",
             unset.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", "),
             unset.iter().map(|(n, why)| format!("`{n}`: {why}")).collect::<Vec<_>>().join("; ")
         ));

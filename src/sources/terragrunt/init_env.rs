@@ -53,6 +53,8 @@ pub struct Uses {
     templates: BTreeMap<String, Vec<Template>>,
     /// Names of every file and directory of the repository (not hidden).
     basenames: BTreeSet<String>,
+    /// Names read at least once without a default (`get_env("N")`).
+    undefaulted: BTreeSet<String>,
 }
 
 /// A name that selects the environment, and why.
@@ -173,8 +175,18 @@ impl Uses {
             let line = text[..i].matches('\n').count() + 1;
             let at = format!("{rel}:{line}");
             let Some(end) = call_end(b, i + 7) else {
+                self.undefaulted.insert(n.clone());
                 continue;
             };
+            // `get_env("N")` or `get_env("N", default)`: the name's string
+            // holds no comma, so one after it is the default's.
+            let name_end = i + 9 + n.len() + 1;
+            if !text
+                .get(name_end..end)
+                .is_some_and(|a| a.trim_start().starts_with(','))
+            {
+                self.undefaulted.insert(n.clone());
+            }
             // Compared after: get_env("N") == "x".
             let after = text[end..].trim_start();
             let after_at = text.len() - after.len();
@@ -276,19 +288,35 @@ impl Uses {
                     name: n.clone(),
                     why,
                 }),
-                Some((false, why)) => left.push((
-                    n.clone(),
-                    format!("its uses fit no environment name ({why})"),
-                )),
+                Some((false, why)) => {
+                    let default = if self.undefaulted.contains(n) {
+                        ""
+                    } else {
+                        "; every read gives a default, used until `env` sets it"
+                    };
+                    left.push((
+                        n.clone(),
+                        format!("its uses fit no environment name ({why}){default}"),
+                    ));
+                }
                 None if env_like_name(n) => chosen.push(Selector {
                     name: n.clone(),
                     why: "its name says it is the environment (it is never compared with or put in a path)"
                         .into(),
                 }),
-                None => left.push((n.clone(), "nothing in the files says its value".into())),
+                None => left.push((n.clone(), self.unknown_why(n))),
             }
         }
         (chosen, left)
+    }
+
+    /// Why a name's value is not known, for the notes.
+    pub fn unknown_why(&self, name: &str) -> String {
+        if self.undefaulted.contains(name) {
+            "nothing in the files says its value".into()
+        } else {
+            "nothing in the files says its value; every read gives a default, used until `env` sets it".into()
+        }
     }
 
     /// In a single tree: the name that picks the environment and its
