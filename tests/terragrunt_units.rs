@@ -864,10 +864,13 @@ fn init_writes_a_table_per_environment_tree_and_check_finds_the_differences() {
     );
     let text = std::fs::read_to_string(dir.path().join("parity.toml")).expect("written");
     for want in [
-        "[environments.staging]\n# account-id = \"123456789012\"\nterragrunt = { root = \"live/staging\" }",
-        "[environments.prod]\n# account-id = \"123456789012\"\nterragrunt = { root = \"live/prod\" }",
+        // SHOP_ENVIRONMENT (env.hcl) is named like an environment selector
+        // and used in no comparison or path: each tree's directory name, as
+        // the fixture's own parity.toml gives it.
+        "[environments.staging]\n# account-id = \"123456789012\"\n# env: `SHOP_ENVIRONMENT` picks the environment (see the notes above): this tree's directory name\nterragrunt = { root = \"live/staging\", env = { SHOP_ENVIRONMENT = \"staging\" } }",
+        "[environments.prod]\n# account-id = \"123456789012\"\n# env: `SHOP_ENVIRONMENT` picks the environment (see the notes above): this tree's directory name\nterragrunt = { root = \"live/prod\", env = { SHOP_ENVIRONMENT = \"prod\" } }",
         "[[check]]\nreference = \"prod\"\ncompare = [\"staging\"]\nsource = \"code\"",
-        "the configuration reads `SHOP_ENVIRONMENT` with get_env",
+        "`get_env(\"SHOP_ENVIRONMENT\")` picks the environment: its name says it is the environment",
     ] {
         assert!(text.contains(want), "{want} not in\n{text}");
     }

@@ -95,6 +95,8 @@ pub(super) fn env(name: &str, root: String, evidence: String) -> DetectedEnv {
         region: None,
         evidence,
         pulumi: None,
+        env: Vec::new(),
+        env_why: None,
     }
 }
 

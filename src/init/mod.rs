@@ -165,6 +165,11 @@ pub struct DetectedEnv {
     pub evidence: String,
     /// A Pulumi stack's files, for [`Layout::PulumiStacks`].
     pub pulumi: Option<PulumiFound>,
+    /// For a Terragrunt tree: the names its `.hcl` files read with
+    /// `get_env`, each with the value `init` knows (`None`: the user's to
+    /// give), and why the known ones have it.
+    pub env: Vec<(String, Option<String>)>,
+    pub env_why: Option<String>,
 }
 
 /// The files of one Pulumi stack, relative to the configuration's directory.

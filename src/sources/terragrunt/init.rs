@@ -6,8 +6,11 @@
 //! `live/prod`, `env/dev` and `env/production`); a directory holding
 //! another such directory is not one. Each gets a `terragrunt`
 //! table with its `root`, and a `[[check]]` holds the most production-like
-//! one against the others. `get_env` names the units read are listed with
-//! a commented `env` table: their values are the user's to give.
+//! one against the others. The `get_env` names that pick the environment
+//! (see `init_env.rs`) get each tree's directory name in its `env`
+//! table; the others are listed with a commented `env` table, their values
+//! the user's to give. A single tree whose environment a `get_env` name
+//! picks becomes one environment per value found.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -88,45 +91,111 @@ pub fn propose(dir: &Path) -> Option<Proposal> {
         .filter(|l| !roots.iter().any(|r| l.starts_with(r)))
         .count();
     let mut notes = Vec::new();
+    let uses = super::init_env::Uses::scan(dir);
+    let rel = |r: &Path| files::relative(dir, r);
+    let mut environments: Vec<DetectedEnv> = Vec::new();
+    let mut unset: Vec<(String, String)> = Vec::new();
     if roots.is_empty() {
-        // One tree: the environment is picked elsewhere (get_env).
-        roots.insert(dir.to_path_buf());
-        notes.push("no directory holds an env.hcl or two environment-named subdirectories (staging/, prod/): the whole tree is one environment; if `get_env` picks the environment, copy its table once per environment with its own `env` values".into());
+        if let Some((sel, values)) = uses.split() {
+            // One tree whose environment a get_env name picks: one
+            // environment per value found.
+            notes.push(format!(
+                "one tree whose environment `get_env(\"{}\")` picks ({}): one environment per value, each with its `env`",
+                sel.name, sel.why
+            ));
+            let others: Vec<String> = uses
+                .names
+                .iter()
+                .filter(|n| **n != sel.name)
+                .cloned()
+                .collect();
+            for v in &values {
+                let mut e = crate::init::env_named(
+                    v,
+                    rel(dir),
+                    format!("{}/ with get_env(\"{}\") = \"{v}\"", rel(dir), sel.name),
+                );
+                e.env.push((sel.name.clone(), Some(v.clone())));
+                e.env.extend(others.iter().map(|n| (n.clone(), None)));
+                e.env_why = Some(format!(
+                    "`{}` picks the environment (see the notes above)",
+                    sel.name
+                ));
+                environments.push(e);
+            }
+            unset = others
+                .iter()
+                .map(|n| (n.clone(), uses.unknown_why(n)))
+                .collect();
+        } else {
+            roots.insert(dir.to_path_buf());
+            notes.push("no directory holds an env.hcl or two environment-named subdirectories (staging/, prod/), and no `get_env` name is compared with or put in paths with two or more environment names: the whole tree is one environment; if `get_env` picks the environment, copy its table once per environment with its own `env` values".into());
+        }
     } else if without > 0 {
         notes.push(format!(
             "{without} unit(s) are below no environment directory (shared or global units): not in any environment; add a table for them by hand if they are compared"
         ));
     }
     // Names: the directory's, or its whole path when two share one.
-    let rel = |r: &Path| files::relative(dir, r);
+    let base_of = |r: &Path| {
+        r.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "default".into())
+    };
     let mut count: BTreeMap<String, usize> = BTreeMap::new();
     for r in &roots {
-        let n = r
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "default".into());
-        *count.entry(n).or_default() += 1;
+        *count.entry(base_of(r)).or_default() += 1;
     }
-    let mut environments: Vec<DetectedEnv> = roots
-        .iter()
-        .map(|r| {
-            let base = r
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "default".into());
+    if !roots.is_empty() {
+        let values: Vec<String> = roots.iter().map(|r| base_of(r)).collect();
+        let (selectors, left) = if roots.len() >= 2 {
+            uses.selectors(&values)
+        } else {
+            // One tree: its directory name says nothing.
+            let left = uses
+                .names
+                .iter()
+                .map(|n| (n.clone(), uses.unknown_why(n)))
+                .collect();
+            (Vec::new(), left)
+        };
+        for s in &selectors {
+            notes.push(format!(
+                "`get_env(\"{}\")` picks the environment: {}; each environment's `env` sets it to its directory name",
+                s.name, s.why
+            ));
+        }
+        unset = left;
+        for r in &roots {
+            let base = base_of(r);
             let name = if count.get(&base).copied().unwrap_or(0) > 1 {
                 rel(r).replace('/', "-")
             } else {
-                base
+                base.clone()
             };
             let n = leaves.iter().filter(|u| u.starts_with(r)).count();
-            crate::init::env_named(
+            let mut e = crate::init::env_named(
                 &name,
                 rel(r),
                 format!("{}/ holds {n} Terragrunt unit(s)", rel(r)),
-            )
-        })
-        .collect();
+            );
+            e.env = selectors
+                .iter()
+                .map(|s| (s.name.clone(), Some(base.clone())))
+                .chain(unset.iter().map(|(n, _)| (n.clone(), None)))
+                .collect();
+            if !selectors.is_empty() {
+                let names: Vec<String> =
+                    selectors.iter().map(|s| format!("`{}`", s.name)).collect();
+                e.env_why = Some(format!(
+                    "{} {} the environment (see the notes above): this tree's directory name",
+                    names.join(", "),
+                    if names.len() > 1 { "pick" } else { "picks" }
+                ));
+            }
+            environments.push(e);
+        }
+    }
     environments.sort_by(|a, b| {
         prod_rank(&a.name)
             .cmp(&prod_rank(&b.name))
@@ -152,11 +221,11 @@ pub fn propose(dir: &Path) -> Option<Proposal> {
         );
         None
     };
-    let names = get_env_names(dir);
-    if !names.is_empty() {
+    if !unset.is_empty() {
         notes.push(format!(
-            "the configuration reads {} with get_env: parity never reads the shell's environment; give each environment's values in its `env` table (written commented out below)",
-            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            "the configuration reads {} with get_env and nothing in the files gives the value ({}): parity never reads the shell's environment; give each environment's values in its `env` table (written commented out below); until then a name without a default is unknown, and what it feeds",
+            unset.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+            unset.iter().map(|(n, why)| format!("`{n}`: {why}")).collect::<Vec<_>>().join("; ")
         ));
     }
     Some(Proposal {
@@ -165,43 +234,6 @@ pub fn propose(dir: &Path) -> Option<Proposal> {
         reference,
         notes,
     })
-}
-
-/// The names `get_env("NAME"...)` reads in the repository's `.hcl` files.
-fn get_env_names(dir: &Path) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') {
-                continue;
-            }
-            let path = e.path();
-            if path.is_dir() {
-                todo.push(path);
-            } else if name.ends_with(".hcl") {
-                let Ok(text) = crate::input::read_text(&path, crate::input::limits().tfvars_file)
-                else {
-                    continue;
-                };
-                for (i, _) in text.match_indices("get_env(\"") {
-                    let rest = &text[i + 9..];
-                    let n: String = rest
-                        .chars()
-                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                        .collect();
-                    if !n.is_empty() {
-                        out.insert(n);
-                    }
-                }
-            }
-        }
-    }
-    out
 }
 
 /// A TOML basic string (JSON's escapes are TOML's).
@@ -256,16 +288,38 @@ pub fn render(p: &Proposal) -> String {
          # `get_env` returns in the units; `states` a directory of the units' state\n\
          # files (<states>/<unit>/terraform.tfstate) for --source state and drift.\n",
     );
-    let env_names = p.notes.iter().any(|n| n.contains("with get_env"));
     for e in &p.environments {
         let _ = writeln!(o, "\n[environments.{}]", key(&e.name));
         let _ = writeln!(o, "# account-id = \"123456789012\"");
-        let _ = writeln!(o, "terragrunt = {{ root = {} }}", q(&e.root));
-        if env_names {
+        let known: Vec<String> = e
+            .env
+            .iter()
+            .filter_map(|(n, v)| v.as_ref().map(|v| format!("{} = {}", key(n), q(v))))
+            .collect();
+        if let Some(why) = &e.env_why {
+            let _ = writeln!(o, "# env: {why}");
+        }
+        if known.is_empty() {
+            let _ = writeln!(o, "terragrunt = {{ root = {} }}", q(&e.root));
+        } else {
             let _ = writeln!(
                 o,
-                "# terragrunt = {{ root = {}, env = {{ NAME = \"value\" }} }}   # with the get_env values",
-                q(&e.root)
+                "terragrunt = {{ root = {}, env = {{ {} }} }}",
+                q(&e.root),
+                known.join(", ")
+            );
+        }
+        if e.env.iter().any(|(_, v)| v.is_none()) {
+            let all: Vec<String> = e
+                .env
+                .iter()
+                .map(|(n, v)| format!("{} = {}", key(n), q(v.as_deref().unwrap_or("..."))))
+                .collect();
+            let _ = writeln!(
+                o,
+                "# terragrunt = {{ root = {}, env = {{ {} }} }}   # with the other get_env values",
+                q(&e.root),
+                all.join(", ")
             );
         }
     }

@@ -27,6 +27,7 @@ mod cfg;
 mod config;
 mod functions;
 pub mod init;
+mod init_env;
 mod locate;
 mod merge;
 mod source;
