@@ -287,3 +287,41 @@ resource "aws_route53_record" "www" {
     assert_eq!(c["locations"]["staging"], "envs/staging/main.tf:3");
     assert_eq!(c["locations"]["prod"], "envs/prod/main.tf:3");
 }
+
+#[test]
+fn cfn_shop_findings_are_grouped_under_the_parameters_that_set_them() {
+    let dir = repo().join("fixtures/cfn-shop");
+    let r = json(&dir, &[]);
+    let engine = cause(&r, "DbEngineVersion");
+    assert_eq!(engine["kind"], "input");
+    assert_eq!(engine["left"], "16.4");
+    assert_eq!(engine["right"], "15.8");
+    assert_eq!(engine["locations"]["staging"], "cfn/params/staging.json:3");
+    assert_eq!(engine["locations"]["prod"], "cfn/params/prod.json:4");
+    let class = cause(&r, "DbInstanceClass");
+    assert_eq!(class["locations"]["staging"], "cfn/params/staging.json:4");
+    assert_eq!(class["locations"]["prod"], "cfn/params/prod.json:5");
+    let f = finding(&r, "aws_db_instance.Database", "engine_version");
+    let c = &f["causes"][0];
+    assert_eq!(c["input"], "DbEngineVersion");
+    assert_eq!(c["kind"], "parameter");
+    // Through `Fn::If` on a condition of `EnvName`.
+    let subnets = finding(&r, "aws_db_subnet_group.DbSubnetGroup", "subnet_ids");
+    assert_eq!(subnets["causes"][0]["input"], "EnvName");
+    // The NoEcho parameter: a cause, located, its value never printed.
+    let all = parity(&dir)
+        .args(["diff", "staging", "prod", "--format", "json", "--verbose"])
+        .assert()
+        .code(2);
+    let text = String::from_utf8_lossy(&all.get_output().stdout).to_string();
+    let v: Value = serde_json::from_str(&text).expect("the JSON report");
+    let pw = finding(&v, "aws_db_instance.Database", "password");
+    let c = &pw["causes"][0];
+    assert_eq!(c["input"], "DbPassword");
+    assert_eq!(c["left"], "(sensitive)");
+    assert_eq!(c["right"], "(sensitive)");
+    assert_eq!(c["locations"]["staging"], "cfn/params/staging.json:5");
+    for secret in ["Hunter2", "Horse"] {
+        assert!(!text.contains(secret), "{secret} printed");
+    }
+}
