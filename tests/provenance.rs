@@ -325,3 +325,42 @@ fn cfn_shop_findings_are_grouped_under_the_parameters_that_set_them() {
         assert!(!text.contains(secret), "{secret} printed");
     }
 }
+
+#[test]
+fn pulumi_findings_are_grouped_under_the_stack_config_keys_that_set_them() {
+    let dir = repo().join("fixtures/pulumi-yaml");
+    let r = json(&dir, &[]);
+    let engine = cause(&r, "dbEngineVersion");
+    assert_eq!(engine["left"], "15.4");
+    assert_eq!(engine["right"], "16.2");
+    assert_eq!(engine["locations"]["staging"], "Pulumi.staging.yaml:3");
+    assert_eq!(engine["locations"]["prod"], "Pulumi.prod.yaml:3");
+    let class = cause(&r, "dbInstanceClass");
+    assert_eq!(class["locations"]["staging"], "Pulumi.staging.yaml:4");
+    assert_eq!(class["locations"]["prod"], "Pulumi.prod.yaml:4");
+    let f = finding(&r, "aws_db_instance.db", "engine_version");
+    assert_eq!(f["causes"][0]["input"], "dbEngineVersion");
+    assert_eq!(f["causes"][0]["kind"], "config");
+    // A key one stack sets and the other takes from the program's default.
+    let all = parity(&dir)
+        .args(["diff", "staging", "prod", "--format", "json", "--verbose"])
+        .assert()
+        .code(2);
+    let text = String::from_utf8_lossy(&all.get_output().stdout).to_string();
+    let v: Value = serde_json::from_str(&text).expect("the JSON report");
+    let b = finding(&v, "aws_db_instance.db", "backup_retention_period");
+    let c = &b["causes"][0];
+    assert_eq!(c["input"], "dbBackupRetention");
+    assert_eq!(c["locations"]["staging"], "Pulumi.yaml:19");
+    assert_eq!(c["locations"]["prod"], "Pulumi.prod.yaml:5");
+    // The `secure:` ciphertexts are never printed.
+    for stack in ["staging", "prod"] {
+        let cfg = std::fs::read_to_string(dir.join(format!("Pulumi.{stack}.yaml")))
+            .expect("the stack configuration");
+        let cipher = cfg
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("secure: "))
+            .expect("a secure value");
+        assert!(!text.contains(cipher), "{stack}'s secure value printed");
+    }
+}
