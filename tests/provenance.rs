@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{parity, repo, shop};
+use common::{parity, repo, shop, tree};
 use serde_json::Value;
 
 fn json(dir: &std::path::Path, args: &[&str]) -> Value {
@@ -363,4 +363,44 @@ fn pulumi_findings_are_grouped_under_the_stack_config_keys_that_set_them() {
             .expect("a secure value");
         assert!(!text.contains(cipher), "{stack}'s secure value printed");
     }
+}
+
+#[test]
+fn a_cfn_default_a_sub_literal_and_a_findinmap_key() {
+    let dir = tree(&[
+        (
+            "parity.toml",
+            "[environments.staging]\ncloudformation = { template = \"t.yaml\", parameters = \"staging.json\" }\n\
+             [environments.prod]\ncloudformation = { template = \"t.yaml\", parameters = \"prod.json\" }\n",
+        ),
+        (
+            "t.yaml",
+            "Parameters:\n  Tier:\n    Type: String\n    Default: small\n  Other:\n    Type: String\n    Default: x\n\
+             Mappings:\n  Sizes:\n    small: {Class: db.t4g.medium}\n    large: {Class: db.r6g.large}\n\
+             Resources:\n  Db:\n    Type: AWS::RDS::DBInstance\n    Properties:\n\
+             \x20     Engine: postgres\n\
+             \x20     DBInstanceClass: !FindInMap [Sizes, !Ref Tier, Class]\n\
+             \x20     DBName: !Sub '${!Other}x'\n",
+        ),
+        ("staging.json", "[]\n"),
+        ("prod.json", "[\n  \"Tier=large\",\n  \"Other=y\"\n]\n"),
+    ]);
+    let out = parity(dir.path())
+        .args(["diff", "staging", "prod", "--format", "json", "--verbose"])
+        .output()
+        .expect("parity runs");
+    let r: Value = serde_json::from_slice(&out.stdout).expect("the JSON report");
+    let f = finding(&r, "aws_db_instance.Db", "instance_class");
+    let causes = f["causes"].as_array().expect("causes");
+    assert_eq!(causes.len(), 1, "{causes:#?}");
+    assert_eq!(causes[0]["input"], "Tier");
+    // staging takes the template's `Default:` line; prod its file's line.
+    assert_eq!(causes[0]["locations"]["staging"], "t.yaml:4");
+    assert_eq!(causes[0]["locations"]["prod"], "prod.json:2");
+    // `${!Other}` is a literal: no input, no finding.
+    assert!(r["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .all(|f| f["attribute"] != "db_name"));
 }
