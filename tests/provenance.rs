@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{parity, repo, shop};
+use common::{parity, repo, shop, tree};
 use serde_json::Value;
 
 fn json(dir: &std::path::Path, args: &[&str]) -> Value {
@@ -286,4 +286,121 @@ resource "aws_route53_record" "www" {
     assert_eq!(c["input"], "module.${env}_router.domain", "{f:#}");
     assert_eq!(c["locations"]["staging"], "envs/staging/main.tf:3");
     assert_eq!(c["locations"]["prod"], "envs/prod/main.tf:3");
+}
+
+#[test]
+fn cfn_shop_findings_are_grouped_under_the_parameters_that_set_them() {
+    let dir = repo().join("fixtures/cfn-shop");
+    let r = json(&dir, &[]);
+    let engine = cause(&r, "DbEngineVersion");
+    assert_eq!(engine["kind"], "input");
+    assert_eq!(engine["left"], "16.4");
+    assert_eq!(engine["right"], "15.8");
+    assert_eq!(engine["locations"]["staging"], "cfn/params/staging.json:3");
+    assert_eq!(engine["locations"]["prod"], "cfn/params/prod.json:4");
+    let class = cause(&r, "DbInstanceClass");
+    assert_eq!(class["locations"]["staging"], "cfn/params/staging.json:4");
+    assert_eq!(class["locations"]["prod"], "cfn/params/prod.json:5");
+    let f = finding(&r, "aws_db_instance.Database", "engine_version");
+    let c = &f["causes"][0];
+    assert_eq!(c["input"], "DbEngineVersion");
+    assert_eq!(c["kind"], "parameter");
+    // Through `Fn::If` on a condition of `EnvName`.
+    let subnets = finding(&r, "aws_db_subnet_group.DbSubnetGroup", "subnet_ids");
+    assert_eq!(subnets["causes"][0]["input"], "EnvName");
+    // The NoEcho parameter: a cause, located, its value never printed.
+    let all = parity(&dir)
+        .args(["diff", "staging", "prod", "--format", "json", "--verbose"])
+        .assert()
+        .code(2);
+    let text = String::from_utf8_lossy(&all.get_output().stdout).to_string();
+    let v: Value = serde_json::from_str(&text).expect("the JSON report");
+    let pw = finding(&v, "aws_db_instance.Database", "password");
+    let c = &pw["causes"][0];
+    assert_eq!(c["input"], "DbPassword");
+    assert_eq!(c["left"], "(sensitive)");
+    assert_eq!(c["right"], "(sensitive)");
+    assert_eq!(c["locations"]["staging"], "cfn/params/staging.json:5");
+    for secret in ["Hunter2", "Horse"] {
+        assert!(!text.contains(secret), "{secret} printed");
+    }
+}
+
+#[test]
+fn pulumi_findings_are_grouped_under_the_stack_config_keys_that_set_them() {
+    let dir = repo().join("fixtures/pulumi-yaml");
+    let r = json(&dir, &[]);
+    let engine = cause(&r, "dbEngineVersion");
+    assert_eq!(engine["left"], "15.4");
+    assert_eq!(engine["right"], "16.2");
+    assert_eq!(engine["locations"]["staging"], "Pulumi.staging.yaml:3");
+    assert_eq!(engine["locations"]["prod"], "Pulumi.prod.yaml:3");
+    let class = cause(&r, "dbInstanceClass");
+    assert_eq!(class["locations"]["staging"], "Pulumi.staging.yaml:4");
+    assert_eq!(class["locations"]["prod"], "Pulumi.prod.yaml:4");
+    let f = finding(&r, "aws_db_instance.db", "engine_version");
+    assert_eq!(f["causes"][0]["input"], "dbEngineVersion");
+    assert_eq!(f["causes"][0]["kind"], "config");
+    // A key one stack sets and the other takes from the program's default.
+    let all = parity(&dir)
+        .args(["diff", "staging", "prod", "--format", "json", "--verbose"])
+        .assert()
+        .code(2);
+    let text = String::from_utf8_lossy(&all.get_output().stdout).to_string();
+    let v: Value = serde_json::from_str(&text).expect("the JSON report");
+    let b = finding(&v, "aws_db_instance.db", "backup_retention_period");
+    let c = &b["causes"][0];
+    assert_eq!(c["input"], "dbBackupRetention");
+    assert_eq!(c["locations"]["staging"], "Pulumi.yaml:19");
+    assert_eq!(c["locations"]["prod"], "Pulumi.prod.yaml:5");
+    // The `secure:` ciphertexts are never printed.
+    for stack in ["staging", "prod"] {
+        let cfg = std::fs::read_to_string(dir.join(format!("Pulumi.{stack}.yaml")))
+            .expect("the stack configuration");
+        let cipher = cfg
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("secure: "))
+            .expect("a secure value");
+        assert!(!text.contains(cipher), "{stack}'s secure value printed");
+    }
+}
+
+#[test]
+fn a_cfn_default_a_sub_literal_and_a_findinmap_key() {
+    let dir = tree(&[
+        (
+            "parity.toml",
+            "[environments.staging]\ncloudformation = { template = \"t.yaml\", parameters = \"staging.json\" }\n\
+             [environments.prod]\ncloudformation = { template = \"t.yaml\", parameters = \"prod.json\" }\n",
+        ),
+        (
+            "t.yaml",
+            "Parameters:\n  Tier:\n    Type: String\n    Default: small\n  Other:\n    Type: String\n    Default: x\n\
+             Mappings:\n  Sizes:\n    small: {Class: db.t4g.medium}\n    large: {Class: db.r6g.large}\n\
+             Resources:\n  Db:\n    Type: AWS::RDS::DBInstance\n    Properties:\n\
+             \x20     Engine: postgres\n\
+             \x20     DBInstanceClass: !FindInMap [Sizes, !Ref Tier, Class]\n\
+             \x20     DBName: !Sub '${!Other}x'\n",
+        ),
+        ("staging.json", "[]\n"),
+        ("prod.json", "[\n  \"Tier=large\",\n  \"Other=y\"\n]\n"),
+    ]);
+    let out = parity(dir.path())
+        .args(["diff", "staging", "prod", "--format", "json", "--verbose"])
+        .output()
+        .expect("parity runs");
+    let r: Value = serde_json::from_slice(&out.stdout).expect("the JSON report");
+    let f = finding(&r, "aws_db_instance.Db", "instance_class");
+    let causes = f["causes"].as_array().expect("causes");
+    assert_eq!(causes.len(), 1, "{causes:#?}");
+    assert_eq!(causes[0]["input"], "Tier");
+    // staging takes the template's `Default:` line; prod its file's line.
+    assert_eq!(causes[0]["locations"]["staging"], "t.yaml:4");
+    assert_eq!(causes[0]["locations"]["prod"], "prod.json:2");
+    // `${!Other}` is a literal: no input, no finding.
+    assert!(r["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .all(|f| f["attribute"] != "db_name"));
 }

@@ -102,7 +102,8 @@ pub struct Resource {
     /// `count`/`for_each`) is computed from, when the source knows them
     /// (Terraform code): the static references of its expression, through
     /// locals, module arguments and module outputs, down to the root
-    /// variables and the lines that set them. Shared by the instances of a
+    /// variables and the lines that set them; CloudFormation: the template
+    /// parameters a property reads; Pulumi: the stack config it reads. Shared by the instances of a
     /// block, as [`Resource::attribute_locations`] is.
     pub provenance: Provenance,
 }
@@ -143,6 +144,11 @@ pub enum InputKind {
     Local,
     /// A data source's configuration.
     Data,
+    /// A CloudFormation template parameter (the parameter file's line, or
+    /// the template's `Default`).
+    Parameter,
+    /// A Pulumi stack config value (the `Pulumi.<stack>.yaml` line).
+    Config,
 }
 
 impl InputKind {
@@ -152,6 +158,8 @@ impl InputKind {
             InputKind::Argument => "argument",
             InputKind::Local => "local",
             InputKind::Data => "data",
+            InputKind::Parameter => "parameter",
+            InputKind::Config => "config",
         }
     }
 }

@@ -50,6 +50,8 @@ pub(crate) struct Eval<'a> {
     pub lines: &'a Lines,
     /// Parameter values, `NoEcho` ones already sensitive.
     pub params: HashMap<String, Value>,
+    /// Where each parameter was set (provenance).
+    pub param_locations: HashMap<String, crate::model::Location>,
     /// `AWS::Region`, `AWS::AccountId`, ...
     pub pseudo: HashMap<&'static str, Value>,
     pub region: Option<String>,
@@ -68,6 +70,7 @@ impl<'a> Eval<'a> {
             file,
             lines,
             params: HashMap::new(),
+            param_locations: HashMap::new(),
             pseudo: HashMap::new(),
             region: None,
             mappings: None,

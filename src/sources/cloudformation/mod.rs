@@ -17,6 +17,7 @@ pub(crate) mod eval;
 pub(crate) mod foreach;
 pub(crate) mod mapping;
 pub(crate) mod params;
+mod provenance;
 pub(crate) mod sam;
 mod source;
 pub mod template;
@@ -283,6 +284,7 @@ pub(crate) fn load_template(
 
     let mut ev = Eval::new(file.clone(), eval_lines);
     ev.params = resolved.values;
+    ev.param_locations = resolved.locations;
     ev.params.extend(asset_params);
     ev.region = opts.region.clone();
     ev.mappings = section("Mappings")?;
@@ -617,6 +619,24 @@ fn resource(ev: &Eval, prefix: &str, id: &str, def: &Json) -> Result<Option<Reso
         Location::new(ev.file.clone(), line),
     );
     let table = mapping::lookup(cfn);
+    let mut prov = std::collections::BTreeMap::new();
+    for (prop, attr) in &names {
+        if let Some(raw) = def.get("Properties").and_then(|p| p.get(prop.as_str())) {
+            let inputs = provenance::inputs(ev, raw);
+            if !inputs.is_empty() {
+                prov.insert(attr.clone(), inputs);
+            }
+        }
+    }
+    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+        if let Some(raw) = def.get(policy) {
+            let inputs = provenance::inputs(ev, raw);
+            if !inputs.is_empty() {
+                prov.insert(policy.to_string(), inputs);
+            }
+        }
+    }
+    r.provenance = Arc::new(prov);
     for (prop, attr) in names {
         let base = ["Resources", id, "Properties", prop.as_str()];
         // List items and nested keys at their own lines, where the

@@ -166,6 +166,9 @@ pub(crate) fn at(file: &str, line: Option<u32>) -> String {
 #[derive(Debug, Default)]
 pub(crate) struct Resolved {
     pub values: HashMap<String, Value>,
+    /// Where each value was set: the parameter file's line, the nested
+    /// stack's `Parameters`, or the template's `Default:` line.
+    pub locations: HashMap<String, crate::model::Location>,
     pub secrets: Vec<String>,
     /// (template line, reason).
     pub gaps: Vec<(Option<u32>, String)>,
@@ -234,12 +237,28 @@ pub(crate) fn resolve(
                 other => other.clone(),
             };
             out.values.insert(name.clone(), v);
+            if let Some(f) = file {
+                out.locations.insert(
+                    name.clone(),
+                    crate::model::Location::new(f.shown.as_str(), None),
+                );
+            }
             continue;
         }
         let given = file.and_then(|f| f.values.get(name).map(|(v, l)| (f, v, *l)));
         let (raw, where_) = match given {
-            Some((f, Some(v), l)) => (v.clone(), at(&f.shown, l)),
+            Some((f, Some(v), l)) => {
+                out.locations.insert(
+                    name.clone(),
+                    crate::model::Location::new(f.shown.as_str(), l),
+                );
+                (v.clone(), at(&f.shown, l))
+            }
             Some((f, None, l)) => {
+                out.locations.insert(
+                    name.clone(),
+                    crate::model::Location::new(f.shown.as_str(), l),
+                );
                 out.gaps.push((
                     tline,
                     format!("parameter `{name}` takes its previous value ({}): compared as unknown", at(&f.shown, l)),
@@ -248,7 +267,16 @@ pub(crate) fn resolve(
                 continue;
             }
             None => match def.get("Default").and_then(scalar) {
-                Some(d) => (d, here.clone()),
+                Some(d) => {
+                    out.locations.insert(
+                        name.clone(),
+                        crate::model::Location::new(
+                            template_shown,
+                            lines.line(&["Parameters", name, "Default"]).or(tline),
+                        ),
+                    );
+                    (d, here.clone())
+                }
                 None => {
                     return Err(invalid(
                         here,

@@ -87,6 +87,16 @@ impl<'a> Eval<'a> {
         j: &Json,
         path: &[&str],
     ) -> Result<(Value, Option<Location>), PulumiError> {
+        self.eval_traced(j, path).map(|(v, loc, _)| (v, loc))
+    }
+
+    /// [`Eval::eval_located`], and every configuration key it read
+    /// (provenance).
+    pub(super) fn eval_traced(
+        &self,
+        j: &Json,
+        path: &[&str],
+    ) -> Result<(Value, Option<Location>, Vec<String>), PulumiError> {
         let outer = self.used.take();
         let v = self.eval(j, path);
         let mut used = self.used.replace(outer);
@@ -97,8 +107,47 @@ impl<'a> Eval<'a> {
             [one] => self.config_at.get(one).cloned(),
             _ => None,
         };
-        self.used.borrow_mut().extend(used);
-        Ok((v, loc))
+        self.used.borrow_mut().extend(used.iter().cloned());
+        Ok((v, loc, used))
+    }
+
+    /// The configuration keys `used` as inputs: each at the stack
+    /// configuration's line that sets it, or the program's `config:`
+    /// declaration whose default it takes; a `secure:` value sealed. Only
+    /// the program's own scope (a component's inputs are its caller's
+    /// expressions).
+    pub(super) fn config_inputs(&self, used: &[String]) -> crate::model::Inputs {
+        if self.depth > 0 {
+            return Default::default();
+        }
+        let mut out = Vec::new();
+        for key in used {
+            let Some(v) = self.config.get(key) else {
+                continue;
+            };
+            let location = match self.config_at.get(key) {
+                Some(l) => l.clone(),
+                None => {
+                    let prefixed = format!("{}:{key}", self.cx.project);
+                    let lines = self.cx.lines;
+                    let line = [key.as_str(), prefixed.as_str()].iter().find_map(|k| {
+                        lines
+                            .line(&["config", k, "default"])
+                            .or_else(|| lines.line(&["config", k]))
+                    });
+                    Location::new(self.cx.file.clone(), line)
+                }
+            };
+            let mut value = v.clone();
+            crate::normalize::seal_value(&mut value, false, self.cx.normalizer);
+            out.push(std::sync::Arc::new(crate::model::Input {
+                name: std::sync::Arc::from(key.as_str()),
+                kind: crate::model::InputKind::Config,
+                location,
+                value,
+            }));
+        }
+        out.into()
     }
 
     pub(super) fn eval(&self, j: &Json, path: &[&str]) -> Result<Value, PulumiError> {

@@ -437,17 +437,22 @@ impl<'a> Eval<'a> {
             }
             let mut props = Map::new();
             let mut located = Vec::new();
+            let mut traced = Vec::new();
             match res.def.get("properties") {
                 None | Some(Json::Null) => {}
                 Some(Json::Object(p)) => {
                     for (k, v) in p {
                         let here = ["resources", name, "properties", k.as_str()];
-                        let (value, from_config) = self.eval_located(v, &here)?;
+                        let (value, from_config, used) = self.eval_traced(v, &here)?;
                         let loc = from_config.or_else(|| {
                             self.line(&here)
                                 .map(|l| Location::new(self.cx.file.clone(), Some(l)))
                         });
                         located.push((k.clone(), loc));
+                        let inputs = self.config_inputs(&used);
+                        if !inputs.is_empty() {
+                            traced.push((k.clone(), inputs));
+                        }
                         props.insert(k.clone(), value);
                     }
                 }
@@ -487,6 +492,12 @@ impl<'a> Eval<'a> {
                     r.locate(mapping::attribute_for(res.token, &k), loc);
                 }
             }
+            r.provenance = Arc::new(
+                traced
+                    .into_iter()
+                    .map(|(k, i)| (mapping::attribute_for(res.token, &k), i))
+                    .collect(),
+            );
             r.attributes = mapping::attributes(res.token, props);
             // `additionalSecretOutputs`: Pulumi keeps these secret.
             for p in secret_outputs {
