@@ -124,6 +124,9 @@ pub(crate) struct Unit<'a> {
     depth: usize,
     /// A CDK stack: its bootstrap check and metadata are left out.
     cdk: bool,
+    /// A CDK stack's file assets: hash → local file (its `*.assets.json`),
+    /// where its nested stacks' templates are found.
+    assets: Option<&'a HashMap<String, PathBuf>>,
 }
 
 /// Read and evaluate one environment's template.
@@ -147,6 +150,7 @@ pub fn load(opts: &Options) -> Result<Snapshot, CfnError> {
         stack_name,
         depth: 0,
         cdk: false,
+        assets: None,
     };
     load_template(opts, &unit, &mut out)?;
     let file: Arc<str> =
@@ -447,7 +451,13 @@ fn nested(
             return Ok(false);
         }
     };
-    if url.contains("://") {
+    // A CDK nested stack: its template is a file asset of the stack,
+    // uploaded as `<hash>.json` to the assets bucket.
+    let asset = unit.assets.and_then(|files| {
+        let hash = assets::url_hash(&url)?;
+        Some((hash.to_string(), files.get(hash)))
+    });
+    if url.contains("://") && asset.is_none() {
         ev.gap(
             &at,
             format!("nested stack template {url} is not local: its resources are not compared"),
@@ -461,8 +471,33 @@ fn nested(
         );
         return Ok(false);
     }
-    let dir = unit.path.parent().unwrap_or(Path::new("."));
-    let path = crate::sources::terraform::files::lexical(&dir.join(&url));
+    let path = match asset {
+        Some((hash, None)) => {
+            ev.gap(
+                &at,
+                format!(
+                    "nested stack template asset {hash} is not in the stack's asset manifest: \
+                     its resources are not compared"
+                ),
+            );
+            return Ok(false);
+        }
+        Some((_, Some(file))) if !file.is_file() => {
+            ev.gap(
+                &at,
+                format!(
+                    "nested stack template asset `{}` does not exist: its resources are not compared",
+                    crate::sources::terraform::files::display(&opts.base, file)
+                ),
+            );
+            return Ok(false);
+        }
+        Some((_, Some(file))) => file.clone(),
+        None => {
+            let dir = unit.path.parent().unwrap_or(Path::new("."));
+            crate::sources::terraform::files::lexical(&dir.join(&url))
+        }
+    };
     if !path.is_file() {
         return Err(CfnError::Invalid {
             location: ev.location(&at),
@@ -488,6 +523,7 @@ fn nested(
         stack_name: format!("{}-{id}", unit.stack_name),
         depth: unit.depth + 1,
         cdk: unit.cdk,
+        assets: unit.assets,
     };
     load_template(opts, &child, out)?;
     Ok(true)
