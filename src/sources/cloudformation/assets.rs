@@ -35,6 +35,31 @@ pub(crate) fn manifest_hashes(manifest: &Json) -> Vec<String> {
         .collect()
 }
 
+/// The local files of an asset manifest's file assets, by hash, as paths
+/// under `dir` (the manifest's directory).
+pub(crate) fn manifest_files(
+    manifest: &Json,
+    dir: &std::path::Path,
+) -> Vec<(String, std::path::PathBuf)> {
+    manifest["files"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(hash, f)| {
+            let path = f["source"]["path"].as_str()?;
+            Some((hash.clone(), dir.join(path)))
+        })
+        .collect()
+}
+
+/// The hash a nested stack's `TemplateURL` names, as CDK writes it:
+/// `https://s3.<region>.<suffix>/<bucket>/<sha256>.json`.
+pub(crate) fn url_hash(url: &str) -> Option<&str> {
+    let last = url.rsplit('/').next()?;
+    let hash = last.strip_suffix(".json")?;
+    is_hash(hash).then_some(hash)
+}
+
 /// The legacy synthesizer's asset parameter,
 /// `AssetParameters<sha256><kind><8 hex digits>` → (hash, kind), the kind
 /// being `S3Bucket`, `S3VersionKey` or `ArtifactHash`.

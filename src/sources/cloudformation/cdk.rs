@@ -14,6 +14,7 @@
 //! the stage was synthesized with (`tree.json`) is a dependency record,
 //! `cdk_library.aws-cdk-lib`, compared like a provider version.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -205,6 +206,7 @@ pub fn load(
                 region,
                 account,
             };
+            let (stack_hashes, files) = asset_hashes(artifacts, art, &dir, base)?;
             let unit = Unit {
                 path: &opts.template,
                 params: None,
@@ -215,11 +217,12 @@ pub fn load(
                     .to_string(),
                 depth: 0,
                 cdk: true,
+                assets: Some(&files),
             };
             let first = out.resources.len();
             load_template(&opts, &unit, &mut out)?;
             let mut hashes = std::mem::take(&mut out.asset_hashes);
-            hashes.extend(asset_hashes(artifacts, art, &dir, base)?);
+            hashes.extend(stack_hashes);
             hashes.sort();
             hashes.dedup();
             for r in &mut out.resources[first..] {
@@ -377,14 +380,16 @@ fn rename_refs(v: &mut Value, pairs: &[(String, String)]) {
 }
 
 /// The asset hashes of a stack: the keys of the asset manifests
-/// (`cdk:asset-manifest` artifacts) the stack depends on.
+/// (`cdk:asset-manifest` artifacts) the stack depends on; and its file
+/// assets' local files, by hash (nested stacks' templates among them).
 fn asset_hashes(
     artifacts: &serde_json::Map<String, Json>,
     stack: &Json,
     dir: &Path,
     base: &Path,
-) -> Result<Vec<String>, CfnError> {
+) -> Result<(Vec<String>, HashMap<String, PathBuf>), CfnError> {
     let mut hashes = Vec::new();
+    let mut files = HashMap::new();
     for dep in stack["dependencies"].as_array().into_iter().flatten() {
         let Some(art) = dep.as_str().and_then(|d| artifacts.get(d)) else {
             continue;
@@ -393,11 +398,14 @@ fn asset_hashes(
             continue;
         }
         if let Some(file) = art["properties"]["file"].as_str() {
-            let (manifest, _) = manifest(&dir.join(file), base)?;
+            let path = dir.join(file);
+            let (manifest, _) = manifest(&path, base)?;
             hashes.extend(assets::manifest_hashes(&manifest));
+            let at = path.parent().unwrap_or(dir);
+            files.extend(assets::manifest_files(&manifest, at));
         }
     }
-    Ok(hashes)
+    Ok((hashes, files))
 }
 
 /// `aws://111111111111/eu-west-1`; CDK writes `unknown-account` and

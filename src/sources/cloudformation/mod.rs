@@ -16,8 +16,11 @@ pub(crate) mod compute;
 pub(crate) mod eval;
 pub(crate) mod foreach;
 pub(crate) mod mapping;
+mod nested;
+mod outputs;
 pub(crate) mod params;
 mod provenance;
+mod resource;
 pub(crate) mod sam;
 mod source;
 pub mod template;
@@ -33,8 +36,11 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use crate::model::{CoverageGap, Location, Map, Resource, Snapshot, SourceKind, Value};
+use crate::model::{CoverageGap, Resource, Snapshot, SourceKind, Value};
 use eval::{Eval, EvalError};
+use nested::nested;
+use outputs::{outputs, Outputs};
+use resource::{resource, stack, stack_tags};
 
 /// Why a CloudFormation environment could not be read: a file that cannot
 /// be read, or a template or parameter file that CloudFormation would
@@ -71,10 +77,6 @@ const IGNORED_SECTIONS: &[&str] = &[
     "Hooks",
 ];
 
-/// Nested stacks deeper than this are not read (a coverage gap): a
-/// template that nests itself would never end.
-const MAX_NESTING: usize = 8;
-
 /// What the evaluation of a template and its nested stacks collects.
 #[derive(Default)]
 pub(crate) struct Collected {
@@ -89,32 +91,6 @@ pub(crate) struct Collected {
     outputs: HashMap<String, Outputs>,
 }
 
-/// A template's `Outputs`: name → value, and each one's location.
-#[derive(Default)]
-pub(crate) struct Outputs {
-    values: Map,
-    locations: Vec<(String, Location)>,
-    /// The `Outputs` section's.
-    section: Location,
-}
-
-impl Outputs {
-    /// Put them on the stack resource that holds them, as Terraform's
-    /// `aws_cloudformation_stack.outputs`.
-    fn attach(self, r: &mut Resource) {
-        if self.values.is_empty() {
-            return;
-        }
-        r.attributes
-            .insert("outputs".into(), Value::Map(self.values));
-        r.locate("outputs", self.section);
-        for (name, at) in self.locations {
-            r.locate(format!("outputs.{name}"), at);
-        }
-        crate::normalize::seal(r, &crate::normalize::Normalizer::default());
-    }
-}
-
 /// One template to evaluate: the environment's, or a nested stack's.
 pub(crate) struct Unit<'a> {
     path: &'a Path,
@@ -125,6 +101,9 @@ pub(crate) struct Unit<'a> {
     depth: usize,
     /// A CDK stack: its bootstrap check and metadata are left out.
     cdk: bool,
+    /// A CDK stack's file assets: hash → local file (its `*.assets.json`),
+    /// where its nested stacks' templates are found.
+    assets: Option<&'a HashMap<String, PathBuf>>,
 }
 
 /// Read and evaluate one environment's template.
@@ -148,6 +127,7 @@ pub fn load(opts: &Options) -> Result<Snapshot, CfnError> {
         stack_name,
         depth: 0,
         cdk: false,
+        assets: None,
     };
     load_template(opts, &unit, &mut out)?;
     let file: Arc<str> =
@@ -364,137 +344,6 @@ pub(crate) fn load_template(
     Ok(())
 }
 
-/// The template's `Outputs`, evaluated: each one's `Value` (an output
-/// whose `Condition` is false does not exist). A value built from a
-/// `NoEcho` parameter stays sensitive.
-fn outputs(
-    ev: &Eval,
-    section: Option<&serde_json::Map<String, Json>>,
-) -> Result<Outputs, EvalError> {
-    let mut out = Outputs {
-        section: Location::new(ev.file.clone(), ev.lines.line(&["Outputs"])),
-        ..Outputs::default()
-    };
-    let looped = match section {
-        Some(s) if foreach::has_loops(s) => Some(foreach::expand(ev, s, &["Outputs"])?),
-        _ => None,
-    };
-    let section = looped.as_ref().map(|l| &l.map).or(section);
-    // A generated output's lines are its template's.
-    let written = |name: &str| -> Vec<String> {
-        looped
-            .as_ref()
-            .and_then(|l| l.origin.iter().find(|(k, _)| k == name))
-            .map_or_else(
-                || vec!["Outputs".to_string(), name.to_string()],
-                |(_, from)| from.clone(),
-            )
-    };
-    for (name, def) in section.into_iter().flatten() {
-        let at = written(name);
-        let at: Vec<&str> = at.iter().map(String::as_str).collect();
-        let here = at.as_slice();
-        let under = |key: &'static str| -> Vec<&str> {
-            let mut p = here.to_vec();
-            p.push(key);
-            p
-        };
-        if let Some(Json::String(c)) = def.get("Condition") {
-            if !ev.condition(c, &under("Condition"))? {
-                continue;
-            }
-        }
-        let Some(v) = def.get("Value") else {
-            return Err(EvalError {
-                path: here.iter().map(|s| s.to_string()).collect(),
-                message: format!("output `{name}` has no Value"),
-            });
-        };
-        if let Some(mut v) = ev.eval(v, &under("Value"))? {
-            if is_cfn_secret(name) {
-                redact_whole(&mut v);
-            }
-            out.values.insert(name.clone(), v);
-            out.locations.push((
-                name.clone(),
-                Location::new(ev.file.clone(), ev.lines.line(&under("Value"))),
-            ));
-        }
-    }
-    Ok(out)
-}
-
-/// A nested stack (`AWS::CloudFormation::Stack`) whose `TemplateURL` is a
-/// local file (as `aws cloudformation package` takes it): its template
-/// evaluated with the `Parameters` the parent gives, its resources
-/// addressed under `module.<LogicalId>.`, as Terraform addresses a module's.
-/// A remote URL is a coverage gap. Whether it was read.
-fn nested(
-    opts: &Options,
-    unit: &Unit,
-    ev: &Eval,
-    id: &str,
-    r: &Resource,
-    out: &mut Collected,
-) -> Result<bool, CfnError> {
-    let at = ["Resources", id, "Properties", "TemplateURL"];
-    let url = match r.attributes.get("template_url") {
-        Some(Value::String(u)) => u.clone(),
-        _ => {
-            ev.gap(
-                &at,
-                "nested stack whose TemplateURL is not known: its resources are not compared"
-                    .to_string(),
-            );
-            return Ok(false);
-        }
-    };
-    if url.contains("://") {
-        ev.gap(
-            &at,
-            format!("nested stack template {url} is not local: its resources are not compared"),
-        );
-        return Ok(false);
-    }
-    if unit.depth + 1 > MAX_NESTING {
-        ev.gap(
-            &at,
-            format!("nested stacks deeper than {MAX_NESTING} are not read"),
-        );
-        return Ok(false);
-    }
-    let dir = unit.path.parent().unwrap_or(Path::new("."));
-    let path = crate::sources::terraform::files::lexical(&dir.join(&url));
-    if !path.is_file() {
-        return Err(CfnError::Invalid {
-            location: ev.location(&at),
-            message: format!(
-                "nested stack template `{}` does not exist",
-                crate::sources::terraform::files::display(&opts.base, &path)
-            ),
-        });
-    }
-    let mut given = params::ParamFile {
-        shown: ev.location(&["Resources", id, "Properties", "Parameters"]),
-        ..params::ParamFile::default()
-    };
-    if let Some(Value::Map(m)) = r.attributes.get("parameters") {
-        for (k, v) in m.iter() {
-            given.given.insert(k.clone(), v.clone());
-        }
-    }
-    let child = Unit {
-        path: &path,
-        params: Some(&given),
-        prefix: format!("{}module.{id}.", unit.prefix),
-        stack_name: format!("{}-{id}", unit.stack_name),
-        depth: unit.depth + 1,
-        cdk: unit.cdk,
-    };
-    load_template(opts, &child, out)?;
-    Ok(true)
-}
-
 /// A transform's name (`AWS::Serverless-2016-10-31`), or its text when it
 /// is not a string (a macro with parameters).
 fn transform_name(t: &Json) -> String {
@@ -554,231 +403,6 @@ fn pseudo(opts: &Options, stack_name: &str) -> HashMap<&'static str, Value> {
         ),
         ("AWS::NotificationARNs", Value::List(Vec::new())),
     ])
-}
-
-/// One resource, or `None` when its condition is false (it does not exist).
-fn resource(ev: &Eval, prefix: &str, id: &str, def: &Json) -> Result<Option<Resource>, EvalError> {
-    let here = ["Resources", id];
-    let fail = |path: &[&str], message: String| EvalError {
-        path: path.iter().map(|s| s.to_string()).collect(),
-        message,
-    };
-    let Json::Object(def) = def else {
-        return Err(fail(&here, format!("resource `{id}` must be a mapping")));
-    };
-    let Some(Json::String(cfn)) = def.get("Type") else {
-        return Err(fail(&here, format!("resource `{id}` has no Type")));
-    };
-    match def.get("Condition") {
-        None => {}
-        Some(Json::String(c)) if !ev.condition(c, &["Resources", id, "Condition"])? => {
-            return Ok(None);
-        }
-        Some(Json::String(_)) => {}
-        Some(_) => {
-            return Err(fail(
-                &["Resources", id, "Condition"],
-                "a resource's Condition must be a condition name".into(),
-            ))
-        }
-    }
-    if cfn.starts_with("AWS::Serverless::") {
-        ev.gap(
-            &["Resources", id, "Type"],
-            format!("{cfn} is a SAM resource, not expanded: compared by its own properties"),
-        );
-    }
-    let props = match def.get("Properties") {
-        Some(p) => match ev.eval(p, &["Resources", id, "Properties"])? {
-            Some(Value::Map(m)) => m,
-            Some(Value::Null) | None => Map::new(),
-            Some(other) => {
-                return Err(fail(
-                    &["Resources", id, "Properties"],
-                    format!("Properties must be a mapping, found {}", other.type_name()),
-                ))
-            }
-        },
-        None => Map::new(),
-    };
-    let (mut attributes, names) = mapping::attributes(cfn, props);
-    // Kept under their own names: what deleting the stack does differs
-    // between environments more often than it should.
-    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
-        if let Some(p) = def.get(policy) {
-            if let Some(v) = ev.eval(p, &["Resources", id, policy])? {
-                attributes.insert(policy.to_string(), v);
-            }
-        }
-    }
-    let rtype = mapping::model_type(cfn);
-    let line = ev.lines.line(&here);
-    let mut r = Resource::new(
-        format!("{prefix}{rtype}.{id}"),
-        rtype,
-        Location::new(ev.file.clone(), line),
-    );
-    let table = mapping::lookup(cfn);
-    let mut prov = std::collections::BTreeMap::new();
-    for (prop, attr) in &names {
-        if let Some(raw) = def.get("Properties").and_then(|p| p.get(prop.as_str())) {
-            let inputs = provenance::inputs(ev, raw);
-            if !inputs.is_empty() {
-                prov.insert(attr.clone(), inputs);
-            }
-        }
-    }
-    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
-        if let Some(raw) = def.get(policy) {
-            let inputs = provenance::inputs(ev, raw);
-            if !inputs.is_empty() {
-                prov.insert(policy.to_string(), inputs);
-            }
-        }
-    }
-    r.provenance = Arc::new(prov);
-    for (prop, attr) in names {
-        let base = ["Resources", id, "Properties", prop.as_str()];
-        // List items and nested keys at their own lines, where the
-        // attribute keeps the property's shape.
-        let conv = table
-            .and_then(|t| t.properties.iter().find(|(p, _, _)| *p == prop))
-            .map(|(_, _, c)| *c);
-        for (rest, l) in ev.lines.under(&base) {
-            if let Some(sub) = mapping::nested_path(conv, &rest) {
-                r.locate(
-                    format!("{attr}.{sub}"),
-                    Location::new(ev.file.clone(), Some(l)),
-                );
-            }
-        }
-        if let Some(l) = ev.lines.line(&base) {
-            r.locate(attr, Location::new(ev.file.clone(), Some(l)));
-        }
-    }
-    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
-        if let Some(l) = ev
-            .lines
-            .line(&["Resources", id, policy])
-            .filter(|_| def.contains_key(policy))
-        {
-            r.locate(policy, Location::new(ev.file.clone(), Some(l)));
-        }
-    }
-    crate::sources::terraform::schema::convert_resource(rtype, false, &mut attributes);
-    for v in attributes.values_mut() {
-        redact_cfn_names(v);
-    }
-    r.attributes = attributes;
-    redact_cfn_names_top(&mut r.attributes);
-    crate::normalize::seal(&mut r, &crate::normalize::Normalizer::default());
-    Ok(Some(r))
-}
-
-/// The stack itself: its name and tags (the third shape of parameter file
-/// gives tags), as Terraform's `aws_cloudformation_stack`.
-fn stack(opts: &Options, file: &Arc<str>, params: Option<&params::ParamFile>) -> Resource {
-    let mut r = Resource::new(
-        "aws_cloudformation_stack.stack",
-        "aws_cloudformation_stack",
-        Location::new(file.clone(), None),
-    );
-    r.attributes.insert(
-        "name".into(),
-        Value::str(opts.stack_name.as_deref().unwrap_or(&opts.environment)),
-    );
-    if let Some(p) = params.filter(|p| !p.tags.is_empty()) {
-        r.attributes.insert(
-            "tags".into(),
-            Value::Map(
-                p.tags
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Value::str(v)))
-                    .collect(),
-            ),
-        );
-        r.locate("tags", Location::new(p.shown.as_str(), None));
-    }
-    r
-}
-
-/// The stack's tags (the parameter file's `Tags`), as CloudFormation
-/// propagates them: onto every resource of a type that takes `Tags`,
-/// nested stacks' included, under the resource's own tags of the same key.
-fn stack_tags(resources: &mut [Resource], params: &params::ParamFile) {
-    for r in resources.iter_mut() {
-        let taggable = mapping::all().any(|t| {
-            t.terraform == r.rtype
-                && t.properties
-                    .iter()
-                    .any(|(p, a, _)| *p == "Tags" && *a == "tags")
-        });
-        if !taggable {
-            continue;
-        }
-        let mut tags = match r.attributes.remove("tags") {
-            Some(Value::Map(m)) => m,
-            Some(other) => {
-                // Not a map (unknown until deployment): left as it is.
-                r.attributes.insert("tags".into(), other);
-                continue;
-            }
-            None => Map::new(),
-        };
-        for (k, v) in &params.tags {
-            if !tags.contains_key(k) {
-                tags.insert(k.clone(), Value::str(v));
-                r.locate(
-                    format!("tags.{k}"),
-                    Location::new(params.shown.as_str(), None),
-                );
-            }
-        }
-        r.attributes.insert("tags".into(), Value::Map(tags));
-    }
-}
-
-/// Secrets under CloudFormation names (`MasterUserPassword` of an unmapped
-/// `AWS::DocDB::DBCluster`, `AuthToken`, `SecretString`), at any depth: the
-/// model redacts Terraform names (`password`), so a name is also tried in
-/// Terraform's case. A value from a `NoEcho` parameter is already
-/// sensitive; this covers literals written in the template.
-fn redact_cfn_names_top(attributes: &mut Map) {
-    for (k, v) in attributes.iter_mut() {
-        if is_cfn_secret(k) {
-            redact_whole(v);
-        }
-    }
-}
-
-fn redact_cfn_names(v: &mut Value) {
-    match v {
-        Value::Map(m) => {
-            for (k, item) in m.iter_mut() {
-                if is_cfn_secret(k) {
-                    redact_whole(item);
-                } else {
-                    redact_cfn_names(item);
-                }
-            }
-        }
-        Value::List(items) => items.iter_mut().for_each(redact_cfn_names),
-        _ => {}
-    }
-}
-
-fn is_cfn_secret(name: &str) -> bool {
-    name.bytes().any(|b| b.is_ascii_uppercase())
-        && crate::normalize::is_secret_attribute(&eval::snake(name))
-}
-
-fn redact_whole(v: &mut Value) {
-    match v {
-        Value::Null | Value::Unknown(_) => {}
-        v if v.is_sensitive() => {}
-        Value::String(s) => *v = crate::normalize::sensitive(s),
-        other => *other = crate::normalize::sensitive(&other.to_json().to_string()),
-    }
 }
 
 #[cfg(test)]
@@ -851,7 +475,7 @@ mod tests {
         .expect("loads");
         let deepest = format!(
             "{}aws_cloudformation_stack.Again",
-            "module.Again.".repeat(MAX_NESTING)
+            "module.Again.".repeat(nested::MAX_NESTING)
         );
         assert!(snap.resources.iter().any(|r| r.address == deepest));
         assert!(
