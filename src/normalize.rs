@@ -91,6 +91,9 @@ impl Normalizer {
         {
             self.resource(r);
         }
+        for p in &mut snapshot.unread {
+            *p = self.string(p);
+        }
     }
 
     pub fn resource(&self, r: &mut Resource) {

@@ -231,6 +231,33 @@ pub struct Snapshot {
     pub resources: Vec<Resource>,
     pub dependencies: Vec<Resource>,
     pub coverage: Vec<CoverageGap>,
+    /// Address prefixes (`module.waf`, a Terragrunt unit `app/api`) whose
+    /// inside was not read: a module call not expanded, a unit whose
+    /// module was not found. Keys like [`Resource::key`] once normalized.
+    /// The other environment's resources under one are not reported as
+    /// only there: their absence here is unknown, not known (the matching
+    /// coverage gap already marks the run incomplete).
+    pub unread: Vec<String>,
+}
+
+/// Whether `key` is `prefix` or lies under it at a segment boundary
+/// (`module.waf.aws_x.y` and `module.waf[0].aws_x.y` are under
+/// `module.waf`; `module.waffle.aws_x.y` is not). Under a Terragrunt unit
+/// (`app/aws_x.y` under `app`) or the empty prefix (everything of an
+/// environment scoped to a module call that was not read), only the
+/// unit's own addresses: a nested unit's (`app/api/aws_x.y`, a `/` before
+/// any instance key) is not under it.
+pub fn under(key: &str, prefix: &str) -> bool {
+    let Some(rest) = key.strip_prefix(prefix) else {
+        return false;
+    };
+    let address = match rest.strip_prefix('/') {
+        Some(address) => address,
+        None if prefix.is_empty() => rest,
+        None => return rest.is_empty() || rest.starts_with(['.', '[']),
+    };
+    let name = address.split('[').next().unwrap_or_default();
+    !name.contains('/')
 }
 
 impl Snapshot {
@@ -241,11 +268,44 @@ impl Snapshot {
             resources: Vec::new(),
             dependencies: Vec::new(),
             coverage: Vec::new(),
+            unread: Vec::new(),
         }
+    }
+
+    /// Whether `key` lies under one of [`Snapshot::unread`] (the prefix
+    /// itself, or past a `.`, `[` or `/` after it).
+    pub fn unread_covers(&self, key: &str) -> bool {
+        self.unread.iter().any(|p| under(key, p))
     }
 
     /// Resources and dependency records together, in a stable order.
     pub fn all(&self) -> impl Iterator<Item = &Resource> {
         self.dependencies.iter().chain(self.resources.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::under;
+
+    #[test]
+    fn under_stops_at_segment_boundaries() {
+        assert!(under("module.waf", "module.waf"));
+        assert!(under("module.waf.aws_x.y", "module.waf"));
+        assert!(under("module.waf[0].aws_x.y", "module.waf"));
+        assert!(under("module.waf[\"a/b\"].aws_x.y", "module.waf"));
+        assert!(!under("module.waffle.aws_x.y", "module.waf"));
+        assert!(!under("aws_x.y", "module.waf"));
+        // A Terragrunt unit: its own addresses, not a nested unit's.
+        assert!(under("app/aws_x.y", "app"));
+        assert!(under("app/aws_x.y[\"a/b\"]", "app"));
+        assert!(under("app/module.m.aws_x.y", "app"));
+        assert!(!under("app/api/aws_x.y", "app"));
+        assert!(!under("apple/aws_x.y", "app"));
+        assert!(under("app/module.logs.aws_x.y", "app/module.logs"));
+        // Everything of an environment (or a root unit's own addresses).
+        assert!(under("aws_x.y", ""));
+        assert!(under("module.m.aws_x.y[\"a/b\"]", ""));
+        assert!(!under("app/aws_x.y", ""));
     }
 }

@@ -43,7 +43,7 @@ fn resource_json(r: &Resource) -> Json {
 }
 
 pub fn to_json(s: &Snapshot, id: &Identity) -> String {
-    let doc = json!({
+    let mut doc = json!({
         "schema": 1,
         "kind": "parity-snapshot",
         "environment": s.environment,
@@ -53,6 +53,10 @@ pub fn to_json(s: &Snapshot, id: &Identity) -> String {
         "dependencies": s.dependencies.iter().map(resource_json).collect::<Vec<_>>(),
         "coverage": s.coverage,
     });
+    // Only when something was not read: older snapshots stay as they were.
+    if !s.unread.is_empty() {
+        doc["unread"] = json!(s.unread);
+    }
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
     out
@@ -268,6 +272,23 @@ pub fn from_json(text: &str, path: &str) -> Result<(Snapshot, Identity), Snapsho
             what: string(gap, "what", path, &at)?.to_string(),
             reason: string(gap, "reason", path, &at)?.to_string(),
         });
+    }
+    match doc.get("unread") {
+        None | Some(Json::Null) => {}
+        Some(Json::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let Some(p) = item.as_str() else {
+                    return Err(shape(
+                        path,
+                        &format!("$.unread[{i}]"),
+                        "a string",
+                        Some(item),
+                    ));
+                };
+                s.unread.push(p.to_string());
+            }
+        }
+        other => return Err(shape(path, "$.unread", "an array", other)),
     }
     let id = match doc.get("identity") {
         None | Some(Json::Null) => Identity::default(),

@@ -141,6 +141,8 @@ struct Collected {
     resources: Vec<Vec<Resource>>,
     dependencies: Vec<Resource>,
     coverage: Vec<CoverageGap>,
+    /// Module calls not expanded (their address): see [`Snapshot::unread`].
+    unread: Vec<String>,
 }
 
 impl Loader {
@@ -152,6 +154,11 @@ impl Loader {
 
     pub fn gap(&self, gap: CoverageGap) {
         self.lock().coverage.push(gap);
+    }
+
+    /// A module call (`module.app.module.waf`) whose inside was not read.
+    pub fn unread(&self, address: String) {
+        self.lock().unread.push(address);
     }
 
     /// A data block (`module.app.data.aws_ami.ubuntu`, without instance
@@ -732,6 +739,9 @@ fn load_on_this_thread(
     snapshot.resources = resources;
     snapshot.dependencies = collected.dependencies;
     snapshot.coverage = collected.coverage;
+    snapshot.unread = collected.unread;
+    snapshot.unread.sort();
+    snapshot.unread.dedup();
     // Evaluation collects resources in whatever order the threads finish;
     // the location breaks ties between equal addresses (an error in the
     // code), so the order never depends on timing.

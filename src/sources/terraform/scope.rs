@@ -68,6 +68,17 @@ pub fn scope_to_module(snap: &mut Snapshot, module: &str) -> Result<(), ScopeErr
             None => false,
         }
     });
+    // The call itself not read: nothing of the environment was.
+    snap.unread = std::mem::take(&mut snap.unread)
+        .into_iter()
+        .filter_map(|u| {
+            if u == call {
+                Some(String::new())
+            } else {
+                strip(&u)
+            }
+        })
+        .collect();
     snap.coverage
         .retain(|g| !g.what.starts_with("module.") || strip(&g.what).is_some() || g.what == call);
     if !has_call {

@@ -200,6 +200,7 @@ fn load_here(opts: &Options) -> Result<Snapshot, TgError> {
         snapshot
             .dependencies
             .extend(out.dependencies.iter().cloned());
+        snapshot.unread.extend(out.unread.iter().cloned());
     }
     // Gaps of every unit read, those read only as dependencies included:
     // their unknown outputs are this environment's unknowns too.
@@ -213,6 +214,8 @@ fn load_here(opts: &Options) -> Result<Snapshot, TgError> {
         .sort_by(|a, b| a.address.cmp(&b.address));
     snapshot.coverage.sort();
     snapshot.coverage.dedup();
+    snapshot.unread.sort();
+    snapshot.unread.dedup();
     Ok(snapshot)
 }
 
@@ -267,6 +270,9 @@ pub(crate) struct UnitOut {
     resources: Vec<Resource>,
     dependencies: Vec<Resource>,
     coverage: Vec<CoverageGap>,
+    /// Address prefixes not read (see [`Snapshot::unread`]): the unit
+    /// itself when its module is not installed, or module calls inside.
+    unread: Vec<String>,
     outputs: Option<Value>,
     /// Why `outputs` is `None`.
     no_outputs: Option<String>,

@@ -90,6 +90,7 @@ impl Run<'_> {
                         );
                         return Ok(UnitOut {
                             dependencies: record.into_iter().collect(),
+                            unread: vec![unit_path.clone()],
                             no_outputs: Some(format!(
                                 "its module source `{source}` is not installed"
                             )),
@@ -203,10 +204,19 @@ impl Run<'_> {
             r.key = under(&unit_path, &r.key);
         }
         snap.dependencies.extend(record);
+        // A module call not expanded inside the unit: its gap and its
+        // prefix named under the unit, like its resources.
+        for g in &mut snap.coverage {
+            if snap.unread.contains(&g.what) {
+                g.what = under(&unit_path, &g.what);
+            }
+        }
+        let unread = snap.unread.iter().map(|u| under(&unit_path, u)).collect();
         Ok(UnitOut {
             resources: snap.resources,
             dependencies: snap.dependencies,
             coverage: snap.coverage,
+            unread,
             outputs: Some(outputs),
             no_outputs: None,
             state: if from_cache {

@@ -316,6 +316,7 @@ impl<'l> Instance<'l> {
             Ok(dir) => dir,
             Err(reason) => {
                 self.gap(&address, reason.to_string());
+                self.loader.unread(address.clone());
                 return Ok(Value::Unknown(format!("{}module.{name}", self.prefix)));
             }
         };
