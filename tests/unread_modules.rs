@@ -130,6 +130,16 @@ fn a_local_module_against_an_uninstalled_remote_one_reports_only_the_call() {
         assert!(found.iter().all(|f| f.2 == "module.waf"), "{found:#?}");
         // Errors found: 2, as before; the gap is still reported.
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        // A ref set on one side only is not the module present on one side
+        // only: no root cause says so.
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+        let modules: Vec<&serde_json::Value> = report["root_causes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["kind"] == "module")
+            .collect();
+        assert!(modules.is_empty(), "{modules:#?}");
     }
     let text = parity(dir.path())
         .args(["diff", "staging", "prod"])

@@ -63,7 +63,12 @@ pub fn group(findings: &[Finding]) -> Vec<RootCause> {
         .iter()
         .enumerate()
         .filter(|(_, f)| {
-            eligible(f) && f.rtype == "module_call" && (f.left.is_none() != f.right.is_none())
+            // The call's own presence finding (no attribute): a `ref` or
+            // `version` set on one side only is not a module only there.
+            eligible(f)
+                && f.rtype == "module_call"
+                && f.attribute.is_none()
+                && (f.left.is_none() != f.right.is_none())
         })
         .collect();
     modules.sort_by_key(|(_, f)| f.resource.len());
