@@ -38,6 +38,7 @@ pub use names::prod_rank;
 #[allow(unused_imports)]
 use names::*;
 pub use render::render;
+pub(crate) use render::{header, key, q};
 #[allow(unused_imports)]
 use state::*;
 #[allow(unused_imports)]

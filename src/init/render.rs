@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::*;
 
 /// A TOML basic string.
-pub(super) fn q(s: &str) -> String {
+pub(crate) fn q(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -27,7 +27,7 @@ pub(super) fn q(s: &str) -> String {
 }
 
 /// A TOML key: bare when it can be.
-pub(super) fn key(s: &str) -> String {
+pub(crate) fn key(s: &str) -> String {
     if !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
@@ -43,6 +43,42 @@ pub(super) fn list(items: &[String]) -> String {
         "[{}]",
         items.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")
     )
+}
+
+/// The head of a parity.toml written for a source with its own page in
+/// docs/ (`docs`: `terragrunt.md`, `pulumi.md`): what was found, the notes,
+/// and `fail-on`.
+pub(crate) fn header(p: &Proposal, docs: &str) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "# parity.toml, written by `parity init` from the layout of this directory:"
+    );
+    let _ = writeln!(o, "# {}.", p.layout.describe());
+    let _ = writeln!(
+        o,
+        "# Every key is explained in docs/configuration.md and docs/{docs} of parity."
+    );
+    let _ = writeln!(
+        o,
+        "# Paths are relative to this file's directory. Review it, then run `parity check`."
+    );
+    let _ = writeln!(o, "#\n# Found:");
+    for e in &p.environments {
+        let _ = writeln!(o, "#   {}  {}", e.name, e.evidence);
+    }
+    if !p.notes.is_empty() {
+        let _ = writeln!(o, "#\n# Notes:");
+        for n in &p.notes {
+            let _ = writeln!(o, "# - {n}");
+        }
+    }
+    o.push_str(
+        "\n# The lowest severity that fails `parity diff` and `parity check` (exit 2):\n\
+         # error, warning, info or never. --fail-on on the command line wins.\n\
+         fail-on = \"error\"\n\n",
+    );
+    o
 }
 
 /// The commented `aws` table of one environment.

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::init::{prod_rank, DetectedEnv, Layout, Proposal};
+use crate::init::{key, prod_rank, q, DetectedEnv, Layout, Proposal};
 use crate::sources::terraform::files;
 
 /// The proposal for the Terragrunt live repository in `dir`, if it is one.
@@ -236,53 +236,11 @@ pub fn propose(dir: &Path) -> Option<Proposal> {
     })
 }
 
-/// A TOML basic string (JSON's escapes are TOML's).
-fn q(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
-}
-
-/// A TOML key: bare when it can be.
-fn key(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        s.to_string()
-    } else {
-        q(s)
-    }
-}
-
 /// The proposal as a commented parity.toml.
 pub fn render(p: &Proposal) -> String {
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "# parity.toml, written by `parity init` from the layout of this directory:"
-    );
-    let _ = writeln!(o, "# {}.", p.layout.describe());
-    let _ = writeln!(
-        o,
-        "# Every key is explained in docs/configuration.md and docs/terragrunt.md of parity."
-    );
-    let _ = writeln!(
-        o,
-        "# Paths are relative to this file's directory. Review it, then run `parity check`."
-    );
-    let _ = writeln!(o, "#\n# Found:");
-    for e in &p.environments {
-        let _ = writeln!(o, "#   {}  {}", e.name, e.evidence);
-    }
-    if !p.notes.is_empty() {
-        let _ = writeln!(o, "#\n# Notes:");
-        for n in &p.notes {
-            let _ = writeln!(o, "# - {n}");
-        }
-    }
+    let mut o = crate::init::header(p, "terragrunt.md");
     o.push_str(
-        "\n# The lowest severity that fails `parity diff` and `parity check` (exit 2):\n\
-         # error, warning, info or never. --fail-on on the command line wins.\n\
-         fail-on = \"error\"\n\n\
+        "\
          # One table per environment. `terragrunt` reads every unit below `root`\n\
          # (its inputs, includes, module) without running Terragrunt; `env` is what\n\
          # `get_env` returns in the units; `states` a directory of the units' state\n\
