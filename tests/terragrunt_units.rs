@@ -820,7 +820,7 @@ fn stacks_are_read_from_their_generated_units_with_their_values() {
     );
     let g = gaps(&s);
     has(&g, "live/staging/terragrunt.stack.hcl:14: unit `app` is not generated (live/staging/app has no terragrunt.hcl; `terragrunt stack generate` writes it) and its source is not a local directory with a terragrunt.hcl: not read");
-    has(&g, "live/staging/terragrunt.stack.hcl:23: stack `data` is not generated (live/staging/.terragrunt-stack/data has no terragrunt.stack.hcl; `terragrunt stack generate` writes it) and a nested stack is read only once generated: not read");
+    has(&g, "live/staging/terragrunt.stack.hcl:23: stack `data` is not generated (live/staging/.terragrunt-stack/data has no terragrunt.stack.hcl; `terragrunt stack generate` writes it) and its source is not a local directory with a terragrunt.stack.hcl: not read");
     has(&g, "live/staging/.terragrunt-stack/old/terragrunt.hcl:8: input `a`: no terragrunt.values.hcl beside the unit");
 
     // A block without `path`: an error at its line.
@@ -1013,4 +1013,150 @@ unit "cache" {
     let g = gaps(&s);
     has(&g, "live/prod/terragrunt.stack.hcl:10: unit `cache` is not generated (live/prod/.terragrunt-stack/cache has no terragrunt.hcl; `terragrunt stack generate` writes it) and its source `git::https://example.com/catalog.git//units/cache?ref=v1.0.0` is a remote catalog parity does not fetch: not read");
     assert_eq!(g.len(), 1, "{g:#?}");
+}
+
+/// A nested stack of two units, its `db` unit's `cidr` from the parent
+/// block's `values` (sources relative to where it is generated:
+/// `live/<env>/.terragrunt-stack/data`).
+const DATA_STACK: &str = r#"unit "db" {
+  source = "../../../../catalog/units/vpc"
+  path   = "db"
+  values = {
+    name = "db"
+    cidr = values.size
+  }
+}
+
+unit "cache" {
+  source = "../../../../catalog/units/vpc"
+  path   = "cache"
+  values = {
+    name = "cache"
+    cidr = "none"
+  }
+}
+"#;
+
+fn parent_stack(size: &str) -> String {
+    format!("stack \"data\" {{\n  source = \"../../catalog/stacks/data\"\n  path   = \"data\"\n  values = {{\n    size = \"{size}\"\n  }}\n}}\n")
+}
+
+fn addressed(s: &Snapshot) -> Vec<(String, Option<Value>)> {
+    s.resources
+        .iter()
+        .map(|r| (r.address.clone(), r.attributes.get("description").cloned()))
+        .collect()
+}
+
+#[test]
+fn a_nested_stack_not_generated_is_read_with_the_parent_blocks_values() {
+    let toml = "[environments.staging]\nterragrunt = { root = \"live/staging\" }\n[environments.prod]\nterragrunt = { root = \"live/prod\" }\n";
+    let staging = parent_stack("small");
+    let prod = parent_stack("large");
+    let dir = tree(&[
+        ("modules/echo/main.tf", APP_MODULE),
+        ("catalog/units/vpc/terragrunt.hcl", CATALOG_UNIT),
+        ("catalog/stacks/data/terragrunt.stack.hcl", DATA_STACK),
+        ("live/root.hcl", ""),
+        ("live/staging/terragrunt.stack.hcl", &staging),
+        ("live/prod/terragrunt.stack.hcl", &prod),
+        ("parity.toml", toml),
+    ]);
+    let s = snap(dir.path(), "live/staging");
+    // Units under <stack path>/<unit path>, as generated units are.
+    let want = vec![
+        (
+            "data/cache/aws_ssm_parameter.p".to_string(),
+            Some(Value::str("none")),
+        ),
+        (
+            "data/db/aws_ssm_parameter.p".to_string(),
+            Some(Value::str("small")),
+        ),
+    ];
+    assert_eq!(addressed(&s), want);
+    assert!(s.coverage.is_empty(), "{:#?}", gaps(&s));
+
+    let out = parity(dir.path())
+        .args(["diff", "staging", "prod", "--format", "json"])
+        .output()
+        .expect("run parity");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    #[allow(clippy::print_stderr, reason = "the report, when the test fails")]
+    {
+        eprintln!("{stdout}");
+    }
+    // One difference: db's description, small against large, at the
+    // catalog unit's line that sets the input from `values`.
+    assert!(stdout.contains("data/db/aws_ssm_parameter.p"), "{stdout}");
+    assert!(
+        !stdout.contains("data/cache/aws_ssm_parameter.p"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\"small\""), "{stdout}");
+    assert!(stdout.contains("\"large\""), "{stdout}");
+    assert!(stdout.contains("\"warnings\": 1,"), "{stdout}");
+    assert!(
+        stdout.contains("\"staging\": \"catalog/units/vpc/terragrunt.hcl:9\""),
+        "{stdout}"
+    );
+
+    // The generated layout gives the same addresses and values.
+    let values = |body: &str| format!("values = {{\n{body}\n}}\n");
+    let gen = tree(&[
+        ("modules/echo/main.tf", APP_MODULE),
+        ("live/root.hcl", ""),
+        ("live/staging/terragrunt.stack.hcl", &staging),
+        (
+            "live/staging/.terragrunt-stack/data/terragrunt.stack.hcl",
+            DATA_STACK,
+        ),
+        (
+            "live/staging/.terragrunt-stack/data/terragrunt.values.hcl",
+            &values("  size = \"small\""),
+        ),
+        (
+            "live/staging/.terragrunt-stack/data/.terragrunt-stack/db/terragrunt.hcl",
+            CATALOG_UNIT,
+        ),
+        (
+            "live/staging/.terragrunt-stack/data/.terragrunt-stack/db/terragrunt.values.hcl",
+            &values("  name = \"db\"\n  cidr = \"small\""),
+        ),
+        (
+            "live/staging/.terragrunt-stack/data/.terragrunt-stack/cache/terragrunt.hcl",
+            CATALOG_UNIT,
+        ),
+        (
+            "live/staging/.terragrunt-stack/data/.terragrunt-stack/cache/terragrunt.values.hcl",
+            &values("  name = \"cache\"\n  cidr = \"none\""),
+        ),
+    ]);
+    let g = snap(gen.path(), "live/staging");
+    assert_eq!(addressed(&g), want);
+
+    // A remote nested stack stays a gap; a stack including itself is an
+    // error at the block's line.
+    let dir = tree(&[
+        (
+            "live/x/terragrunt.stack.hcl",
+            "stack \"loop\" {\n  source = \"../../catalog/stacks/loop\"\n  path   = \"loop\"\n}\n\nstack \"remote\" {\n  source = \"git::https://example.com/c.git//stacks/data?ref=v1\"\n  path   = \"remote\"\n}\n",
+        ),
+        (
+            "catalog/stacks/loop/terragrunt.stack.hcl",
+            "unit \"u\" {\n  source = \"../../../../catalog/units/u\"\n  path   = \"u\"\n}\n\nstack \"again\" {\n  source = \"../../../../catalog/stacks/loop\"\n  path   = \"again\"\n}\n",
+        ),
+    ]);
+    let e = load(&options(dir.path(), "live/x")).expect_err("cycle");
+    assert_eq!(
+        e.to_string(),
+        "catalog/stacks/loop/terragrunt.stack.hcl:6: stack `again` includes itself: live/x/terragrunt.stack.hcl -> catalog/stacks/loop/terragrunt.stack.hcl -> catalog/stacks/loop/terragrunt.stack.hcl"
+    );
+    std::fs::write(
+        dir.path().join("catalog/stacks/loop/terragrunt.stack.hcl"),
+        "",
+    )
+    .expect("write");
+    let s = snap(dir.path(), "live/x");
+    has(&gaps(&s), "live/x/terragrunt.stack.hcl:6: stack `remote` is not generated (live/x/.terragrunt-stack/remote has no terragrunt.stack.hcl; `terragrunt stack generate` writes it) and its source `git::https://example.com/c.git//stacks/data?ref=v1` is a remote catalog parity does not fetch: not read");
 }

@@ -302,6 +302,10 @@ pub(crate) struct Run<'o> {
     /// Units of stacks that were not generated, read from their local
     /// `source` as if generated: by generated directory.
     virtual_units: RefCell<HashMap<PathBuf, VirtualUnit>>,
+    /// Nested stacks that were not generated, read from their local
+    /// `source` (its `terragrunt.stack.hcl`) as if generated: by generated
+    /// directory.
+    virtual_stacks: RefCell<HashMap<PathBuf, VirtualUnit>>,
     /// `terragrunt.values.hcl` files read, by path.
     pub(crate) values_cache: RefCell<HashMap<PathBuf, Value>>,
     /// State files read for their outputs, by path.
@@ -324,6 +328,7 @@ impl<'o> Run<'o> {
             states_read: RefCell::default(),
             values_cache: RefCell::default(),
             virtual_units: RefCell::default(),
+            virtual_stacks: RefCell::default(),
             exclusion_read: RefCell::default(),
             gaps: RefCell::default(),
         }
@@ -353,11 +358,18 @@ impl<'o> Run<'o> {
         }
         // A unit of a stack not generated: its source's file, evaluated
         // where Terragrunt would generate it.
-        let real = key
-            .parent()
-            .and_then(|d| self.virtual_unit(d))
-            .filter(|_| key.file_name().is_some_and(|n| n == UNIT_FILE))
-            .map(|u| u.file);
+        // A nested stack not generated: its source's stack file, likewise.
+        let real = key.parent().and_then(|d| {
+            let name = key.file_name()?;
+            if name == UNIT_FILE {
+                self.virtual_unit(d)
+            } else if name == config::STACK_FILE {
+                self.virtual_stack(d)
+            } else {
+                None
+            }
+            .map(|u| u.file)
+        });
         let read_from = real.as_deref().unwrap_or(&key);
         let shown = self.show(read_from);
         let bytes =
@@ -454,6 +466,15 @@ impl Run<'_> {
             .cloned()
     }
 
+    /// A nested stack that was not generated, by the directory it would
+    /// be generated in.
+    pub(crate) fn virtual_stack(&self, dir: &Path) -> Option<VirtualUnit> {
+        self.virtual_stacks
+            .borrow()
+            .get(&files::lexical(dir))
+            .cloned()
+    }
+
     /// Whether the unit in `dir` has a configuration (on disk, or from
     /// its stack's local source).
     pub(crate) fn has_unit(&self, dir: &Path) -> bool {
@@ -462,26 +483,44 @@ impl Run<'_> {
 
     /// The `unit` and `stack` blocks of the stack files: a unit not
     /// generated whose `source` is a local directory is read from there as
-    /// if generated (its directory returned); other blocks whose generated
-    /// directory is not there are listed (not read).
+    /// if generated (its directory returned), and so is a nested stack not
+    /// generated whose `source` is a local directory holding a
+    /// `terragrunt.stack.hcl` (its blocks in turn); other blocks whose
+    /// generated directory is not there are listed (not read).
     pub(crate) fn check_stacks(&self, stacks: &[PathBuf]) -> Result<Vec<PathBuf>, TgError> {
         let mut added = Vec::new();
         for file in stacks {
-            let stack_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-            for e in config::entries(self, file)? {
-                let marker = if e.kind == "unit" {
-                    UNIT_FILE
-                } else {
-                    config::STACK_FILE
-                };
-                let generated = e.generated.join(marker).is_file();
-                let local = e
-                    .source
-                    .as_deref()
-                    .and_then(unit::local_source)
-                    .map(|s| files::lexical(&stack_dir.join(s)).join(UNIT_FILE))
-                    .filter(|f| f.is_file());
-                if let (false, "unit", Some(source_file)) = (generated, e.kind.as_str(), local) {
+            let real = files::lexical(file);
+            self.check_stack(file, &mut vec![real], &mut added)?;
+        }
+        Ok(added)
+    }
+
+    /// The blocks of the stack file `file` (where it is, or would be,
+    /// generated); `chain` holds the stack files being read, outermost
+    /// first (cycles, depth).
+    fn check_stack(
+        &self,
+        file: &Path,
+        chain: &mut Vec<PathBuf>,
+        added: &mut Vec<PathBuf>,
+    ) -> Result<(), TgError> {
+        let stack_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        for e in config::entries(self, file)? {
+            let marker = if e.kind == "unit" {
+                UNIT_FILE
+            } else {
+                config::STACK_FILE
+            };
+            let generated = e.generated.join(marker).is_file();
+            let local = e
+                .source
+                .as_deref()
+                .and_then(unit::local_source)
+                .map(|s| files::lexical(&stack_dir.join(s)).join(marker))
+                .filter(|f| f.is_file());
+            match (generated, e.kind.as_str(), local) {
+                (false, "unit", Some(source_file)) => {
                     self.virtual_units.borrow_mut().insert(
                         e.generated.clone(),
                         VirtualUnit {
@@ -490,29 +529,57 @@ impl Run<'_> {
                         },
                     );
                     added.push(e.generated.clone());
-                    continue;
                 }
-                if !generated {
-                    let why = match (&e.source, e.kind.as_str()) {
-                        (Some(s), "unit") if unit::local_source(s).is_none() => {
+                (false, "stack", Some(source_file)) => {
+                    if chain.contains(&source_file) {
+                        let mut shown: Vec<String> = chain.iter().map(|f| self.show(f)).collect();
+                        shown.push(self.show(&source_file));
+                        return Err(TgError::Eval(format!(
+                            "{}: stack `{}` includes itself: {}",
+                            e.at,
+                            e.name,
+                            shown.join(" -> ")
+                        )));
+                    }
+                    if chain.len() > MAX_INCLUDE_DEPTH {
+                        return Err(TgError::Eval(format!(
+                            "{}: stack `{}`: stacks nested more than {MAX_INCLUDE_DEPTH} deep",
+                            e.at, e.name
+                        )));
+                    }
+                    self.virtual_stacks.borrow_mut().insert(
+                        e.generated.clone(),
+                        VirtualUnit {
+                            file: source_file.clone(),
+                            values: e.values.clone(),
+                        },
+                    );
+                    chain.push(source_file);
+                    let nested = e.generated.join(config::STACK_FILE);
+                    let out = self.check_stack(&nested, chain, added);
+                    chain.pop();
+                    out?;
+                }
+                (false, kind, _) => {
+                    let why = match &e.source {
+                        Some(s) if unit::local_source(s).is_none() => {
                             format!("its source `{s}` is a remote catalog parity does not fetch")
                         }
-                        (_, "stack") => "a nested stack is read only once generated".into(),
-                        _ => "its source is not a local directory with a terragrunt.hcl".into(),
+                        _ => format!("its source is not a local directory with a {marker}"),
                     };
                     self.gap(
                         e.at,
                         format!(
-                            "{} `{}` is not generated ({} has no {marker}; `terragrunt stack generate` writes it) and {why}: not read",
-                            e.kind,
+                            "{kind} `{}` is not generated ({} has no {marker}; `terragrunt stack generate` writes it) and {why}: not read",
                             e.name,
                             self.show(&e.generated)
                         ),
                     );
                 }
+                (true, _, _) => {}
             }
         }
-        Ok(added)
+        Ok(())
     }
 
     /// The gaps found so far, taken.

@@ -9,8 +9,10 @@
 //! parity reads the generated units as any other (the tree walk enters
 //! `.terragrunt-stack`), their `values.*` from `terragrunt.values.hcl`. A
 //! `unit` not generated whose `source` is a local directory is read from
-//! there as if generated (`Run::check_stacks`); other blocks not generated
-//! are listed in coverage.
+//! there as if generated (`Run::check_stacks`), and so is a nested `stack`
+//! whose `source` is a local directory with a `terragrunt.stack.hcl` (its
+//! blocks evaluated with the parent block's `values`); other blocks not
+//! generated are listed in coverage.
 
 use std::path::{Path, PathBuf};
 
@@ -128,6 +130,11 @@ impl Eval<'_, '_> {
             return Ok(v.clone());
         }
         if let Some(v) = self.run.virtual_unit(&self.dir).map(|u| u.values) {
+            return Ok(v);
+        }
+        // A nested stack not generated: its stack file reads the `values`
+        // of the parent's `stack` block.
+        if let Some(v) = self.run.virtual_stack(&self.dir).map(|u| u.values) {
             return Ok(v);
         }
         if !file.is_file() {
