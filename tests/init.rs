@@ -480,6 +480,25 @@ fn cdk_app_one_environment_per_stage() {
 }
 
 #[test]
+fn cdk_app_without_stages_one_environment_per_top_level_stack() {
+    let dir = fixture_without_config("cdk-stacks");
+    let text = init(dir.path());
+    assert!(
+        text.contains("[environments.staging]")
+            && text.contains("cdk = { out = \"cdk.out\", stacks = [\"ShopStaging\"] }")
+            && text.contains("[environments.prod]")
+            && text.contains("cdk = { out = \"cdk.out\", stacks = [\"ShopProd\"] }"),
+        "{text}"
+    );
+    let (code, ours) = json(dir.path(), &["check"]);
+    let (their_code, theirs) = json(&common::repo().join("fixtures/cdk-stacks"), &["check"]);
+    assert_eq!(code, 0, "{ours:#}");
+    assert_eq!(code, their_code);
+    assert_eq!(findings(&ours).len(), 1, "{ours:#}");
+    assert_eq!(findings(&ours), findings(&theirs));
+}
+
+#[test]
 fn cdk_json_without_a_synthesized_app_is_not_guessed() {
     let dir = tree(&[(
         "cdk.json",

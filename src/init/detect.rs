@@ -552,12 +552,80 @@ fn cdk_envs(dir: &Path, notes: &mut Vec<String>) -> Option<Vec<DetectedEnv>> {
         envs.push(e);
     }
     if envs.is_empty() {
+        envs = stack_envs(&json, &out);
+    }
+    if envs.is_empty() {
         notes.push(format!(
             "{out}/manifest.json has no Stage (nested cloud assembly): a CDK app with its stacks at the top is one environment; add it by hand as `cdk = {{ out = \"{out}\" }}`"
         ));
         return None;
     }
     Some(envs)
+}
+
+/// A CDK app without stages: its top-level stacks grouped by the
+/// environment word their id ends in or holds as a camel-case word
+/// (`ShopStaging` → `staging`); at least two environments, else none.
+fn stack_envs(manifest: &serde_json::Value, out: &str) -> Vec<DetectedEnv> {
+    let mut by_env: Vec<(String, Vec<String>)> = Vec::new();
+    for (id, art) in manifest["artifacts"].as_object().into_iter().flatten() {
+        if art["type"] != "aws:cloudformation:stack" {
+            continue;
+        }
+        let Some(word) = camel_words(id)
+            .into_iter()
+            .rev()
+            .find(|w| super::names::prod_rank(w).is_some())
+        else {
+            continue;
+        };
+        let name = word.to_ascii_lowercase();
+        match by_env.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, stacks)) => stacks.push(id.clone()),
+            None => by_env.push((name, vec![id.clone()])),
+        }
+    }
+    if by_env.len() < 2 {
+        return Vec::new();
+    }
+    by_env
+        .into_iter()
+        .map(|(name, stacks)| {
+            let mut e = env(
+                &name,
+                ".".into(),
+                format!(
+                    "stacks {} of the CDK app ({out}/manifest.json)",
+                    stacks.join(", ")
+                ),
+            );
+            e.code = Code::CdkStacks {
+                out: out.to_string(),
+                stacks,
+            };
+            e
+        })
+        .collect()
+}
+
+/// `ShopStagingEu` → `Shop`, `Staging`, `Eu`; `-`/`_` separate words too.
+fn camel_words(id: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let mut start = 0;
+    let b = id.as_bytes();
+    for i in 1..=b.len() {
+        let cut = i == b.len()
+            || !b[i].is_ascii_alphanumeric()
+            || (b[i].is_ascii_uppercase() && !b[i - 1].is_ascii_uppercase());
+        if cut {
+            let w = id[start..i].trim_matches(|c: char| !c.is_ascii_alphanumeric());
+            if !w.is_empty() {
+                words.push(w);
+            }
+            start = i;
+        }
+    }
+    words
 }
 
 /// Directories that hold templates, besides this one.

@@ -140,6 +140,8 @@ pub enum Code {
     },
     /// `cdk = { out, stage }`.
     Cdk { out: String, stage: String },
+    /// A CDK app's top-level stacks of one environment (no stages).
+    CdkStacks { out: String, stacks: Vec<String> },
 }
 
 /// One environment found.

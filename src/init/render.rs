@@ -215,6 +215,10 @@ pub fn render(p: &Proposal) -> String {
                 let _ = writeln!(o, "cdk = {{ out = {}, stage = {} }}", q(out), q(stage));
                 continue;
             }
+            Code::CdkStacks { out, stacks } => {
+                let _ = writeln!(o, "cdk = {{ out = {}, stacks = {} }}", q(out), list(stacks));
+                continue;
+            }
         }
         let mut tf = vec![format!("root = {}", q(&e.root))];
         if !e.var_files.is_empty() {

@@ -6,7 +6,13 @@
 //! (`aws://222222222222/eu-west-1`), and its resources are addressed under
 //! `module.<stack>.` (the stack's construct path inside the stage), so the
 //! same stack of two stages pairs. Without `stage`, the stacks of the top
-//! assembly are read.
+//! assembly are read: all of them, or those `stacks = ["ShopStaging"]`
+//! names (artifact ids or stack names), for apps that instantiate one stack
+//! per environment instead of one `Stage`. A listed stack whose construct
+//! id holds the environment's name or an alias as a camel-case word
+//! (`ShopStaging` in environment `staging`) is addressed with that word
+//! written `${env}` (`module.Shop${env}.`), so `ShopStaging` and `ShopProd`
+//! pair.
 //!
 //! CDK noise is left out: `AWS::CDK::Metadata` resources (analytics), the
 //! `BootstrapVersion` parameter and its rule (the bootstrap check), and
@@ -21,7 +27,7 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use super::{assets, load_template, read_text, CfnError, Collected, Options, Unit};
-use crate::config::toml::{fields, join_key, resolve, string, table, Field, Sink};
+use crate::config::toml::{fields, join_key, resolve, string, strings, table, Field, Sink};
 use crate::error::{EnvError, Error};
 use crate::model::{Location, Resource, Snapshot, SourceKind, Value};
 use crate::sources::{EnvSpec, Read, ReadContext, Source, Table};
@@ -33,6 +39,9 @@ pub struct CdkTable {
     pub out: PathBuf,
     /// The `Stage` whose nested assembly is the environment.
     pub stage: Option<String>,
+    /// The top assembly's stacks that make the environment (artifact ids
+    /// or stack names); empty: all of them.
+    pub stacks: Vec<String>,
 }
 
 impl Table for CdkTable {
@@ -41,12 +50,14 @@ impl Table for CdkTable {
     }
 }
 
-pub(crate) const KEYS: &[&str] = &["out", "stage"];
+pub(crate) const KEYS: &[&str] = &["out", "stage", "stacks"];
 
 fn read_table(sink: &mut Sink, f: &Field, dir: &Path) -> Option<Arc<dyn Table>> {
     let (t, at) = table(sink, f)?;
     let mut out = CdkTable::default();
     let mut given = None;
+    let mut stage_at = None;
+    let mut stacks_at = None;
     for g in fields(sink, t, &f.key, at, Some(KEYS)) {
         match g.name {
             "out" => given = string(sink, &g),
@@ -56,10 +67,38 @@ fn read_table(sink: &mut Sink, f: &Field, dir: &Path) -> Option<Arc<dyn Table>> 
                         sink.report(s.at, &s.key, "a stage name cannot be empty");
                     }
                     out.stage = Some(s.value);
+                    stage_at = Some(s.at);
+                }
+            }
+            "stacks" => {
+                if let Some(list) = strings(sink, &g) {
+                    if list.value.is_empty() {
+                        sink.report(
+                            list.at,
+                            &list.key,
+                            "a stack list cannot be empty (leave `stacks` out to read every stack)",
+                        );
+                    }
+                    for s in list.value {
+                        if s.value.trim().is_empty() {
+                            sink.report(s.at, &s.key, "a stack id cannot be empty");
+                        } else {
+                            out.stacks.push(s.value);
+                        }
+                    }
+                    stacks_at = Some((list.at, list.key));
                 }
             }
             _ => {}
         }
+    }
+    if let (Some(_), Some((at, key))) = (stage_at, &stacks_at) {
+        sink.report(
+            *at,
+            key,
+            "`stacks` and `stage` cannot both be set: `stage` reads a Stage's nested assembly, \
+             `stacks` picks stacks of the top assembly",
+        );
     }
     match given {
         Some(o) => {
@@ -111,8 +150,8 @@ impl Source for Cdk {
             }
             .into());
         };
-        let (snap, account, region) =
-            load(table, &env.name, &cx.base).map_err(|cause| Error::CloudFormation {
+        let (snap, account, region) = load(table, &env.name, &env.identity.aliases, &cx.base)
+            .map_err(|cause| Error::CloudFormation {
                 env: env.name.clone(),
                 cause,
             })?;
@@ -147,6 +186,7 @@ fn manifest(path: &Path, base: &Path) -> Result<(Json, String), CfnError> {
 pub fn load(
     table: &CdkTable,
     environment: &str,
+    aliases: &[String],
     base: &Path,
 ) -> Result<(Snapshot, Option<String>, Option<String>), CfnError> {
     let (top, top_shown) = manifest(&table.out.join("manifest.json"), base)?;
@@ -174,12 +214,19 @@ pub fn load(
         }
     };
     let (assembly, shown) = manifest(&dir.join("manifest.json"), base)?;
+    let names: Vec<&str> = std::iter::once(environment)
+        .chain(aliases.iter().map(String::as_str))
+        .collect();
+    let picked = picked_stacks(table, &assembly, &shown)?;
     let mut out = Collected::default();
     let mut first_env: Option<(Option<String>, Option<String>)> = None;
     let mut stacks = 0;
     if let Some(artifacts) = assembly["artifacts"].as_object() {
         for (id, art) in artifacts {
             if art["type"] != "aws:cloudformation:stack" {
+                continue;
+            }
+            if picked.as_ref().is_some_and(|p| !p.contains(id.as_str())) {
                 continue;
             }
             let Some(file) = art["properties"]["templateFile"].as_str() else {
@@ -190,10 +237,17 @@ pub fn load(
             first_env.get_or_insert((account.clone(), region.clone()));
             // `Prod/Shop` → `Shop`: the stack's path inside the stage.
             let display = art["displayName"].as_str().unwrap_or(id);
+            let key_buf: String;
             let key = match &table.stage {
                 Some(stage) => display
                     .strip_prefix(&format!("{stage}/"))
                     .unwrap_or(display),
+                None if picked.is_some() => {
+                    // `ShopStaging` → `Shop${env}`, so it pairs with `ShopProd`.
+                    let free = without_stage(display, &names);
+                    key_buf = free.unwrap_or_else(|| display.to_string());
+                    key_buf.as_str()
+                }
                 None => display,
             }
             .replace('/', ".");
@@ -250,6 +304,8 @@ pub fn load(
     snap.resources = out.resources;
     if let Some(stage) = &table.stage {
         stage_free(&mut snap.resources, &[stage.as_str(), environment]);
+    } else if picked.is_some() {
+        stage_free(&mut snap.resources, &names);
     }
     snap.coverage = out.coverage;
     if let Some(version) = library_version(table, base)? {
@@ -271,6 +327,54 @@ pub fn load(
     crate::normalize::guard_snapshot(&mut snap, std::mem::take(&mut out.secrets), &n);
     let (account, region) = first_env.unwrap_or_default();
     Ok((snap, account, region))
+}
+
+/// The artifact ids `stacks = [...]` picks from the top assembly (each
+/// entry an artifact id or a stack's `stackName`); `None` without
+/// `stacks`. An entry naming no stack is an error naming the manifest and
+/// the known ids.
+fn picked_stacks(
+    table: &CdkTable,
+    assembly: &Json,
+    shown: &str,
+) -> Result<Option<std::collections::BTreeSet<String>>, CfnError> {
+    if table.stacks.is_empty() {
+        return Ok(None);
+    }
+    let stacks: Vec<(&String, &Json)> = assembly["artifacts"]
+        .as_object()
+        .map(|a| {
+            a.iter()
+                .filter(|(_, art)| art["type"] == "aws:cloudformation:stack")
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut picked = std::collections::BTreeSet::new();
+    for want in &table.stacks {
+        let found = stacks.iter().find(|(id, art)| {
+            *id == want || art["properties"]["stackName"].as_str() == Some(want.as_str())
+        });
+        match found {
+            Some((id, _)) => {
+                picked.insert((*id).clone());
+            }
+            None => {
+                let known: Vec<&str> = stacks.iter().map(|(id, _)| id.as_str()).collect();
+                return Err(invalid(
+                    shown.to_string(),
+                    format!(
+                        "the cloud assembly has no stack `{want}` (its stacks: {})",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(Some(picked))
 }
 
 /// CDK ends a logical ID with 8 hex digits of a hash of the construct
