@@ -509,7 +509,7 @@ fn cdk_json_without_a_synthesized_app_is_not_guessed() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "a CDK app's cdk.out/manifest.json with one Stage per environment",
+            "a CDK app's cdk.out/manifest.json with one Stage or one set of stacks per environment",
         ));
     assert!(!dir.path().join("parity.toml").exists());
 }

@@ -74,7 +74,7 @@ const LOOKED_FOR: &str = "envs/<env>/, environments/<env>/ or env/<env>/ holding
 top-level directories holding *.tf with environment-like names (staging/, prod/); \
 *.tf here with variables/<env>/*.tfvars, env/<env>.tfvars or <env>.tfvars; \
 *.tf here using terraform.workspace (workspaces from terraform.tfstate.d/ or maps keyed by environment names); \
-a CDK app's cdk.out/manifest.json with one Stage per environment; \
+a CDK app's cdk.out/manifest.json with one Stage or one set of stacks per environment; \
 a CloudFormation template with params/<env>.json or parameters/<env>.json; \
 Pulumi.yaml with Pulumi.<stack>.yaml; \
 terragrunt.hcl units below environment-named directories (a Terragrunt live repository)";
@@ -107,7 +107,7 @@ impl Layout {
             Layout::TopLevelDirectories => "one root module per top-level environment directory",
             Layout::VarFiles => "one root module with per-environment var files",
             Layout::Workspaces => "one root module with Terraform workspaces",
-            Layout::Cdk => "one CDK app with one Stage per environment (its synthesized cdk.out)",
+            Layout::Cdk => "one CDK app with one Stage or one set of stacks per environment (its synthesized cdk.out)",
             Layout::CloudFormation => {
                 "one CloudFormation template with per-environment parameter files"
             }
