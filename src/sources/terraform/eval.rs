@@ -163,6 +163,16 @@ pub trait Resolver {
     fn function(&self, _name: &str, _args: &[Value], _whole: &Expression) -> Option<R<Value>> {
         None
     }
+
+    /// `ATTR` of the resource instance whose symbolic value reads
+    /// `instance` (`aws_subnet.s[0]`, as the resolver made it), when its
+    /// configuration sets `ATTR`: Terraform knows a configured argument at
+    /// plan time, however the instance was reached (`aws_subnet.s[count.index]`,
+    /// a splat, a `for`, `values(...)`). `None` leaves it symbolic. With
+    /// `attr` empty: `Some` (an empty object) when `instance` is one.
+    fn instance_attribute(&self, _instance: &str, _attr: &str) -> R<Option<Value>> {
+        Ok(None)
+    }
 }
 
 pub fn parse_template(t: &hcl::expr::TemplateExpr) -> R<Arc<Template>> {
@@ -745,6 +755,24 @@ impl<'a> Scope<'a> {
         ops: &[TraversalOperator],
     ) -> R<Value> {
         use std::fmt::Write as _;
+        // A resource instance reached by a computed key, a splat or a `for`:
+        // an argument its configuration sets is known.
+        match ops.first() {
+            Some(TraversalOperator::GetAttr(attr)) => {
+                if let Some(v) = self.resolver.instance_attribute(text, attr)? {
+                    return self.apply_ops(whole, v, &ops[1..]);
+                }
+            }
+            // A splat of one instance (an object) is a list of it:
+            // `aws_vpc.main[*].cidr_block`.
+            Some(TraversalOperator::AttrSplat | TraversalOperator::FullSplat)
+                if self.resolver.instance_attribute(text, "")?.is_some() =>
+            {
+                let one = self.apply_ops(whole, Value::Unknown(text.to_string()), &ops[1..])?;
+                return Ok(Value::List(vec![one]));
+            }
+            _ => {}
+        }
         let mut out = String::with_capacity(text.len() + 16 * ops.len());
         out.push_str(text);
         for op in ops {

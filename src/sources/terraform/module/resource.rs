@@ -479,6 +479,11 @@ impl<'l> Instance<'l> {
                     return v;
                 }
                 missing |= self.loader.data.is_some();
+            } else {
+                self.instance_refs.borrow_mut().insert(
+                    address.clone(),
+                    (rtype.to_string(), name.to_string(), inst.key.clone()),
+                );
             }
             Value::Unknown(address)
         };
