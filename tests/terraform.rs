@@ -2677,6 +2677,39 @@ resource "aws_x" "user" {
 }
 
 #[test]
+fn rsadecrypt_is_symbolic_and_sensitive_never_a_load_failure() {
+    let dir = tree(&[
+        (
+            "main.tf",
+            r#"
+resource "aws_instance" "web" {
+  ami = "ami-1"
+}
+resource "aws_x" "a" {
+  from_state = rsadecrypt(aws_instance.web.password_data, file("${path.module}/k.pem"))
+  literal    = rsadecrypt("Y2lwaGVyLW9uZQ==", file("${path.module}/k.pem"))
+  other      = rsadecrypt("Y2lwaGVyLXR3bw==", file("${path.module}/k.pem"))
+}
+"#,
+        ),
+        (
+            "k.pem",
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n",
+        ),
+    ]);
+    let s = snap(dir.path(), ".");
+    let r = res(&s, "aws_x.a");
+    for name in ["from_state", "literal", "other"] {
+        // Symbolic and sensitive.
+        assert_eq!(attr(&s, "aws_x.a", name), json!("${(sensitive)}"), "{name}");
+        let raw = format!("{:?}", r.attributes[name]);
+        assert!(!raw.contains("MIIBOgIBAAJBAKj34"), "{name}: {raw}");
+    }
+    // Compared by hash: another ciphertext is another value.
+    assert_ne!(r.attributes["literal"], r.attributes["other"]);
+}
+
+#[test]
 fn configured_attributes_are_known_through_computed_keys_splats_and_for() {
     let dir = tree(&[
         (
