@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use common::{parity, repo, tree};
 use parity::model::{Map, Snapshot, Value};
+use parity::sources::terraform::facts::Facts;
 use parity::sources::terraform::{load, Options, StateData};
 
 fn fixture() -> std::path::PathBuf {
@@ -115,7 +116,7 @@ fn a_data_source_missing_from_the_state_is_one_coverage_gap() {
     assert_eq!(
         report["summary"]["incomplete"],
         serde_json::json!([
-            "qa: data.aws_region.current: not in the state (state/staging.tfstate): compared as unknown"
+            "qa: data.aws_region.current (envs/qa/main.tf:21): not in the state (state/staging.tfstate): compared as unknown"
         ])
     );
 }
@@ -266,9 +267,9 @@ fn a_missing_block_is_said_once_for_every_instance_of_its_module() {
     assert_eq!(
         gaps,
         [
-            "module.net.data.aws_ami.counted: not in the state (s.tfstate): compared as unknown",
-            "module.net.data.aws_availability_zones.z: not in the state (s.tfstate): compared as unknown",
-            "module.net.data.aws_subnet.by_zone: not in the state (s.tfstate): compared as unknown",
+            "module.net.data.aws_ami.counted (net/main.tf:8): not in the state (s.tfstate): compared as unknown",
+            "module.net.data.aws_availability_zones.z (net/main.tf:3): not in the state (s.tfstate): compared as unknown",
+            "module.net.data.aws_subnet.by_zone (net/main.tf:4): not in the state (s.tfstate): compared as unknown",
             // count is unknown in module.net[1] (its zones are unknown).
             "net/main.tf:11: count is not known before apply (length(data.aws_availability_zones.z.names)); compared as one symbolic instance",
         ]
@@ -295,7 +296,7 @@ fn an_unreadable_state_is_said_only_where_a_data_source_is_used() {
     let gap = gaps[0].as_str().expect("text");
     assert!(
         gap.starts_with(
-            "staging: data.aws_region.r: the state could not be read (cannot read missing.tfstate"
+            "staging: data.aws_region.r (code/main.tf:1): the state could not be read (cannot read missing.tfstate"
         ),
         "{gap}"
     );
@@ -417,6 +418,89 @@ fn a_scoped_environment_looks_data_sources_up_by_their_full_address() {
             "aws_subnet.private[1]",
             "aws_vpc.main",
             "data.aws_availability_zones.available"
+        ]
+    );
+}
+
+// ---- data-live without a state: what stayed unknown is listed ---------------
+
+/// The account as `data-live` asks it (the evaluator knows only the
+/// [`Facts`] trait; the AWS reader behind it is tested against the emulator
+/// in tests/live.rs): answers the region, and notes every type asked.
+#[derive(Debug, Default)]
+struct Account {
+    asked: std::sync::Mutex<Vec<String>>,
+}
+
+impl Facts for Account {
+    fn read(&self, rtype: &str, _args: &Map) -> Result<Option<Map>, String> {
+        self.asked.lock().expect("lock").push(rtype.to_string());
+        Ok((rtype == "aws_region").then(|| attrs(&[("name", Value::str("eu-west-1"))])))
+    }
+}
+
+#[test]
+fn data_live_lists_each_data_source_it_does_not_read_with_its_line() {
+    let dir = tree(&[(
+        "main.tf",
+        r#"data "aws_region" "current" {}
+data "aws_vpc" "main" {
+  default = true
+}
+data "aws_subnets" "in_vpc" {
+  filter {
+    name   = "vpc-id"
+    values = [data.aws_vpc.main.id]
+  }
+}
+resource "aws_ssm_parameter" "p" {
+  name  = "/shop/${data.aws_region.current.name}"
+  value = data.aws_vpc.main.cidr_block
+  type  = "String"
+}
+resource "aws_ssm_parameter" "q" {
+  name  = "/shop/subnets"
+  value = join(",", data.aws_subnets.in_vpc.ids)
+  type  = "String"
+}
+"#,
+    )]);
+    let account = Arc::new(Account::default());
+    let snap = load(&Options {
+        environment: "staging".into(),
+        root: dir.path().to_path_buf(),
+        base: dir.path().to_path_buf(),
+        var_files: Vec::new(),
+        vars: Map::new(),
+        var_origins: Default::default(),
+        workspace: "default".into(),
+        data: None,
+        identity: Default::default(),
+        facts: Some(account.clone()),
+    })
+    .expect("load");
+    // The region is read; the other types are never asked of the account.
+    assert_eq!(*account.asked.lock().expect("lock"), ["aws_region"]);
+    let p = snap
+        .resources
+        .iter()
+        .find(|r| r.address == "aws_ssm_parameter.p")
+        .expect("p");
+    assert_eq!(
+        p.attributes.get("name"),
+        Some(&Value::str("/shop/eu-west-1"))
+    );
+    let gaps: Vec<String> = snap
+        .coverage
+        .iter()
+        .map(|g| format!("{}: {}", g.what, g.reason))
+        .collect();
+    let not_read = "not read live (data-live reads only aws_availability_zones, aws_caller_identity, aws_region, aws_partition, aws_ami): compared as unknown";
+    assert_eq!(
+        gaps,
+        [
+            format!("data.aws_subnets.in_vpc (main.tf:5): {not_read}"),
+            format!("data.aws_vpc.main (main.tf:2): {not_read}"),
         ]
     );
 }
