@@ -504,3 +504,119 @@ resource "aws_ssm_parameter" "q" {
         ]
     );
 }
+
+/// The data sources modules read most (the VPC, its subnets, the caller,
+/// an AMI, an SSM parameter, the region and zones): each taken from the
+/// state by its address, whatever its type, lists and maps included, and a
+/// `count`/`for_each` over one expands; nothing is left unknown.
+#[test]
+fn the_common_data_source_types_are_read_from_the_state() {
+    let dir = tree(&[(
+        "main.tf",
+        r#"data "aws_vpc" "main" {
+  default = true
+}
+data "aws_subnets" "private" {
+  filter {
+    name   = "vpc-id"
+    values = [data.aws_vpc.main.id]
+  }
+}
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+data "aws_partition" "current" {}
+data "aws_availability_zones" "available" {}
+data "aws_ami" "base" {
+  most_recent = true
+  owners      = ["amazon"]
+}
+data "aws_ssm_parameter" "ami" {
+  name = "/shop/ami"
+}
+resource "aws_instance" "app" {
+  count             = length(data.aws_subnets.private.ids)
+  subnet_id         = data.aws_subnets.private.ids[count.index]
+  ami               = data.aws_ami.base.id
+  availability_zone = data.aws_availability_zones.available.names[count.index]
+  tags = {
+    Vpc     = data.aws_vpc.main.cidr_block
+    Account = data.aws_caller_identity.current.account_id
+    Where   = "${data.aws_partition.current.partition}/${data.aws_region.current.name}"
+    Param   = data.aws_ssm_parameter.ami.type
+    Env     = data.aws_vpc.main.tags["Env"]
+  }
+}
+"#,
+    )]);
+    let by_address = HashMap::from([
+        (
+            "data.aws_vpc.main".to_string(),
+            attrs(&[
+                ("id", Value::str("vpc-1")),
+                ("cidr_block", Value::str("10.0.0.0/16")),
+                ("tags", Value::Map(attrs(&[("Env", Value::str("staging"))]))),
+            ]),
+        ),
+        (
+            "data.aws_subnets.private".to_string(),
+            attrs(&[("ids", names(&["subnet-a", "subnet-b"]))]),
+        ),
+        (
+            "data.aws_caller_identity.current".to_string(),
+            attrs(&[("account_id", Value::str("123456789012"))]),
+        ),
+        (
+            "data.aws_region.current".to_string(),
+            attrs(&[("name", Value::str("eu-west-1"))]),
+        ),
+        (
+            "data.aws_partition.current".to_string(),
+            attrs(&[("partition", Value::str("aws"))]),
+        ),
+        (
+            "data.aws_availability_zones.available".to_string(),
+            attrs(&[("names", names(&["eu-west-1a", "eu-west-1b"]))]),
+        ),
+        (
+            "data.aws_ami.base".to_string(),
+            attrs(&[("id", Value::str("ami-123"))]),
+        ),
+        (
+            "data.aws_ssm_parameter.ami".to_string(),
+            attrs(&[("type", Value::str("String"))]),
+        ),
+    ]);
+    let snap = load_with(
+        dir.path(),
+        Some(StateData {
+            by_address,
+            shown: "s.tfstate".into(),
+            unreadable: None,
+        }),
+    );
+    assert!(snap.coverage.is_empty(), "{:?}", snap.coverage);
+    let instances: Vec<&str> = addresses(&snap)
+        .into_iter()
+        .filter(|a| a.starts_with("aws_instance."))
+        .collect();
+    assert_eq!(instances, ["aws_instance.app[0]", "aws_instance.app[1]"]);
+    let b = snap
+        .resources
+        .iter()
+        .find(|r| r.address == "aws_instance.app[1]")
+        .expect("app[1]");
+    let get = |k: &str| b.attributes.get(k).cloned();
+    assert_eq!(get("subnet_id"), Some(Value::str("subnet-b")));
+    assert_eq!(get("ami"), Some(Value::str("ami-123")));
+    assert_eq!(get("availability_zone"), Some(Value::str("eu-west-1b")));
+    assert_eq!(
+        get("tags"),
+        Some(Value::Map(attrs(&[
+            ("Account", Value::str("123456789012")),
+            ("Env", Value::str("staging")),
+            ("Param", Value::str("String")),
+            ("Vpc", Value::str("10.0.0.0/16")),
+            ("Where", Value::str("aws/eu-west-1")),
+        ])))
+    );
+}
