@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use common::{parity, repo, tree};
 use parity::model::{Map, Snapshot, Value};
+use parity::sources::terraform::facts::Facts;
 use parity::sources::terraform::{load, Options, StateData};
 
 fn fixture() -> std::path::PathBuf {
@@ -115,7 +116,7 @@ fn a_data_source_missing_from_the_state_is_one_coverage_gap() {
     assert_eq!(
         report["summary"]["incomplete"],
         serde_json::json!([
-            "qa: data.aws_region.current: not in the state (state/staging.tfstate): compared as unknown"
+            "qa: data.aws_region.current (envs/qa/main.tf:21): not in the state (state/staging.tfstate): compared as unknown"
         ])
     );
 }
@@ -266,9 +267,9 @@ fn a_missing_block_is_said_once_for_every_instance_of_its_module() {
     assert_eq!(
         gaps,
         [
-            "module.net.data.aws_ami.counted: not in the state (s.tfstate): compared as unknown",
-            "module.net.data.aws_availability_zones.z: not in the state (s.tfstate): compared as unknown",
-            "module.net.data.aws_subnet.by_zone: not in the state (s.tfstate): compared as unknown",
+            "module.net.data.aws_ami.counted (net/main.tf:8): not in the state (s.tfstate): compared as unknown",
+            "module.net.data.aws_availability_zones.z (net/main.tf:3): not in the state (s.tfstate): compared as unknown",
+            "module.net.data.aws_subnet.by_zone (net/main.tf:4): not in the state (s.tfstate): compared as unknown",
             // count is unknown in module.net[1] (its zones are unknown).
             "net/main.tf:11: count is not known before apply (length(data.aws_availability_zones.z.names)); compared as one symbolic instance",
         ]
@@ -295,7 +296,7 @@ fn an_unreadable_state_is_said_only_where_a_data_source_is_used() {
     let gap = gaps[0].as_str().expect("text");
     assert!(
         gap.starts_with(
-            "staging: data.aws_region.r: the state could not be read (cannot read missing.tfstate"
+            "staging: data.aws_region.r (code/main.tf:1): the state could not be read (cannot read missing.tfstate"
         ),
         "{gap}"
     );
@@ -418,5 +419,204 @@ fn a_scoped_environment_looks_data_sources_up_by_their_full_address() {
             "aws_vpc.main",
             "data.aws_availability_zones.available"
         ]
+    );
+}
+
+// ---- data-live without a state: what stayed unknown is listed ---------------
+
+/// The account as `data-live` asks it (the evaluator knows only the
+/// [`Facts`] trait; the AWS reader behind it is tested against the emulator
+/// in tests/live.rs): answers the region, and notes every type asked.
+#[derive(Debug, Default)]
+struct Account {
+    asked: std::sync::Mutex<Vec<String>>,
+}
+
+impl Facts for Account {
+    fn read(&self, rtype: &str, _args: &Map) -> Result<Option<Map>, String> {
+        self.asked.lock().expect("lock").push(rtype.to_string());
+        Ok((rtype == "aws_region").then(|| attrs(&[("name", Value::str("eu-west-1"))])))
+    }
+}
+
+#[test]
+fn data_live_lists_each_data_source_it_does_not_read_with_its_line() {
+    let dir = tree(&[(
+        "main.tf",
+        r#"data "aws_region" "current" {}
+data "aws_vpc" "main" {
+  default = true
+}
+data "aws_subnets" "in_vpc" {
+  filter {
+    name   = "vpc-id"
+    values = [data.aws_vpc.main.id]
+  }
+}
+resource "aws_ssm_parameter" "p" {
+  name  = "/shop/${data.aws_region.current.name}"
+  value = data.aws_vpc.main.cidr_block
+  type  = "String"
+}
+resource "aws_ssm_parameter" "q" {
+  name  = "/shop/subnets"
+  value = join(",", data.aws_subnets.in_vpc.ids)
+  type  = "String"
+}
+"#,
+    )]);
+    let account = Arc::new(Account::default());
+    let snap = load(&Options {
+        environment: "staging".into(),
+        root: dir.path().to_path_buf(),
+        base: dir.path().to_path_buf(),
+        var_files: Vec::new(),
+        vars: Map::new(),
+        var_origins: Default::default(),
+        workspace: "default".into(),
+        data: None,
+        identity: Default::default(),
+        facts: Some(account.clone()),
+    })
+    .expect("load");
+    // The region is read; the other types are never asked of the account.
+    assert_eq!(*account.asked.lock().expect("lock"), ["aws_region"]);
+    let p = snap
+        .resources
+        .iter()
+        .find(|r| r.address == "aws_ssm_parameter.p")
+        .expect("p");
+    assert_eq!(
+        p.attributes.get("name"),
+        Some(&Value::str("/shop/eu-west-1"))
+    );
+    let gaps: Vec<String> = snap
+        .coverage
+        .iter()
+        .map(|g| format!("{}: {}", g.what, g.reason))
+        .collect();
+    let not_read = "not read live (data-live reads only aws_availability_zones, aws_caller_identity, aws_region, aws_partition, aws_ami): compared as unknown";
+    assert_eq!(
+        gaps,
+        [
+            format!("data.aws_subnets.in_vpc (main.tf:5): {not_read}"),
+            format!("data.aws_vpc.main (main.tf:2): {not_read}"),
+        ]
+    );
+}
+
+/// The data sources modules read most (the VPC, its subnets, the caller,
+/// an AMI, an SSM parameter, the region and zones): each taken from the
+/// state by its address, whatever its type, lists and maps included, and a
+/// `count`/`for_each` over one expands; nothing is left unknown.
+#[test]
+fn the_common_data_source_types_are_read_from_the_state() {
+    let dir = tree(&[(
+        "main.tf",
+        r#"data "aws_vpc" "main" {
+  default = true
+}
+data "aws_subnets" "private" {
+  filter {
+    name   = "vpc-id"
+    values = [data.aws_vpc.main.id]
+  }
+}
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+data "aws_partition" "current" {}
+data "aws_availability_zones" "available" {}
+data "aws_ami" "base" {
+  most_recent = true
+  owners      = ["amazon"]
+}
+data "aws_ssm_parameter" "ami" {
+  name = "/shop/ami"
+}
+resource "aws_instance" "app" {
+  count             = length(data.aws_subnets.private.ids)
+  subnet_id         = data.aws_subnets.private.ids[count.index]
+  ami               = data.aws_ami.base.id
+  availability_zone = data.aws_availability_zones.available.names[count.index]
+  tags = {
+    Vpc     = data.aws_vpc.main.cidr_block
+    Account = data.aws_caller_identity.current.account_id
+    Where   = "${data.aws_partition.current.partition}/${data.aws_region.current.name}"
+    Param   = data.aws_ssm_parameter.ami.type
+    Env     = data.aws_vpc.main.tags["Env"]
+  }
+}
+"#,
+    )]);
+    let by_address = HashMap::from([
+        (
+            "data.aws_vpc.main".to_string(),
+            attrs(&[
+                ("id", Value::str("vpc-1")),
+                ("cidr_block", Value::str("10.0.0.0/16")),
+                ("tags", Value::Map(attrs(&[("Env", Value::str("staging"))]))),
+            ]),
+        ),
+        (
+            "data.aws_subnets.private".to_string(),
+            attrs(&[("ids", names(&["subnet-a", "subnet-b"]))]),
+        ),
+        (
+            "data.aws_caller_identity.current".to_string(),
+            attrs(&[("account_id", Value::str("123456789012"))]),
+        ),
+        (
+            "data.aws_region.current".to_string(),
+            attrs(&[("name", Value::str("eu-west-1"))]),
+        ),
+        (
+            "data.aws_partition.current".to_string(),
+            attrs(&[("partition", Value::str("aws"))]),
+        ),
+        (
+            "data.aws_availability_zones.available".to_string(),
+            attrs(&[("names", names(&["eu-west-1a", "eu-west-1b"]))]),
+        ),
+        (
+            "data.aws_ami.base".to_string(),
+            attrs(&[("id", Value::str("ami-123"))]),
+        ),
+        (
+            "data.aws_ssm_parameter.ami".to_string(),
+            attrs(&[("type", Value::str("String"))]),
+        ),
+    ]);
+    let snap = load_with(
+        dir.path(),
+        Some(StateData {
+            by_address,
+            shown: "s.tfstate".into(),
+            unreadable: None,
+        }),
+    );
+    assert!(snap.coverage.is_empty(), "{:?}", snap.coverage);
+    let instances: Vec<&str> = addresses(&snap)
+        .into_iter()
+        .filter(|a| a.starts_with("aws_instance."))
+        .collect();
+    assert_eq!(instances, ["aws_instance.app[0]", "aws_instance.app[1]"]);
+    let b = snap
+        .resources
+        .iter()
+        .find(|r| r.address == "aws_instance.app[1]")
+        .expect("app[1]");
+    let get = |k: &str| b.attributes.get(k).cloned();
+    assert_eq!(get("subnet_id"), Some(Value::str("subnet-b")));
+    assert_eq!(get("ami"), Some(Value::str("ami-123")));
+    assert_eq!(get("availability_zone"), Some(Value::str("eu-west-1b")));
+    assert_eq!(
+        get("tags"),
+        Some(Value::Map(attrs(&[
+            ("Account", Value::str("123456789012")),
+            ("Env", Value::str("staging")),
+            ("Param", Value::str("String")),
+            ("Vpc", Value::str("10.0.0.0/16")),
+            ("Where", Value::str("aws/eu-west-1")),
+        ])))
     );
 }

@@ -2675,3 +2675,169 @@ resource "aws_x" "user" {
         attr(&s, r, "loop")
     );
 }
+
+#[test]
+fn rsadecrypt_is_symbolic_and_sensitive_never_a_load_failure() {
+    let dir = tree(&[
+        (
+            "main.tf",
+            r#"
+resource "aws_instance" "web" {
+  ami = "ami-1"
+}
+resource "aws_x" "a" {
+  from_state = rsadecrypt(aws_instance.web.password_data, file("${path.module}/k.pem"))
+  literal    = rsadecrypt("Y2lwaGVyLW9uZQ==", file("${path.module}/k.pem"))
+  other      = rsadecrypt("Y2lwaGVyLXR3bw==", file("${path.module}/k.pem"))
+}
+"#,
+        ),
+        (
+            "k.pem",
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n",
+        ),
+    ]);
+    let s = snap(dir.path(), ".");
+    let r = res(&s, "aws_x.a");
+    for name in ["from_state", "literal", "other"] {
+        // Symbolic and sensitive.
+        assert_eq!(attr(&s, "aws_x.a", name), json!("${(sensitive)}"), "{name}");
+        let raw = format!("{:?}", r.attributes[name]);
+        assert!(!raw.contains("MIIBOgIBAAJBAKj34"), "{name}: {raw}");
+    }
+    // Compared by hash: another ciphertext is another value.
+    assert_ne!(r.attributes["literal"], r.attributes["other"]);
+}
+
+#[test]
+fn configured_attributes_are_known_through_computed_keys_splats_and_for() {
+    let dir = tree(&[
+        (
+            "main.tf",
+            r#"
+variable "env" {
+  default = "staging"
+}
+resource "aws_vpc" "main" {
+  cidr_block = "10.1.0.0/16"
+}
+resource "aws_subnet" "s" {
+  count      = 2
+  cidr_block = cidrsubnet(aws_vpc.main.cidr_block, 8, count.index)
+  tags       = { Name = "s${count.index}" }
+}
+resource "aws_iam_role" "r" {
+  for_each = { api = "shop-api", web = "shop-web" }
+  name     = "${each.value}-${var.env}"
+}
+resource "aws_db_instance" "db" {
+  count    = 2
+  password = "db-Passw0rd-long-${count.index}"
+}
+data "aws_subnets" "found" {}
+resource "aws_subnet" "unknown" {
+  count      = length(data.aws_subnets.found.ids)
+  cidr_block = "10.2.0.0/24"
+}
+resource "aws_x" "per" {
+  count  = 3
+  cidr   = aws_subnet.s[count.index].cidr_block
+  name   = aws_subnet.s[count.index].tags["Name"]
+  id     = aws_subnet.s[count.index].id
+}
+resource "aws_x" "each" {
+  for_each = aws_iam_role.r
+  name     = aws_iam_role.r[each.key].name
+  value    = each.value.name
+}
+resource "aws_x" "user" {
+  cidrs    = aws_subnet.s[*].cidr_block
+  legacy   = aws_subnet.s.*.cidr_block
+  ids      = aws_subnet.s[*].id
+  for      = [for s in aws_subnet.s : s.cidr_block]
+  roles    = values(aws_iam_role.r)[*].name
+  by_key   = { for k, r in aws_iam_role.r : k => r.name }
+  vpc      = aws_vpc.main[*].cidr_block
+  secrets  = aws_db_instance.db[*].password
+  unknown  = aws_subnet.unknown[*].cidr_block
+}
+module "child" {
+  source = "./child"
+}
+"#,
+        ),
+        (
+            "child/main.tf",
+            r#"
+resource "aws_subnet" "s" {
+  count      = 2
+  cidr_block = "10.9.${count.index}.0/24"
+}
+resource "aws_x" "c" {
+  count = 2
+  cidr  = aws_subnet.s[count.index].cidr_block
+}
+"#,
+        ),
+    ]);
+    let s = snap(dir.path(), ".");
+    // count.index into another counted resource: that instance's argument;
+    // an instance that does not exist and a computed attribute: symbolic.
+    assert_eq!(attr(&s, "aws_x.per[0]", "cidr"), json!("10.1.0.0/24"));
+    assert_eq!(attr(&s, "aws_x.per[1]", "cidr"), json!("10.1.1.0/24"));
+    assert_eq!(attr(&s, "aws_x.per[1]", "name"), json!("s1"));
+    assert_eq!(
+        attr(&s, "aws_x.per[2]", "cidr"),
+        json!("${aws_subnet.s[count.index].cidr_block}")
+    );
+    assert_eq!(
+        attr(&s, "aws_x.per[0]", "id"),
+        json!("${aws_subnet.s[0].id}")
+    );
+    // each.key and each.value over a for_each resource.
+    assert_eq!(
+        attr(&s, "aws_x.each[\"web\"]", "name"),
+        json!("shop-web-staging")
+    );
+    assert_eq!(
+        attr(&s, "aws_x.each[\"api\"]", "value"),
+        json!("shop-api-staging")
+    );
+    let r = "aws_x.user";
+    let cidrs = json!(["10.1.0.0/24", "10.1.1.0/24"]);
+    assert_eq!(attr(&s, r, "cidrs"), cidrs);
+    assert_eq!(attr(&s, r, "legacy"), cidrs);
+    assert_eq!(attr(&s, r, "for"), cidrs);
+    assert_eq!(
+        attr(&s, r, "ids"),
+        json!(["${aws_subnet.s[0].id}", "${aws_subnet.s[1].id}"])
+    );
+    assert_eq!(
+        attr(&s, r, "roles"),
+        json!(["shop-api-staging", "shop-web-staging"])
+    );
+    assert_eq!(
+        attr(&s, r, "by_key"),
+        json!({ "api": "shop-api-staging", "web": "shop-web-staging" })
+    );
+    // A splat of one instance is a list of it.
+    assert_eq!(attr(&s, r, "vpc"), json!(["10.1.0.0/16"]));
+    // A secret-named argument stays sensitive however it is reached.
+    assert_eq!(
+        attr(&s, r, "secrets"),
+        json!(["(sensitive)", "(sensitive)"])
+    );
+    // Instances not known before apply: still symbolic.
+    assert!(
+        attr(&s, r, "unknown")
+            .as_str()
+            .is_some_and(|t| t.contains("aws_subnet.unknown")),
+        "{}",
+        attr(&s, r, "unknown")
+    );
+    // Inside a module, by the module's own instance keys.
+    assert_eq!(
+        attr(&s, "module.child.aws_x.c[1]", "cidr"),
+        json!("10.9.1.0/24")
+    );
+}

@@ -163,6 +163,16 @@ pub trait Resolver {
     fn function(&self, _name: &str, _args: &[Value], _whole: &Expression) -> Option<R<Value>> {
         None
     }
+
+    /// `ATTR` of the resource instance whose symbolic value reads
+    /// `instance` (`aws_subnet.s[0]`, as the resolver made it), when its
+    /// configuration sets `ATTR`: Terraform knows a configured argument at
+    /// plan time, however the instance was reached (`aws_subnet.s[count.index]`,
+    /// a splat, a `for`, `values(...)`). `None` leaves it symbolic. With
+    /// `attr` empty: `Some` (an empty object) when `instance` is one.
+    fn instance_attribute(&self, _instance: &str, _attr: &str) -> R<Option<Value>> {
+        Ok(None)
+    }
 }
 
 pub fn parse_template(t: &hcl::expr::TemplateExpr) -> R<Arc<Template>> {
@@ -745,6 +755,24 @@ impl<'a> Scope<'a> {
         ops: &[TraversalOperator],
     ) -> R<Value> {
         use std::fmt::Write as _;
+        // A resource instance reached by a computed key, a splat or a `for`:
+        // an argument its configuration sets is known.
+        match ops.first() {
+            Some(TraversalOperator::GetAttr(attr)) => {
+                if let Some(v) = self.resolver.instance_attribute(text, attr)? {
+                    return self.apply_ops(whole, v, &ops[1..]);
+                }
+            }
+            // A splat of one instance (an object) is a list of it:
+            // `aws_vpc.main[*].cidr_block`.
+            Some(TraversalOperator::AttrSplat | TraversalOperator::FullSplat)
+                if self.resolver.instance_attribute(text, "")?.is_some() =>
+            {
+                let one = self.apply_ops(whole, Value::Unknown(text.to_string()), &ops[1..])?;
+                return Ok(Value::List(vec![one]));
+            }
+            _ => {}
+        }
         let mut out = String::with_capacity(text.len() + 16 * ops.len());
         out.push_str(text);
         for op in ops {
@@ -912,6 +940,15 @@ impl<'a> Scope<'a> {
         let mut args = Vec::with_capacity(call.args.len());
         for arg in &call.args {
             args.push(self.eval(arg)?);
+        }
+        // A private key is a secret: marked before anything is written from
+        // it (`rsadecrypt(aws_instance.x.password_data, file("k.pem"))` is
+        // symbolic, its text written from the arguments), so the result
+        // is marked and compared by hash.
+        if name == "rsadecrypt" {
+            if let Some(key) = args.get_mut(1) {
+                *key = std::mem::take(key).mark();
+            }
         }
         // Sensitivity, as Terraform marks it.
         if let ("sensitive" | "nonsensitive" | "issensitive", [_]) = (name, args.as_slice()) {

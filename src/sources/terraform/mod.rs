@@ -162,10 +162,20 @@ impl Loader {
     }
 
     /// A data block (`module.app.data.aws_ami.ubuntu`, without instance
-    /// keys) that the state does not hold: said once.
-    pub(crate) fn data_missing(&self, block: String) {
-        let Some(data) = &self.data else {
-            return;
+    /// keys, declared `at` file:line) left unknown where it could have been
+    /// read: the state does not hold it, or `data-live` does not read its
+    /// type. Said once, with its declaration.
+    pub(crate) fn data_missing(&self, block: String, at: &str) {
+        let reason = match (&self.data, &self.facts) {
+            (Some(data), _) => match &data.unreadable {
+                Some(why) => format!("the state could not be read ({why}): compared as unknown"),
+                None => format!("not in the state ({}): compared as unknown", data.shown),
+            },
+            (None, Some(_)) => format!(
+                "not read live (data-live reads only {}): compared as unknown",
+                facts::LIVE_DATA_SOURCES.join(", ")
+            ),
+            (None, None) => return,
         };
         let first = self
             .data_missing
@@ -174,13 +184,8 @@ impl Loader {
             .insert(block.clone());
         if first {
             self.gap(CoverageGap {
-                what: block,
-                reason: match &data.unreadable {
-                    Some(why) => {
-                        format!("the state could not be read ({why}): compared as unknown")
-                    }
-                    None => format!("not in the state ({}): compared as unknown", data.shown),
-                },
+                what: format!("{block} ({at})"),
+                reason,
             });
         }
     }

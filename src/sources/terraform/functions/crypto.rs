@@ -1,6 +1,6 @@
 //! Terraform's hash and crypto functions (`md5`, `sha*`, `base64sha*`,
 //! `uuidv5`). `uuid` and `bcrypt` give a different value on every run, so
-//! they are unknown rather than computed.
+//! they are unknown rather than computed; `rsadecrypt` is symbolic too.
 
 use base64::Engine as _;
 
@@ -12,6 +12,21 @@ pub(super) fn bcrypt(name: &str, a: &[Value]) -> Result<Value, FnError> {
         return Err(arity_error(name, "1 or 2 arguments", a.len()));
     }
     Err(FnError::Unknown)
+}
+
+/// `rsadecrypt(ciphertext, privatekey)` is not evaluated (parity has no
+/// RSA implementation): symbolic, but written from a hash of both
+/// arguments, so two environments that decrypt different ciphertexts or
+/// with different keys do not compare equal. The evaluator marks the key
+/// argument sensitive before the call, so this result is marked too.
+pub(super) fn rsadecrypt(name: &str, a: &[Value]) -> Result<Value, FnError> {
+    let [ciphertext, key] = a else {
+        return Err(arity_error(name, "2 arguments", a.len()));
+    };
+    let ciphertext = super::string(name, ciphertext)?;
+    let key = super::string(name, key)?;
+    let digest = sha256(&format!("{ciphertext}\0{key}"));
+    Ok(Value::Unknown(format!("rsadecrypt(sha256:{digest})")))
 }
 
 pub(super) fn md5(s: &str) -> String {
@@ -115,6 +130,7 @@ pub(super) fn uuidv5(name: &str, namespace: &str, value: &str) -> Result<String,
 mod tests {
     use super::super::tests::{err, ok, s};
     use super::super::{call, FnError};
+    use crate::model::Value;
 
     #[test]
     fn hashes() {
@@ -145,6 +161,29 @@ mod tests {
         assert_eq!(call("uuid", vec![]), Err(FnError::Unknown));
         assert_eq!(call("timestamp", vec![]), Err(FnError::Unknown));
         assert_eq!(call("bcrypt", vec![s("x")]), Err(FnError::Unknown));
+    }
+
+    #[test]
+    fn rsadecrypt_is_symbolic_by_its_arguments() {
+        let one = call(
+            "rsadecrypt",
+            vec![s("Y2lwaGVy"), s("-----BEGIN RSA PRIVATE KEY-----")],
+        );
+        let Ok(Value::Unknown(text)) = &one else {
+            panic!("{one:?}")
+        };
+        // Neither argument appears in it, and others give another text.
+        assert!(text.starts_with("rsadecrypt(sha256:"), "{text}");
+        assert!(
+            !text.contains("Y2lwaGVy") && !text.contains("PRIVATE"),
+            "{text}"
+        );
+        let other = call(
+            "rsadecrypt",
+            vec![s("b3RoZXI="), s("-----BEGIN RSA PRIVATE KEY-----")],
+        );
+        assert_ne!(one, other);
+        assert!(call("rsadecrypt", vec![s("x")]).is_err());
     }
 
     #[test]

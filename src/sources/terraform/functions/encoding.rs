@@ -172,12 +172,24 @@ fn yaml_quote(s: &str) -> String {
             '\u{2028}' => out.push_str("\\L"),
             '\u{2029}' => out.push_str("\\P"),
             '\u{feff}' => out.push_str("\\uFEFF"),
-            c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\x{:02X}", c as u32)),
-            c => out.push(c),
+            c if yaml_printable(c) => out.push(c),
+            // go-yaml escapes what YAML does not count printable by its
+            // code point's width: C0/C1 controls, U+FFFE/U+FFFF and
+            // everything outside the BMP (an emoji is "\U0001F600").
+            c if (c as u32) <= 0xFF => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c if (c as u32) <= 0xFFFF => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push_str(&format!("\\U{:08X}", c as u32)),
         }
     }
     out.push('"');
     out
+}
+
+/// YAML's printable set as go-yaml's emitter tests it (`is_printable`):
+/// a character outside it is escaped, and a string holding one is written
+/// double-quoted.
+fn yaml_printable(c: char) -> bool {
+    matches!(c as u32, 0x0A | 0x20..=0x7E | 0xA0..=0xD7FF | 0xE000..=0xFFFD) && c != '\u{feff}'
 }
 
 /// Multi-line strings use literal block style (`|`), as cty's YAML encoder
@@ -185,7 +197,7 @@ fn yaml_quote(s: &str) -> String {
 fn yaml_literal(s: &str, indent: usize) -> Option<String> {
     if !s.contains('\n')
         || s.split('\n').any(|l| l.ends_with(' ') || l.ends_with('\t'))
-        || s.chars().any(|c| c.is_control() && c != '\n')
+        || s.chars().any(|c| !yaml_printable(c))
     {
         return None;
     }
@@ -525,6 +537,16 @@ mod tests {
         assert_eq!(
             ok("yamlencode", vec![m(&[("t", s("a\nb"))])]),
             s("\"t\": |-\n  a\n  b\n")
+        );
+        // go-yaml escapes what is not YAML-printable by its width; a
+        // string holding one is never a literal block.
+        assert_eq!(
+            ok("yamlencode", vec![s("é😀\u{80}\u{fffe}")]),
+            s("\"é\\U0001F600\\x80\\uFFFE\"\n")
+        );
+        assert_eq!(
+            ok("yamlencode", vec![m(&[("t", s("a\n😀"))])]),
+            s("\"t\": \"a\\n\\U0001F600\"\n")
         );
         // Whatever we emit must read back as the same value.
         let v = m(&[

@@ -7,12 +7,22 @@ use super::{arity_error, at_least, boolean, invalid, num, string, FnError};
 use crate::model::value::format_number;
 use crate::model::Value;
 
+/// `format(spec, args...)`. An argument that is null itself (not inside a
+/// collection) makes the result null, as in Terraform, where the literal
+/// `null` and a null of no type (a local, an untyped variable) are of
+/// cty's dynamic type and the call is not made (`(known after apply)` in
+/// a plan, null once applied); parity's values carry no types, so a null
+/// of a declared type (`tostring(null)`, a `string` variable), which
+/// Terraform formats as "null", is null here too.
 pub(super) fn format(name: &str, a: &[Value]) -> Result<Value, FnError> {
     at_least(name, a, 1)?;
     let (spec, rest) = a
         .split_first()
         .ok_or_else(|| arity_error(name, "at least 1 argument", 0))?;
     let spec = string(name, spec)?;
+    if rest.iter().any(Value::is_null) {
+        return Ok(Value::Null);
+    }
     format_string(name, &spec, rest).map(Value::String)
 }
 
@@ -305,12 +315,17 @@ fn go_general(a: f64, precision: Option<usize>, upper: bool, sharp: bool) -> Str
     }
 }
 
+/// `formatlist(spec, args...)`; a null argument makes the result null, as
+/// in [`format`] (a null element of a list argument is formatted "null").
 pub(super) fn formatlist(name: &str, a: &[Value]) -> Result<Value, FnError> {
     at_least(name, a, 1)?;
     let (spec, rest) = a
         .split_first()
         .ok_or_else(|| arity_error(name, "at least 1 argument", 0))?;
     let spec = string(name, spec)?;
+    if rest.iter().any(Value::is_null) {
+        return Ok(Value::Null);
+    }
     let mut n: Option<usize> = None;
     for (i, v) in rest.iter().enumerate() {
         if let Value::List(items) = v {
@@ -362,6 +377,22 @@ mod tests {
             s("There are 4 lights")
         );
         assert_eq!(ok("format", vec![s("%.2f"), n(1.23856)]), s("1.24"));
+        // A null argument (Terraform: of no type) makes the result null;
+        // a null inside a collection is formatted.
+        assert_eq!(ok("format", vec![s("%v"), Value::Null]), Value::Null);
+        assert_eq!(
+            ok("format", vec![s("%s-%v"), s("a"), Value::Null]),
+            Value::Null
+        );
+        assert_eq!(
+            ok("format", vec![s("%v"), l(vec![Value::Null])]),
+            s("[null]")
+        );
+        assert_eq!(ok("formatlist", vec![s("%v"), Value::Null]), Value::Null);
+        assert_eq!(
+            ok("formatlist", vec![s("%v"), l(vec![Value::Null, s("a")])]),
+            l(vec![s("null"), s("a")])
+        );
         assert_eq!(ok("format", vec![s("%f"), n(3.5)]), s("3.500000"));
         assert_eq!(
             ok(

@@ -160,6 +160,7 @@ const FUNCTIONS: &[&str] = &[
     "regexall",
     "replace",
     "reverse",
+    "rsadecrypt",
     "sensitive",
     "setintersection",
     "setproduct",
@@ -323,6 +324,7 @@ pub fn call(name: &str, args: Vec<Value>) -> Result<Value, FnError> {
         "base64sha512" => str_fn(name, a, crypto::base64sha512),
         "uuid" => crypto::uuid(name, a),
         "bcrypt" => crypto::bcrypt(name, a),
+        "rsadecrypt" => crypto::rsadecrypt(name, a),
         "uuidv5" => {
             let (ns, n) = two_args(name, a)?;
             crypto::uuidv5(name, &string(name, ns)?, &string(name, n)?).map(Value::String)

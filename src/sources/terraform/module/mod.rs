@@ -51,6 +51,9 @@ impl<T> Memo<T> {
     }
 }
 
+/// A resource instance a symbolic value names: type, name, instance key.
+type InstanceRef = (String, String, Option<Value>);
+
 pub struct Instance<'l> {
     pub loader: &'l Loader,
     pub def: Arc<ModuleDef>,
@@ -68,6 +71,11 @@ pub struct Instance<'l> {
     /// counted resource referenced by `count.index` would otherwise be
     /// rebuilt for each of its instances.
     skeletons: Memo<[Skeletons; 2]>,
+    /// Each managed resource instance's symbolic value (`aws_subnet.s[0]`)
+    /// in the skeletons: its type, name and instance key, so an attribute
+    /// read from it finds the argument the block sets
+    /// ([`Resolver::instance_attribute`]).
+    instance_refs: Memo<BTreeMap<String, InstanceRef>>,
     pub depth: usize,
     /// The path of module call names from the root (`app.waf`), as
     /// `.terraform/modules/modules.json` keys installed modules.
@@ -107,6 +115,7 @@ impl<'l> Instance<'l> {
             docs: Memo::default(),
             instance_cache: Memo::default(),
             skeletons: Memo::default(),
+            instance_refs: Memo::default(),
             depth,
             module_key: String::new(),
             multiplicity: 1,
@@ -485,6 +494,16 @@ impl Resolver for Instance<'_> {
 
     fn base_dir(&self) -> &Path {
         &self.loader.root
+    }
+
+    fn instance_attribute(&self, instance: &str, attr: &str) -> Result<Option<Value>, EvalErr> {
+        let Some((rtype, name, key)) = self.instance_refs.borrow().get(instance).cloned() else {
+            return Ok(None);
+        };
+        if attr.is_empty() {
+            return Ok(Some(Value::Map(Default::default())));
+        }
+        self.configured_attribute(&rtype, &name, key.as_ref(), attr)
     }
 
     fn template(

@@ -478,7 +478,17 @@ impl<'l> Instance<'l> {
                 if let Some(v) = self.live_fact(block, rtype, inst) {
                     return v;
                 }
-                missing |= self.loader.data.is_some();
+                // Unknown where it could have been read: not in the
+                // state, or (`data-live`) a type the account is not asked
+                // for (a live type whose read failed has its own gap).
+                missing |= self.loader.data.is_some()
+                    || (self.loader.facts.is_some()
+                        && !crate::sources::terraform::facts::LIVE_DATA_SOURCES.contains(&rtype));
+            } else {
+                self.instance_refs.borrow_mut().insert(
+                    address.clone(),
+                    (rtype.to_string(), name.to_string(), inst.key.clone()),
+                );
             }
             Value::Unknown(address)
         };
@@ -509,7 +519,10 @@ impl<'l> Instance<'l> {
             }),
         };
         if missing {
-            self.loader.data_missing(self.block_address(rtype, name));
+            self.loader.data_missing(
+                self.block_address(rtype, name),
+                &format!("{}:{}", block.file, block.item.line),
+            );
         }
         Ok(Some(value))
     }
