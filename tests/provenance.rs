@@ -404,3 +404,67 @@ fn a_cfn_default_a_sub_literal_and_a_findinmap_key() {
         .iter()
         .all(|f| f["attribute"] != "db_name"));
 }
+
+#[test]
+fn pulumi_resources_inside_components_have_the_stack_config_keys_as_causes() {
+    // A component inside a component, the caller's expression through a
+    // variable: the VPC's tenancy and the queue's retention still name the stack
+    // configuration keys, at their lines.
+    let program = "name: shop\nruntime: yaml\n\
+config:\n  vpcTenancy:\n    type: string\n  retention:\n    type: integer\n    default: 60\n\
+components:\n  net:\n    inputs:\n      cidr:\n        type: string\n      keep:\n        type: integer\n\
+\x20   resources:\n      vpc:\n        type: aws:ec2/vpc:Vpc\n        properties:\n          instanceTenancy: ${cidr}\n\
+\x20     jobs:\n        type: shop:index:queues\n        properties:\n          seconds: ${keep}\n\
+\x20 queues:\n    inputs:\n      seconds:\n        type: integer\n\
+\x20   resources:\n      q:\n        type: aws:sqs/queue:Queue\n        properties:\n          messageRetentionSeconds: ${seconds}\n\
+variables:\n  cidr: ${vpcTenancy}\n\
+resources:\n  main:\n    type: shop:index:net\n    properties:\n      cidr: ${cidr}\n      keep: ${retention}\n";
+    let dir = tree(&[
+        (
+            "parity.toml",
+            "[environments.staging]\npulumi = { program = \".\", config = \"Pulumi.staging.yaml\" }\n\
+             [environments.prod]\npulumi = { program = \".\", config = \"Pulumi.prod.yaml\" }\n",
+        ),
+        ("Pulumi.yaml", program),
+        (
+            "Pulumi.staging.yaml",
+            "config:\n  shop:vpcTenancy: default\n",
+        ),
+        (
+            "Pulumi.prod.yaml",
+            "config:\n  aws:region: eu-west-1\n  shop:vpcTenancy: dedicated\n  shop:retention: 120\n",
+        ),
+    ]);
+    let out = parity(dir.path())
+        .args([
+            "diff", "staging", "prod", "--source", "code", "--format", "json",
+        ])
+        .output()
+        .expect("parity runs");
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "the JSON report: {e}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let f = finding(&r, "module.main.aws_vpc.vpc", "instance_tenancy");
+    let causes = f["causes"].as_array().expect("causes");
+    assert_eq!(causes.len(), 1, "{causes:#?}");
+    assert_eq!(causes[0]["input"], "vpcTenancy");
+    assert_eq!(causes[0]["kind"], "config");
+    assert_eq!(causes[0]["locations"]["staging"], "Pulumi.staging.yaml:2");
+    assert_eq!(causes[0]["locations"]["prod"], "Pulumi.prod.yaml:3");
+    let cidr = cause(&r, "vpcTenancy");
+    assert_eq!(cidr["left"], "default");
+    assert_eq!(cidr["right"], "dedicated");
+    // Two components deep; staging takes the program's default.
+    let q = finding(
+        &r,
+        "module.main.module.jobs.aws_sqs_queue.q",
+        "message_retention_seconds",
+    );
+    let c = &q["causes"][0];
+    assert_eq!(c["input"], "retention", "{q:#}");
+    assert_eq!(c["locations"]["staging"], "Pulumi.yaml:8");
+    assert_eq!(c["locations"]["prod"], "Pulumi.prod.yaml:4");
+}

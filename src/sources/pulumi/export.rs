@@ -473,4 +473,58 @@ mod tests {
             out.resources[0].address
         );
     }
+
+    /// A stack export's renamed properties (pluralized lists, pulumi-aws's
+    /// own names) are the Terraform attributes in the model.
+    #[test]
+    fn renamed_properties_of_an_export_are_terraform_attributes() {
+        let n = Normalizer::default();
+        let text = r#"{"version": 3, "deployment": {"resources": [
+            {"urn": "urn:pulumi:prod::shop::aws:lambda/function:Function::api", "custom": true,
+             "type": "aws:lambda/function:Function", "id": "shop-api",
+             "inputs": {"name": "shop-api", "role": "arn:aws:iam::123456789012:role/api"},
+             "outputs": {"name": "shop-api", "role": "arn:aws:iam::123456789012:role/api",
+                         "imageConfig": {"commands": ["serve"], "entryPoints": ["/bin/sh"]}}},
+            {"urn": "urn:pulumi:prod::shop::aws:s3/bucketV2:BucketV2::logs", "custom": true,
+             "type": "aws:s3/bucketV2:BucketV2", "id": "shop-logs",
+             "outputs": {"bucket": "shop-logs", "versionings": [{"enabled": true, "mfaDelete": false}],
+                         "lifecycleRules": [{"enabled": true, "transitions": [{"days": 30, "storageClass": "GLACIER"}]}]}},
+            {"urn": "urn:pulumi:prod::shop::aws:iam/role:Role::api", "custom": true,
+             "type": "aws:iam/role:Role", "id": "api",
+             "outputs": {"name": "api", "inlinePolicies": [{"name": "logs", "policy": "{}"}]}}
+        ]}}"#;
+        let out = read(text, "x.json", &n).expect("reads");
+        let by = |t: &str| {
+            out.resources
+                .iter()
+                .find(|r| r.rtype == t)
+                .map(|r| &r.attributes)
+                .expect(t)
+        };
+        let lambda = by("aws_lambda_function");
+        assert_eq!(lambda.get("function_name"), Some(&Value::str("shop-api")));
+        assert!(!lambda.contains_key("name"));
+        assert_eq!(
+            lambda["image_config"].get_path("0.command.0"),
+            Some(&Value::str("serve"))
+        );
+        assert_eq!(
+            lambda["image_config"].get_path("0.entry_point.0"),
+            Some(&Value::str("/bin/sh"))
+        );
+        let bucket = by("aws_s3_bucket");
+        assert_eq!(
+            bucket["versioning"].get_path("0.enabled"),
+            Some(&Value::Bool(true))
+        );
+        assert_eq!(
+            bucket["lifecycle_rule"].get_path("0.transition.0.storage_class"),
+            Some(&Value::str("GLACIER"))
+        );
+        let role = by("aws_iam_role");
+        assert_eq!(
+            role["inline_policy"].get_path("0.name"),
+            Some(&Value::str("logs"))
+        );
+    }
 }

@@ -5,11 +5,12 @@
 //! `tokens.tsv` (data, written by `scripts/gen-pulumi-tokens` from
 //! pulumi-aws's bridge metadata) to a Terraform type; their camelCase
 //! properties become the Terraform attributes the bridge made them from,
-//! by the bridge's own rules, checked against the AWS provider schema
-//! (`terraform::schema`): `engineVersion` is `engine_version`; a list the
-//! bridge pluralized is the block's singular name (`ingress` stays,
-//! `inlinePolicies` is `inline_policy`); the few other renames are the
-//! table's third column. Inside nested blocks keys follow the same rules;
+//! by the table's third column first (every name, of the resource or of a
+//! nested block by its path, that is not the snake_case of the Pulumi
+//! name: `inlinePolicies` is `inline_policy`, Lambda's `name` is
+//! `function_name`), then by the bridge's rules checked against the AWS
+//! provider schema (`terraform::schema`): `engineVersion` is
+//! `engine_version`. Inside nested blocks keys follow the same rules;
 //! maps of user keys (`tags`, Lambda `variables`) keep theirs. A block the
 //! bridge flattened to one object becomes a list of one, as in state.
 //!
@@ -33,8 +34,20 @@ const TOKENS: &str = include_str!("tokens.tsv");
 #[derive(Debug)]
 pub(crate) struct Row {
     pub terraform: &'static str,
-    /// Pulumi property → Terraform attribute, beyond the mechanical rules.
+    /// Pulumi name → Terraform name, for every name that is not the plain
+    /// snake_case of the Pulumi one; a nested block's by its path of
+    /// Pulumi names (`lifecycleRules.transitions`).
     pub renames: Vec<(&'static str, &'static str)>,
+}
+
+impl Row {
+    /// The Terraform name the table gives the Pulumi name at `path`.
+    fn renamed(&self, path: &str) -> Option<&'static str> {
+        self.renames
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, a)| *a)
+    }
 }
 
 /// The table, by token. A line without a tab is skipped (the header).
@@ -104,12 +117,13 @@ pub(crate) fn attributes(token: &str, props: Map) -> Map {
             let mut out = Map::new();
             for (prop, v) in props {
                 let name = row
-                    .renames
-                    .iter()
-                    .find(|(p, _)| *p == prop)
-                    .map(|(_, a)| a.to_string())
-                    .unwrap_or_else(|| attribute_name(block, &prop));
-                let v = nested(block.and_then(|b| b.get(&name)), v);
+                    .renamed(&prop)
+                    .map_or_else(|| attribute_name(block, &prop), str::to_string);
+                let v = nested(
+                    block.and_then(|b| b.get(&name)),
+                    v,
+                    &Names { row, path: &prop },
+                );
                 out.insert(name, v);
             }
             schema::convert_resource(row.terraform, false, &mut out);
@@ -137,12 +151,10 @@ pub(crate) fn attributes(token: &str, props: Map) -> Map {
 /// location).
 pub(crate) fn attribute_for(token: &str, prop: &str) -> String {
     match lookup(token) {
-        Mapped::Classic(row) => row
-            .renames
-            .iter()
-            .find(|(p, _)| *p == prop)
-            .map(|(_, a)| a.to_string())
-            .unwrap_or_else(|| attribute_name(schema::lookup(row.terraform, false), prop)),
+        Mapped::Classic(row) => row.renamed(prop).map_or_else(
+            || attribute_name(schema::lookup(row.terraform, false), prop),
+            str::to_string,
+        ),
         Mapped::Native(t) => t
             .property(prop, false)
             .map_or_else(|| pascal(prop), |(_, a, _)| a.to_string()),
@@ -182,15 +194,47 @@ fn singulars(s: &str) -> Vec<String> {
     out
 }
 
+/// Where a nested value sits: its row (for the table's renames) and the
+/// path of Pulumi names that leads to it.
+struct Names<'a> {
+    row: &'static Row,
+    path: &'a str,
+}
+
 /// A value inside an attribute, its keys renamed where the schema says
 /// they are attribute names (nested blocks, objects), kept where they are
-/// a user's (maps) or the schema does not say.
-fn nested(item: Option<&Item>, v: Value) -> Value {
+/// a user's (maps) or the schema does not say. A block's keys are the
+/// table's names at their path first; where the schema does not say (a
+/// block computed by the provider, `identity`), only the table's names
+/// are renamed.
+fn nested(item: Option<&Item>, v: Value, at: &Names<'_>) -> Value {
     match (item, v) {
-        (Some(Item::Block(_, inner)), v) => each_object(v, &|m| block_keys(inner, m)),
+        (Some(Item::Block(_, inner)), v) => each_object(v, &|m| block_keys(inner, m, at)),
         (Some(Item::Attr(ty)), v) => typed(ty, v),
-        (None, v) => v,
+        (None, v) => each_object(v, &|m| table_keys(m, at)),
     }
+}
+
+/// The keys of an object the schema does not describe: the table's names
+/// at their path, the others kept.
+fn table_keys(m: Map, at: &Names<'_>) -> Value {
+    Value::Map(
+        m.into_iter()
+            .map(|(k, v)| {
+                let path = format!("{}.{k}", at.path);
+                let name = at.row.renamed(&path).map_or(k, str::to_string);
+                let v = nested(
+                    None,
+                    v,
+                    &Names {
+                        row: at.row,
+                        path: &path,
+                    },
+                );
+                (name, v)
+            })
+            .collect(),
+    )
 }
 
 fn typed(ty: &Ty, v: Value) -> Value {
@@ -218,12 +262,23 @@ fn typed(ty: &Ty, v: Value) -> Value {
     }
 }
 
-fn block_keys(block: &Block, m: Map) -> Value {
+fn block_keys(block: &Block, m: Map, at: &Names<'_>) -> Value {
     Value::Map(
         m.into_iter()
             .map(|(k, v)| {
-                let name = attribute_name(Some(block), &k);
-                let v = nested(block.get(&name), v);
+                let path = format!("{}.{k}", at.path);
+                let name = at
+                    .row
+                    .renamed(&path)
+                    .map_or_else(|| attribute_name(Some(block), &k), str::to_string);
+                let v = nested(
+                    block.get(&name),
+                    v,
+                    &Names {
+                        row: at.row,
+                        path: &path,
+                    },
+                );
                 (name, v)
             })
             .collect(),
@@ -753,6 +808,118 @@ mod tests {
         assert_eq!(
             out["environment"].get_path("0.variables.LOG_LEVEL"),
             Some(&Value::str("debug"))
+        );
+    }
+
+    /// `{a: [{b: [{c: "v"}]}]}` for the path `a.b.c`.
+    fn at_path(path: &str, leaf: Value) -> Map {
+        let mut parts: Vec<&str> = path.split('.').collect();
+        let mut v = leaf;
+        let top = parts.remove(0);
+        for p in parts.iter().rev() {
+            let mut m = Map::new();
+            m.insert((*p).to_string(), v);
+            v = Value::List(vec![Value::Map(m)]);
+        }
+        props(&[(top, v)])
+    }
+
+    /// Whether `key` holds `want` somewhere in `v`.
+    fn holds(v: &Value, key: &str, want: &Value) -> bool {
+        match v {
+            Value::Map(m) => m
+                .iter()
+                .any(|(k, x)| (k == key && x == want) || holds(x, key, want)),
+            Value::List(items) => items.iter().any(|x| holds(x, key, want)),
+            _ => false,
+        }
+    }
+
+    /// Every name of the table's third column, nested ones too, becomes
+    /// its Terraform name in the model.
+    #[test]
+    fn every_renamed_property_of_the_table_becomes_its_terraform_name() {
+        let mut checked = 0;
+        for (token, row) in ROWS.iter() {
+            for (path, attr) in &row.renames {
+                let leaf = Value::str("renamed-leaf");
+                let out = attributes(token, at_path(path, leaf.clone()));
+                let found = if path.contains('.') {
+                    out.values().any(|v| holds(v, attr, &leaf))
+                } else {
+                    // A plain value, or one block flattened to a list of one.
+                    let got = out.get(attr);
+                    got == Some(&leaf) || got.and_then(|v| v.get_path("0")) == Some(&leaf)
+                };
+                assert!(found, "{token}: {path} did not become {attr}: {out:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 100, "{checked}");
+    }
+
+    /// The renames the bridge's rule alone gets wrong (pulumi-aws's own
+    /// names, checked against its bridge-metadata.json).
+    #[test]
+    fn pulumi_aws_own_names_map_to_the_terraform_attributes() {
+        let out = attributes(
+            "aws:lambda/function:Function",
+            props(&[
+                ("name", Value::str("api")),
+                ("memorySize", Value::Number(256.0)),
+            ]),
+        );
+        assert_eq!(out.get("function_name"), Some(&Value::str("api")));
+        assert!(!out.contains_key("name"));
+        assert_eq!(out.get("memory_size"), Some(&Value::Number(256.0)));
+        let out = attributes(
+            "aws:lambda/permission:Permission",
+            props(&[("function", Value::str("api"))]),
+        );
+        assert_eq!(out.get("function_name"), Some(&Value::str("api")));
+        // BucketV2 keeps its blocks lists (`versionings`), the legacy
+        // Bucket only `loggings`.
+        let mut versioning = Map::new();
+        versioning.insert("enabled".into(), Value::Bool(true));
+        let out = attributes(
+            "aws:s3/bucketV2:BucketV2",
+            props(&[("versionings", Value::List(vec![Value::Map(versioning)]))]),
+        );
+        assert_eq!(
+            out["versioning"].get_path("0.enabled"),
+            Some(&Value::Bool(true))
+        );
+        let mut transition = Map::new();
+        transition.insert("storageClass".into(), Value::str("GLACIER"));
+        let mut rule = Map::new();
+        rule.insert(
+            "transitions".into(),
+            Value::List(vec![Value::Map(transition)]),
+        );
+        let out = attributes(
+            "aws:s3/bucketV2:BucketV2",
+            props(&[("lifecycleRules", Value::List(vec![Value::Map(rule)]))]),
+        );
+        assert_eq!(
+            out["lifecycle_rule"].get_path("0.transition.0.storage_class"),
+            Some(&Value::str("GLACIER"))
+        );
+        // Kept singular by pulumi-aws although a set (not `ingresses`).
+        assert_eq!(
+            attribute_for("aws:ec2/securityGroup:SecurityGroup", "ingress"),
+            "ingress"
+        );
+        assert_eq!(
+            attribute_for("aws:ec2/networkAcl:NetworkAcl", "egress"),
+            "egress"
+        );
+        assert_eq!(
+            attribute_for("aws:eks/cluster:Cluster", "certificateAuthority"),
+            "certificate_authority"
+        );
+        assert_eq!(
+            attribute_for("aws:rds/instance:Instance", "masterUserSecrets"),
+            "master_user_secret"
         );
     }
 

@@ -50,6 +50,9 @@ pub(super) struct Eval<'a> {
     pub instances: RefCell<HashMap<String, Map>>,
     /// How many component instances enclose this scope.
     pub depth: usize,
+    /// In a component instance: the stack configuration keys each input
+    /// was read from by its caller (the caller's inputs), by input name.
+    pub inherited: HashMap<String, Vec<std::sync::Arc<crate::model::Input>>>,
 }
 
 impl<'a> Eval<'a> {
@@ -113,12 +116,22 @@ impl<'a> Eval<'a> {
 
     /// The configuration keys `used` as inputs: each at the stack
     /// configuration's line that sets it, or the program's `config:`
-    /// declaration whose default it takes; a `secure:` value sealed. Only
-    /// the program's own scope (a component's inputs are its caller's
-    /// expressions).
+    /// declaration whose default it takes; a `secure:` value sealed. In a
+    /// component instance, `used` names the component's inputs, and each
+    /// brings the configuration keys its caller's expression read (through
+    /// every enclosing instance): a resource inside a component has the
+    /// same causes as one the program declares.
     pub(super) fn config_inputs(&self, used: &[String]) -> crate::model::Inputs {
         if self.depth > 0 {
-            return Default::default();
+            let mut out: Vec<std::sync::Arc<crate::model::Input>> = Vec::new();
+            for key in used {
+                for input in self.inherited.get(key).into_iter().flatten() {
+                    if !out.iter().any(|i| i.name == input.name) {
+                        out.push(input.clone());
+                    }
+                }
+            }
+            return out.into();
         }
         let mut out = Vec::new();
         for key in used {

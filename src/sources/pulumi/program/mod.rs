@@ -195,6 +195,7 @@ pub fn load(opts: &ProgramOptions) -> Result<Snapshot, PulumiError> {
         used: RefCell::new(Vec::new()),
         instances: RefCell::new(HashMap::new()),
         depth: 0,
+        inherited: HashMap::new(),
     };
     ev.emit()?;
     let outputs = section("outputs")?;
@@ -624,14 +625,19 @@ impl<'a> Eval<'a> {
     ) -> Result<Map, PulumiError> {
         let mut inputs = HashMap::new();
         let mut inputs_at = HashMap::new();
+        let mut inherited = HashMap::new();
         match res.def.get("properties") {
             None | Some(Json::Null) => {}
             Some(Json::Object(p)) => {
                 for (k, v) in p {
-                    let (value, loc) =
-                        self.eval_located(v, &["resources", name, "properties", k.as_str()])?;
+                    let (value, loc, used) =
+                        self.eval_traced(v, &["resources", name, "properties", k.as_str()])?;
                     if let Some(l) = loc {
                         inputs_at.insert(k.clone(), l);
+                    }
+                    let from = self.config_inputs(&used);
+                    if !from.is_empty() {
+                        inherited.insert(k.clone(), from.iter().cloned().collect());
                     }
                     inputs.insert(k.clone(), value);
                 }
@@ -681,6 +687,7 @@ impl<'a> Eval<'a> {
             used: RefCell::new(Vec::new()),
             instances: RefCell::new(HashMap::new()),
             depth: self.depth + 1,
+            inherited,
         };
         inner.emit()?;
         let mut outputs = Map::new();
