@@ -90,6 +90,12 @@ fn agrees(tf: &serde_json::Value, p: &Value) -> bool {
         (J::Number(a), Value::Number(b)) => {
             b.is_finite() && decimal(&a.to_string()) == decimal(&format!("{b:e}"))
         }
+        // A 512-bit number: a recorded integer exactly; a recorded fraction
+        // went through Python's float, so at float64 precision.
+        (J::Number(a), Value::BigNumber(b)) => match a.as_f64() {
+            Some(f) if !a.is_i64() && !a.is_u64() => f == b.to_f64(),
+            _ => decimal(&a.to_string()) == decimal(&b.text()),
+        },
         (J::Array(a), Value::List(b)) => {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| agrees(x, y))
         }
@@ -134,6 +140,7 @@ fn show(v: &Value) -> String {
     match v {
         Value::Unknown(e) => format!("symbolic ${{{e}}}"),
         Value::Number(n) => format!("{n:?}"),
+        Value::BigNumber(b) => format!("{} (512-bit)", b.text()),
         other => other.to_json().to_string(),
     }
 }
