@@ -10,9 +10,12 @@
 //!
 //! Comparison: JSON equality, arrays in order (Terraform prints a set in its
 //! own order: strings sorted, numbers ascending), objects as key sets.
-//! Numbers, the one normalization: parity holds a 64-bit float; a recorded
-//! number agrees with it when it is the same decimal number as the float's
-//! shortest round-trip form (Rust's `{:e}`). Terraform prints an integer
+//! Numbers, the one normalization: parity holds a 64-bit float when the
+//! number is exactly one, else Terraform's 512-bit number
+//! (`Value::BigNumber`); a recorded number agrees with a float when it is
+//! the same decimal number as the float's shortest round-trip form (Rust's
+//! `{:e}`), with a 512-bit number when it is the same integer or, for a
+//! recorded fraction, the same float64. Terraform prints an integer
 //! exactly (9007199254740993 does not agree with the float 9007199254740992)
 //! and the result of a float64 function in shortest form (`pow(2, 60)` is
 //! recorded 1152921504606847000, the float 2^60's shortest digits, and

@@ -110,6 +110,17 @@ impl Value {
         matches!(self, Value::Unknown(_))
     }
 
+    /// True when this value or anything inside it is a 512-bit number.
+    pub fn contains_big_number(&self) -> bool {
+        match self {
+            Value::BigNumber(_) => true,
+            Value::List(items) => items.iter().any(Value::contains_big_number),
+            Value::Map(map) => map.values().any(Value::contains_big_number),
+            Value::Marked(inner) => inner.contains_big_number(),
+            _ => false,
+        }
+    }
+
     /// True when this value or anything inside it is unknown.
     pub fn contains_unknown(&self) -> bool {
         match self {
@@ -297,7 +308,7 @@ impl Value {
             // A number JSON cannot hold exactly keeps its digits.
             Value::BigNumber(b)
                 if b.to_integer_text()
-                    .is_none_or(|t| t.parse::<i128>().is_err()) =>
+                    .is_none_or(|t| t.parse::<i64>().is_err() && t.parse::<u64>().is_err()) =>
             {
                 let mut m = serde_json::Map::new();
                 m.insert("$number".into(), serde_json::Value::String(b.text()));
@@ -491,6 +502,8 @@ mod tests {
         assert_eq!(big.to_json().to_string(), "12345678901234567890");
         assert_eq!(Value::from_json(&big.to_json()), big);
         assert_eq!(big.display(), "12345678901234567890");
+        let huge = Value::parse_number("100000000000000000001").expect("number");
+        assert_eq!(Value::from_tagged_json(&huge.to_tagged_json()), huge);
         assert_eq!(Value::parse_number("0.5"), Some(Value::Number(0.5)));
         assert_eq!(
             compare_numbers(&big, &Value::Number(1e19)),
