@@ -270,16 +270,27 @@ pub fn is_secret_attribute(key: &str) -> bool {
 /// first; null stays null; a value already redacted is kept. A value that
 /// holds something known only after apply stays unknown (what is unknown
 /// in code is no difference from state), with the hash as its text.
+/// The text a sensitive value is hashed from: its JSON, with a 512-bit
+/// number's own digits (plain JSON holds only its nearest float, so two
+/// different numbers would hash alike).
+fn hash_text(v: &Value) -> String {
+    if v.contains_big_number() {
+        v.to_tagged_json().to_string()
+    } else {
+        v.to_json().to_string()
+    }
+}
+
 pub fn sensitive_value(v: &Value, n: &Normalizer) -> Value {
     let (v, _) = v.clone().unmark_deep();
     match v {
         Value::Null => Value::Null,
         v if v.is_sensitive() => v,
-        v if v.contains_unknown() => match sensitive(&n.value(&v).to_json().to_string()) {
+        v if v.contains_unknown() => match sensitive(&hash_text(&n.value(&v))) {
             Value::String(hash) => Value::Unknown(hash),
             other => other,
         },
-        v => sensitive(&n.value(&v).to_json().to_string()),
+        v => sensitive(&hash_text(&n.value(&v))),
     }
 }
 
@@ -539,6 +550,17 @@ mod tests {
             defs.get_path("1.image"),
             Some(&Value::str("repo/shop-${env}-app:1.4.2"))
         );
+    }
+
+    #[test]
+    fn sensitive_big_numbers_hash_by_their_digits() {
+        let n = Normalizer::new("staging", &[], None, None);
+        let a = Value::parse_number("0.1000000000000000000001").unwrap();
+        let b = Value::parse_number("0.1000000000000000000002").unwrap();
+        // Both are the float 0.1 to plain JSON.
+        assert_eq!(a.to_json(), b.to_json());
+        assert_ne!(sensitive_value(&a, &n), sensitive_value(&b, &n));
+        assert_eq!(sensitive_value(&a, &n), sensitive_value(&a.clone(), &n));
     }
 
     #[test]

@@ -10,9 +10,12 @@
 //!
 //! Comparison: JSON equality, arrays in order (Terraform prints a set in its
 //! own order: strings sorted, numbers ascending), objects as key sets.
-//! Numbers, the one normalization: parity holds a 64-bit float; a recorded
-//! number agrees with it when it is the same decimal number as the float's
-//! shortest round-trip form (Rust's `{:e}`). Terraform prints an integer
+//! Numbers, the one normalization: parity holds a 64-bit float when the
+//! number is exactly one, else Terraform's 512-bit number
+//! (`Value::BigNumber`); a recorded number agrees with a float when it is
+//! the same decimal number as the float's shortest round-trip form (Rust's
+//! `{:e}`), with a 512-bit number when it is the same integer or, for a
+//! recorded fraction, the same float64. Terraform prints an integer
 //! exactly (9007199254740993 does not agree with the float 9007199254740992)
 //! and the result of a float64 function in shortest form (`pow(2, 60)` is
 //! recorded 1152921504606847000, the float 2^60's shortest digits, and
@@ -90,6 +93,12 @@ fn agrees(tf: &serde_json::Value, p: &Value) -> bool {
         (J::Number(a), Value::Number(b)) => {
             b.is_finite() && decimal(&a.to_string()) == decimal(&format!("{b:e}"))
         }
+        // A 512-bit number: a recorded integer exactly; a recorded fraction
+        // went through Python's float, so at float64 precision.
+        (J::Number(a), Value::BigNumber(b)) => match a.as_f64() {
+            Some(f) if !a.is_i64() && !a.is_u64() => f == b.to_f64(),
+            _ => decimal(&a.to_string()) == decimal(&b.text()),
+        },
         (J::Array(a), Value::List(b)) => {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| agrees(x, y))
         }
@@ -134,6 +143,7 @@ fn show(v: &Value) -> String {
     match v {
         Value::Unknown(e) => format!("symbolic ${{{e}}}"),
         Value::Number(n) => format!("{n:?}"),
+        Value::BigNumber(b) => format!("{} (512-bit)", b.text()),
         other => other.to_json().to_string(),
     }
 }

@@ -3,6 +3,7 @@
 //! Every source (Terraform code, state, live AWS) produces this model, with
 //! Terraform resource type and attribute names, so one rule judges them all.
 
+pub mod bignum;
 pub mod map;
 pub mod value;
 

@@ -15,6 +15,11 @@ pub enum Value {
     Null,
     Bool(bool),
     Number(f64),
+    /// A number that is not exactly a 64-bit float (`0.1 + 0.2`, integers
+    /// past 2^53): Terraform's 512-bit number ([`super::bignum`]). Only ever
+    /// made through [`super::bignum::BigFloat::into_value`], so a number has
+    /// one representation and derived equality is numeric equality.
+    BigNumber(Box<super::bignum::BigFloat>),
     String(String),
     List(Vec<Value>),
     Map(super::Map),
@@ -105,6 +110,17 @@ impl Value {
         matches!(self, Value::Unknown(_))
     }
 
+    /// True when this value or anything inside it is a 512-bit number.
+    pub fn contains_big_number(&self) -> bool {
+        match self {
+            Value::BigNumber(_) => true,
+            Value::List(items) => items.iter().any(Value::contains_big_number),
+            Value::Map(map) => map.values().any(Value::contains_big_number),
+            Value::Marked(inner) => inner.contains_big_number(),
+            _ => false,
+        }
+    }
+
     /// True when this value or anything inside it is unknown.
     pub fn contains_unknown(&self) -> bool {
         match self {
@@ -126,7 +142,38 @@ impl Value {
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Value::Number(n) => Some(*n),
+            Value::BigNumber(b) => Some(b.to_f64()),
             _ => None,
+        }
+    }
+
+    /// A number as Terraform prints it (see [`format_number`]), None for
+    /// any other value.
+    pub fn number_text(&self) -> Option<String> {
+        match self {
+            Value::Number(n) => Some(format_number(*n)),
+            Value::BigNumber(b) => Some(b.text()),
+            _ => None,
+        }
+    }
+
+    /// A number read from text as Terraform reads one (512 bits, see
+    /// [`super::bignum`]); `inf`, `NaN` and other text Rust's `f64` parser
+    /// takes stay 64-bit floats, as before.
+    pub fn parse_number(text: &str) -> Option<Value> {
+        // Fast path: up to 15 digits, an integer is exactly an f64.
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        if !digits.is_empty() && digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return text.parse::<f64>().ok().map(Value::Number);
+        }
+        match super::bignum::BigFloat::parse(text) {
+            Some(b) if b.is_zero() => Some(Value::Number(if text.starts_with('-') {
+                -0.0
+            } else {
+                0.0
+            })),
+            Some(b) => Some(b.into_value()),
+            None => text.parse::<f64>().ok().map(Value::Number),
         }
     }
 
@@ -156,7 +203,7 @@ impl Value {
         match self {
             Value::Null => "null",
             Value::Bool(_) => "bool",
-            Value::Number(_) => "number",
+            Value::Number(_) | Value::BigNumber(_) => "number",
             Value::String(_) => "string",
             Value::List(_) => "list",
             Value::Map(_) => "object",
@@ -197,7 +244,7 @@ impl Value {
         match json {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+            serde_json::Value::Number(n) => number_from_json(n),
             serde_json::Value::String(s) => Value::String(s.clone()),
             serde_json::Value::Array(a) => Value::List(a.iter().map(Value::from_json).collect()),
             serde_json::Value::Object(o) => Value::Map(
@@ -216,6 +263,7 @@ impl Value {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Number(n) => number_to_json(*n),
+            Value::BigNumber(b) => big_to_json(b),
             Value::String(s) if s.starts_with(SENSITIVE_PREFIX) => {
                 serde_json::Value::String("(sensitive)".into())
             }
@@ -257,6 +305,15 @@ impl Value {
                     .map(|(k, v)| (k.clone(), v.to_tagged_json()))
                     .collect(),
             ),
+            // A number JSON cannot hold exactly keeps its digits.
+            Value::BigNumber(b)
+                if b.to_integer_text()
+                    .is_none_or(|t| t.parse::<i64>().is_err() && t.parse::<u64>().is_err()) =>
+            {
+                let mut m = serde_json::Map::new();
+                m.insert("$number".into(), serde_json::Value::String(b.text()));
+                serde_json::Value::Object(m)
+            }
             other => other.to_json(),
         }
     }
@@ -267,6 +324,11 @@ impl Value {
             serde_json::Value::Object(o) if o.len() == 1 && o.contains_key("$unknown") => {
                 Value::Unknown(o["$unknown"].as_str().unwrap_or_default().to_string())
             }
+            serde_json::Value::Object(o) if o.len() == 1 && o.contains_key("$number") => o
+                ["$number"]
+                .as_str()
+                .and_then(Value::parse_number)
+                .unwrap_or(Value::Null),
             serde_json::Value::Array(a) => {
                 Value::List(a.iter().map(Value::from_tagged_json).collect())
             }
@@ -289,9 +351,37 @@ impl Value {
             Value::Null => "null".into(),
             Value::Unknown(expr) if expr.starts_with(SENSITIVE_PREFIX) => "${(sensitive)}".into(),
             Value::Unknown(expr) => format!("${{{expr}}}"),
+            Value::BigNumber(b) => b.text(),
             other => other.to_json().to_string(),
         }
     }
+}
+
+/// A JSON number as a value: integers exactly (a `u64` past 2^53 too),
+/// others as the parser's 64-bit float.
+fn number_from_json(n: &serde_json::Number) -> Value {
+    if let Some(i) = n.as_i64() {
+        if i.unsigned_abs() > 1 << 53 {
+            return super::bignum::BigFloat::from_i128(i128::from(i)).into_value();
+        }
+    } else if let Some(u) = n.as_u64() {
+        return super::bignum::BigFloat::from_i128(i128::from(u)).into_value();
+    }
+    Value::Number(n.as_f64().unwrap_or(f64::NAN))
+}
+
+/// An integer exactly when JSON's 64-bit integers hold it, else the nearest
+/// float (see [`Value::to_tagged_json`] for the lossless form).
+fn big_to_json(b: &super::bignum::BigFloat) -> serde_json::Value {
+    if let Some(t) = b.to_integer_text() {
+        if let Ok(i) = t.parse::<i64>() {
+            return serde_json::Value::Number(i.into());
+        }
+        if let Ok(u) = t.parse::<u64>() {
+            return serde_json::Value::Number(u.into());
+        }
+    }
+    number_to_json(b.to_f64())
 }
 
 fn number_to_json(n: f64) -> serde_json::Value {
@@ -320,6 +410,33 @@ pub fn format_number(n: f64) -> String {
         // Rust's `Display` for f64: the shortest digits that round-trip,
         // in plain decimal notation.
         format!("{n}")
+    }
+}
+
+/// The order of two numbers, either representation; None when either is
+/// not a number or is NaN.
+pub fn compare_numbers(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.partial_cmp(y),
+        (Value::BigNumber(x), Value::BigNumber(y)) => Some(x.compare(y)),
+        (Value::Number(x), Value::BigNumber(y)) => compare_float_big(*x, y),
+        (Value::BigNumber(x), Value::Number(y)) => compare_float_big(*y, x).map(|o| o.reverse()),
+        _ => None,
+    }
+}
+
+fn compare_float_big(x: f64, y: &super::bignum::BigFloat) -> Option<std::cmp::Ordering> {
+    use std::cmp::Ordering;
+    if x.is_nan() {
+        None
+    } else if x.is_infinite() {
+        Some(if x > 0.0 {
+            Ordering::Greater
+        } else {
+            Ordering::Less
+        })
+    } else {
+        Some(super::bignum::BigFloat::from_f64(x).compare(y))
     }
 }
 
@@ -371,6 +488,27 @@ mod tests {
         ]);
         assert_eq!(Value::from_tagged_json(&v.to_tagged_json()), v);
         assert_eq!(v.to_json().to_string(), r#"["${aws_vpc.main.id}",3]"#);
+    }
+
+    #[test]
+    fn big_numbers_keep_their_digits_in_snapshots_and_reports() {
+        let third = Value::parse_number("0.1").expect("number");
+        assert!(matches!(third, Value::BigNumber(_)));
+        let tagged = third.to_tagged_json();
+        assert_eq!(tagged.to_string(), r#"{"$number":"0.1"}"#);
+        assert_eq!(Value::from_tagged_json(&tagged), third);
+        assert_eq!(third.to_json().to_string(), "0.1");
+        let big = Value::parse_number("12345678901234567890").expect("number");
+        assert_eq!(big.to_json().to_string(), "12345678901234567890");
+        assert_eq!(Value::from_json(&big.to_json()), big);
+        assert_eq!(big.display(), "12345678901234567890");
+        let huge = Value::parse_number("100000000000000000001").expect("number");
+        assert_eq!(Value::from_tagged_json(&huge.to_tagged_json()), huge);
+        assert_eq!(Value::parse_number("0.5"), Some(Value::Number(0.5)));
+        assert_eq!(
+            compare_numbers(&big, &Value::Number(1e19)),
+            Some(std::cmp::Ordering::Greater)
+        );
     }
 
     #[test]

@@ -14,6 +14,15 @@ pub fn loose_eq(a: &Value, b: &Value) -> bool {
         (Value::Null, Value::Null) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Number(x), Value::Number(y)) => x == y,
+        // A 512-bit number (see `model::bignum`) equals only the same number,
+        // or a string with those digits.
+        (Value::Number(_) | Value::BigNumber(_), Value::Number(_) | Value::BigNumber(_)) => {
+            crate::model::value::compare_numbers(a, b).is_some_and(|o| o.is_eq())
+        }
+        (Value::BigNumber(_), Value::String(s)) | (Value::String(s), Value::BigNumber(_)) => {
+            let n = if a.as_str().is_some() { b } else { a };
+            Value::parse_number(s.trim()).is_some_and(|m| &m == n)
+        }
         (Value::String(x), Value::String(y)) => x == y,
         (Value::Unknown(x), Value::Unknown(y)) => x == y,
         (Value::Number(n), Value::String(s)) | (Value::String(s), Value::Number(n)) => {
@@ -62,6 +71,10 @@ mod tests {
         )
         .is_same());
         assert!(!run(Comparator::Equal, &s("3.5"), &Value::Number(3.0)).is_same());
+        let big = Value::parse_number("9007199254740993").expect("number");
+        assert!(run(Comparator::Equal, &big, &s("9007199254740993")).is_same());
+        assert!(!run(Comparator::Equal, &big, &Value::Number(9007199254740992.0)).is_same());
+        assert!(run(Comparator::Equal, &big, &big.clone()).is_same());
     }
 
     #[test]

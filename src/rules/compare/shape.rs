@@ -32,7 +32,7 @@ fn kind(v: &Value) -> &'static str {
     match v {
         Value::Unknown(_) => "a computed value",
         Value::String(_) => "a string",
-        Value::Number(_) => "a number",
+        Value::Number(_) | Value::BigNumber(_) => "a number",
         Value::Bool(_) => "a bool",
         Value::List(_) => "a list",
         Value::Map(_) => "an object",

@@ -98,6 +98,7 @@ fn version_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(format_number(*n)),
+        Value::BigNumber(b) => Some(b.text()),
         _ => None,
     }
 }

@@ -405,7 +405,9 @@ impl Targets {
                 _ => None,
             })?;
         match snapshot.resources.get(i)?.attributes.get(attr)? {
-            v @ (Value::String(_) | Value::Number(_) | Value::Bool(_)) => Some(v.clone()),
+            v @ (Value::String(_) | Value::Number(_) | Value::BigNumber(_) | Value::Bool(_)) => {
+                Some(v.clone())
+            }
             _ => None,
         }
     }

@@ -70,11 +70,18 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
         Ok(Value::Bool(v))
     }
+    // Integers exactly, past 2^53 too (Terraform's numbers are 512-bit).
     fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Number(v as f64))
+        if v.unsigned_abs() <= 1 << 53 {
+            return Ok(Value::Number(v as f64));
+        }
+        Ok(crate::model::bignum::BigFloat::from_i128(i128::from(v)).into_value())
     }
     fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::Number(v as f64))
+        if v <= 1 << 53 {
+            return Ok(Value::Number(v as f64));
+        }
+        Ok(crate::model::bignum::BigFloat::from_i128(i128::from(v)).into_value())
     }
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
         Ok(Value::Number(v))

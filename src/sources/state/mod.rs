@@ -203,7 +203,9 @@ impl Parsed {
     pub fn secret_value(&mut self, v: &Value) {
         match v {
             Value::String(s) if !s.is_empty() && !v.is_sensitive() => self.secrets.push(s.clone()),
-            Value::Number(n) => self.secrets.push(crate::model::value::format_number(*n)),
+            Value::Number(_) | Value::BigNumber(_) => {
+                self.secrets.extend(v.number_text());
+            }
             Value::List(items) => items.iter().for_each(|i| self.secret_value(i)),
             Value::Map(m) => m.values().for_each(|i| self.secret_value(i)),
             _ => {}

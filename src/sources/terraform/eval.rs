@@ -15,6 +15,7 @@ use hcl::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryO
 use hcl::template::{Directive, Element, Strip, Template};
 
 use super::functions::{self, FnError};
+use crate::model::bignum::BigFloat;
 use crate::model::Value;
 
 /// Why an expression could not be evaluated.
@@ -522,7 +523,7 @@ impl<'a> Scope<'a> {
         match expr {
             Expression::Null => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b)),
-            Expression::Number(n) => Ok(Value::Number(n.as_f64().unwrap_or(f64::NAN))),
+            Expression::Number(n) => Ok(number_literal(n)),
             // NFC, as cty makes every string (`functions::nfc`).
             Expression::String(s) => Ok(Value::String(functions::nfc(s.clone()))),
             Expression::Array(items) => {
@@ -546,6 +547,7 @@ impl<'a> Scope<'a> {
                                 match k {
                                     Value::String(s) => s,
                                     Value::Number(n) => crate::model::value::format_number(n),
+                                    Value::BigNumber(b) => b.text(),
                                     Value::Bool(b) => b.to_string(),
                                     Value::Unknown(_) => return Ok(unknown(expr).mark()),
                                     _ => return soft("object key must be a string"),
@@ -554,6 +556,7 @@ impl<'a> Scope<'a> {
                             (k, _) => match k {
                                 Value::String(s) => s,
                                 Value::Number(n) => crate::model::value::format_number(n),
+                                Value::BigNumber(b) => b.text(),
                                 Value::Bool(b) => b.to_string(),
                                 Value::Unknown(_) => return Ok(unknown(expr)),
                                 other => {
@@ -589,7 +592,10 @@ impl<'a> Scope<'a> {
                     self.apply_ops(expr, base, &t.operators)
                 }
             },
-            Expression::FuncCall(call) => self.eval_call(expr, call),
+            Expression::FuncCall(call) => match super::fastparse::big_literal(call) {
+                Some(text) => Ok(Value::parse_number(text).unwrap_or(Value::Number(f64::NAN))),
+                None => self.eval_call(expr, call),
+            },
             Expression::Parenthesis(inner) => self.eval(inner),
             Expression::Conditional(c) => match self.eval(&c.cond_expr)? {
                 // A sensitive condition makes the result sensitive.
@@ -688,6 +694,9 @@ impl<'a> Scope<'a> {
             Expression::Null => return Ok(mark(v)),
             Expression::String(_) => functions::Ty::String,
             Expression::Number(_) => functions::Ty::Number,
+            Expression::FuncCall(call) if super::fastparse::big_literal(call).is_some() => {
+                functions::Ty::Number
+            }
             Expression::Bool(_) => functions::Ty::Bool,
             other => match self.eval(other) {
                 Ok(o) if !o.contains_unknown() => functions::Ty::of(&o),
@@ -790,9 +799,9 @@ impl<'a> Scope<'a> {
                         out.push_str(&serde_json::Value::String(k).to_string());
                         out.push(']');
                     }
-                    Value::Number(n) => {
+                    n @ (Value::Number(_) | Value::BigNumber(_)) => {
                         out.push('[');
-                        out.push_str(&crate::model::value::format_number(n));
+                        out.push_str(&n.number_text().unwrap_or_default());
                         out.push(']');
                     }
                     _ => return Ok(unknown(whole)),
@@ -1347,6 +1356,7 @@ impl<'a> Scope<'a> {
                 let key = match key {
                     Value::String(s) => s,
                     Value::Number(n) => crate::model::value::format_number(n),
+                    Value::BigNumber(b) => b.text(),
                     Value::Bool(b) => b.to_string(),
                     Value::Unknown(_) => return Ok(Some(unknown(whole))),
                     other => {
@@ -1583,6 +1593,7 @@ fn template_string(v: &Value) -> R<String> {
     match v {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(crate::model::value::format_number(*n)),
+        Value::BigNumber(b) => Ok(b.text()),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Unknown(text) => Ok(format!("${{{text}}}")),
         Value::Null => soft("cannot interpolate a null value"),
@@ -1631,6 +1642,7 @@ fn literal(v: &Value) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => crate::model::value::format_number(*n),
+        Value::BigNumber(b) => b.text(),
         Value::String(s) => serde_json::Value::String(s.clone()).to_string(),
         Value::List(items) => format!(
             "[{}]",
@@ -1703,6 +1715,7 @@ fn index(whole: &Expression, cur: Value, key: &Value) -> R<Value> {
             let k = match key {
                 Value::String(s) => s.clone(),
                 Value::Number(n) => crate::model::value::format_number(*n),
+                Value::BigNumber(b) => b.text(),
                 other => return soft(format!("cannot index a map with a {}", other.type_name())),
             };
             m.remove(&k)
@@ -1719,6 +1732,7 @@ fn unary(op: UnaryOperator, v: Value) -> R<Value> {
         (op, v @ Value::Unknown(_)) => {
             Ok(Value::Unknown(format!("{}{}", op.as_str(), literal(&v))))
         }
+        (UnaryOperator::Neg, Value::BigNumber(b)) => Ok(b.negate().into_value()),
         (UnaryOperator::Neg, v) => Ok(Value::Number(-to_number(&v)?)),
         (UnaryOperator::Not, v) => Ok(Value::Bool(!to_bool(&v)?)),
     }
@@ -1727,6 +1741,7 @@ fn unary(op: UnaryOperator, v: Value) -> R<Value> {
 fn to_number(v: &Value) -> R<f64> {
     match v {
         Value::Number(n) => Ok(*n),
+        Value::BigNumber(b) => Ok(b.to_f64()),
         Value::String(s) => s
             .trim()
             .parse::<f64>()
@@ -1760,20 +1775,136 @@ fn binary(op: BinaryOperator, l: Value, r: Value) -> R<Value> {
         B::NotEq => Value::Bool(!loose_eq(&l, &r)),
         B::And => Value::Bool(to_bool(&l)? && to_bool(&r)?),
         B::Or => Value::Bool(to_bool(&l)? || to_bool(&r)?),
-        B::Less => Value::Bool(to_number(&l)? < to_number(&r)?),
-        B::LessEq => Value::Bool(to_number(&l)? <= to_number(&r)?),
-        B::Greater => Value::Bool(to_number(&l)? > to_number(&r)?),
-        B::GreaterEq => Value::Bool(to_number(&l)? >= to_number(&r)?),
+        B::Less => Value::Bool(compare(&l, &r)?.is_some_and(|o| o.is_lt())),
+        B::LessEq => Value::Bool(compare(&l, &r)?.is_some_and(|o| o.is_le())),
+        B::Greater => Value::Bool(compare(&l, &r)?.is_some_and(|o| o.is_gt())),
+        B::GreaterEq => Value::Bool(compare(&l, &r)?.is_some_and(|o| o.is_ge())),
+        B::Plus | B::Minus | B::Mul | B::Div | B::Mod => arithmetic(op, to_num(&l)?, to_num(&r)?)?,
+    })
+}
+
+/// A number operand: a 64-bit float (the fast path), or a 512-bit number
+/// when the value is not exactly a float (see [`crate::model::bignum`]).
+enum Num {
+    F(f64),
+    B(BigFloat),
+}
+
+impl Num {
+    /// The operand at 512 bits; None for an infinity or NaN, which only the
+    /// float arithmetic handles.
+    fn big(&self) -> Option<BigFloat> {
+        match self {
+            Num::F(x) if x.is_finite() => Some(BigFloat::from_f64(*x)),
+            Num::F(_) => None,
+            Num::B(b) => Some(b.clone()),
+        }
+    }
+
+    fn float(&self) -> f64 {
+        match self {
+            Num::F(x) => *x,
+            Num::B(b) => b.to_f64(),
+        }
+    }
+}
+
+fn to_num(v: &Value) -> R<Num> {
+    match v {
+        Value::Number(n) => Ok(Num::F(*n)),
+        Value::BigNumber(b) => Ok(Num::B((**b).clone())),
+        Value::String(s) => match Value::parse_number(s.trim()) {
+            Some(Value::Number(n)) => Ok(Num::F(n)),
+            Some(Value::BigNumber(b)) => Ok(Num::B(*b)),
+            _ => soft(format!("`{s}` is not a number")),
+        },
+        other => soft(format!("expected a number, found {}", other.type_name())),
+    }
+}
+
+/// `<` and friends: floats directly, otherwise exactly at 512 bits. None
+/// when NaN is involved (every comparison false).
+fn compare(l: &Value, r: &Value) -> R<Option<std::cmp::Ordering>> {
+    match (to_num(l)?, to_num(r)?) {
+        (Num::F(x), Num::F(y)) => Ok(x.partial_cmp(&y)),
+        (a, b) => Ok(match (a.big(), b.big()) {
+            (Some(x), Some(y)) => Some(x.compare(&y)),
+            _ => a.float().partial_cmp(&b.float()),
+        }),
+    }
+}
+
+/// True when the float `z` is exactly `x op y` (so the 512-bit result is
+/// this float too): an error-free transformation of the operation.
+fn exact(op: BinaryOperator, x: f64, y: f64, z: f64) -> bool {
+    use BinaryOperator as B;
+    if !z.is_finite() {
+        return false;
+    }
+    match op {
+        B::Plus | B::Minus => {
+            let y = if op == B::Minus { -y } else { y };
+            // Knuth's TwoSum: the rounding error of x + y.
+            let yy = z - x;
+            let err = (x - (z - yy)) + (y - yy);
+            err == 0.0
+        }
+        B::Mul => x.mul_add(y, -z) == 0.0,
+        B::Div => z.mul_add(y, -x) == 0.0,
+        _ => true,
+    }
+}
+
+/// `+ - * / %` as cty computes them on 512-bit floats, on the float fast
+/// path when the float result is exact (or an infinity is involved, which
+/// only the float arithmetic holds).
+fn arithmetic(op: BinaryOperator, l: Num, r: Num) -> R<Value> {
+    use BinaryOperator as B;
+    let (a, b) = match (&l, &r) {
+        (Num::F(x), Num::F(y)) => {
+            let z = match op {
+                B::Plus => x + y,
+                B::Minus => x - y,
+                B::Mul => x * y,
+                B::Div => x / y,
+                _ => x % y,
+            };
+            if !x.is_finite() || !y.is_finite() || *y == 0.0 || op == B::Mod || exact(op, *x, *y, z)
+            {
+                return float_arithmetic(op, *x, *y);
+            }
+            (BigFloat::from_f64(*x), BigFloat::from_f64(*y))
+        }
+        _ => match (l.big(), r.big()) {
+            (Some(a), Some(b)) => (a, b),
+            _ => return float_arithmetic(op, l.float(), r.float()),
+        },
+    };
+    let z = match op {
+        B::Plus => a.add(&b),
+        B::Minus => a.sub(&b),
+        B::Mul => a.mul(&b),
+        B::Div => match a.div(&b) {
+            Some(q) => q,
+            None => return float_arithmetic(op, l.float(), r.float()),
+        },
+        _ => a.modulo(&b),
+    };
+    Ok(z.into_value())
+}
+
+fn float_arithmetic(op: BinaryOperator, x: f64, y: f64) -> R<Value> {
+    use BinaryOperator as B;
+    Ok(match op {
         // Opposite infinities added, or zero times infinity: no number
         // (cty fails on big.ErrNaN).
-        B::Plus => finite_or(to_number(&l)? + to_number(&r)?, "opposing infinities")?,
-        B::Minus => finite_or(to_number(&l)? - to_number(&r)?, "opposing infinities")?,
-        B::Mul => finite_or(to_number(&l)? * to_number(&r)?, "zero times infinity")?,
+        B::Plus => finite_or(x + y, "opposing infinities")?,
+        B::Minus => finite_or(x - y, "opposing infinities")?,
+        B::Mul => finite_or(x * y, "zero times infinity")?,
         // cty's arithmetic on big floats: `1 / 0` is infinity; 0 / 0 and
         // infinity / infinity are errors (Go's big.ErrNaN).
         B::Div => {
-            let (n, d) = (to_number(&l)?, to_number(&r)?);
-            let q = n / d;
+            let q = x / y;
             if q.is_nan() {
                 return soft("can't divide zero by zero or infinity by infinity");
             }
@@ -1781,14 +1912,13 @@ fn binary(op: BinaryOperator, l: Value, r: Value) -> R<Value> {
         }
         // cty's `Modulo`: `x % 0` is x; with an infinity on either side,
         // the product of the two (an infinity of the right sign).
-        B::Mod => {
-            let (n, d) = (to_number(&l)?, to_number(&r)?);
-            let m = if n.is_infinite() || d.is_infinite() {
-                n * d
-            } else if d == 0.0 {
-                n
+        _ => {
+            let m = if x.is_infinite() || y.is_infinite() {
+                x * y
+            } else if y == 0.0 {
+                x
             } else {
-                n % d
+                x % y
             };
             if m.is_nan() {
                 return soft("can't use modulo with zero and infinity");
@@ -1796,6 +1926,44 @@ fn binary(op: BinaryOperator, l: Value, r: Value) -> R<Value> {
             Value::Number(m)
         }
     })
+}
+
+/// `a + b` for two numbers as the `+` operator computes it (`sum`).
+pub(crate) fn add_numbers(a: &Value, b: &Value) -> Result<Value, String> {
+    let (a, b) = match (to_num(a), to_num(b)) {
+        (Ok(a), Ok(b)) => (a, b),
+        _ => return Err("a number is required".into()),
+    };
+    arithmetic(BinaryOperator::Plus, a, b).map_err(|e| match e {
+        EvalErr::Soft(m) | EvalErr::UnknownFunction(m) | EvalErr::Fatal(m) | EvalErr::Limit(m) => m,
+    })
+}
+
+/// A number literal: a float, or an integer past 2^53 at 512 bits.
+pub(crate) fn number_literal(n: &hcl::Number) -> Value {
+    if n.is_f64() {
+        let f = n.as_f64().unwrap_or(f64::NAN);
+        // A decimal literal: the parsers hold it as the nearest float, whose
+        // shortest digits are the literal's own (up to 15 significant
+        // digits); Terraform reads those digits at 512 bits, so `0.1` is
+        // not the float 0.1. Integral floats below 2^53 are exact already.
+        if f.is_finite() && (f.fract() != 0.0 || f.abs() >= 9007199254740992.0) {
+            if let Some(b) = BigFloat::parse(&format!("{f:e}")) {
+                return b.into_value();
+            }
+        }
+        return Value::Number(f);
+    }
+    let exact = match (n.as_i64(), n.as_u64()) {
+        (Some(i), _) => i128::from(i),
+        (None, Some(u)) => i128::from(u),
+        _ => return Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+    };
+    if exact.unsigned_abs() > 1 << 53 {
+        BigFloat::from_i128(exact).into_value()
+    } else {
+        Value::Number(exact as f64)
+    }
 }
 
 /// A number result, or the error cty gives where its big-float arithmetic
@@ -2004,6 +2172,32 @@ mod tests {
         assert_eq!(
             eval_with("true ? 1 : var.s", &[("s", Value::str("x"))]).unwrap(),
             Value::str("1")
+        );
+    }
+
+    #[test]
+    fn numbers_are_512_bit_where_a_float_is_not_exact() {
+        let e = |src| eval_with(src, &[]).unwrap();
+        let text = |src| e(src).number_text().unwrap_or_default();
+        // Small integers and exact results stay floats (the fast path).
+        assert_eq!(e("2 + 3 * 4"), Value::Number(14.0));
+        assert_eq!(e("0.5 + 0.25"), Value::Number(0.75));
+        assert_eq!(e("10 / 4"), Value::Number(2.5));
+        assert!(matches!(e("0.1"), Value::BigNumber(_)));
+        assert_eq!(text("0.1 + 0.2"), "0.3");
+        assert_eq!(e("0.1 + 0.2 == 0.3"), Value::Bool(true));
+        assert_eq!(e("0.1 + 0.2 > 0.3"), Value::Bool(false));
+        assert_eq!(text("9007199254740992 + 1"), "9007199254740993");
+        assert_eq!(e("9007199254740993 > 9007199254740992"), Value::Bool(true));
+        assert_eq!(text("-9007199254740993"), "-9007199254740993");
+        assert_eq!(text("100000000000000000000 * 10"), "1000000000000000000000");
+        assert_eq!(text("(1 / 3) * 3"), "1");
+        assert_eq!(text("12345678901234567891 % 10"), "1");
+        // Back to a float once exact again.
+        assert_eq!(e("(0.1 + 0.2) * 10 - 3"), Value::Number(0.0));
+        assert_eq!(
+            e("\"n=${9007199254740993}\""),
+            Value::str("n=9007199254740993")
         );
     }
 

@@ -172,10 +172,12 @@ fn literal(expr: &Expression) -> Result<Value, String> {
     match expr {
         Expression::Null => Ok(Value::Null),
         Expression::Bool(b) => Ok(Value::Bool(*b)),
-        Expression::Number(n) => n
-            .as_f64()
-            .map(Value::Number)
-            .ok_or_else(|| format!("number {n} is out of range")),
+        Expression::Number(n) => Ok(super::eval::number_literal(n)),
+        Expression::FuncCall(call) if super::fastparse::big_literal(call).is_some() => {
+            Ok(super::fastparse::big_literal(call)
+                .and_then(Value::parse_number)
+                .unwrap_or(Value::Number(f64::NAN)))
+        }
         Expression::String(s) => Ok(Value::String(s.clone())),
         Expression::Array(items) => Ok(Value::List(
             items.iter().map(literal).collect::<Result<_, _>>()?,
@@ -194,6 +196,7 @@ fn literal(expr: &Expression) -> Result<Value, String> {
             hcl::expr::Operation::Unary(u) if u.operator == hcl::expr::UnaryOperator::Neg => {
                 match literal(&u.expr)? {
                     Value::Number(n) => Ok(Value::Number(-n)),
+                    Value::BigNumber(b) => Ok(b.negate().into_value()),
                     _ => Err("a default value must be a literal".into()),
                 }
             }

@@ -142,13 +142,13 @@ impl<'a> Parser<'a, '_> {
                 self.array()?
             }
             b'{' => self.object(nl)?,
-            b'0'..=b'9' => Expression::Number(self.number()?),
+            b'0'..=b'9' => self.number(false)?,
             b'<' => self.heredoc()?,
             b'-' => {
                 self.pos += 1;
                 self.sp()?;
                 if matches!(self.peek(), Some(b'0'..=b'9')) {
-                    Expression::Number(-self.number()?)
+                    self.number(true)?
                 } else {
                     unary(UnaryOperator::Neg, self.unary_operand(*nl)?)
                 }
@@ -331,7 +331,10 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
-    fn number(&mut self) -> Option<Number> {
+    /// A number literal, negated when `neg`. An integer past `u64` (which
+    /// hcl-edit rejects) becomes [`super::big_literal`]'s call holding its
+    /// digits, so Terraform's arbitrary-precision integers load.
+    fn number(&mut self, neg: bool) -> Option<Expression> {
         let start = self.pos;
         self.digits();
         let mut float = false;
@@ -352,11 +355,18 @@ impl<'a> Parser<'a, '_> {
             float = true;
         }
         let s = self.slice(start)?;
-        if float {
-            Number::from_f64(s.parse::<f64>().ok()?)
+        let n = if float {
+            Number::from_f64(s.parse::<f64>().ok()?)?
         } else {
-            Some(Number::from(s.parse::<u64>().ok()?))
-        }
+            match s.parse::<u64>() {
+                Ok(n) => Number::from(n),
+                Err(_) => {
+                    let text = if neg { format!("-{s}") } else { s.to_string() };
+                    return Some(super::big_literal_call(text));
+                }
+            }
+        };
+        Some(Expression::Number(if neg { -n } else { n }))
     }
 }
 
@@ -445,14 +455,15 @@ mod tests {
             "a = 1e\n",
             "a = 1.5e+\n",
             "a = 1ex\n",
-            "a = 99999999999999999999\n",
             "a = 1e999\n",
             "a = 1.\n",
         ] {
             consistent(t);
         }
         rejected("a = 1e\n");
-        rejected("a = 99999999999999999999\n");
+        // Past u64: hcl-edit rejects it, the fast path reads it (Terraform's
+        // numbers are arbitrary precision; `tests::big_integer_literals_load`).
+        assert!(super::super::parse("a = 99999999999999999999\n").is_some());
     }
 
     #[test]

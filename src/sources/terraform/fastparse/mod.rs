@@ -33,6 +33,33 @@
 //! templates and heredocs, and the source edits that reproduce hcl-edit's
 //! encoder.
 
+/// The name of the call that stands for an integer literal too large for
+/// `hcl::Number` (past `u64`): no source can spell it.
+const BIG_LITERAL: &str = "\u{1}number";
+
+/// `Expression::FuncCall` holding a big integer literal's text (see
+/// [`big_literal`]). hcl-edit rejects such a literal, so this is the one
+/// place where the fast parser accepts what hcl-edit does not.
+pub(crate) fn big_literal_call(text: String) -> hcl::Expression {
+    hcl::Expression::FuncCall(Box::new(hcl::expr::FuncCall {
+        name: hcl::expr::FuncName::new(hcl::Identifier::unchecked(BIG_LITERAL)),
+        args: vec![hcl::Expression::String(text)],
+        expand_final: false,
+    }))
+}
+
+/// The text of a big integer literal made by [`big_literal_call`].
+pub(crate) fn big_literal(call: &hcl::expr::FuncCall) -> Option<&str> {
+    match (
+        call.name.namespace.is_empty(),
+        call.name.name.as_str(),
+        call.args.as_slice(),
+    ) {
+        (true, BIG_LITERAL, [hcl::Expression::String(text)]) => Some(text),
+        _ => None,
+    }
+}
+
 mod body;
 mod collection;
 mod edit;

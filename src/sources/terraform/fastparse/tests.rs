@@ -439,6 +439,24 @@ fn generated_expressions_agree() {
     assert!(fast * 100 >= valid * 95, "fast path took {fast} of {valid}");
 }
 
+/// An integer literal past `u64` is the one text the fast parser accepts
+/// and hcl-edit rejects: a call no source can spell holds its digits.
+#[test]
+fn big_integer_literals_load() {
+    let text = "x = 100000000000000000000\ny = -18446744073709551616\n";
+    assert!(slow(text).is_none(), "hcl-edit now accepts big literals");
+    let body = parse(text).expect("fast path declined a big literal");
+    let digits: Vec<&str> = body
+        .attributes
+        .iter()
+        .filter_map(|a| match &a.expr {
+            hcl::Expression::FuncCall(call) => super::big_literal(call),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(digits, ["100000000000000000000", "-18446744073709551616"]);
+}
+
 /// Every template of every fixture, and mangled copies of each.
 #[test]
 fn fixture_templates_and_mangled_copies() {

@@ -155,8 +155,8 @@ pub(super) fn legacy_map(name: &str, a: &[Value]) -> Result<Value, FnError> {
 /// Equality with Terraform's primitive conversion: `"1"` equals `1`.
 fn loosely_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::String(s), Value::Number(_) | Value::Bool(_))
-        | (Value::Number(_) | Value::Bool(_), Value::String(s)) => {
+        (Value::String(s), Value::Number(_) | Value::BigNumber(_) | Value::Bool(_))
+        | (Value::Number(_) | Value::BigNumber(_) | Value::Bool(_), Value::String(s)) => {
             let other = if a.as_str().is_some() { b } else { a };
             to_string_conv(other).is_ok_and(|o| &o == s)
         }
@@ -210,11 +210,28 @@ pub(super) fn sum(name: &str, a: &[Value]) -> Result<Value, FnError> {
     if items.is_empty() {
         return Err(invalid(name, "cannot sum an empty list"));
     }
-    let mut total = 0.0;
+    // cty adds the elements in order at 512 bits (`sum([0.1, 0.2])` is 0.3).
+    let mut total: Option<Value> = None;
     for v in items {
-        total += num(name, v)?;
+        let x = match v {
+            Value::Number(_) | Value::BigNumber(_) => v.clone(),
+            Value::String(s) => {
+                let n = num(name, v)?;
+                Value::parse_number(s.trim()).unwrap_or(Value::Number(n))
+            }
+            other => Value::Number(num(name, other)?),
+        };
+        total = Some(match total {
+            None => x,
+            Some(t) => crate::sources::terraform::eval::add_numbers(&t, &x)
+                .map_err(|m| invalid(name, m))?,
+        });
     }
-    number(name, total)
+    match total {
+        Some(Value::Number(t)) => number(name, t),
+        Some(t) => Ok(t),
+        None => Err(invalid(name, "cannot sum an empty list")),
+    }
 }
 
 /// Terraform refuses to build ranges longer than this.

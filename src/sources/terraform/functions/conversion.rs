@@ -16,6 +16,13 @@ pub(super) fn tostring(name: &str, a: &[Value]) -> Result<Value, FnError> {
 pub(super) fn tonumber(name: &str, a: &[Value]) -> Result<Value, FnError> {
     match one_arg(name, a)? {
         Value::Null => Ok(Value::Null),
+        v @ Value::BigNumber(_) => Ok(v.clone()),
+        // The string's digits at 512 bits (`tonumber("0.1")` is not the
+        // float 0.1), once the usual check accepts it.
+        Value::String(s) => {
+            let n = num(name, &Value::String(s.clone()))?;
+            Ok(Value::parse_number(s.trim()).unwrap_or(Value::Number(n)))
+        }
         v => num(name, v).map(Value::Number),
     }
 }
@@ -73,6 +80,7 @@ pub fn to_string_conv(v: &Value) -> Result<String, String> {
     match v {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(format_number(*n)),
+        Value::BigNumber(b) => Ok(b.text()),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Null => Err("a string is required, got null".into()),
         Value::Unknown(_) => Err("value not known until apply".into()),
@@ -84,6 +92,7 @@ pub fn to_string_conv(v: &Value) -> Result<String, String> {
 pub fn to_number_conv(v: &Value) -> Result<f64, String> {
     match v {
         Value::Number(n) => Ok(*n),
+        Value::BigNumber(b) => Ok(b.to_f64()),
         Value::String(s) => {
             parse_number(s).ok_or_else(|| format!("a number is required, got string {s:?}"))
         }
@@ -141,7 +150,7 @@ impl Ty {
         match v {
             Value::Null | Value::Unknown(_) => Ty::Dynamic,
             Value::String(_) => Ty::String,
-            Value::Number(_) => Ty::Number,
+            Value::Number(_) | Value::BigNumber(_) => Ty::Number,
             Value::Bool(_) => Ty::Bool,
             Value::List(items) => Ty::Tuple(items.iter().map(Ty::of).collect()),
             Value::Map(m) => Ty::Object(m.iter().map(|(k, v)| (k.clone(), Ty::of(v))).collect()),
@@ -209,7 +218,7 @@ fn unify_all<'a>(types: impl Iterator<Item = &'a Ty>) -> Option<Ty> {
 /// where a string is wanted become strings; everything else stays.
 pub fn convert_to(v: &mut Value, ty: &Ty) {
     match (v, ty) {
-        (v @ (Value::Number(_) | Value::Bool(_)), Ty::String) => {
+        (v @ (Value::Number(_) | Value::BigNumber(_) | Value::Bool(_)), Ty::String) => {
             if let Ok(s) = to_string_conv(v) {
                 *v = Value::String(s);
             }
@@ -242,7 +251,7 @@ pub fn convert_to(v: &mut Value, ty: &Ty) {
 /// a number or a bool somewhere (only those become strings).
 pub fn has_convertible(v: &Value) -> bool {
     match v {
-        Value::Number(_) | Value::Bool(_) => true,
+        Value::Number(_) | Value::BigNumber(_) | Value::Bool(_) => true,
         Value::List(items) => items.iter().any(has_convertible),
         Value::Map(m) => m.values().any(has_convertible),
         _ => false,

@@ -32,7 +32,10 @@ pub(super) fn yamlencode(name: &str, a: &[Value]) -> Result<Value, FnError> {
     yaml_block(v, 0, &mut out);
     // go-yaml ends a document whose root is a plain scalar with the
     // document end marker (strings are quoted or literal blocks, not plain).
-    if matches!(v, Value::Null | Value::Bool(_) | Value::Number(_)) {
+    if matches!(
+        v,
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::BigNumber(_)
+    ) {
         out.push_str("...\n");
     }
     Ok(Value::String(out))
@@ -109,6 +112,7 @@ pub(super) fn json_encode(v: &Value) -> String {
 fn json_write(v: &Value, out: &mut String) {
     match v {
         Value::Number(n) => out.push_str(&format_number(*n)),
+        Value::BigNumber(b) => out.push_str(&b.text()),
         Value::List(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -142,6 +146,7 @@ fn yaml_scalar(v: &Value) -> Option<String> {
         Value::Null => Some("null".into()),
         Value::Bool(b) => Some(b.to_string()),
         Value::Number(n) => Some(format_number(*n)),
+        Value::BigNumber(b) => Some(b.text()),
         Value::String(s) => Some(yaml_quote(s)),
         Value::List(l) if l.is_empty() => Some("[]".into()),
         Value::Map(m) if m.is_empty() => Some("{}".into()),

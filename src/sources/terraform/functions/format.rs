@@ -204,6 +204,11 @@ fn format_verb(
     match verb {
         'v' => match arg {
             Value::Number(x) if !flags.sharp => Ok((sign_of(*x), format_number(x.abs()), true)),
+            Value::BigNumber(b) if !flags.sharp => Ok((
+                sign_of(if b.is_negative() { -1.0 } else { 1.0 }),
+                b.clone().abs().text(),
+                true,
+            )),
             Value::String(s) if !flags.sharp => Ok((String::new(), s.clone(), false)),
             Value::Bool(b) => Ok((String::new(), b.to_string(), false)),
             Value::Null => Ok((String::new(), "null".into(), false)),
@@ -221,6 +226,15 @@ fn format_verb(
         'q' => {
             let s = string(name, arg)?;
             Ok((String::new(), json_encode(&Value::String(s)), false))
+        }
+        // An integer past 2^53 in decimal: its exact digits.
+        'd' if matches!(arg, Value::BigNumber(b) if b.is_integer()) => {
+            let (neg, digits) = match arg {
+                Value::BigNumber(b) => (b.is_negative(), b.clone().abs().to_integer_text()),
+                _ => (false, None),
+            };
+            let digits = digits.unwrap_or_default();
+            Ok((sign_of(if neg { -1.0 } else { 1.0 }), digits, true))
         }
         'd' | 'b' | 'o' | 'x' | 'X' => {
             let x = num(name, arg)?;

@@ -365,7 +365,7 @@ pub fn compare_values(a: &Value, b: &Value) -> Ordering {
         match v {
             Value::Null => 0,
             Value::Bool(_) => 1,
-            Value::Number(_) => 2,
+            Value::Number(_) | Value::BigNumber(_) => 2,
             Value::String(_) => 3,
             Value::List(_) => 4,
             Value::Map(_) => 5,
@@ -378,6 +378,9 @@ pub fn compare_values(a: &Value, b: &Value) -> Ordering {
         (x, Value::Marked(y)) => compare_values(x, y),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         (Value::Number(x), Value::Number(y)) => x.partial_cmp(y).unwrap_or_else(|| x.total_cmp(y)),
+        (Value::Number(_) | Value::BigNumber(_), Value::Number(_) | Value::BigNumber(_)) => {
+            crate::model::value::compare_numbers(a, b).unwrap_or(Ordering::Equal)
+        }
         (Value::String(x), Value::String(y)) | (Value::Unknown(x), Value::Unknown(y)) => x.cmp(y),
         (Value::List(x), Value::List(y)) => {
             for (p, q) in x.iter().zip(y) {

@@ -67,6 +67,8 @@ pub(super) fn parseint(name: &str, a: &[Value]) -> Result<Value, FnError> {
         return Err(bad());
     }
     let mut total = 0.0f64;
+    // Exact while it fits (Terraform parses into a big.Int).
+    let mut exact: Option<i128> = Some(0);
     for c in digits.chars() {
         let d = match c {
             '0'..='9' => c as i64 - '0' as i64,
@@ -81,6 +83,15 @@ pub(super) fn parseint(name: &str, a: &[Value]) -> Result<Value, FnError> {
             return Err(bad());
         }
         total = total * base as f64 + d as f64;
+        exact = exact
+            .and_then(|t| t.checked_mul(i128::from(base)))
+            .and_then(|t| t.checked_add(i128::from(d)));
+    }
+    if let Some(t) = exact {
+        let t = if negative { -t } else { t };
+        if t != 0 {
+            return Ok(crate::model::bignum::BigFloat::from_i128(t).into_value());
+        }
     }
     number(name, if negative { -total } else { total })
 }

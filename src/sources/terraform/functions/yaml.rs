@@ -246,8 +246,7 @@ fn scalar(name: &str, text: String, plain: bool, tag: Option<&str>) -> Result<Va
                 .ok_or_else(|| invalid(name, format!("cannot decode {text:?} as a bool")))
         }
         Some("!!int") | Some("!!float") => {
-            return number(&text)
-                .map(Value::Number)
+            return number_value(&text)
                 .ok_or_else(|| invalid(name, format!("cannot decode {text:?} as a number")))
         }
         Some("!!timestamp") => {
@@ -266,8 +265,8 @@ fn scalar(name: &str, text: String, plain: bool, tag: Option<&str>) -> Result<Va
     if let Some(b) = boolean(&text) {
         return Ok(Value::Bool(b));
     }
-    if let Some(n) = number(&text) {
-        return Ok(Value::Number(n));
+    if let Some(n) = number_value(&text) {
+        return Ok(n);
     }
     if let Some(t) = timestamp(&text) {
         return Ok(Value::String(t));
@@ -292,6 +291,24 @@ fn boolean(s: &str) -> Option<bool> {
 /// decimal), `0o` octal, `0x` hexadecimal, decimal floats with an optional
 /// exponent, `.inf` and `-.inf`. Underscores, `0b` binary and sexagesimal
 /// (`1:20`) are strings there.
+/// [`number`] as a value: a decimal integer or float at 512 bits as cty
+/// reads it (`12345678901234567890` exactly), octal, hex and infinities
+/// as 64-bit floats.
+fn number_value(s: &str) -> Option<Value> {
+    let f = number(s)?;
+    let text = s.strip_prefix('+').unwrap_or(s);
+    let body = text.strip_prefix('-').unwrap_or(text);
+    let decimal = body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && !body.starts_with("0o")
+        && !body.starts_with("0x");
+    if decimal && f.is_finite() {
+        if let Some(v) = Value::parse_number(text) {
+            return Some(v);
+        }
+    }
+    Some(Value::Number(f))
+}
+
 fn number(s: &str) -> Option<f64> {
     let (neg, body) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),

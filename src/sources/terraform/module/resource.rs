@@ -375,6 +375,7 @@ impl<'l> Instance<'l> {
                 };
                 let wanted = |k: &Value| match (k, key) {
                     (Value::Number(a), Value::Number(b)) => a == b,
+                    (Value::BigNumber(a), Value::BigNumber(b)) => a == b,
                     (Value::String(a), Value::String(b)) => a == b,
                     _ => false,
                 };

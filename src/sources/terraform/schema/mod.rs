@@ -222,7 +222,7 @@ pub(crate) fn convert(ty: &Ty, value: &mut Value) -> usize {
         Ty::String if !matches!(value, Value::String(_)) => {
             to_string_conv(value).ok().map(Value::String)
         }
-        Ty::Number if !matches!(value, Value::Number(_)) => {
+        Ty::Number if !matches!(value, Value::Number(_) | Value::BigNumber(_)) => {
             to_number_conv(value).ok().map(Value::Number)
         }
         Ty::Bool if !matches!(value, Value::Bool(_)) => to_bool_conv(value).ok().map(Value::Bool),
@@ -248,9 +248,12 @@ pub(crate) fn convert(ty: &Ty, value: &mut Value) -> usize {
             // and state list them), and de-duplicated. A set with unknown
             // elements, or of objects (which cty orders by hash), keeps the
             // order written.
-            let primitives = items
-                .iter()
-                .all(|v| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_)));
+            let primitives = items.iter().all(|v| {
+                matches!(
+                    v,
+                    Value::String(_) | Value::Number(_) | Value::BigNumber(_) | Value::Bool(_)
+                )
+            });
             if primitives {
                 let sorted = make_set(items.clone());
                 if sorted != *items {
