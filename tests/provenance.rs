@@ -468,3 +468,45 @@ resources:\n  main:\n    type: shop:index:net\n    properties:\n      cidr: ${ci
     assert_eq!(c["locations"]["staging"], "Pulumi.yaml:8");
     assert_eq!(c["locations"]["prod"], "Pulumi.prod.yaml:4");
 }
+
+#[test]
+fn a_map_variable_read_by_key_is_caused_by_that_entry_not_the_whole_map() {
+    // One entry per service in a map variable: a finding of service `a`
+    // names `var.services.a.class` at its own tfvars line, with that value
+    // only; the other services' entries (which also differ) are no part of
+    // it. Before, every finding fed by the map carried the whole map.
+    let env = |class_a: &str, class_b: &str| {
+        format!(
+            "services = {{\n  a = {{\n    class = \"{class_a}\"\n  }}\n  \"b.2\" = {{\n    class = \"{class_b}\"\n  }}\n}}\n"
+        )
+    };
+    let main = "variable \"services\" {\n  type = map(object({ class = string }))\n}\n\
+resource \"aws_db_instance\" \"a\" {\n  engine         = \"postgres\"\n  instance_class = var.services[\"a\"].class\n}\n\
+resource \"aws_db_instance\" \"b\" {\n  engine         = \"postgres\"\n  instance_class = var.services[\"b.2\"].class\n}\n";
+    let dir = tree(&[
+        (
+            "parity.toml",
+            "[environments.staging]\nterraform = { root = \".\", var-files = [\"staging.tfvars\"] }\n\
+             [environments.prod]\nterraform = { root = \".\", var-files = [\"prod.tfvars\"] }\n",
+        ),
+        ("main.tf", main),
+        ("staging.tfvars", &env("db.t4g.medium", "db.t4g.small")),
+        ("prod.tfvars", &env("db.r6g.large", "db.r6g.xlarge")),
+    ]);
+    let out = parity(dir.path())
+        .args(["diff", "staging", "prod", "--format", "json"])
+        .output()
+        .expect("parity runs");
+    let r: Value = serde_json::from_slice(&out.stdout).expect("the JSON report");
+    let a = finding(&r, "aws_db_instance.a", "instance_class");
+    let causes = a["causes"].as_array().expect("causes");
+    assert_eq!(causes.len(), 1, "{causes:#?}");
+    assert_eq!(causes[0]["input"], "var.services.a.class");
+    assert_eq!(causes[0]["left"], "db.t4g.medium");
+    assert_eq!(causes[0]["right"], "db.r6g.large");
+    assert_eq!(causes[0]["locations"]["staging"], "staging.tfvars:2");
+    // A key that is no identifier is written as an index.
+    let b = finding(&r, "aws_db_instance.b", "instance_class");
+    assert_eq!(b["causes"][0]["input"], "var.services[\"b.2\"].class");
+    assert_eq!(b["causes"][0]["right"], "db.r6g.xlarge");
+}

@@ -68,10 +68,55 @@ pub fn attach(findings: &mut [Finding], left: &Snapshot, right: &Snapshot) {
             f.causes.push(Cause {
                 input: name.to_string(),
                 kind,
-                left: a.map(|i| i.value.display()),
-                right: b.map(|i| i.value.display()),
+                left: a.map(|i| shown(&i.value)),
+                right: b.map(|i| shown(&i.value)),
                 locations,
             });
         }
+    }
+}
+
+/// The most of an input's value a cause shows (bytes of its text).
+const SHOWN_MAX: usize = 1024;
+
+/// An input's value as a cause shows it: whole up to [`SHOWN_MAX`] bytes,
+/// else its start and its full size. A cause explains a finding; the
+/// comparison itself is of the whole values, and a large input feeding
+/// many findings would otherwise be copied into each of them.
+fn shown(value: &crate::model::Value) -> String {
+    let text = value.display();
+    if text.len() <= SHOWN_MAX {
+        return text;
+    }
+    let mut cut = SHOWN_MAX / 4;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}… ({} bytes in all)", &text[..cut], text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Map, Value};
+
+    #[test]
+    fn a_large_input_is_shown_by_its_start_and_size() {
+        let small = Value::str("db.r6g.large");
+        assert_eq!(shown(&small), small.display());
+        let mut map = Map::new();
+        for i in 0..200 {
+            map.insert(format!("service{i:03}"), Value::str("é-ü"));
+        }
+        let big = Value::Map(map);
+        let whole = big.display();
+        assert!(whole.len() > SHOWN_MAX);
+        let s = shown(&big);
+        assert!(s.len() < SHOWN_MAX / 2, "{}", s.len());
+        assert!(
+            s.ends_with(&format!("… ({} bytes in all)", whole.len())),
+            "{s}"
+        );
+        assert!(whole.starts_with(s.split('…').next().unwrap_or("")));
     }
 }

@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn props(pairs: &[(&str, Value)]) -> Map {

@@ -322,7 +322,18 @@ impl Instance<'_> {
         match root {
             "var" => {
                 if let Some(name) = attr(0) {
-                    let path: Vec<&str> = (1..).map_while(attr).collect();
+                    // `.name` and literal `["key"]` steps: a cause is the
+                    // part of the variable that was read, not all of it
+                    // (a map of one entry per service would otherwise be
+                    // copied into every finding it feeds).
+                    let path: Vec<&str> = ops[1..]
+                        .iter()
+                        .map_while(|op| match op {
+                            TraversalOperator::GetAttr(name) => Some(name.as_str()),
+                            TraversalOperator::Index(Expression::String(key)) => Some(key.as_str()),
+                            _ => None,
+                        })
+                        .collect();
                     self.variable(name, &path, acc);
                 }
             }
@@ -458,8 +469,12 @@ impl Instance<'_> {
         let path = &path[..depth];
         let mut full = format!("var.{name}");
         for key in path {
-            full.push('.');
-            full.push_str(key);
+            if is_identifier(key) {
+                full.push('.');
+                full.push_str(key);
+            } else {
+                full.push_str(&format!("[{key:?}]"));
+            }
         }
         if let Some(hit) = self.prov.root_vars.borrow().get(&full) {
             acc.entry(hit.name.clone()).or_insert_with(|| hit.clone());
@@ -640,6 +655,16 @@ impl Instance<'_> {
 }
 
 /// `each` for a block: its `for_each` (or `count`).
+/// Whether `key` can follow a `.` in a traversal (`var.x.key`); other
+/// keys are written `["key"]`.
+fn is_identifier(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
 fn each_of(body: &Body) -> Option<Expression> {
     body.attribute("for_each")
         .or_else(|| body.attribute("count"))
