@@ -147,7 +147,8 @@ pub struct Generated {
     pub display: String,
 }
 
-/// List and parse the Terraform files (`*.tf`, `*.tf.json`) of one directory.
+/// List and parse the Terraform files (`*.tf`, `*.tf.json`) of one
+/// directory, the files in parallel on the current rayon pool.
 pub fn load_module(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
     load_module_with(dir, base, &[])
 }
@@ -157,6 +158,24 @@ pub fn load_module_with(
     dir: &Path,
     base: &Path,
     generated: &[Generated],
+) -> Result<ModuleDef, TfError> {
+    load_files(dir, base, generated, true)
+}
+
+/// [`load_module`], the files one after the other on this thread: no
+/// rayon call, so the thread never waits in a join, where it could pick up
+/// (steal) another job. The loader parses a module that other threads may
+/// be waiting for this way (`Loader::module_def`): a parse that cannot
+/// block always finishes, so every wait for it ends.
+pub fn load_module_here(dir: &Path, base: &Path) -> Result<ModuleDef, TfError> {
+    load_files(dir, base, &[], false)
+}
+
+fn load_files(
+    dir: &Path,
+    base: &Path,
+    generated: &[Generated],
+    parallel: bool,
 ) -> Result<ModuleDef, TfError> {
     let entries = std::fs::read_dir(dir).map_err(|source| TfError::Io {
         path: display(base, dir),
@@ -197,33 +216,35 @@ pub fn load_module_with(
         }
     }
 
-    let parsed: Vec<Result<Option<(File, usize)>, TfError>> = tf_files
-        .par_iter()
-        .map(|path| {
-            let shown = display(base, path);
-            let text = match crate::input::read(path, crate::input::limits().tf_file) {
-                Ok(bytes) => bytes,
-                Err(e) if !path.exists() => {
-                    // A dangling symlink: Terraform would fail; we say so and go on.
-                    let _ = e;
-                    return Ok(None);
-                }
-                Err(source) => {
-                    return Err(TfError::Io {
-                        path: shown,
-                        cause: source,
-                    })
-                }
-            };
-            let text = parse::decode(&text, &shown)?;
-            let file = if path.to_string_lossy().ends_with(".tf.json") {
-                super::json::parse_tf_json(&text, path, &shown)?
-            } else {
-                parse::parse_hcl(&text, path, &shown)?
-            };
-            Ok(Some((file, text.len())))
-        })
-        .collect();
+    let parse_file = |path: &PathBuf| -> Result<Option<(File, usize)>, TfError> {
+        let shown = display(base, path);
+        let text = match crate::input::read(path, crate::input::limits().tf_file) {
+            Ok(bytes) => bytes,
+            Err(e) if !path.exists() => {
+                // A dangling symlink: Terraform would fail; we say so and go on.
+                let _ = e;
+                return Ok(None);
+            }
+            Err(source) => {
+                return Err(TfError::Io {
+                    path: shown,
+                    cause: source,
+                })
+            }
+        };
+        let text = parse::decode(&text, &shown)?;
+        let file = if path.to_string_lossy().ends_with(".tf.json") {
+            super::json::parse_tf_json(&text, path, &shown)?
+        } else {
+            parse::parse_hcl(&text, path, &shown)?
+        };
+        Ok(Some((file, text.len())))
+    };
+    let parsed: Vec<Result<Option<(File, usize)>, TfError>> = if parallel {
+        tf_files.par_iter().map(parse_file).collect()
+    } else {
+        tf_files.iter().map(parse_file).collect()
+    };
 
     let mut files = Vec::new();
     for g in generated {

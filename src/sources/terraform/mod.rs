@@ -108,8 +108,12 @@ pub struct Loader {
     /// `.terraform/modules/modules.json` of the root, when there is one.
     pub manifest: Option<manifest::Manifest>,
     defs: Mutex<HashMap<PathBuf, Arc<files::ModuleDef>>>,
-    /// Module directories whose parsing has started (see `prefetch`).
-    claimed: Mutex<std::collections::HashSet<PathBuf>>,
+    /// Module directories whose parsing has started, by whom it is being
+    /// parsed (see [`Loader::module_def`] and `prefetch`).
+    claims: Mutex<HashMap<PathBuf, Arc<Claim>>>,
+    /// Module directories parsed (each is parsed once; see
+    /// [`Loader::module_def`]).
+    parses: std::sync::atomic::AtomicUsize,
     out: Mutex<Collected>,
     /// The environment's normalization: marked (sensitive) values are
     /// hashed as normalized when a resource is added (`normalize::seal`).
@@ -133,6 +137,67 @@ pub struct Loader {
     /// Provenance: the normalized text of expressions (locals, module
     /// arguments), by the expression's address in the parsed modules.
     code_texts: Mutex<HashMap<usize, Value>>,
+}
+
+/// The parse of one module directory, started by one thread of the load;
+/// others that ask for the directory meanwhile wait for its result.
+#[derive(Default)]
+struct Claim {
+    state: Mutex<ClaimState>,
+    finished: std::sync::Condvar,
+}
+
+#[derive(Default)]
+enum ClaimState {
+    #[default]
+    Parsing,
+    Parsed(Arc<files::ModuleDef>),
+    /// The parse failed (or panicked): each waiter parses the directory
+    /// itself, and so gets the error.
+    Failed,
+}
+
+impl Claim {
+    /// The result of the parse, once it is finished; `None` if it failed.
+    fn wait(&self) -> Option<Arc<files::ModuleDef>> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            match &*state {
+                ClaimState::Parsing => {
+                    state = self.finished.wait(state).unwrap_or_else(|p| p.into_inner());
+                }
+                ClaimState::Parsed(def) => return Some(def.clone()),
+                ClaimState::Failed => return None,
+            }
+        }
+    }
+}
+
+/// Publishes a claim's result when dropped: `Failed` unless a parsed
+/// module was set, so that a parse that returns an error, or panics, still
+/// wakes its waiters.
+struct Publish<'a> {
+    claim: &'a Claim,
+    parsed: Option<Arc<files::ModuleDef>>,
+}
+
+impl Drop for Publish<'_> {
+    fn drop(&mut self) {
+        let state = match self.parsed.take() {
+            Some(def) => ClaimState::Parsed(def),
+            None => ClaimState::Failed,
+        };
+        *self.claim.state.lock().unwrap_or_else(|p| p.into_inner()) = state;
+        self.claim.finished.notify_all();
+    }
+}
+
+/// Who parses a module directory (see [`Loader::claim`]).
+enum Claimed {
+    /// The caller: it just claimed the directory, and must parse it.
+    Mine(Arc<Claim>),
+    /// Another thread, earlier.
+    Theirs(Arc<Claim>),
 }
 
 #[derive(Default)]
@@ -247,10 +312,21 @@ impl Loader {
         self.lock().dependencies.push(r);
     }
 
-    /// A parsed module directory, from cache, or parsed now. Two threads
-    /// asking for the same new directory at once may both parse it (no
-    /// lock is held while parsing, which runs on the pool); the first
-    /// result stored is the one every caller gets.
+    /// A parsed module directory: from cache, or parsed now, or, when
+    /// another thread is parsing it (prefetching, or evaluation of another
+    /// call of it), that thread's result, waited for. Each directory is
+    /// parsed once.
+    ///
+    /// Waiting cannot deadlock: a claimed directory is parsed by
+    /// [`files::load_module_here`], on the claiming thread, with no rayon
+    /// call and no lock held across it, right after the claim. That thread
+    /// never waits for anything, so it finishes, and `Publish` wakes the
+    /// waiters even if it fails or panics. (With the files parsed in a
+    /// rayon join instead, the parsing thread could steal, while it waits
+    /// for its files, the evaluation job that waits for this very
+    /// directory, and wait for itself.) The root, whose files are parsed in
+    /// parallel, is stored before evaluation and prefetching start, so no
+    /// one ever waits for it (`Loader::store_root`).
     pub fn module_def(&self, dir: &Path) -> Result<Arc<files::ModuleDef>, TfError> {
         let key = files::lexical(dir);
         if let Some(def) = self
@@ -261,11 +337,54 @@ impl Loader {
         {
             return Ok(def.clone());
         }
-        self.claimed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key.clone());
-        let parsed = Arc::new(files::load_module(&key, &self.base)?);
+        match self.claim(&key) {
+            Claimed::Mine(claim) => self.parse_claimed(key, &claim),
+            Claimed::Theirs(claim) => match claim.wait() {
+                Some(def) => Ok(def),
+                // The other parse failed: parse it here for the error.
+                None => self.parse_and_store(key),
+            },
+        }
+    }
+
+    /// Claim directory `key` for parsing, unless someone did first.
+    fn claim(&self, key: &Path) -> Claimed {
+        let mut claims = self.claims.lock().unwrap_or_else(|p| p.into_inner());
+        match claims.get(key) {
+            Some(claim) => Claimed::Theirs(claim.clone()),
+            None => {
+                let claim = Arc::new(Claim::default());
+                claims.insert(key.to_path_buf(), claim.clone());
+                Claimed::Mine(claim)
+            }
+        }
+    }
+
+    /// Parse a directory this thread claimed and publish the result to
+    /// those waiting for it (see [`Loader::module_def`]).
+    fn parse_claimed(&self, key: PathBuf, claim: &Claim) -> Result<Arc<files::ModuleDef>, TfError> {
+        let mut publish = Publish {
+            claim,
+            parsed: None,
+        };
+        let def = self.parse_and_store(key)?;
+        publish.parsed = Some(def.clone());
+        Ok(def)
+    }
+
+    /// Parse a module directory on this thread ([`files::load_module_here`])
+    /// and store it; the first stored is the one returned (a second parse
+    /// happens only after a failed one).
+    fn parse_and_store(&self, key: PathBuf) -> Result<Arc<files::ModuleDef>, TfError> {
+        self.parses
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let parsed = Arc::new(files::load_module_here(&key, &self.base)?);
+        Ok(self.store(key, parsed))
+    }
+
+    /// Store a parsed directory unless one is already stored (then that one
+    /// is returned); its coverage gaps are collected with the first.
+    fn store(&self, key: PathBuf, parsed: Arc<files::ModuleDef>) -> Arc<files::ModuleDef> {
         let (def, stored) = {
             let mut defs = self.defs.lock().unwrap_or_else(|p| p.into_inner());
             match defs.get(&key) {
@@ -280,7 +399,26 @@ impl Loader {
             let gaps = def.gaps.clone();
             self.lock().coverage.extend(gaps);
         }
-        Ok(def)
+        def
+    }
+
+    /// The root module, parsed (its files in parallel) and stored, with its
+    /// claim already finished, before anything else of the load runs: no
+    /// one waits for it, so its parse may use the pool (see
+    /// [`Loader::module_def`]).
+    fn store_root(&self, key: PathBuf, def: files::ModuleDef) -> Arc<files::ModuleDef> {
+        self.parses
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let def = self.store(key.clone(), Arc::new(def));
+        let claim = Claim {
+            state: Mutex::new(ClaimState::Parsed(def.clone())),
+            finished: std::sync::Condvar::new(),
+        };
+        self.claims
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, Arc::new(claim));
+        def
     }
 
     /// Parse the modules `def` calls, and theirs, in parallel: local ones,
@@ -289,9 +427,9 @@ impl Loader {
     /// source (and the version, if any) is a literal, so the directory is
     /// the one evaluation will ask for. Runs beside evaluation, which
     /// parses what it needs first itself: a directory evaluation (or this)
-    /// has started parsing is skipped, so each is parsed once (twice only
-    /// when evaluation asks for one this is parsing at that moment). Errors
-    /// surface later, when the module is really needed.
+    /// has claimed is skipped, and evaluation waits for one this is parsing
+    /// (see [`Loader::module_def`]), so each is parsed once. Errors surface
+    /// later, when the module is really needed.
     fn prefetch(&self, def: &files::ModuleDef, key: &str) {
         use rayon::prelude::*;
         let calls: Vec<(PathBuf, String)> = def
@@ -321,13 +459,8 @@ impl Loader {
         calls.par_iter().for_each(|(d, child_key)| {
             // Claimed just before parsing, not when listed: a module
             // evaluation reaches first is left to it.
-            let mine = self
-                .claimed
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(d.clone());
-            if mine {
-                if let Ok(child) = self.module_def(d) {
+            if let Claimed::Mine(claim) = self.claim(d) {
+                if let Ok(child) = self.parse_claimed(d.clone(), &claim) {
                     self.prefetch(&child, child_key);
                 }
             }
@@ -576,14 +709,14 @@ pub fn load(opts: &Options) -> Result<Snapshot, TfError> {
 
 /// Like [`load`], also returning the bytes of HCL parsed.
 pub fn load_with_stats(opts: &Options) -> Result<(Snapshot, usize), TfError> {
-    load_all(opts, &[], TFVARS).map(|(s, bytes, _)| (s, bytes))
+    load_all(opts, &[], TFVARS).map(|l| (l.snapshot, l.bytes))
 }
 
 /// Like [`load`], also returning the root module's outputs as evaluated (a
 /// map by output name; values known only after apply are
 /// [`Value::Unknown`]). Terragrunt's `dependency` blocks read them.
 pub fn load_with_outputs(opts: &Options) -> Result<(Snapshot, Value), TfError> {
-    load_all(opts, &[], TFVARS).map(|(s, _, outputs)| (s, outputs))
+    load_all(opts, &[], TFVARS).map(|l| (l.snapshot, l.outputs))
 }
 
 /// [`load_with_outputs`], with files another tool writes into the root
@@ -593,17 +726,32 @@ pub fn load_generated(
     opts: &Options,
     generated: &[files::Generated],
 ) -> Result<(Snapshot, Value), TfError> {
-    load_all(opts, generated, "the unit's terragrunt.hcl").map(|(s, _, outputs)| (s, outputs))
+    load_all(opts, generated, "the unit's terragrunt.hcl").map(|l| (l.snapshot, l.outputs))
 }
 
 /// Who gives the root module's variables, as a missing value's gap says.
 const TFVARS: &str = "the environment's tfvars";
 
+/// One environment loaded.
+struct Loaded {
+    snapshot: Snapshot,
+    /// Bytes of HCL parsed.
+    bytes: usize,
+    /// The root module's outputs (see [`load_with_outputs`]).
+    outputs: Value,
+    /// Module directories parsed, the root included.
+    #[cfg_attr(
+        not(test),
+        allow(dead_code, reason = "what the tests check; `-vv` traces it")
+    )]
+    parses: usize,
+}
+
 fn load_all(
     opts: &Options,
     generated: &[files::Generated],
     caller: &str,
-) -> Result<(Snapshot, usize, Value), TfError> {
+) -> Result<Loaded, TfError> {
     // Evaluation recurses with the code's own nesting (locals referring to
     // locals, modules calling modules). It runs on a thread with a large
     // stack so real code never gets near the limit; `module.rs` still bounds
@@ -658,7 +806,7 @@ fn load_on_this_thread(
     opts: &Options,
     generated: &[files::Generated],
     caller: &str,
-) -> Result<(Snapshot, usize, Value), TfError> {
+) -> Result<Loaded, TfError> {
     if !opts.root.is_dir() {
         return Err(TfError::NoRoot(files::display(&opts.base, &opts.root)));
     }
@@ -677,7 +825,8 @@ fn load_on_this_thread(
         workspace: opts.workspace.clone(),
         manifest: manifest::read(&opts.root, &opts.base)?,
         defs: Mutex::default(),
-        claimed: Mutex::default(),
+        claims: Mutex::default(),
+        parses: std::sync::atomic::AtomicUsize::new(0),
         out: Mutex::default(),
         normalizer: crate::normalize::Normalizer::for_env(&opts.environment, &opts.identity),
         templates: Mutex::default(),
@@ -687,24 +836,11 @@ fn load_on_this_thread(
         data_missing: Mutex::default(),
         code_texts: Mutex::default(),
     };
-    if !generated.is_empty() {
-        // The root with its generated files, stored before anything asks
-        // for the directory.
-        let key = files::lexical(&opts.root);
-        let def = Arc::new(files::load_module_with(&key, &opts.base, generated)?);
-        loader.lock().coverage.extend(def.gaps.clone());
-        loader
-            .claimed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key.clone());
-        loader
-            .defs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, def);
-    }
-    let def = loader.module_def(&opts.root)?;
+    // The root (with its generated files, if any), stored before anything
+    // asks for the directory.
+    let key = files::lexical(&opts.root);
+    let def = files::load_module_with(&key, &opts.base, generated)?;
+    let def = loader.store_root(key, def);
     if def.bytes == 0
         && def.variables.is_empty()
         && def.resources.is_empty()
@@ -768,7 +904,14 @@ fn load_on_this_thread(
         (defs, templates),
         bytes.saturating_mul(PARSED_BYTES_PER_HCL_BYTE),
     );
-    Ok((snapshot, bytes, outputs))
+    let parses = loader.parses.load(std::sync::atomic::Ordering::Relaxed);
+    tracing::debug!("{}: {parses} module directories parsed", opts.environment);
+    Ok(Loaded {
+        snapshot,
+        bytes,
+        outputs,
+        parses,
+    })
 }
 
 #[cfg(test)]
@@ -808,6 +951,123 @@ mod tests {
         none.set(10);
         assert!(none.take(10));
         assert!(!none.take(1));
+    }
+
+    /// A project whose module directories are asked for at once by
+    /// prefetching and by evaluation (48 module calls of their own
+    /// directories, each calling `shared` twice, the root calling it too),
+    /// each directory with several files to parse.
+    fn racing_project(dir: &Path, shared: &str) {
+        let write = |path: &Path, text: &str| {
+            std::fs::create_dir_all(path.parent().expect("a file in a directory")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        let mut root = String::from(
+            "module \"direct\" {\n  source = \"./modules/shared\"\n  name = \"direct\"\n}\n",
+        );
+        for i in 0..48 {
+            root.push_str(&format!(
+                "module \"m{i}\" {{\n  source = \"./modules/m{i}\"\n  index = {i}\n}}\n"
+            ));
+            let m = dir.join(format!("modules/m{i}"));
+            write(
+                &m.join("variables.tf"),
+                "variable \"index\" { type = number }\n",
+            );
+            write(
+                &m.join("main.tf"),
+                "module \"a\" {\n  source = \"../shared\"\n  name = \"a-${var.index}\"\n}\n\
+                 module \"b\" {\n  source = \"../shared\"\n  name = \"b-${var.index}\"\n}\n\
+                 resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"${module.a.name}-${local.l0}\"\n}\n",
+            );
+            for f in 0..4 {
+                let mut locals = String::from("locals {\n");
+                for l in 0..50 {
+                    locals.push_str(&format!("  l{} = \"v${{var.index}}-{l}\"\n", f * 50 + l));
+                }
+                locals.push_str("}\n");
+                write(&m.join(format!("locals{f}.tf")), &locals);
+            }
+        }
+        write(&dir.join("main.tf"), &root);
+        let s = dir.join("modules/shared");
+        write(
+            &s.join("variables.tf"),
+            "variable \"name\" { type = string }\n",
+        );
+        write(
+            &s.join("outputs.tf"),
+            "output \"name\" { value = var.name }\n",
+        );
+        write(&s.join("main.tf"), shared);
+    }
+
+    /// Load `dir` on another thread, failing the test instead of hanging
+    /// if the load does not end within two minutes (a deadlock).
+    fn load_within_timeout(dir: &Path) -> Result<Loaded, TfError> {
+        let opts = Options {
+            environment: "staging".into(),
+            root: dir.to_path_buf(),
+            base: dir.to_path_buf(),
+            var_files: Vec::new(),
+            vars: crate::model::Map::new(),
+            var_origins: Default::default(),
+            workspace: "default".into(),
+            data: None,
+            identity: Default::default(),
+            facts: None,
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(load_all(&opts, &[], TFVARS));
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(120))
+            .expect("the load ended within two minutes (no deadlock)")
+    }
+
+    #[test]
+    fn each_module_directory_is_parsed_once_without_deadlock() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        racing_project(
+            tmp.path(),
+            "resource \"aws_sqs_queue\" \"q\" {\n  name = var.name\n}\n",
+        );
+        // Several loads: which thread reaches a directory first varies.
+        for _ in 0..5 {
+            let loaded = load_within_timeout(tmp.path()).expect("load");
+            // The root, 48 modules and `shared`.
+            assert_eq!(loaded.parses, 50);
+            // A bucket per module, a queue per call of `shared` (2 x 48 + 1).
+            let count = |t: &str| {
+                loaded
+                    .snapshot
+                    .resources
+                    .iter()
+                    .filter(|r| r.rtype == t)
+                    .count()
+            };
+            assert_eq!(count("aws_s3_bucket"), 48);
+            assert_eq!(count("aws_sqs_queue"), 97);
+        }
+    }
+
+    #[test]
+    fn a_module_that_fails_to_parse_fails_every_waiter_without_deadlock() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        racing_project(
+            tmp.path(),
+            "resource \"aws_sqs_queue\" \"q\" {\n  name = \n",
+        );
+        for _ in 0..3 {
+            let err = load_within_timeout(tmp.path())
+                .err()
+                .expect("a parse error fails the load");
+            let shown = err.to_string();
+            assert!(
+                shown.contains("modules/shared/main.tf:"),
+                "names the file and line: {shown}"
+            );
+        }
     }
 
     #[test]
