@@ -207,6 +207,13 @@ pub struct DeployedStack {
 /// A CDK environment read for a live join: its snapshot, the stacks
 /// that deploy it, and the resources the source renamed.
 #[derive(Debug, Clone)]
+#[cfg_attr(
+    not(feature = "aws"),
+    allow(
+        dead_code,
+        reason = "the stacks and renames are read by the live source (aws feature)"
+    )
+)]
 pub struct Deployed {
     pub snapshot: Snapshot,
     pub account: Option<String>,
