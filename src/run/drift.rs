@@ -57,10 +57,14 @@ impl Session {
             && !spec.tables.has("terragrunt")
             && !pulumi;
         if no_state
-            && spec
+            && (spec
                 .tables
                 .get::<crate::sources::cloudformation::CloudFormationTable>()
                 .is_some()
+                || spec
+                    .tables
+                    .get::<crate::sources::cloudformation::CdkTable>()
+                    .is_some())
         {
             return self.drift_stack(&spec, opts);
         }
@@ -179,9 +183,9 @@ impl Session {
         Ok(report)
     }
 
-    /// Drift of a CloudFormation environment: its evaluated template
-    /// against its AWS account. The deployed stack (`ListStackResources`)
-    /// gives each live resource the template address of its logical ID;
+    /// Drift of a CloudFormation or CDK environment: its evaluated
+    /// templates against its AWS account. The deployed stacks
+    /// (`ListStackResources`, nested stacks included) give each live resource the template address of its logical ID;
     /// stack resources not found live are `missing`, live resources in the
     /// read's scope that the stack does not hold `unmanaged`. The report's
     /// sides are `<env> (code)` and `<env> (live)`; every finding is

@@ -59,6 +59,13 @@ impl Source for Aws {
         let mut read = read_live(cx, env, state.as_ref())?;
         if let (Some(live), Some(stats)) = (read.live.as_mut(), listed) {
             add_usage(&mut live.usage, &stats);
+            // A stack not found leaves its resources unaddressed: the
+            // read is incomplete.
+            if let Some(state) = &state {
+                read.snapshot
+                    .coverage
+                    .extend(state.coverage.iter().cloned());
+            }
         }
         Ok(read)
     }
@@ -104,34 +111,91 @@ fn settings(cx: &ReadContext, env: &EnvSpec) -> Result<super::AwsSettings, Error
     Ok(settings)
 }
 
-/// For an environment with a `cloudformation` table and an `aws` table:
-/// its deployed stack (`ListStackResources`) joined to its evaluated
-/// template, as a state ([`super::stack::stack_state`]); `None` for any
-/// other environment. The stack is `stack-name`, else the environment's
-/// name (as `AWS::StackName`), in the first region of the `aws` table.
+/// For an environment with a `cloudformation` or a `cdk` table and an
+/// `aws` table: its deployed stacks (`ListStackResources`, nested stacks
+/// included) joined to its evaluated templates, as a state
+/// ([`super::stack::stack_state`]); `None` for any other environment. A
+/// CloudFormation environment's stack is `stack-name`, else the
+/// environment's name (as `AWS::StackName`), in the first region of the
+/// `aws` table; a CDK environment's stacks are those of its stage (or its
+/// `stacks`), each under its `stackName` in its own region. A stack the
+/// account does not have is a coverage gap of the result.
 #[cfg(feature = "aws")]
 #[allow(clippy::type_complexity)]
 pub(crate) fn stack_state(
     cx: &ReadContext,
     env: &EnvSpec,
 ) -> Result<Option<(crate::model::Snapshot, Option<super::CollectStats>)>, Error> {
-    use crate::sources::cloudformation::CloudFormationTable;
-    let Some(cfn) = env.tables.get::<CloudFormationTable>() else {
-        return Ok(None);
-    };
+    use std::collections::{BTreeSet, HashMap};
+
+    use super::stack::StackTarget;
+    use crate::sources::cloudformation::{CdkTable, CloudFormationTable};
     if env.tables.get::<AwsTable>().is_none() {
         return Ok(None);
     }
+    let (code, targets, renamed) = if let Some(cfn) = env.tables.get::<CloudFormationTable>() {
+        let code = crate::sources::read(cx, env, SourceKind::Code)?.snapshot;
+        let target = StackTarget {
+            name: cfn.stack_name.clone().unwrap_or_else(|| env.name.clone()),
+            region: None,
+            prefix: String::new(),
+        };
+        (code, vec![target], HashMap::new())
+    } else if let Some(cdk) = env.tables.get::<CdkTable>() {
+        let d = crate::sources::cloudformation::cdk::load_deployed(
+            cdk,
+            &env.name,
+            &env.identity.aliases,
+            &cx.base,
+        )
+        .map_err(|cause| Error::CloudFormation {
+            env: env.name.clone(),
+            cause,
+        })?;
+        let targets = d
+            .stacks
+            .iter()
+            .map(|s| StackTarget {
+                name: s.name.clone(),
+                region: s.region.clone(),
+                prefix: s.prefix.clone(),
+            })
+            .collect();
+        (d.snapshot, targets, d.renamed)
+    } else {
+        return Ok(None);
+    };
     let settings = settings(cx, env)?;
-    let stack = cfn.stack_name.clone().unwrap_or_else(|| env.name.clone());
-    let code = crate::sources::read(cx, env, SourceKind::Code)?.snapshot;
-    let (listed, stats) = super::stack::list_stack_resources(&env.name, &settings, &stack)?;
-    let state = super::stack::stack_state(&code, &stack, &listed);
+    let original = |a: &str| renamed.get(a).cloned();
+    // The prefixes under which the code evaluated a template: a nested
+    // stack's resources are listed only when its template was read.
+    let prefixes: BTreeSet<String> = code
+        .resources
+        .iter()
+        .filter_map(|r| {
+            let a = original(&r.address).unwrap_or_else(|| r.address.clone());
+            let (head, _) = a.rsplit_once('.')?;
+            Some(
+                head.rsplit_once('.')
+                    .map_or(String::new(), |(p, _)| format!("{p}.")),
+            )
+        })
+        .collect();
+    let (listing, stats) = super::stack::list_stacks(&env.name, &settings, &targets, &|p| {
+        prefixes.iter().any(|q| q.starts_with(p))
+    })?;
+    let state = super::stack::stack_state(&code, &listing, &original);
     tracing::info!(
-        "{}: stack {stack} lists {} resources, {} of them declared by the template",
+        "{}: {} stacks list {} resources, {} of them declared by the templates; {} not read",
         env.name,
-        listed.len(),
-        state.resources.len()
+        listing.stacks.len(),
+        listing
+            .stacks
+            .iter()
+            .map(|s| s.resources.len())
+            .sum::<usize>(),
+        state.resources.len(),
+        listing.gaps.len()
     );
     Ok(Some((state, Some(stats))))
 }

@@ -189,6 +189,49 @@ pub fn load(
     aliases: &[String],
     base: &Path,
 ) -> Result<(Snapshot, Option<String>, Option<String>), CfnError> {
+    let d = load_deployed(table, environment, aliases, base)?;
+    Ok((d.snapshot, d.account, d.region))
+}
+
+/// One stack of a CDK environment as CloudFormation deploys it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployedStack {
+    /// The artifact's `stackName` (manifest.json): the deployed stack's name.
+    pub name: String,
+    /// The region of the stack's environment, when the app gives one.
+    pub region: Option<String>,
+    /// The address prefix of its template's resources (`module.Shop.`).
+    pub prefix: String,
+}
+
+/// A CDK environment read for a live join: its snapshot, the stacks
+/// that deploy it, and the resources the source renamed.
+#[derive(Debug, Clone)]
+#[cfg_attr(
+    not(feature = "aws"),
+    allow(
+        dead_code,
+        reason = "the stacks and renames are read by the live source (aws feature)"
+    )
+)]
+pub struct Deployed {
+    pub snapshot: Snapshot,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub stacks: Vec<DeployedStack>,
+    /// Stage-free addresses (`module.Shop.aws_s3_bucket.Reports${env}`) →
+    /// the address of the template's logical ID
+    /// (`module.Shop.aws_s3_bucket.ReportsStaging1A2B3C4D`).
+    pub renamed: HashMap<String, String>,
+}
+
+/// [`load`], with the stacks and renames a live read joins by.
+pub fn load_deployed(
+    table: &CdkTable,
+    environment: &str,
+    aliases: &[String],
+    base: &Path,
+) -> Result<Deployed, CfnError> {
     let (top, top_shown) = manifest(&table.out.join("manifest.json"), base)?;
     let dir = match &table.stage {
         None => table.out.clone(),
@@ -221,6 +264,7 @@ pub fn load(
     let mut out = Collected::default();
     let mut first_env: Option<(Option<String>, Option<String>)> = None;
     let mut stacks = 0;
+    let mut deployed = Vec::new();
     if let Some(artifacts) = assembly["artifacts"].as_object() {
         for (id, art) in artifacts {
             if art["type"] != "aws:cloudformation:stack" {
@@ -273,6 +317,11 @@ pub fn load(
                 cdk: true,
                 assets: Some(&files),
             };
+            deployed.push(DeployedStack {
+                name: unit.stack_name.clone(),
+                region: opts.region.clone(),
+                prefix: unit.prefix.clone(),
+            });
             let first = out.resources.len();
             load_template(&opts, &unit, &mut out)?;
             let mut hashes = std::mem::take(&mut out.asset_hashes);
@@ -302,11 +351,13 @@ pub fn load(
     }
     let mut snap = Snapshot::new(environment, SourceKind::Code);
     snap.resources = out.resources;
-    if let Some(stage) = &table.stage {
-        stage_free(&mut snap.resources, &[stage.as_str(), environment]);
+    let renamed = if let Some(stage) = &table.stage {
+        stage_free(&mut snap.resources, &[stage.as_str(), environment])
     } else if picked.is_some() {
-        stage_free(&mut snap.resources, &names);
-    }
+        stage_free(&mut snap.resources, &names)
+    } else {
+        Vec::new()
+    };
     snap.coverage = out.coverage;
     if let Some(version) = library_version(table, base)? {
         let mut dep = Resource::new(
@@ -326,7 +377,13 @@ pub fn load(
     let n = crate::normalize::Normalizer::new(&snap.environment, &[], None, None);
     crate::normalize::guard_snapshot(&mut snap, std::mem::take(&mut out.secrets), &n);
     let (account, region) = first_env.unwrap_or_default();
-    Ok((snap, account, region))
+    Ok(Deployed {
+        snapshot: snap,
+        account,
+        region,
+        stacks: deployed,
+        renamed: renamed.into_iter().map(|(old, new)| (new, old)).collect(),
+    })
 }
 
 /// The artifact ids `stacks = [...]` picks from the top assembly (each
@@ -384,8 +441,8 @@ fn picked_stacks(
 /// addressed without the hash and with the stage's name (any of `names`,
 /// matched as a camel-case word) written `${env}` (`Reports${env}`), and
 /// references to it follow; a resource whose new address is taken keeps
-/// its own.
-fn stage_free(resources: &mut [Resource], names: &[&str]) {
+/// its own. The renamed addresses, (old, new).
+fn stage_free(resources: &mut [Resource], names: &[&str]) -> Vec<(String, String)> {
     let taken: std::collections::HashSet<String> =
         resources.iter().map(|r| r.address.clone()).collect();
     let mut renamed: Vec<(String, String)> = Vec::new();
@@ -405,7 +462,7 @@ fn stage_free(resources: &mut [Resource], names: &[&str]) {
         r.key = new;
     }
     if renamed.is_empty() {
-        return;
+        return renamed;
     }
     // `module.Shop.aws_s3_bucket.X` → `aws_s3_bucket.X`, as references name it.
     let local = |a: &str| -> String {
@@ -429,6 +486,7 @@ fn stage_free(resources: &mut [Resource], names: &[&str]) {
             rename_refs(v, &pairs);
         }
     }
+    renamed
 }
 
 /// `ReportsStaging1A2B3C4D` → `ReportsStaging`; `None` without the hash.

@@ -28,6 +28,7 @@ pub mod template;
 pub(crate) use cdk::Cdk;
 pub use cdk::CdkTable;
 pub use cfg::CloudFormationTable;
+pub use nested::MAX_NESTING;
 pub(crate) use source::CloudFormation;
 
 use std::collections::HashMap;

@@ -10,7 +10,7 @@ use crate::model::{Resource, Value};
 
 /// Nested stacks deeper than this are not read (a coverage gap): a
 /// template that nests itself would never end.
-pub(super) const MAX_NESTING: usize = 8;
+pub const MAX_NESTING: usize = 8;
 
 /// A nested stack (`AWS::CloudFormation::Stack`) whose `TemplateURL` is a
 /// local file (as `aws cloudformation package` takes it): its template
