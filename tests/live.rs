@@ -494,6 +494,7 @@ fn assumed_role_and_unreachable_endpoint() {
 
 #[path = "common/mod.rs"]
 mod common;
+use common::live::json_of;
 
 use serde_json::{json, Value as Json};
 
@@ -795,31 +796,6 @@ aws = {{ region = "eu-west-1", endpoint-url = "{endpoint}", tags = {{ Environmen
     ])
 }
 
-/// `parity` with the emulator's keys and no shared AWS config.
-fn run_parity(dir: &std::path::Path, args: &[&str], key: (&str, &str)) -> (String, String, i32) {
-    let out = common::parity(dir)
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", key.0)
-        .env("AWS_SECRET_ACCESS_KEY", key.1)
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env_remove("RUST_LOG")
-        .env("AWS_CONFIG_FILE", dir.join("aws/config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("aws/credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("run parity");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
-}
-
-fn json_of(stdout: &str, stderr: &str) -> Json {
-    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"))
-}
-
 /// One line per finding that is not an expected difference:
 /// `rule resource attribute severity [between label]`.
 fn lines(report: &Json) -> Vec<String> {
@@ -887,7 +863,7 @@ fn three_way_drift_labels_every_difference() {
     // Every planted difference, each with the pair it is between; nothing
     // else (ids, ARNs, owners, version counters are identity, not drift).
     let (stdout, stderr, code) =
-        run_parity(dir.path(), &["drift", "staging", "--format", "json"], keys);
+        common::live::run_parity_as(dir.path(), &["drift", "staging", "--format", "json"], keys);
     let report = json_of(&stdout, &stderr);
     assert_eq!(
         lines(&report),
@@ -971,7 +947,8 @@ fn three_way_drift_labels_every_difference() {
     assert_eq!(stderr, "");
 
     // The table: three value columns, the labels on each finding.
-    let (table, stderr, code) = run_parity(dir.path(), &["drift", "staging"], keys);
+    let (table, stderr, code) =
+        common::live::run_parity_as(dir.path(), &["drift", "staging"], keys);
     assert_eq!(code, 2);
     no_progress_bar(&stderr);
     let header = table
@@ -1016,15 +993,18 @@ fn three_way_drift_labels_every_difference() {
             "state/live, missing</span>",
         ),
     ] {
-        let (out, stderr, code) =
-            run_parity(dir.path(), &["drift", "staging", "--format", format], keys);
+        let (out, stderr, code) = common::live::run_parity_as(
+            dir.path(),
+            &["drift", "staging", "--format", format],
+            keys,
+        );
         assert_eq!(code, 2, "{format}: {stderr}");
         assert!(out.contains(pair), "{format}: no {pair:?} in\n{out}");
         assert!(out.contains(label), "{format}: no {label:?} in\n{out}");
     }
 
     // --no-live: code against state only, and the report says so.
-    let (stdout, stderr, code) = run_parity(
+    let (stdout, stderr, code) = common::live::run_parity_as(
         dir.path(),
         &["drift", "staging", "--no-live", "--format", "json"],
         keys,
@@ -1054,7 +1034,7 @@ fn three_way_drift_labels_every_difference() {
     // Between environments read live: staging's hand-made group is
     // unmanaged, the `legacy` group prod has and staging's state lost is
     // missing from staging.
-    let (stdout, stderr, code) = run_parity(
+    let (stdout, stderr, code) = common::live::run_parity_as(
         dir.path(),
         &[
             "diff", "staging", "prod", "--source", "live", "--format", "json",
@@ -1081,7 +1061,7 @@ fn three_way_drift_labels_every_difference() {
 
     // A live read that cannot start is an error naming the environment.
     let dead = drift_project("http://127.0.0.1:9", &staging_state(&live));
-    let (_, stderr, code) = run_parity(dead.path(), &["drift", "staging"], keys);
+    let (_, stderr, code) = common::live::run_parity_as(dead.path(), &["drift", "staging"], keys);
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains("environment `staging`: cannot reach AWS at http://127.0.0.1:9"),
@@ -1092,7 +1072,7 @@ fn three_way_drift_labels_every_difference() {
     // are not called missing, and without violations the run exits 3.
     let (key, secret) = rt.block_on(moto.user_with_policy("drift-auditor", READ_WITHOUT_RDS));
     moto.enforce_iam();
-    let (stdout, stderr, code) = run_parity(
+    let (stdout, stderr, code) = common::live::run_parity_as(
         dir.path(),
         &["drift", "staging", "--format", "json", "--fail-on", "never"],
         (&key, &secret),
@@ -1216,7 +1196,8 @@ aws = {{ region = "eu-west-1", endpoint-url = "{}" }}
         ("aws/credentials", ""),
     ]);
     let keys = ("testing", "testing");
-    let (stdout, stderr, code) = run_parity(dir.path(), &["snapshot", "staging"], keys);
+    let (stdout, stderr, code) =
+        common::live::run_parity_as(dir.path(), &["snapshot", "staging"], keys);
     assert_eq!(code, 0, "{stderr}");
     let snap = json_of(&stdout, &stderr);
     let resources = snap["resources"].as_array().expect("resources");
@@ -1250,7 +1231,8 @@ aws = {{ region = "eu-west-1", endpoint-url = "{}" }}
 
     // Without `data-live`, the same code has no zones to count: one
     // symbolic subnet and a coverage gap, and nothing is asked of AWS.
-    let (stdout, stderr, code) = run_parity(dir.path(), &["snapshot", "nolive"], keys);
+    let (stdout, stderr, code) =
+        common::live::run_parity_as(dir.path(), &["snapshot", "nolive"], keys);
     assert_eq!(code, 3, "{stderr}{stdout}");
     assert!(
         stdout.contains("count is not known before apply"),
@@ -1270,7 +1252,7 @@ aws = {{ region = "eu-west-1", endpoint-url = "{}" }}
     // false pass.
     let toml = toml.replace(&moto.url, "http://127.0.0.1:9");
     std::fs::write(dir.path().join("parity.toml"), toml).expect("write");
-    let (stdout, stderr, code) = run_parity(
+    let (stdout, stderr, code) = common::live::run_parity_as(
         dir.path(),
         &["diff", "staging", "nolive", "--format", "json"],
         keys,
@@ -1282,7 +1264,7 @@ aws = {{ region = "eu-west-1", endpoint-url = "{}" }}
     let plain =
         "[environments.staging]\nterraform = { root = \"envs/staging\", data-live = true }\n";
     std::fs::write(dir.path().join("parity.toml"), plain).expect("write");
-    let (_, stderr, code) = run_parity(dir.path(), &["snapshot", "staging"], keys);
+    let (_, stderr, code) = common::live::run_parity_as(dir.path(), &["snapshot", "staging"], keys);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("needs an `aws` table"), "{stderr}");
 }

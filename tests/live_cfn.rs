@@ -8,6 +8,7 @@
 
 #[path = "common/mod.rs"]
 mod common;
+use common::live::{json_of, lines, run_parity};
 // The emulator helpers serve tests/live.rs too; not all of them are used here.
 #[allow(dead_code)]
 #[path = "live/moto.rs"]
@@ -84,54 +85,6 @@ aws = {{ region = "eu-west-1", endpoint-url = "{endpoint}", tags = {{ Environmen
         ("aws/config", ""),
         ("aws/credentials", ""),
     ])
-}
-
-fn run_parity(dir: &std::path::Path, args: &[&str]) -> (String, String, i32) {
-    let out = common::parity(dir)
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env_remove("RUST_LOG")
-        .env("AWS_CONFIG_FILE", dir.join("aws/config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("aws/credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("run parity");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
-}
-
-fn json_of(stdout: &str, stderr: &str) -> Json {
-    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"))
-}
-
-/// `rule resource attribute [between label]` of each finding that is not
-/// an expected difference.
-fn lines(report: &Json) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["expected"] != Json::Bool(true))
-        .map(|f| {
-            format!(
-                "{} {} {} [{}{}]",
-                f["rule"].as_str().unwrap_or(""),
-                f["resource"].as_str().unwrap_or(""),
-                f["attribute"].as_str().unwrap_or("-"),
-                f["between"].as_str().unwrap_or("-"),
-                f["label"]
-                    .as_str()
-                    .map(|l| format!(" {l}"))
-                    .unwrap_or_default(),
-            )
-        })
-        .collect()
 }
 
 /// Deploy the template as stack `shop-staging`; the physical id of each
