@@ -14,8 +14,6 @@ use common::live::{json_of, lines, run_parity};
 #[path = "live/moto.rs"]
 mod moto;
 
-use serde_json::Value as Json;
-
 use moto::{runtime, Moto};
 
 /// The template parity evaluates and moto deploys: one VPC, a subnet, a
