@@ -22,11 +22,12 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context as _};
+use anyhow::{anyhow, Context as _};
 use clap::Parser;
+
+use parity_dev::{child_peak_mb, cpu_time, median_min, print_peak_rss};
 use serde_json::Value as Json;
 
 use parity::sources::state;
@@ -167,11 +168,6 @@ fn vary(v: &mut Json, k: usize) {
     }
 }
 
-fn median_min(mut samples: Vec<Duration>) -> (Duration, Duration) {
-    samples.sort();
-    (samples[samples.len() / 2], samples[0])
-}
-
 fn measure(path: &Path, bytes: &[u8], runs: usize) -> anyhow::Result<()> {
     let shown = path.display().to_string();
     // Warm-up: page cache, allocator.
@@ -229,27 +225,7 @@ fn measure(path: &Path, bytes: &[u8], runs: usize) -> anyhow::Result<()> {
         size / lmin.as_secs_f64()
     );
 
-    let exe = std::env::current_exe().context("cannot find this binary")?;
-    let mut hwms = Vec::new();
-    for _ in 0..runs.min(3) {
-        let out = Command::new(&exe)
-            .arg("--child")
-            .arg(path)
-            .output()
-            .context("cannot run the child")?;
-        if !out.status.success() {
-            bail!("the child failed: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        let text = String::from_utf8_lossy(&out.stdout);
-        let kb: u64 = text
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .ok_or_else(|| anyhow!("the child printed no VmHWM: {text}"))?;
-        hwms.push(kb);
-    }
-    hwms.sort();
-    let peak = hwms[hwms.len() / 2] as f64 * 1024.0 / 1e6;
+    let peak = child_peak_mb(path, runs)?;
     println!(
         "peak memory (load in a fresh process): {:.0} MB = {:.2}× the file ({:.1} MB)",
         peak,
@@ -257,21 +233,6 @@ fn measure(path: &Path, bytes: &[u8], runs: usize) -> anyhow::Result<()> {
         size
     );
     Ok(())
-}
-
-/// User + system CPU time of this process (all threads), from
-/// `/proc/self/stat` (in clock ticks of 1/100 s, Linux's USER_HZ).
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name, which is in parentheses.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<u64> = rest
-        .split_whitespace()
-        .map(|x| x.parse().unwrap_or(0))
-        .collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 here.
-    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
-    Duration::from_millis(ticks * 10)
 }
 
 /// Read the file once into a snapshot, keep it alive, report the peak RSS.
@@ -285,12 +246,7 @@ fn child(file: &Path) -> anyhow::Result<()> {
         identity: Default::default(),
     };
     let snap = state::load_state(&opts)?;
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let hwm = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .unwrap_or("VmHWM: 0 kB");
-    println!("{hwm}");
+    print_peak_rss();
     println!("resources {}", snap.resources.len());
     Ok(())
 }
