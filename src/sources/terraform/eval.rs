@@ -118,12 +118,11 @@ const MARK_KEEPING: &[&str] = &[
     "slice",
     "zipmap",
     "coalescelist",
+    "ephemeralasnull",
 ];
 
 fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    functions::is_identifier(s)
 }
 
 fn soft<T>(msg: impl Into<String>) -> R<T> {
@@ -477,6 +476,9 @@ pub struct Scope<'a> {
     /// In `templatestring`, Terraform refuses the functions that read files
     /// and the template functions.
     no_files: bool,
+    /// In `provider::terraform::decode_tfvars`, as in a `.tfvars` file, no
+    /// function may be called.
+    no_calls: bool,
     /// A sensitive value took part in the template or `for` being
     /// evaluated: its result is marked (see [`Value::Marked`]).
     tainted: bool,
@@ -489,6 +491,7 @@ impl<'a> Scope<'a> {
             bindings: Vec::new(),
             isolated: false,
             no_files: false,
+            no_calls: false,
             tainted: false,
         }
     }
@@ -920,6 +923,9 @@ impl<'a> Scope<'a> {
 
     fn eval_call(&mut self, whole: &Expression, call: &hcl::expr::FuncCall) -> R<Value> {
         let name = call.name.name.as_str();
+        if self.no_calls {
+            return soft("Function calls not allowed; Functions may not be called here.");
+        }
         match name {
             "try" => {
                 let mut last = None;
@@ -1035,7 +1041,10 @@ impl<'a> Scope<'a> {
         if let Some(answer) = self.resolver.function(name, &args, whole) {
             return answer;
         }
-        if !call.name.namespace.is_empty() {
+        // Terraform's built-in provider (`provider::terraform::encode_expr`).
+        let builtin_provider = matches!(call.name.namespace.as_slice(), [p, t] if p.as_str() == "provider" && t.as_str() == "terraform")
+            && functions::PROVIDER_TERRAFORM.contains(&name);
+        if !call.name.namespace.is_empty() && !builtin_provider {
             // provider::aws::arn_parse and friends: provider functions are
             // not known to us, but they are valid Terraform.
             return Ok(call_text(call, &args, false));
@@ -1049,6 +1058,17 @@ impl<'a> Scope<'a> {
             // Arguments as evaluated: `merge(aws_vpc.main.tags, var.tags)`
             // must differ when var.tags does.
             return Ok(call_text(call, &args, false));
+        }
+        if builtin_provider {
+            if name == "decode_tfvars" {
+                return self.decode_tfvars(args);
+            }
+            return match functions::call_provider_terraform(name, &args) {
+                Ok(Value::String(s)) => Ok(Value::String(functions::nfc(s))),
+                Ok(v) => Ok(v),
+                Err(FnError::Unknown) => Ok(call_text(call, &args, false)),
+                Err(e) => Err(EvalErr::Soft(e.to_string())),
+            };
         }
         if self.no_files {
             if matches!(name, "templatefile" | "templatestring") {
@@ -1181,6 +1201,7 @@ impl<'a> Scope<'a> {
                             bindings: vars.into_iter().collect(),
                             isolated: true,
                             no_files: false,
+                            no_calls: false,
                             tainted: false,
                         };
                         TEMPLATES.with(|t| t.borrow_mut().push((key, path_arg.clone())));
@@ -1191,6 +1212,61 @@ impl<'a> Scope<'a> {
                 }
             }
         }
+    }
+
+    /// `provider::terraform::decode_tfvars(text)`: the attributes of a
+    /// `.tfvars` text as an object. As Terraform evaluates a `.tfvars` file:
+    /// constant expressions only (operators, templates, conditionals, `for`
+    /// over literals), no variable, no function call, no block, no
+    /// attribute twice.
+    fn decode_tfvars(&mut self, args: Vec<Value>) -> R<Value> {
+        const NAME: &str = "provider::terraform::decode_tfvars";
+        let text = match args.as_slice() {
+            [Value::String(s)] => s,
+            [Value::Null] => {
+                return soft(format!("{NAME}: cannot decode tfvars from a null value"))
+            }
+            [_] => return soft(format!("{NAME}: argument must be a string")),
+            _ => return soft(format!("{NAME}: expects 1 argument, got {}", args.len())),
+        };
+        let display = "<decode_tfvars argument>";
+        let file = super::parse::parse_hcl(text, Path::new(display), display).map_err(|e| {
+            EvalErr::Soft(format!(
+                "{NAME}: invalid tfvars syntax: {display}:{},{}: {}",
+                e.line, e.column, e.message
+            ))
+        })?;
+        if let Some(block) = file.body.blocks.first() {
+            return soft(format!(
+                "{NAME}: invalid tfvars content: Unexpected \"{}\" block; Blocks are not allowed here.",
+                block.kind
+            ));
+        }
+        let mut scope = Scope {
+            resolver: self.resolver,
+            bindings: Vec::new(),
+            isolated: true,
+            no_files: true,
+            no_calls: true,
+            tainted: false,
+        };
+        let mut out = crate::model::Map::new();
+        for attr in &file.body.attributes {
+            let value = scope.eval(&attr.expr).map_err(|e| match e {
+                EvalErr::Soft(m) => EvalErr::Soft(format!(
+                    "{NAME}: invalid expression for variable {:?}: {m}",
+                    attr.name
+                )),
+                e => e,
+            })?;
+            if out.insert(attr.name.clone(), value).is_some() {
+                return soft(format!(
+                    "{NAME}: invalid tfvars content: Attribute redefined; The argument {:?} was already set.",
+                    attr.name
+                ));
+            }
+        }
+        Ok(Value::Map(out))
     }
 
     /// `templatestring(template, vars)` as Terraform 1.11: the template
@@ -1233,6 +1309,7 @@ impl<'a> Scope<'a> {
             bindings: vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             isolated: true,
             no_files: true,
+            no_calls: false,
             tainted: false,
         };
         match scope.eval_template_value(&parsed)? {

@@ -47,6 +47,7 @@ mod format;
 mod network;
 mod numeric;
 mod strings;
+mod tfvars;
 mod yaml;
 
 pub use conversion::{
@@ -96,7 +97,7 @@ fn is_evaluator_function(name: &str) -> bool {
 
 /// Terraform functions [`call`] recognises but does not compute; it
 /// returns [`FnError::Unknown`] for them.
-const NOT_EVALUATED: &[&str] = &["ephemeralasnull", "type"];
+const NOT_EVALUATED: &[&str] = &["type"];
 
 /// Every function [`call`] implements (the test of the dispatch table).
 #[cfg(test)]
@@ -203,6 +204,7 @@ const FUNCTIONS: &[&str] = &[
     "yamldecode",
     "yamlencode",
     "zipmap",
+    "ephemeralasnull",
     // Removed in Terraform 0.15, still in older code: `list(a, b)` and
     // `map(k1, v1, k2, v2)`. Evaluated so such code loads.
     "list",
@@ -215,6 +217,24 @@ const FUNCTIONS: &[&str] = &[
 fn is_known_function(name: &str) -> bool {
     FUNCTIONS.contains(&name) || NOT_EVALUATED.contains(&name) || is_evaluator_function(name)
 }
+
+/// The functions of Terraform's built-in provider that [`call_provider_terraform`]
+/// computes (`provider::terraform::NAME`); the evaluator implements the third,
+/// `decode_tfvars`.
+pub const PROVIDER_TERRAFORM: &[&str] = &["encode_expr", "encode_tfvars", "decode_tfvars"];
+
+/// `provider::terraform::encode_expr` and `encode_tfvars` (see [`tfvars`]).
+pub fn call_provider_terraform(name: &str, args: &[Value]) -> Result<Value, FnError> {
+    match name {
+        "encode_expr" => tfvars::encode_expr(name, args),
+        "encode_tfvars" => tfvars::encode_tfvars(name, args),
+        _ => Err(FnError::UnknownFunction(format!(
+            "provider::terraform::{name}"
+        ))),
+    }
+}
+
+pub(crate) use tfvars::is_identifier;
 
 /// Call the pure built-in function `name`.
 pub fn call(name: &str, args: Vec<Value>) -> Result<Value, FnError> {
@@ -346,6 +366,10 @@ pub fn call(name: &str, args: Vec<Value>) -> Result<Value, FnError> {
         "formatdate" => datetime::formatdate(name, a),
         "timeadd" => datetime::timeadd(name, a),
         "timecmp" => datetime::timecmp(name, a),
+
+        // Parity has no ephemeral values: every value is returned as it is,
+        // marks included (the evaluator passes nested marks through).
+        "ephemeralasnull" => Ok(one_arg(name, a)?.clone()),
 
         // Real Terraform functions this tool does not evaluate: their results
         // are treated like values known only after apply rather than
@@ -654,8 +678,9 @@ mod tests {
 
     #[test]
     fn unevaluated_functions_are_known_but_unknown() {
-        assert!(is_known_function("ephemeralasnull"));
-        assert_eq!(call("ephemeralasnull", vec![s("x")]), Err(FnError::Unknown));
+        assert!(is_known_function("type"));
+        assert_eq!(call("type", vec![s("x")]), Err(FnError::Unknown));
+        assert_eq!(call("ephemeralasnull", vec![s("x")]), Ok(s("x")));
     }
 
     #[test]
