@@ -192,8 +192,12 @@ pub fn parse_template(t: &hcl::expr::TemplateExpr) -> R<Arc<Template>> {
         }
         return Ok(Arc::new(template));
     }
-    let mut template =
-        Template::from_expr(t).map_err(|e| EvalErr::Soft(format!("invalid template: {e}")))?;
+    // hcl-rs's `Template::from_expr`, with the literal `-0` kept negative.
+    let mut template: hcl_edit::template::Template = text
+        .parse()
+        .map_err(|e| EvalErr::Soft(format!("invalid template: {e}")))?;
+    super::parse::negative_zero_in_template(text, &mut template);
+    let mut template = Template::from(template);
     if !heredoc {
         // hcl-edit decodes the escapes of a quoted template's top-level
         // text but keeps the text inside `%{if}`/`%{for}` as written

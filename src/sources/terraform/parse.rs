@@ -203,6 +203,13 @@ pub fn parse_hcl_with(
     };
     let text = owned.as_deref().unwrap_or(text);
     hcl_edit::visit_mut::VisitMut::visit_body_mut(&mut RawIndentedHeredoc(text), &mut body);
+    hcl_edit::visit_mut::VisitMut::visit_body_mut(
+        &mut NegativeZero {
+            text,
+            templates: false,
+        },
+        &mut body,
+    );
     if !renamed.is_empty() {
         hcl_edit::visit_mut::VisitMut::visit_body_mut(&mut RestoreDelimiters(&renamed), &mut body);
     }
@@ -359,6 +366,59 @@ impl hcl_edit::visit_mut::VisitMut for RawIndentedHeredoc<'_> {
     }
 }
 
+/// The literal `-0` (`-0.0`, `- 0`): Terraform's number is a negative
+/// zero (`tostring(-0)` is `"-0"`). hcl-edit folds the minus into the
+/// literal and hcl-rs numbers have no negative zero, so such a literal
+/// becomes the negation of the literal 0, which the evaluator computes as
+/// negative zero. The fast parser builds the same
+/// (`fastparse::expr::Parser::number`). Not inside templates: there
+/// hcl-edit's encoder writes the literal as `0`, and the fast parser
+/// reproduces that text.
+struct NegativeZero<'t> {
+    text: &'t str,
+    /// Inside templates too: only for a template parsed from `text` alone,
+    /// where their spans point into `text`.
+    templates: bool,
+}
+
+/// [`NegativeZero`] in a template parsed from `text` on its own (the
+/// evaluator's fallback for templates with directives).
+pub(super) fn negative_zero_in_template(text: &str, template: &mut hcl_edit::template::Template) {
+    let mut v = NegativeZero {
+        text,
+        templates: true,
+    };
+    hcl_edit::visit_mut::VisitMut::visit_template_mut(&mut v, template);
+}
+
+impl hcl_edit::visit_mut::VisitMut for NegativeZero<'_> {
+    fn visit_expr_mut(&mut self, node: &mut hcl_edit::expr::Expression) {
+        use hcl_edit::expr::{Expression, UnaryOp, UnaryOperator};
+        use hcl_edit::Span as _;
+        if let Expression::Number(n) = node {
+            let negative_zero = n.value().as_f64() == Some(0.0)
+                && n.span()
+                    .and_then(|span| self.text.get(span))
+                    .is_some_and(|raw| raw.starts_with('-'));
+            if negative_zero {
+                let zero =
+                    Expression::Number(hcl_edit::Formatted::new(hcl_edit::Number::from(0u64)));
+                *node = Expression::from(UnaryOp::new(UnaryOperator::Neg, zero));
+            }
+            return;
+        }
+        hcl_edit::visit_mut::visit_expr_mut(self, node);
+    }
+
+    // A template keeps its text as hcl-edit's encoder writes it (the fast
+    // parser reproduces that text); it is parsed when evaluated.
+    fn visit_template_mut(&mut self, node: &mut hcl_edit::template::Template) {
+        if self.templates {
+            hcl_edit::visit_mut::visit_template_mut(self, node);
+        }
+    }
+}
+
 fn first_line(message: &str) -> String {
     let msg = message.lines().next().unwrap_or(message).trim();
     if msg.is_empty() {
@@ -499,5 +559,48 @@ mod tests {
         let err = parse_hcl("a = {\n  b = \n}\n", Path::new("x.tf"), "x.tf").unwrap_err();
         assert_eq!(err.file, "x.tf");
         assert!(err.line >= 2, "{err}");
+    }
+}
+
+#[cfg(test)]
+mod negative_zero_tests {
+    use super::*;
+
+    fn neg_zero() -> hcl::Expression {
+        hcl::Expression::Operation(Box::new(hcl::expr::Operation::Unary(hcl::expr::UnaryOp {
+            operator: hcl::expr::UnaryOperator::Neg,
+            expr: hcl::Expression::Number(hcl::Number::from(0u64)),
+        })))
+    }
+
+    /// Both parsers read `-0` as the negation of 0; a plain 0 stays a literal.
+    #[test]
+    fn negative_zero_literals_are_negations_both_ways() {
+        let text = "a = -0\nb = - 0.0\nc = 0\nd = 1 - 0\n";
+        for fast in [true, false] {
+            let file = parse_hcl_with(text, Path::new("t.tf"), "t.tf", fast).expect("parses");
+            let exprs: Vec<&hcl::Expression> =
+                file.body.attributes.iter().map(|a| &a.expr).collect();
+            assert_eq!(exprs[0], &neg_zero(), "fast = {fast}");
+            assert_eq!(exprs[1], &neg_zero(), "fast = {fast}");
+            assert_eq!(
+                exprs[2],
+                &hcl::Expression::Number(0u64.into()),
+                "fast = {fast}"
+            );
+            assert!(
+                !matches!(exprs[3], hcl::Expression::Operation(op) if matches!(**op, hcl::expr::Operation::Unary(_)))
+            );
+        }
+    }
+
+    #[test]
+    fn negative_zero_in_directive_templates() {
+        let text = "%{if true}${-0}%{endif}";
+        let mut t: hcl_edit::template::Template = text.parse().expect("template");
+        negative_zero_in_template(text, &mut t);
+        let t = hcl::template::Template::from(t);
+        let dbg = format!("{t:?}");
+        assert!(dbg.contains("Neg"), "{dbg}");
     }
 }

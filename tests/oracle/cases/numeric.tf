@@ -46,4 +46,26 @@ locals {
   numeric_neg_zero       = -0
   numeric_exponent       = 2.5e3
   numeric_small          = 0.000001
+  # The literal -0 is a negative zero: equal to 0, printed "-0".
+  numeric_neg0_eq        = -0 == 0
+  numeric_neg0_float     = tostring(-0.0)
+  numeric_neg0_spaced    = tostring(- 0)
+  numeric_neg0_paren     = tostring(-(0))
+  numeric_neg0_double    = tostring(-(-0))
+  numeric_neg0_sub       = tostring(0 - 0)
+  numeric_neg0_plus      = tostring(-0 + 0)
+  numeric_neg0_times     = tostring(-0 * 1)
+  numeric_neg0_abs       = tostring(abs(-0))
+  numeric_neg0_max       = tostring(max(-0, 0))
+  numeric_neg0_format    = format("%v", -0)
+  numeric_neg0_template  = "${-0}"
+  numeric_neg0_directive = "%{if true}${-0}%{endif}"
+  numeric_neg0_heredoc   = <<-EOT
+    ${-0}
+  EOT
+  numeric_neg0_key       = jsonencode({ (tostring(-0)) = 1 })
+  numeric_neg0_list      = jsonencode([-0, - 0, -00, -0e5, -0.000])
+  numeric_neg0_cond      = -0 == 0 ? "eq" : "ne"
+  numeric_neg0_signum    = tostring(signum(-0))
+  numeric_neg0_expr      = provider::terraform::encode_expr(-0)
 }

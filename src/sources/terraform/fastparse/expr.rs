@@ -366,6 +366,15 @@ impl<'a> Parser<'a, '_> {
                 }
             }
         };
+        if neg && n.as_f64() == Some(0.0) {
+            // `-0`: negative zero, which hcl-rs numbers cannot hold; the
+            // negation of 0 computes it (parse.rs's `NegativeZero` builds
+            // the same from hcl-edit's tree).
+            return Some(unary(
+                UnaryOperator::Neg,
+                Expression::Number(Number::from(0u64)),
+            ));
+        }
         Some(Expression::Number(if neg { -n } else { n }))
     }
 }

@@ -123,7 +123,9 @@ thread_local! {
 /// Parse the text of a template expression (`TemplateExpr::as_str`) into
 /// the very [`hcl::template::Template`] that `Template::from_expr` builds
 /// with hcl-edit's template parser, or `None` for anything this parser
-/// leaves to hcl-edit (directives, invalid text). Evaluation parses every
+/// leaves to hcl-edit (directives, invalid text), except that a literal
+/// `-0` is the negation of 0 (negative zero, as in Terraform), as the
+/// evaluator's hcl-edit fallback also makes it. Evaluation parses every
 /// template string it meets; this keeps that off hcl-edit's slower path.
 pub fn template(text: &str) -> Option<hcl::template::Template> {
     use hcl::template::{Element, Interpolation, Template};

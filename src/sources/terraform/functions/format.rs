@@ -203,6 +203,10 @@ fn format_verb(
     };
     match verb {
         'v' => match arg {
+            // `%v` prints a negative zero as Terraform's big.Float does: `-0`.
+            Value::Number(x) if !flags.sharp && *x == 0.0 && x.is_sign_negative() => {
+                Ok(("-".into(), "0".into(), true))
+            }
             Value::Number(x) if !flags.sharp => Ok((sign_of(*x), format_number(x.abs()), true)),
             Value::BigNumber(b) if !flags.sharp => Ok((
                 sign_of(if b.is_negative() { -1.0 } else { 1.0 }),
