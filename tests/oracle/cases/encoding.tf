@@ -106,4 +106,13 @@ locals {
   encoding_base64gzip_long    = base64gzip(join("", [for i in range(1000) : "0123456789abcdef"]))
   encoding_base64gzip_latin   = base64gzip("ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ")
   encoding_base64gzip_lines   = base64gzip(join("\n", [for i in range(1000) : "${i % 3 == 0 ? "fizz" : ""}${i % 5 == 0 ? "buzz" : ""}${i}"]))
+  # jsondecode reads numbers at 512 bits, from their decimal text.
+  encoding_jsondecode_fracs  = jsonencode(jsondecode("{\"b\": 0.1, \"a\": [-0, 0.30000000000000004, 18446744073709551617, 2.5]}"))
+  encoding_jsondecode_sum    = tostring(jsondecode("0.1") + jsondecode("0.2"))
+  encoding_jsondecode_eq     = jsondecode("[\"0.1\", 0.1]")[1] == 0.1
+  encoding_jsondecode_upper_e = jsonencode(jsondecode("1E2"))
+  encoding_jsondecode_small  = jsonencode(jsondecode("-1.50e-3"))
+  encoding_jsondecode_neg0   = jsonencode(jsondecode("-0"))
+  encoding_jsondecode_1e400  = jsonencode(jsondecode("[1e400]"))
+  encoding_jsondecode_third  = tostring(jsondecode("{\"x\": 0.1}").x * 3)
 }

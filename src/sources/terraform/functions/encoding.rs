@@ -20,7 +20,83 @@ pub(super) fn jsondecode(name: &str, a: &[Value]) -> Result<Value, FnError> {
     let s = string(name, one_arg(name, a)?)?;
     let json: serde_json::Value =
         serde_json::from_str(&s).map_err(|e| invalid(name, e.to_string()))?;
-    Ok(Value::from_json(&json))
+    Ok(exact_numbers(&s, &json).unwrap_or_else(|| Value::from_json(&json)))
+}
+
+/// cty's JSON decoder reads a number's decimal text at 512 bits (`0.1` is
+/// the decimal 0.1, `-0` negative zero); serde_json gives the nearest
+/// float. When some number is not a plain short integer, `json` (parsed
+/// from `text`) is converted with each number read again from its text:
+/// numbers are matched in document order (serde_json keeps objects in it)
+/// and checked to be the same float. `None` (keep the floats) when they do
+/// not match (a repeated object key drops a value) or all are plain.
+fn exact_numbers(text: &str, json: &serde_json::Value) -> Option<Value> {
+    let mut tokens: Vec<&str> = Vec::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut plain = true;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < b.len() && matches!(b[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                {
+                    i += 1;
+                }
+                let t = text.get(start..i).unwrap_or("");
+                plain &= t.len() <= 15 && t.bytes().all(|c| c.is_ascii_digit());
+                tokens.push(t);
+            }
+            _ => i += 1,
+        }
+    }
+    if plain {
+        return None;
+    }
+    fn convert<'t>(
+        json: &serde_json::Value,
+        tokens: &mut std::slice::Iter<'_, &'t str>,
+    ) -> Option<Value> {
+        Some(match json {
+            serde_json::Value::Number(_) => {
+                let approx = match Value::from_json(json) {
+                    Value::Number(n) => n,
+                    Value::BigNumber(b) => b.to_f64(),
+                    _ => return None,
+                };
+                let exact = Value::parse_number(tokens.next()?)?;
+                let same = match &exact {
+                    Value::Number(n) => *n == approx,
+                    Value::BigNumber(b) => b.to_f64() == approx,
+                    _ => false,
+                };
+                same.then_some(exact)?
+            }
+            serde_json::Value::Array(a) => Value::List(
+                a.iter()
+                    .map(|x| convert(x, tokens))
+                    .collect::<Option<Vec<_>>>()?,
+            ),
+            serde_json::Value::Object(o) => {
+                let mut m = crate::model::Map::new();
+                for (k, x) in o {
+                    m.insert(k.clone(), convert(x, tokens)?);
+                }
+                Value::Map(m)
+            }
+            other => Value::from_json(other),
+        })
+    }
+    let mut it = tokens.iter();
+    let value = convert(json, &mut it)?;
+    it.next().is_none().then_some(value)
 }
 
 pub(super) fn yamlencode(name: &str, a: &[Value]) -> Result<Value, FnError> {
@@ -480,6 +556,25 @@ mod tests {
             call("jsonencode", vec![l(vec![u("x")])]),
             Err(FnError::Unknown)
         );
+    }
+
+    #[test]
+    fn jsondecode_reads_decimal_text() {
+        let text = |v: Value| match v {
+            Value::Number(n) => crate::model::value::format_number(n),
+            Value::BigNumber(b) => b.text(),
+            other => panic!("{other:?}"),
+        };
+        let d = |s: &str| super::jsondecode("jsondecode", &[Value::String(s.into())]);
+        assert_eq!(text(d("0.1").expect("decodes")), "0.1");
+        assert_eq!(text(d("-0").expect("decodes")), "-0");
+        // A repeated key drops a value: the numbers no longer match the
+        // text's, and the floats are kept rather than misplaced.
+        let Ok(Value::Map(m)) = d(r#"{"a": "x", "b": 0.5, "a": 0.25}"#) else {
+            panic!("object")
+        };
+        assert_eq!(m.get("a"), Some(&Value::Number(0.25)));
+        assert_eq!(m.get("b"), Some(&Value::Number(0.5)));
     }
 
     #[test]
