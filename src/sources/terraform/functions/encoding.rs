@@ -60,10 +60,7 @@ fn exact_numbers(text: &str, json: &serde_json::Value) -> Option<Value> {
     if plain {
         return None;
     }
-    fn convert<'t>(
-        json: &serde_json::Value,
-        tokens: &mut std::slice::Iter<'_, &'t str>,
-    ) -> Option<Value> {
+    fn convert(json: &serde_json::Value, tokens: &mut std::slice::Iter<'_, &str>) -> Option<Value> {
         Some(match json {
             serde_json::Value::Number(_) => {
                 let approx = match Value::from_json(json) {
