@@ -334,9 +334,16 @@ fn seal_path(v: &mut Value, path: &[&str], n: &Normalizer) {
 }
 
 /// [`seal`] for one value; `by_name` when its attribute is secret-named.
+///
+/// Also where the Terraform evaluator's types ([`Value::Typed`]) end: each
+/// becomes its inner value, so a snapshot holds none.
 pub fn seal_value(v: &mut Value, by_name: bool, n: &Normalizer) {
     match v {
-        Value::Marked(_) => *v = sensitive_value(v, n),
+        Value::Typed(_, inner) => {
+            *v = std::mem::take(&mut **inner);
+            seal_value(v, by_name, n);
+        }
+        Value::Marked(_) => *v = sensitive_value(v, n).untyped(),
         Value::Null | Value::Unknown(_) => {}
         _ if v.is_sensitive() => {}
         _ if by_name => *v = sensitive_value(v, n),

@@ -9,7 +9,11 @@ use std::fmt;
 
 /// A normalized value. Maps are ordered ([`super::Map`]) so that every rendering
 /// is deterministic; sets are represented as sorted, de-duplicated lists.
-#[derive(Debug, Clone, PartialEq, Default)]
+///
+/// Equality sees through [`Value::Typed`]: a typed value equals its
+/// untyped twin (the type matters only to Terraform's own `==`, which the
+/// evaluator implements itself).
+#[derive(Debug, Clone, Default)]
 pub enum Value {
     #[default]
     Null,
@@ -32,6 +36,62 @@ pub enum Value {
     /// before a snapshot leaves it, so no other part of the program meets
     /// one. Should one escape, every rendering shows `(sensitive)`.
     Marked(Box<Value>),
+    /// A Terraform value whose type the value alone does not tell: a list,
+    /// set or map (a bare [`Value::List`] is a tuple, a bare [`Value::Map`]
+    /// an object), or a null of a type (`tostring(null)`). The inner value
+    /// is a `List`, a `Map` or `Null`. Only the Terraform evaluator makes
+    /// and reads these, for what Terraform decides by type: a `for` over a
+    /// set binds the element as its key, `==` is false across types
+    /// (`[1] == tolist([1])`), a set has no index, `format("%v")` prints a
+    /// typed null. The source strips them ([`Value::untyped`], in
+    /// [`crate::normalize::seal_value`]) before a snapshot leaves it, so no
+    /// other part of the program meets one; should one escape, equality,
+    /// rendering and the accessors see through it.
+    Typed(TfType, Box<Value>),
+}
+
+/// The type a [`Value::Typed`] carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TfType {
+    List,
+    Set,
+    Map,
+    String,
+    Number,
+    Bool,
+}
+
+impl TfType {
+    /// Terraform's name of the type (element types left out).
+    pub fn name(self) -> &'static str {
+        match self {
+            TfType::List => "list",
+            TfType::Set => "set",
+            TfType::Map => "map",
+            TfType::String => "string",
+            TfType::Number => "number",
+            TfType::Bool => "bool",
+        }
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::Number(a), Value::Number(b)) => a == b,
+            (Value::List(a), Value::List(b)) => a == b,
+            (Value::Map(a), Value::Map(b)) => a == b,
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::BigNumber(a), Value::BigNumber(b)) => a == b,
+            (Value::Unknown(a), Value::Unknown(b)) => a == b,
+            (Value::Marked(a), Value::Marked(b)) => a == b,
+            (Value::Typed(_, a), b) => **a == *b,
+            (a, Value::Typed(_, b)) => *a == **b,
+            _ => false,
+        }
+    }
 }
 
 /// Prefix of a redacted value: the rest is a salted hash, so equality is
@@ -51,6 +111,7 @@ impl Value {
     pub fn mark(self) -> Value {
         match self {
             Value::Null => Value::Null,
+            v if v.is_null() => v,
             v @ Value::Marked(_) => v,
             v => Value::Marked(Box::new(v)),
         }
@@ -66,6 +127,7 @@ impl Value {
             Value::Marked(_) => true,
             Value::List(items) => items.iter().any(Value::contains_marked),
             Value::Map(map) => map.values().any(Value::contains_marked),
+            Value::Typed(_, inner) => inner.contains_marked(),
             _ => false,
         }
     }
@@ -84,10 +146,67 @@ impl Value {
                 Value::Map(map) => {
                     Value::Map(map.into_iter().map(|(k, v)| (k, strip(v))).collect())
                 }
+                Value::Typed(t, inner) => Value::Typed(t, Box::new(strip(*inner))),
                 other => other,
             }
         }
         (strip(self), true)
+    }
+
+    /// True when this value or anything inside it carries a Terraform
+    /// type ([`Value::Typed`]).
+    pub fn contains_typed(&self) -> bool {
+        match self {
+            Value::Typed(..) => true,
+            Value::List(items) => items.iter().any(Value::contains_typed),
+            Value::Map(map) => map.values().any(Value::contains_typed),
+            Value::Marked(inner) => inner.contains_typed(),
+            _ => false,
+        }
+    }
+
+    /// The value with every [`Value::Typed`] inside it replaced by its
+    /// inner value: what leaves the Terraform evaluator.
+    pub fn untyped(self) -> Value {
+        if !self.contains_typed() {
+            return self;
+        }
+        fn strip(v: Value) -> Value {
+            match v {
+                Value::Typed(_, inner) => strip(*inner),
+                Value::List(items) => Value::List(items.into_iter().map(strip).collect()),
+                Value::Map(map) => {
+                    Value::Map(map.into_iter().map(|(k, v)| (k, strip(v))).collect())
+                }
+                Value::Marked(inner) => Value::Marked(Box::new(strip(*inner))),
+                other => other,
+            }
+        }
+        strip(self)
+    }
+
+    /// The value under a [`Value::Typed`] at the top, if any.
+    pub fn untyped_ref(&self) -> &Value {
+        match self {
+            Value::Typed(_, inner) => inner,
+            other => other,
+        }
+    }
+
+    /// The Terraform type a [`Value::Typed`] at the top carries.
+    pub fn tf_type(&self) -> Option<TfType> {
+        match self {
+            Value::Typed(t, _) => Some(*t),
+            _ => None,
+        }
+    }
+
+    /// `v` as a value of type `t` (a list, set or map; or a null of any).
+    pub fn typed(t: TfType, v: Value) -> Value {
+        match v {
+            Value::Typed(_, inner) => Value::Typed(t, inner),
+            v => Value::Typed(t, Box::new(v)),
+        }
     }
 
     /// The value under one mark at the top, if any.
@@ -103,7 +222,7 @@ impl Value {
     }
 
     pub fn is_null(&self) -> bool {
-        matches!(self, Value::Null)
+        matches!(self.untyped_ref(), Value::Null)
     }
 
     pub fn is_unknown(&self) -> bool {
@@ -116,7 +235,7 @@ impl Value {
             Value::BigNumber(_) => true,
             Value::List(items) => items.iter().any(Value::contains_big_number),
             Value::Map(map) => map.values().any(Value::contains_big_number),
-            Value::Marked(inner) => inner.contains_big_number(),
+            Value::Marked(inner) | Value::Typed(_, inner) => inner.contains_big_number(),
             _ => false,
         }
     }
@@ -127,7 +246,7 @@ impl Value {
             Value::Unknown(_) => true,
             Value::List(items) => items.iter().any(Value::contains_unknown),
             Value::Map(map) => map.values().any(Value::contains_unknown),
-            Value::Marked(inner) => inner.contains_unknown(),
+            Value::Marked(inner) | Value::Typed(_, inner) => inner.contains_unknown(),
             _ => false,
         }
     }
@@ -185,14 +304,14 @@ impl Value {
     }
 
     pub fn as_list(&self) -> Option<&[Value]> {
-        match self {
+        match self.untyped_ref() {
             Value::List(items) => Some(items),
             _ => None,
         }
     }
 
     pub fn as_map(&self) -> Option<&super::Map> {
-        match self {
+        match self.untyped_ref() {
             Value::Map(map) => Some(map),
             _ => None,
         }
@@ -209,6 +328,8 @@ impl Value {
             Value::Map(_) => "object",
             Value::Unknown(_) => "unknown",
             Value::Marked(inner) => inner.type_name(),
+            Value::Typed(_, inner) if inner.is_null() => "null",
+            Value::Typed(t, _) => t.name(),
         }
     }
 
@@ -216,7 +337,7 @@ impl Value {
     pub fn get_path(&self, path: &str) -> Option<&Value> {
         let mut cur = self;
         for seg in path.split('.') {
-            cur = match cur {
+            cur = match cur.untyped_ref() {
                 Value::Map(m) => m.get(seg)?,
                 Value::List(l) => l.get(seg.parse::<usize>().ok()?)?,
                 _ => return None,
@@ -235,6 +356,7 @@ impl Value {
                 Value::Map(map.iter().map(|(k, v)| (f(k), v.map_strings(f))).collect())
             }
             Value::Marked(inner) => Value::Marked(Box::new(inner.map_strings(f))),
+            Value::Typed(t, inner) => Value::Typed(*t, Box::new(inner.map_strings(f))),
             other => other.clone(),
         }
     }
@@ -279,6 +401,7 @@ impl Value {
                 serde_json::Value::String("${(sensitive)}".into())
             }
             Value::Unknown(expr) => serde_json::Value::String(format!("${{{expr}}}")),
+            Value::Typed(_, inner) => inner.to_json(),
         }
     }
 
@@ -300,6 +423,7 @@ impl Value {
             Value::List(items) => {
                 serde_json::Value::Array(items.iter().map(Value::to_tagged_json).collect())
             }
+            Value::Typed(_, inner) => inner.to_tagged_json(),
             Value::Map(map) => serde_json::Value::Object(
                 map.iter()
                     .map(|(k, v)| (k.clone(), v.to_tagged_json()))
@@ -352,6 +476,7 @@ impl Value {
             Value::Unknown(expr) if expr.starts_with(SENSITIVE_PREFIX) => "${(sensitive)}".into(),
             Value::Unknown(expr) => format!("${{{expr}}}"),
             Value::BigNumber(b) => b.text(),
+            Value::Typed(_, inner) => inner.display(),
             other => other.to_json().to_string(),
         }
     }

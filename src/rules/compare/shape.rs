@@ -38,6 +38,8 @@ fn kind(v: &Value) -> &'static str {
         Value::Map(_) => "an object",
         Value::Null => "unset",
         Value::Marked(_) => "a sensitive value",
+        // Never in a snapshot (sealed away by the source); as its value.
+        Value::Typed(_, inner) => kind(inner),
     }
 }
 

@@ -15,7 +15,9 @@ use hcl::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryO
 use hcl::template::{Directive, Element, Strip, Template};
 
 use super::functions::{self, FnError};
+use super::typing::{for_items, result_type, tf_equal, with_type, SET_INDEX};
 use crate::model::bignum::BigFloat;
+use crate::model::value::TfType;
 use crate::model::Value;
 
 /// Why an expression could not be evaluated.
@@ -833,6 +835,16 @@ impl<'a> Scope<'a> {
     ) -> R<Value> {
         let mut cur = base;
         for (i, op) in ops.iter().enumerate() {
+            // A list or map is walked as its elements (a set and a splat
+            // continue on the owned walk, which knows them).
+            if let Value::Typed(TfType::List | TfType::Map, inner) = cur {
+                if !matches!(
+                    op,
+                    TraversalOperator::AttrSplat | TraversalOperator::FullSplat
+                ) {
+                    cur = inner;
+                }
+            }
             let next = match (op, cur) {
                 (_, Value::Unknown(text)) => return self.extend_unknown(whole, text, &ops[i..]),
                 // What is taken out of a sensitive value is sensitive.
@@ -886,6 +898,21 @@ impl<'a> Scope<'a> {
             if let Value::Marked(inner) = cur {
                 return self.apply_ops(whole, *inner, &ops[i..]).map(Value::mark);
             }
+            // A list, set or map: as its elements, but a set has no index,
+            // and a splat of one is a list.
+            let mut typed = false;
+            if let Value::Typed(t, inner) = cur {
+                if t == TfType::Set
+                    && matches!(
+                        op,
+                        TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_)
+                    )
+                {
+                    return soft(SET_INDEX);
+                }
+                typed = true;
+                cur = *inner;
+            }
             cur = match op {
                 TraversalOperator::GetAttr(name) => match cur {
                     Value::Map(mut m) => match m.remove(name.as_str()) {
@@ -918,7 +945,11 @@ impl<'a> Scope<'a> {
                     for item in items {
                         out.push(self.apply_ops(whole, item, rest)?);
                     }
-                    return Ok(Value::List(out));
+                    return Ok(if typed {
+                        Value::typed(TfType::List, Value::List(out))
+                    } else {
+                        Value::List(out)
+                    });
                 }
             };
         }
@@ -960,6 +991,25 @@ impl<'a> Scope<'a> {
         for arg in &call.args {
             args.push(self.eval(arg)?);
         }
+        // The function computes on values without Terraform's types
+        // (`Value::Typed`); its result gets the type Terraform's gives.
+        let ty = result_type(name, &args);
+        let result = self.call_with_marks(whole, call, args);
+        match (ty, result) {
+            (Some(t), Ok(v)) => Ok(with_type(v, t)),
+            (_, result) => result,
+        }
+    }
+
+    /// [`Scope::eval_call`] on evaluated arguments: sensitivity marks and
+    /// types handled, then the function called.
+    fn call_with_marks(
+        &mut self,
+        whole: &Expression,
+        call: &hcl::expr::FuncCall,
+        mut args: Vec<Value>,
+    ) -> R<Value> {
+        let name = call.name.name.as_str();
         // A private key is a secret: marked before anything is written from
         // it (`rsadecrypt(aws_instance.x.password_data, file("k.pem"))` is
         // symbolic, its text written from the arguments), so the result
@@ -977,6 +1027,21 @@ impl<'a> Scope<'a> {
                 "nonsensitive" => arg.unmark_deep().0,
                 _ => Value::Bool(arg.is_marked()),
             });
+        }
+        if let Some(refused) = super::typing::refuses_set(name, &args) {
+            return soft(refused);
+        }
+        if args.iter().any(Value::contains_typed) {
+            args = args
+                .into_iter()
+                .map(|a| match a {
+                    // `format` prints a null of a type ("null") where an
+                    // untyped null makes its result null: the one function
+                    // that tells them apart.
+                    a @ Value::Typed(..) if name == "format" && a.is_null() => a,
+                    a => a.untyped(),
+                })
+                .collect();
         }
         if args.iter().any(Value::contains_marked) {
             // As cty calls a function: on the values without their marks,
@@ -1349,16 +1414,11 @@ impl<'a> Scope<'a> {
         f: &hcl::expr::ForExpr,
         collection: Value,
     ) -> R<Value> {
-        let items: Vec<(Value, Value)> = match collection {
-            Value::List(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (Value::Number(i as f64), v))
-                .collect(),
-            Value::Map(m) => m.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
-            Value::Unknown(_) => return Ok(unknown(whole)),
-            Value::Null => return soft("cannot iterate over null"),
-            other => return soft(format!("cannot iterate over a {}", other.type_name())),
+        let items: Vec<(Value, Value)> = match for_items(collection) {
+            Ok(items) => items,
+            Err(Value::Unknown(_)) => return Ok(unknown(whole)),
+            Err(Value::Null) => return soft("cannot iterate over null"),
+            Err(other) => return soft(format!("cannot iterate over a {}", other.type_name())),
         };
         let mut list = Vec::new();
         let mut object: crate::model::Map = crate::model::Map::new();
@@ -1561,16 +1621,9 @@ impl<'a> Scope<'a> {
                             }
                             other => other,
                         };
-                        let items: Vec<(Value, Value)> = match coll {
-                            Value::List(items) => items
-                                .into_iter()
-                                .enumerate()
-                                .map(|(i, v)| (Value::Number(i as f64), v))
-                                .collect(),
-                            Value::Map(m) => {
-                                m.into_iter().map(|(k, v)| (Value::String(k), v)).collect()
-                            }
-                            Value::Unknown(text) => {
+                        let items: Vec<(Value, Value)> = match for_items(coll) {
+                            Ok(items) => items,
+                            Err(Value::Unknown(text)) => {
                                 // The body once, its variables symbolic, so
                                 // what it writes still counts.
                                 let mark = self.bindings.len();
@@ -1603,7 +1656,7 @@ impl<'a> Scope<'a> {
                                 }
                                 continue;
                             }
-                            other => {
+                            Err(other) => {
                                 return soft(format!(
                                     "cannot iterate over a {} in a template",
                                     other.type_name()
@@ -1672,6 +1725,7 @@ fn strip_literal(mut lit: &str, prev: Strip, next: Strip) -> &str {
 
 fn template_string(v: &Value) -> R<String> {
     match v {
+        Value::Typed(_, inner) => template_string(inner),
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(crate::model::value::format_number(*n)),
         Value::BigNumber(b) => Ok(b.text()),
@@ -1719,6 +1773,7 @@ fn literal(v: &Value) -> String {
         // and its text made from the unmarked parts (see `Scope::eval`);
         // this is only the safe answer should one be missed.
         Value::Marked(_) => "(sensitive)".into(),
+        Value::Typed(_, inner) => literal(inner),
         Value::Unknown(text) => text.clone(),
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
@@ -1780,6 +1835,9 @@ fn index(whole: &Expression, cur: Value, key: &Value) -> R<Value> {
                 }
                 other => other,
             }),
+        (Value::Typed(TfType::Set, _), _) => soft(SET_INDEX),
+        (Value::Typed(_, cur), key) => index(whole, *cur, key),
+        (cur, Value::Typed(_, key)) => index(whole, cur, key),
         (_, Value::Unknown(_)) | (Value::Unknown(_), _) => Ok(unknown(whole)),
         (Value::List(items), key) => {
             let n = to_number(key)?;
@@ -1852,8 +1910,8 @@ fn binary(op: BinaryOperator, l: Value, r: Value) -> R<Value> {
     }
     use BinaryOperator as B;
     Ok(match op {
-        B::Eq => Value::Bool(loose_eq(&l, &r)),
-        B::NotEq => Value::Bool(!loose_eq(&l, &r)),
+        B::Eq => Value::Bool(tf_equal(&l, &r)),
+        B::NotEq => Value::Bool(!tf_equal(&l, &r)),
         B::And => Value::Bool(to_bool(&l)? && to_bool(&r)?),
         B::Or => Value::Bool(to_bool(&l)? || to_bool(&r)?),
         B::Less => Value::Bool(compare(&l, &r)?.is_some_and(|o| o.is_lt())),
@@ -2057,12 +2115,6 @@ fn finite_or(n: f64, what: &str) -> R<Value> {
     }
 }
 
-/// `==` in Terraform compares values of the same type; a number and its
-/// string form are different, but tuple vs list of the same elements are not.
-fn loose_eq(l: &Value, r: &Value) -> bool {
-    l == r
-}
-
 /// The number of values in `v`, nested ones included (a string counts one
 /// per 64 bytes), counted up to a little past `limit`.
 pub(crate) fn value_size(v: &Value, limit: usize) -> usize {
@@ -2075,6 +2127,7 @@ pub(crate) fn value_size(v: &Value, limit: usize) -> usize {
             Value::String(s) => *n += s.len() / 64,
             Value::List(items) => items.iter().for_each(|i| walk(i, n, limit)),
             Value::Map(m) => m.values().for_each(|i| walk(i, n, limit)),
+            Value::Typed(_, inner) => walk(inner, n, limit),
             _ => {}
         }
     }

@@ -25,6 +25,7 @@ pub(crate) mod schema;
 mod scope;
 mod source;
 pub(crate) mod types;
+pub(crate) mod typing;
 pub(crate) mod vars;
 
 pub use cfg::TerraformTable;

@@ -20,6 +20,14 @@ pub fn document_json(attrs: &crate::model::Map) -> Value {
             .collect();
         return document_json(&plain).mark();
     }
+    // The evaluator's types (`Value::Typed`) do not matter to the JSON.
+    if attrs.values().any(Value::contains_typed) {
+        let plain: crate::model::Map = attrs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone().untyped()))
+            .collect();
+        return document_json(&plain);
+    }
     let mut statements: Vec<Json> = Vec::new();
     // source_policy_documents come first; the document's own statements
     // then replace same-Sid ones; override documents replace last.

@@ -10,6 +10,7 @@
 use hcl::{Expression, ObjectKey};
 
 use super::functions::{make_set, to_bool_conv, to_number_conv, to_string_conv, unify};
+use crate::model::value::TfType;
 use crate::model::Value;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -229,8 +230,29 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, String> {
             .map(Value::mark)
             .map_err(|_| at(path, "the (sensitive) value does not convert to the type"));
     }
-    if value.is_unknown() || value.is_null() {
+    // A list, set or map converts as its value does; the result has the
+    // declared type (`any` keeps the value's).
+    if let Value::Typed(_, inner) = value {
+        if *ty != Type::Any {
+            return convert_at(inner, ty, path);
+        }
+    }
+    if value.is_unknown() {
         return Ok(value.clone());
+    }
+    // A null has the declared type (`format("%v", var.s)` prints "null"
+    // for a `string` variable set to null).
+    if value.is_null() {
+        let t = match ty {
+            Type::String => TfType::String,
+            Type::Number => TfType::Number,
+            Type::Bool => TfType::Bool,
+            Type::List(_) => TfType::List,
+            Type::Set(_) => TfType::Set,
+            Type::Map(_) => TfType::Map,
+            _ => return Ok(Value::Null),
+        };
+        return Ok(Value::typed(t, Value::Null));
     }
     match ty {
         Type::Any => Ok(value.clone()),
@@ -264,11 +286,11 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, String> {
                 // A collection of `any` still has one element type.
                 out = unify(out).map_err(|e| at(path, e))?;
             }
-            Ok(Value::List(if matches!(ty, Type::Set(_)) {
-                make_set(out)
+            Ok(if matches!(ty, Type::Set(_)) {
+                Value::typed(TfType::Set, Value::List(make_set(out)))
             } else {
-                out
-            }))
+                Value::typed(TfType::List, Value::List(out))
+            })
         }
         Type::Map(el) => {
             let Value::Map(entries) = value else {
@@ -286,7 +308,10 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, String> {
             if **el == Type::Any {
                 vals = unify(vals).map_err(|e| at(path, e))?;
             }
-            Ok(Value::Map(keys.into_iter().zip(vals).collect()))
+            Ok(Value::typed(
+                TfType::Map,
+                Value::Map(keys.into_iter().zip(vals).collect()),
+            ))
         }
         Type::Tuple(types) => {
             let Value::List(items) = value else {

@@ -3,7 +3,7 @@
 //! shares when it converts values to declared variable types.
 
 use super::{boolean, invalid, make_set, num, one_arg, string, FnError};
-use crate::model::value::format_number;
+use crate::model::value::{format_number, TfType};
 use crate::model::Value;
 
 pub(super) fn tostring(name: &str, a: &[Value]) -> Result<Value, FnError> {
@@ -130,8 +130,9 @@ fn parse_number(s: &str) -> Option<f64> {
 }
 
 /// A value's type as cty sees it, as far as parity's value model tells:
-/// a list is a tuple, a map an object (the model has no list, set or map
-/// type of its own), null and unknown are dynamic. For [`unify_types`].
+/// a bare list is a tuple, a bare map an object, a [`Value::Typed`] its
+/// type (a set as a list: unification never meets one in the cases
+/// parity evaluates), null and unknown are dynamic. For [`unify_types`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ty {
     Dynamic,
@@ -155,8 +156,35 @@ impl Ty {
             Value::List(items) => Ty::Tuple(items.iter().map(Ty::of).collect()),
             Value::Map(m) => Ty::Object(m.iter().map(|(k, v)| (k.clone(), Ty::of(v))).collect()),
             Value::Marked(inner) => Ty::of(inner),
+            Value::Typed(t, inner) => {
+                let elements = || match &**inner {
+                    Value::List(items) => unify_all_owned(items.iter().map(Ty::of)),
+                    Value::Map(m) => unify_all_owned(m.values().map(Ty::of)),
+                    _ => Ty::Dynamic,
+                };
+                match t {
+                    TfType::String => Ty::String,
+                    TfType::Number => Ty::Number,
+                    TfType::Bool => Ty::Bool,
+                    TfType::List | TfType::Set => Ty::List(Box::new(elements())),
+                    TfType::Map => Ty::Map(Box::new(elements())),
+                }
+            }
         }
     }
+}
+
+/// The unified type of a collection's elements, dynamic when they have
+/// none.
+fn unify_all_owned(types: impl Iterator<Item = Ty>) -> Ty {
+    let mut out = Ty::Dynamic;
+    for t in types {
+        match unify_types(&out, &t) {
+            Some(u) => out = u,
+            None => return Ty::Dynamic,
+        }
+    }
+    out
 }
 
 /// The type two types unify to, by the rules of cty's `convert.UnifyUnsafe`
@@ -218,6 +246,7 @@ fn unify_all<'a>(types: impl Iterator<Item = &'a Ty>) -> Option<Ty> {
 /// where a string is wanted become strings; everything else stays.
 pub fn convert_to(v: &mut Value, ty: &Ty) {
     match (v, ty) {
+        (Value::Typed(_, inner), ty) => convert_to(inner, ty),
         (v @ (Value::Number(_) | Value::BigNumber(_) | Value::Bool(_)), Ty::String) => {
             if let Ok(s) = to_string_conv(v) {
                 *v = Value::String(s);
@@ -254,6 +283,7 @@ pub fn has_convertible(v: &Value) -> bool {
         Value::Number(_) | Value::BigNumber(_) | Value::Bool(_) => true,
         Value::List(items) => items.iter().any(has_convertible),
         Value::Map(m) => m.values().any(has_convertible),
+        Value::Typed(_, inner) => has_convertible(inner),
         _ => false,
     }
 }
@@ -266,7 +296,7 @@ pub fn unify(items: Vec<Value>) -> Result<Vec<Value>, String> {
         .iter()
         .filter(|v| !v.is_null() && !v.is_unknown())
         .map(|v| match v {
-            Value::List(_) | Value::Map(_) => "collection",
+            Value::List(_) | Value::Map(_) | Value::Typed(..) => "collection",
             other => other.type_name(),
         })
         .collect::<Vec<_>>();

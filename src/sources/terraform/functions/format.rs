@@ -11,16 +11,16 @@ use crate::model::Value;
 /// collection) makes the result null, as in Terraform, where the literal
 /// `null` and a null of no type (a local, an untyped variable) are of
 /// cty's dynamic type and the call is not made (`(known after apply)` in
-/// a plan, null once applied); parity's values carry no types, so a null
-/// of a declared type (`tostring(null)`, a `string` variable), which
-/// Terraform formats as "null", is null here too.
+/// a plan, null once applied). A null of a type (`tostring(null)`, which
+/// the evaluator passes as a [`Value::Typed`] null) is formatted: "null"
+/// by `%v`, an error by the other verbs.
 pub(super) fn format(name: &str, a: &[Value]) -> Result<Value, FnError> {
     at_least(name, a, 1)?;
     let (spec, rest) = a
         .split_first()
         .ok_or_else(|| arity_error(name, "at least 1 argument", 0))?;
     let spec = string(name, spec)?;
-    if rest.iter().any(Value::is_null) {
+    if rest.iter().any(|v| matches!(v, Value::Null)) {
         return Ok(Value::Null);
     }
     format_string(name, &spec, rest).map(Value::String)
@@ -215,7 +215,7 @@ fn format_verb(
             )),
             Value::String(s) if !flags.sharp => Ok((String::new(), s.clone(), false)),
             Value::Bool(b) => Ok((String::new(), b.to_string(), false)),
-            Value::Null => Ok((String::new(), "null".into(), false)),
+            v if v.is_null() => Ok((String::new(), "null".into(), false)),
             other => Ok((String::new(), json_encode(other), false)),
         },
         't' => Ok((String::new(), boolean(name, arg)?.to_string(), false)),

@@ -394,12 +394,12 @@ pub fn compare_values(a: &Value, b: &Value) -> Ordering {
             Value::List(_) => 4,
             Value::Map(_) => 5,
             Value::Unknown(_) => 6,
-            Value::Marked(inner) => rank(inner),
+            Value::Marked(inner) | Value::Typed(_, inner) => rank(inner),
         }
     }
     match (a, b) {
-        (Value::Marked(x), y) => compare_values(x, y),
-        (x, Value::Marked(y)) => compare_values(x, y),
+        (Value::Marked(x) | Value::Typed(_, x), y) => compare_values(x, y),
+        (x, Value::Marked(y) | Value::Typed(_, y)) => compare_values(x, y),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         (Value::Number(x), Value::Number(y)) => x.partial_cmp(y).unwrap_or_else(|| x.total_cmp(y)),
         (Value::Number(_) | Value::BigNumber(_), Value::Number(_) | Value::BigNumber(_)) => {

@@ -64,7 +64,7 @@ impl<'l> Instance<'l> {
             let marked = self.eval_attr(attr, file, &mut Scope::new(self))?;
             // Shown in an error as `(sensitive)` when it is.
             let shown = marked.display();
-            let v = marked.unmark_deep().0;
+            let v = marked.unmark_deep().0.untyped();
             let per_block = crate::input::limits().instances_per_block;
             // A string that reads as a number converts, as Terraform
             // converts it (`count = "2"`).
@@ -113,6 +113,14 @@ impl<'l> Instance<'l> {
             // (`each.value`) keep theirs.
             let v = match self.eval_attr(attr, file, &mut Scope::new(self))? {
                 Value::Marked(inner) => *inner,
+                v => v,
+            };
+            // A set's elements are its keys, a map's keys are; the values
+            // keep their types (`each.value`). A list is taken as a set
+            // (Terraform refuses one): a variable's value arrives as a
+            // tuple where no declared type makes it a set.
+            let v = match v {
+                Value::Typed(_, inner) => *inner,
                 v => v,
             };
             return Ok(match v {

@@ -458,7 +458,8 @@ impl Instance<'_> {
         let mut value = self.vars.get(name);
         let mut depth = 0;
         for key in path {
-            match value {
+            // (A `map(...)` variable's value is a typed map.)
+            match value.map(Value::untyped_ref) {
                 Some(Value::Map(m)) if m.contains_key(key) => {
                     value = m.get(key);
                     depth += 1;

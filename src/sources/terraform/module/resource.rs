@@ -87,6 +87,14 @@ impl<'l> Instance<'l> {
                 Some(&mut memo),
             )?;
             res.attributes = attrs;
+            // The evaluator's types end here (`Value::Typed`): an attribute
+            // has the provider schema's type, which the conversion below
+            // gives it, and a snapshot holds none.
+            for v in res.attributes.values_mut() {
+                if v.contains_typed() {
+                    *v = std::mem::take(v).untyped();
+                }
+            }
             // As the provider would type them (`from_port = "0"` is 0).
             let converted = schema::convert_resource(rtype, data, &mut res.attributes);
             if converted > 0 {
@@ -255,25 +263,18 @@ impl<'l> Instance<'l> {
             other => (other, false),
         };
         let mark = |v: Value| if marked { v.mark() } else { v };
-        let items: Vec<(Value, Value)> = match coll {
-            Value::List(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (Value::Number(i as f64), mark(v)))
-                .collect(),
-            Value::Map(m) => m
-                .into_iter()
-                .map(|(k, v)| (Value::String(k), mark(v)))
-                .collect(),
-            Value::Null => Vec::new(),
-            Value::Unknown(text) => {
+        // A set's elements are their own keys (`for_items`).
+        let items: Vec<(Value, Value)> = match crate::sources::terraform::typing::for_items(coll) {
+            Ok(items) => items.into_iter().map(|(k, v)| (k, mark(v))).collect(),
+            Err(Value::Null) => Vec::new(),
+            Err(Value::Unknown(text)) => {
                 self.gap(
                     &loc,
                     format!("dynamic \"{label}\": for_each is not known before apply ({text})"),
                 );
                 return Ok(vec![Value::Unknown(format!("dynamic.{label}"))]);
             }
-            other => {
+            Err(other) => {
                 self.gap(
                     &loc,
                     format!(
