@@ -155,7 +155,9 @@ fn tokens(v: &Value, out: &mut Vec<Tok>) -> Result<(), FnError> {
             out.push(tok(Kind::CBrace, "}"));
         }
         Value::Unknown(_) => return Err(FnError::Unknown),
-        Value::Marked(inner) => tokens(inner, out)?,
+        // Functions receive their arguments untyped; should a typed value
+        // reach here, its type changes nothing in the text.
+        Value::Marked(inner) | Value::Typed(_, inner) => tokens(inner, out)?,
     }
     Ok(())
 }
