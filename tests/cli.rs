@@ -807,6 +807,127 @@ fn a_reader_that_goes_away_is_not_a_failure() {
 }
 
 #[test]
+fn a_report_streamed_into_a_closed_pipe_is_not_a_failure() {
+    // The report is serialized straight to stdout: the reader is gone
+    // before the first byte, so the very first write meets a closed pipe.
+    for format in ["json", "sarif", "table"] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("parity"))
+            .current_dir(shop())
+            .env("NO_COLOR", "1")
+            .args(["diff", "staging", "prod", "--format", format])
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0), "{format}: {out:?}");
+        assert!(
+            out.stderr.is_empty(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// A full disk, on Linux, where `/dev/full` answers every write with ENOSPC.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_report_that_cannot_be_written_is_a_clear_error() {
+    for format in ["json", "sarif", "markdown"] {
+        parity(&shop())
+            .args([
+                "diff",
+                "staging",
+                "prod",
+                "--format",
+                format,
+                "-o",
+                "/dev/full",
+            ])
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(predicate::str::contains(
+                "error: cannot write /dev/full: No space left on device",
+            ))
+            .stderr(predicate::str::contains("panicked").not());
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("parity"))
+            .current_dir(shop())
+            .args(["diff", "staging", "prod", "--format", format])
+            .stdout(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .expect("/dev/full"),
+            )
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{format}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("error: cannot write to stdout: No space left on device"),
+            "{format}: {stderr}"
+        );
+    }
+    // A directory that does not exist: named, nothing created.
+    let dir = tempfile::tempdir().expect("tmp");
+    let missing = dir.path().join("no/such/dir/report.json");
+    parity(&shop())
+        .args(["diff", "staging", "prod", "--format", "json", "-o"])
+        .arg(&missing)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("error: cannot write ").and(predicate::str::contains(
+                "report.json: No such file or directory",
+            )),
+        );
+    assert!(!missing.exists());
+}
+
+#[test]
+fn check_streams_several_reports_as_one_json_array() {
+    let dir = tree(&[
+        (
+            "parity.toml",
+            "[environments.staging]\nterraform = { root = \"envs/staging\" }\n\n\
+             [environments.prod]\nterraform = { root = \"envs/prod\" }\n\n\
+             [environments.dev]\nterraform = { root = \"envs/dev\" }\n\n\
+             [[check]]\nreference = \"prod\"\ncompare = [\"staging\", \"dev\"]\n",
+        ),
+        (
+            "envs/staging/main.tf",
+            "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"a\"\n}\n",
+        ),
+        (
+            "envs/prod/main.tf",
+            "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n",
+        ),
+        (
+            "envs/dev/main.tf",
+            "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"a\"\n}\n",
+        ),
+    ]);
+    let file = dir.path().join("out.json");
+    let out = parity(dir.path())
+        .args(["check", "--format", "json", "--fail-on", "never", "-o"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = std::fs::read_to_string(&file).expect("written");
+    assert!(text.ends_with("]\n"), "{text}");
+    let all: serde_json::Value = serde_json::from_str(&text).expect("one JSON document");
+    let reports = all.as_array().expect("an array");
+    assert_eq!(reports.len(), 2);
+    // The same bytes as serde_json's own pretty printing of the array.
+    let mut again = serde_json::to_string_pretty(&all).expect("json");
+    again.push('\n');
+    assert_eq!(text, again);
+}
+
+#[test]
 fn an_environment_without_any_source_table_is_refused_naming_the_tables() {
     let dir = tree(&[(
         "parity.toml",

@@ -4,10 +4,10 @@
 use anyhow::anyhow;
 
 use parity::cli::CheckArgs;
-use parity::report::{exit_status, ExitStatus, Format};
+use parity::report::{exit_status, json, ExitStatus, Format};
 use parity::run::DiffOptions;
 
-use super::{categories, emit, open_session, threshold, Globals, Output};
+use super::{categories, emit, emit_with, open_session, threshold, Globals, Output};
 
 pub fn run(g: &Globals, args: CheckArgs) -> anyhow::Result<ExitStatus> {
     let session = open_session(g)?;
@@ -44,26 +44,25 @@ pub fn run(g: &Globals, args: CheckArgs) -> anyhow::Result<ExitStatus> {
         }
     }
     let out = Output::new(&args.report, g.verbose, threshold, &session);
-    let text = match (args.report.format, reports.as_slice()) {
-        (_, [one]) => out.render(one),
-        (Format::Json, many) => {
-            let mut t = serde_json::to_string_pretty(many)?;
-            t.push('\n');
-            t
-        }
-        (Format::Table | Format::Markdown | Format::Github, many) => many
-            .iter()
-            .map(|r| out.render(r))
-            .collect::<Vec<_>>()
-            .join("\n"),
+    let output = args.report.output.as_deref();
+    match (args.report.format, reports.as_slice()) {
+        (_, [one]) => out.write(one, output)?,
+        (Format::Json, many) => emit_with(output, |w| json::write_pretty(many, w))?,
+        (Format::Table | Format::Markdown | Format::Github, many) => emit(
+            &many
+                .iter()
+                .map(|r| out.render(r))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            output,
+        )?,
         (other, _) => {
             return Err(anyhow!(
                 "--format {other} holds one comparison and parity.toml's checks make {}: use --format json, table, markdown or github, or `parity diff` (which also draws --format svg)",
                 reports.len()
             ))
         }
-    };
-    emit(&text, args.report.output.as_deref())?;
+    }
     // One exit code: violations anywhere win, then incomplete coverage.
     let statuses: Vec<ExitStatus> = reports.iter().map(|r| exit_status(r, threshold)).collect();
     Ok(if statuses.contains(&ExitStatus::Violations) {

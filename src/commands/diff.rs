@@ -4,7 +4,7 @@ use parity::cli::DiffArgs;
 use parity::report::{exit_status, ExitStatus, Format};
 use parity::run::DiffOptions;
 
-use super::{categories, emit, open_session, source_kind, threshold, Globals, Output};
+use super::{categories, open_session, source_kind, threshold, Globals, Output};
 
 pub fn run(g: &Globals, args: DiffArgs) -> anyhow::Result<ExitStatus> {
     let session = open_session(g)?;
@@ -32,6 +32,6 @@ pub fn run(g: &Globals, args: DiffArgs) -> anyhow::Result<ExitStatus> {
     }
     let out =
         Output::new(&args.report, g.verbose, threshold, &session).with_topology(topology.as_ref());
-    emit(&out.render(&report), args.report.output.as_deref())?;
+    out.write(&report, args.report.output.as_deref())?;
     Ok(exit_status(&report, threshold))
 }

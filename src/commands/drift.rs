@@ -4,7 +4,7 @@ use parity::cli::DriftArgs;
 use parity::report::{exit_status, ExitStatus};
 use parity::run::DriftOptions;
 
-use super::{categories, emit, open_session, threshold, Globals, Output};
+use super::{categories, open_session, threshold, Globals, Output};
 
 pub fn run(g: &Globals, args: DriftArgs) -> anyhow::Result<ExitStatus> {
     let session = open_session(g)?;
@@ -15,6 +15,6 @@ pub fn run(g: &Globals, args: DriftArgs) -> anyhow::Result<ExitStatus> {
     let report = session.drift(&args.env, &opts)?;
     let threshold = threshold(args.report.fail_on, &session);
     let out = Output::new(&args.report, g.verbose, threshold, &session);
-    emit(&out.render(&report), args.report.output.as_deref())?;
+    out.write(&report, args.report.output.as_deref())?;
     Ok(exit_status(&report, threshold))
 }

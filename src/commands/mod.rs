@@ -10,7 +10,7 @@ mod man;
 mod rules;
 mod snapshot;
 
-use std::io::{IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -81,16 +81,62 @@ pub fn categories(c: Vec<CategoryArg>) -> Vec<Category> {
 
 /// Write to a file, or stdout.
 pub fn emit(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
+    emit_with(output, |out| out.write_all(text.as_bytes()))
+}
+
+/// The buffer between a report's serializer and the file or stdout.
+const OUTPUT_BUFFER: usize = 64 * 1024;
+
+/// Hand `write` a buffered writer on `output` (a file, created or
+/// truncated, as `std::fs::write` did) or on stdout, and flush it. A report
+/// streamed this way is never held whole in memory. A write that fails
+/// (a full disk, a closed pipe) is an error naming the file or stdout; the
+/// file then holds what was written before the failure, as it did when the
+/// report was written in one call.
+pub fn emit_with(
+    output: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     match output {
         Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, file);
+            write(&mut out)
+                .and_then(|()| out.flush())
+                .with_context(|| format!("cannot write {}", path.display()))
         }
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
+            let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, std::io::stdout().lock());
+            write(&mut out)
                 .and_then(|()| out.flush())
                 .context("cannot write to stdout")
         }
+    }
+}
+
+/// A writer that counts what goes through it (the `-v` line of a
+/// streamed report).
+struct Counted<'w> {
+    inner: &'w mut dyn Write,
+    bytes: usize,
+}
+
+impl Write for Counted<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n;
+        Ok(n)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.inner.write_all(buf)?;
+        self.bytes += buf.len();
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -208,5 +254,24 @@ impl<'s> Output<'s> {
         let text = report.render_with(self.format, &self.options, &self.context);
         stage.done(format_args!("{} bytes", text.len()));
         text
+    }
+
+    /// Render `report` straight to `output` (a file, or stdout): the bytes
+    /// of [`Output::render`], with JSON and SARIF never held whole in
+    /// memory. The `-v` line's time includes the writing.
+    pub fn write(&self, report: &Report, output: Option<&Path>) -> anyhow::Result<()> {
+        let stage = Stage::start(format!("render ({})", self.format));
+        let mut bytes = 0;
+        emit_with(output, |out| {
+            let mut counted = Counted {
+                inner: out,
+                bytes: 0,
+            };
+            report.write_with(self.format, &self.options, &self.context, &mut counted)?;
+            bytes = counted.bytes;
+            Ok(())
+        })?;
+        stage.done(format_args!("{bytes} bytes"));
+        Ok(())
     }
 }

@@ -21,6 +21,7 @@ mod topology_md;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::{self, Write};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -347,6 +348,26 @@ impl Report {
     /// rules, failing at `error`, paths as the report has them).
     pub fn render(&self, format: Format, opts: &RenderOptions) -> String {
         self.render_with(format, opts, &RenderContext::default())
+    }
+
+    /// Write the report in a format to `out`: the bytes of
+    /// [`Report::render_with`]. JSON and SARIF are serialized straight into
+    /// `out` and never held whole in memory (the JSON report of a
+    /// 100,000-resource project is tens of MB); the other formats are
+    /// rendered first, then written. The only errors are `out`'s (give it a
+    /// buffer: serialization writes a few bytes at a time).
+    pub fn write_with(
+        &self,
+        format: Format,
+        opts: &RenderOptions,
+        ctx: &RenderContext,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        match format {
+            Format::Json => json::write(self, out),
+            Format::Sarif => sarif::write(self, ctx, out),
+            other => out.write_all(self.render_with(other, opts, ctx).as_bytes()),
+        }
     }
 
     /// The findings a human-facing format lists: not the ones resolved

@@ -204,6 +204,15 @@ pub fn render(report: &Report, ctx: &RenderContext) -> String {
     s
 }
 
+/// [`render`]'s bytes, serialized straight into `out`.
+pub fn write(
+    report: &Report,
+    ctx: &RenderContext,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    super::json::write_pretty(&build(report, ctx), out)
+}
+
 /// The SARIF log of a report.
 pub fn build(report: &Report, ctx: &RenderContext) -> Log {
     let builtin;
