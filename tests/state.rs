@@ -787,3 +787,46 @@ fn s3_state_needs_the_aws_feature() {
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn a_fraction_in_the_code_equals_the_same_fraction_in_state() {
+    // The code's `0.1` is Terraform's 512-bit decimal; the state's `0.1` is
+    // read as the nearest 64-bit float. They are the same number: no drift.
+    // `0.25` against a state of `0.3` is a drift.
+    let state = |threshold: &str| {
+        format!(
+            r#"{{"version":4,"terraform_version":"1.11.4","serial":1,"lineage":"x","outputs":{{}},"resources":[
+{{"mode":"managed","type":"aws_cloudwatch_metric_alarm","name":"a","provider":"provider[\"registry.terraform.io/hashicorp/aws\"]","instances":[{{"schema_version":1,"attributes":{{"id":"a","alarm_name":"a","comparison_operator":"GreaterThanThreshold","evaluation_periods":1,"threshold":{threshold}}}}}]}}]}}"#
+        )
+    };
+    let code = |threshold: &str| {
+        format!(
+            "resource \"aws_cloudwatch_metric_alarm\" \"a\" {{\n  alarm_name          = \"a\"\n  comparison_operator = \"GreaterThanThreshold\"\n  evaluation_periods  = 1\n  threshold           = {threshold}\n}}\n"
+        )
+    };
+    let toml = "[environments.staging]\nterraform = { root = \"code\" }\nstate = { path = \"staging.tfstate\" }\n";
+    for (in_code, in_state, drifts) in [
+        ("0.1", "0.1", false),
+        ("0.1 + 0.2", "0.3", false),
+        ("0.25", "0.3", true),
+    ] {
+        let dir = tree(&[
+            ("parity.toml", toml),
+            ("code/main.tf", &code(in_code)),
+            ("staging.tfstate", &state(in_state)),
+        ]);
+        let (stdout, stderr, code) = run(dir.path(), &["drift", "staging", "--format", "json"]);
+        let report: Json =
+            serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+        let threshold: Vec<_> = findings(&report)
+            .into_iter()
+            .filter(|f| f["attribute"] == "threshold")
+            .collect();
+        assert_eq!(
+            threshold.len(),
+            usize::from(drifts),
+            "{in_code} vs {in_state}: {stdout}"
+        );
+        assert_eq!(code, 0, "{in_code} vs {in_state}: {stderr}");
+    }
+}

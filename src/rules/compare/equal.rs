@@ -14,8 +14,17 @@ pub fn loose_eq(a: &Value, b: &Value) -> bool {
         (Value::Null, Value::Null) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Number(x), Value::Number(y)) => x == y,
-        // A 512-bit number (see `model::bignum`) equals only the same number,
-        // or a string with those digits.
+        // A fraction read as a 64-bit float (state and plan JSON, the live
+        // AWS APIs) has lost the digits a 512-bit number keeps: `0.1` in the
+        // code and `0.1` in the state are the same number, compared at the
+        // float's precision. Integers stay exact (state keeps them exact).
+        (Value::Number(f), Value::BigNumber(b)) | (Value::BigNumber(b), Value::Number(f))
+            if f.is_finite() && f.fract() != 0.0 =>
+        {
+            b.to_f64() == *f
+        }
+        // Otherwise a 512-bit number (see `model::bignum`) equals only the
+        // same number, or a string with those digits.
         (Value::Number(_) | Value::BigNumber(_), Value::Number(_) | Value::BigNumber(_)) => {
             crate::model::value::compare_numbers(a, b).is_some_and(|o| o.is_eq())
         }
@@ -75,6 +84,20 @@ mod tests {
         assert!(run(Comparator::Equal, &big, &s("9007199254740993")).is_same());
         assert!(!run(Comparator::Equal, &big, &Value::Number(9007199254740992.0)).is_same());
         assert!(run(Comparator::Equal, &big, &big.clone()).is_same());
+    }
+
+    #[test]
+    fn a_fraction_read_as_a_float_equals_the_decimal_it_was_written_as() {
+        // `threshold = 0.1` in the code is the decimal 0.1 (512 bits); the
+        // state's `0.1` is read as the nearest float: the same number.
+        let decimal = Value::parse_number("0.1").expect("number");
+        assert!(matches!(decimal, Value::BigNumber(_)));
+        assert!(run(Comparator::Equal, &decimal, &Value::Number(0.1)).is_same());
+        assert!(run(Comparator::Equal, &Value::Number(0.1), &decimal).is_same());
+        // Another float is another number.
+        assert!(!run(Comparator::Equal, &decimal, &Value::Number(0.2)).is_same());
+        let third = Value::parse_number("0.3").expect("number");
+        assert!(!run(Comparator::Equal, &third, &Value::Number(0.1 + 0.2)).is_same());
     }
 
     #[test]
