@@ -72,6 +72,21 @@ pub fn group(findings: &[Finding]) -> Vec<RootCause> {
         })
         .collect();
     modules.sort_by_key(|(_, f)| f.resource.len());
+    // The findings a module could take (on one side only), sorted by
+    // address: those under a module share its address as a prefix, so each
+    // module reads one range of this list instead of every finding (one
+    // scan per module was modules x findings).
+    let mut by_address: Vec<usize> = if modules.is_empty() {
+        Vec::new()
+    } else {
+        (0..findings.len())
+            .filter(|&j| {
+                let f = &findings[j];
+                eligible(f) && f.left.is_none() != f.right.is_none()
+            })
+            .collect()
+    };
+    by_address.sort_by(|&a, &b| findings[a].resource.cmp(&findings[b].resource));
     for (i, m) in modules {
         if taken[i] {
             continue;
@@ -91,13 +106,14 @@ pub fn group(findings: &[Finding]) -> Vec<RootCause> {
         };
         let mut members = vec![i];
         taken[i] = true;
-        for (j, f) in findings.iter().enumerate() {
-            if !taken[j]
-                && eligible(f)
-                && under(&f.resource)
-                && f.left.is_none() != f.right.is_none()
-                && f.right.is_none() == left_only
-            {
+        let prefix = unit.unwrap_or(m.resource.as_str());
+        let start = by_address.partition_point(|&j| findings[j].resource.as_str() < prefix);
+        for &j in by_address[start..]
+            .iter()
+            .take_while(|&&j| findings[j].resource.starts_with(prefix))
+        {
+            let f = &findings[j];
+            if !taken[j] && under(&f.resource) && f.right.is_none() == left_only {
                 members.push(j);
                 taken[j] = true;
             }
