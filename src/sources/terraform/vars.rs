@@ -84,6 +84,10 @@ pub fn root_values(
 /// sets: the first line after it that starts with the key (quoted or not)
 /// followed by `=` or `:`. A text scan, for provenance only: `None` sends
 /// the reader to the attribute's own line.
+///
+/// Provenance looks up every key of an object (`var.services["m00"]`,
+/// one per module call) in the same object: [`NestedLines`] gives the same
+/// answers from one scan of it, where this scans the object once per key.
 pub fn nested_line(text: &str, line: u32, key: &str) -> Option<u32> {
     for (i, l) in text.lines().enumerate().skip(line as usize) {
         let t = l.trim_start();
@@ -103,6 +107,59 @@ pub fn nested_line(text: &str, line: u32, key: &str) -> Option<u32> {
         }
     }
     None
+}
+
+/// [`nested_line`] for every key of one object, from one scan of it.
+///
+/// Each line of the object has at most two keys [`nested_line`] can match
+/// at it without an `=` or `:` inside the key: the text before the line's
+/// first `=` or `:` (trimmed), and the same without its quotes when it is
+/// quoted. The first line of each such key is kept. A key this index
+/// cannot answer for (empty, ending in whitespace, or holding `=` or `:`,
+/// which would match at a later `=` or `:` of the line) is looked up by
+/// [`nested_line`] itself, so the answers are always the same.
+#[derive(Debug)]
+pub struct NestedLines {
+    text: Arc<str>,
+    line: u32,
+    first: std::collections::HashMap<String, u32>,
+}
+
+impl NestedLines {
+    /// Scan the object the attribute at `line` of `text` sets.
+    pub fn scan(text: Arc<str>, line: u32) -> Self {
+        let mut first = std::collections::HashMap::new();
+        for (i, l) in text.lines().enumerate().skip(line as usize) {
+            let Ok(at) = u32::try_from(i + 1) else {
+                break;
+            };
+            let t = l.trim_start();
+            if let Some(q) = t.find(['=', ':']) {
+                let key = t[..q].trim_end();
+                if !key.is_empty() {
+                    first.entry(key.to_string()).or_insert(at);
+                    if let Some(inner) = key.strip_prefix('"').and_then(|k| k.strip_suffix('"')) {
+                        first.entry(inner.to_string()).or_insert(at);
+                    }
+                }
+            }
+            if l.starts_with('}') {
+                break;
+            }
+        }
+        NestedLines { text, line, first }
+    }
+
+    /// The line of `key` in the object, as [`nested_line`] finds it.
+    pub fn get(&self, key: &str) -> Option<u32> {
+        let indexed =
+            !key.is_empty() && !key.ends_with(char::is_whitespace) && !key.contains(['=', ':']);
+        if indexed {
+            self.first.get(key).copied()
+        } else {
+            nested_line(&self.text, self.line, key)
+        }
+    }
 }
 
 type Located = (Vec<(String, Value, Option<u32>)>, Option<Arc<str>>);
@@ -177,4 +234,75 @@ fn read_tfvars_located(loader: &Loader, path: &Path, base: &Path) -> Result<Loca
         });
     }
     Ok((out, Some(Arc::from(text))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TFVARS: &str = r#"region = "eu-west-1"
+services = {
+  m00 = {
+    instance_type = "t3.small"
+  }
+  "m01" = { instance_type = "t3.large" }
+  m0 = 1
+  "a:b" = 2
+  c=d = 3
+  e  :  4
+  m00 = "a later m00 is not the first"
+  "q" : 5
+}
+after = {
+  m02 = 6
+}
+"#;
+
+    #[test]
+    fn the_index_finds_the_lines_the_scan_finds() {
+        let index = NestedLines::scan(Arc::from(TFVARS), 2);
+        // Lines are 1-based; the object `services` starts at line 2.
+        assert_eq!(index.get("m00"), Some(3));
+        assert_eq!(index.get("instance_type"), Some(4));
+        assert_eq!(index.get("m01"), Some(6));
+        assert_eq!(index.get("m0"), Some(7));
+        assert_eq!(index.get("e"), Some(10));
+        assert_eq!(index.get("q"), Some(12));
+        // Past the closing brace at column 0: another object's key.
+        assert_eq!(index.get("m02"), None);
+        assert_eq!(index.get("absent"), None);
+        // Keys with `=` or `:` in them, or ending in whitespace: the scan's
+        // own answer (`a:b` is quoted; `c=d` matches at its second `=`).
+        assert_eq!(index.get("a:b"), Some(8));
+        assert_eq!(index.get("c=d"), Some(9));
+        assert_eq!(index.get("c"), Some(9));
+        assert_eq!(index.get("e "), Some(10));
+    }
+
+    #[test]
+    fn the_index_agrees_with_the_scan_on_every_key_and_start() {
+        let mut keys: Vec<String> = ["", " ", "\"", "\"\"", "m", "{", "}", "a", "b", "m0 "]
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        // Every prefix of every line, trimmed or not, with and without quotes.
+        for l in TFVARS.lines() {
+            let t = l.trim_start();
+            for (i, _) in t.char_indices().chain([(t.len(), ' ')]) {
+                keys.push(t[..i].to_string());
+                keys.push(t[..i].trim_matches('"').to_string());
+            }
+        }
+        let lines = u32::try_from(TFVARS.lines().count()).expect("a short text");
+        for start in 0..=lines + 1 {
+            let index = NestedLines::scan(Arc::from(TFVARS), start);
+            for key in &keys {
+                assert_eq!(
+                    index.get(key),
+                    nested_line(TFVARS, start, key),
+                    "key {key:?} from line {start}"
+                );
+            }
+        }
+    }
 }

@@ -25,6 +25,7 @@ use super::{Instance, Memo};
 use crate::model::{Input, InputKind, Inputs, Location, Provenance, Value};
 use crate::sources::terraform::eval::expr_text;
 use crate::sources::terraform::parse::Body;
+use crate::sources::terraform::vars::NestedLines;
 
 /// What an expression is walked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -49,9 +50,15 @@ pub(super) struct ProvMemo {
     configured: Memo<BTreeMap<String, Inputs>>,
     data: Memo<BTreeMap<String, Inputs>>,
     root_vars: Memo<BTreeMap<String, Arc<Input>>>,
+    /// The keys of each object a tfvars attribute sets (by file and line),
+    /// scanned once: one lookup per key read from it.
+    nested_lines: Memo<BTreeMap<TfvarsLine, Arc<NestedLines>>>,
     /// The outputs of each module call (merged over its instances).
     pub(super) outputs: Memo<BTreeMap<String, BTreeMap<String, Inputs>>>,
 }
+
+/// A tfvars file (as shown) and a line of it.
+type TfvarsLine = (Arc<str>, u32);
 
 /// What the walk carries: the `for_each`/`count` of the block being walked
 /// (for `each.*`), and the names being computed (a cycle stops there).
@@ -486,7 +493,7 @@ impl Instance<'_> {
             .unwrap_or_else(|| Location::new("(unset)", None));
         if let (Some(first), Some(line)) = (path.first(), location.line) {
             if let Some(text) = self.origin_texts.get(&location.file) {
-                if let Some(l) = crate::sources::terraform::vars::nested_line(text, line, first) {
+                if let Some(l) = self.nested_lines(&location.file, text, line).get(first) {
                     location.line = Some(l);
                 }
             }
@@ -512,6 +519,21 @@ impl Instance<'_> {
         });
         self.prov.root_vars.borrow_mut().insert(full, input.clone());
         acc.entry(input.name.clone()).or_insert(input);
+    }
+
+    /// The keys of the object the tfvars attribute at `file:line` sets.
+    fn nested_lines(&self, file: &Arc<str>, text: &Arc<str>, line: u32) -> Arc<NestedLines> {
+        let key = (file.clone(), line);
+        if let Some(hit) = self.prov.nested_lines.borrow().get(&key) {
+            return hit.clone();
+        }
+        let scanned = Arc::new(NestedLines::scan(text.clone(), line));
+        self.prov
+            .nested_lines
+            .borrow_mut()
+            .entry(key)
+            .or_insert(scanned)
+            .clone()
     }
 
     fn block_of(
