@@ -494,7 +494,7 @@ fn assumed_role_and_unreachable_endpoint() {
 
 #[path = "common/mod.rs"]
 mod common;
-use common::live::json_of;
+use common::live::{json_of, lines_with_severity};
 
 use serde_json::{json, Value as Json};
 
@@ -796,31 +796,6 @@ aws = {{ region = "eu-west-1", endpoint-url = "{endpoint}", tags = {{ Environmen
     ])
 }
 
-/// One line per finding that is not an expected difference:
-/// `rule resource attribute severity [between label]`.
-fn lines(report: &Json) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["expected"] != json!(true))
-        .map(|f| {
-            format!(
-                "{} {} {} {} [{}{}]",
-                f["rule"].as_str().unwrap_or(""),
-                f["resource"].as_str().unwrap_or(""),
-                f["attribute"].as_str().unwrap_or("-"),
-                f["severity"].as_str().unwrap_or(""),
-                f["between"].as_str().unwrap_or("-"),
-                f["label"]
-                    .as_str()
-                    .map(|l| format!(" {l}"))
-                    .unwrap_or_default(),
-            )
-        })
-        .collect()
-}
-
 fn finding<'a>(report: &'a Json, resource: &str, between: &str) -> &'a Json {
     report["findings"]
         .as_array()
@@ -830,7 +805,12 @@ fn finding<'a>(report: &'a Json, resource: &str, between: &str) -> &'a Json {
                     && (f["between"] == between || (between == "-" && f["between"].is_null()))
             })
         })
-        .unwrap_or_else(|| panic!("no {between} finding on {resource}: {:#?}", lines(report)))
+        .unwrap_or_else(|| {
+            panic!(
+                "no {between} finding on {resource}: {:#?}",
+                lines_with_severity(report)
+            )
+        })
 }
 
 /// No progress bar, spinner or terminal control in what a pipe receives.
@@ -866,7 +846,7 @@ fn three_way_drift_labels_every_difference() {
         common::live::run_parity_as(dir.path(), &["drift", "staging", "--format", "json"], keys);
     let report = json_of(&stdout, &stderr);
     assert_eq!(
-        lines(&report),
+        lines_with_severity(&report),
         vec![
             // Declared, never applied (the gateway that runs was made by hand).
             "critical-resource-presence aws_internet_gateway.main - error [code/state]",
@@ -1011,7 +991,7 @@ fn three_way_drift_labels_every_difference() {
     );
     let two_way = json_of(&stdout, &stderr);
     assert_eq!(
-        lines(&two_way),
+        lines_with_severity(&two_way),
         vec![
             "critical-resource-presence aws_internet_gateway.main - error [code/state]",
             "instance-size aws_db_instance.main instance_class warning [code/state]",
@@ -1084,7 +1064,7 @@ fn three_way_drift_labels_every_difference() {
         incomplete.contains("staging (live): rds:DescribeDBInstances (eu-west-1): access denied"),
         "{incomplete}"
     );
-    let findings = lines(&partial);
+    let findings = lines_with_severity(&partial);
     assert!(
         !findings
             .iter()

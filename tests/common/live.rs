@@ -42,17 +42,33 @@ pub fn json_of(stdout: &str, stderr: &str) -> Json {
 /// `rule resource attribute [between label]` of each finding that is not
 /// an expected difference, in the report's order.
 pub fn lines(report: &Json) -> Vec<String> {
+    finding_lines(report, false)
+}
+
+/// [`lines`] with each finding's severity after its attribute:
+/// `rule resource attribute severity [between label]`.
+pub fn lines_with_severity(report: &Json) -> Vec<String> {
+    finding_lines(report, true)
+}
+
+fn finding_lines(report: &Json, severity: bool) -> Vec<String> {
     report["findings"]
         .as_array()
         .expect("findings")
         .iter()
         .filter(|f| f["expected"] != Json::Bool(true))
         .map(|f| {
+            let severity = if severity {
+                format!(" {}", f["severity"].as_str().unwrap_or(""))
+            } else {
+                String::new()
+            };
             format!(
-                "{} {} {} [{}{}]",
+                "{} {} {}{} [{}{}]",
                 f["rule"].as_str().unwrap_or(""),
                 f["resource"].as_str().unwrap_or(""),
                 f["attribute"].as_str().unwrap_or("-"),
+                severity,
                 f["between"].as_str().unwrap_or("-"),
                 f["label"]
                     .as_str()

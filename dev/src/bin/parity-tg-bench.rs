@@ -142,12 +142,7 @@ fn options(dir: &Path) -> terragrunt::Options {
 
 fn child(dir: &Path) -> anyhow::Result<()> {
     let snap = terragrunt::load(&options(dir))?;
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let hwm = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .unwrap_or("VmHWM: 0 kB");
-    println!("{hwm}");
+    parity_dev::print_peak_rss();
     println!("resources {}", snap.resources.len());
     Ok(())
 }
